@@ -1,0 +1,7 @@
+/** Every command of `frog`, in help order. Add one line per command module. */
+import type { Command } from 'commander';
+import type { Io } from '../io.js';
+
+export type Register = (program: Command, io: Io, setExit: (code: number) => void) => void;
+
+export const commands: Register[] = [];

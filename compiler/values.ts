@@ -1,0 +1,187 @@
+/**
+ * The value model of resolved descriptions (language.md §2). Numeric kinds stay
+ * distinct all the way to the output:
+ *   Integer → JS number (always a 32-bit integer), Long → bigint,
+ *   Float → SfFloat, Double → SfDouble, String → string, Boolean → boolean,
+ *   NULL → null, vector → Value[], bytes → Uint8Array, TBD → TBD,
+ *   description → Description, reference → Ref, function/predicate → Applied.
+ */
+import type { Span } from '../language/source.js';
+import type { RefPartKind } from '../language/ast.js';
+
+export class SfFloat {
+  readonly value: number;
+  constructor(value: number) {
+    this.value = Math.fround(value);
+  }
+}
+
+export class SfDouble {
+  constructor(readonly value: number) {}
+}
+
+export const TBD: unique symbol = Symbol('TBD');
+export type Tbd = typeof TBD;
+
+export interface RefPart {
+  kind: RefPartKind;
+  name?: string;
+}
+
+/** A reference value: a link path and its flags. */
+export class Ref {
+  constructor(
+    readonly parts: RefPart[],
+    readonly lazy = false,
+    readonly data = false,
+    readonly optional = false,
+    readonly defaultValue: Value | undefined = undefined,
+    readonly span?: Span,
+  ) {}
+
+  withFlags(flags: { lazy?: boolean; data?: boolean }): Ref {
+    return new Ref(this.parts, flags.lazy ?? this.lazy, flags.data ?? this.data, this.optional, this.defaultValue, this.span);
+  }
+
+  /** The reference's text: `PARENT:x`, `HERE a`, `ATTRIB b:c`. */
+  toString(): string {
+    return refText(this.parts);
+  }
+}
+
+export function refPartText(p: RefPart, index: number): string {
+  switch (p.kind) {
+    case 'ROOT':
+    case 'PARENT':
+    case 'THIS':
+    case 'PROCESS':
+      return p.kind;
+    case 'WORD':
+      return quoteNameIfNeeded(p.name ?? '');
+    default:
+      void index;
+      return `${p.kind} ${quoteNameIfNeeded(p.name ?? '')}`;
+  }
+}
+
+export function refText(parts: readonly RefPart[]): string {
+  return parts.map(refPartText).join(':');
+}
+
+const WORD = /^[A-Za-z_$\u00c0-\u00ff][A-Za-z0-9_$.\-+@#~%^&\u00c0-\u00ff]*$/;
+const KEYWORDS = new Set([
+  'extends', 'true', 'false', 'NULL', 'TBD', 'LAZY', 'DATA', 'ATTRIB', 'HERE', 'PARENT', 'ROOT', 'THIS',
+  'OPTIONAL', 'APPLY', 'ASSERT', 'IF', 'THEN', 'ELSE', 'FI', 'SWITCH', 'ENDSWITCH', 'VAR', 'PROPERTY',
+  'IPROPERTY', 'ENVPROPERTY', 'IENVPROPERTY', 'CONSTANT', 'HOST', 'PROCESS',
+]);
+
+export function quoteNameIfNeeded(name: string): string {
+  if (WORD.test(name) && !KEYWORDS.has(name)) return name;
+  return JSON.stringify(name);
+}
+
+/** A function (`apply`) or predicate (`assert`) in canonical form, with its body. */
+export class Applied {
+  constructor(
+    readonly kind: 'apply' | 'assert',
+    readonly body: Description,
+    readonly lazy = false,
+    readonly data = false,
+    readonly span?: Span,
+  ) {}
+}
+
+export interface Attr {
+  value: Value;
+  tags?: Set<string>;
+  /** Where the attribute was written (the name), for diagnostics. */
+  span?: Span;
+}
+
+/** A component description: an ordered attribute map with a parent pointer and an eager flag. */
+export class Description {
+  readonly attrs = new Map<string, Attr>();
+  parent: Description | null = null;
+  eager = true;
+  span?: Span;
+
+  get(name: string): Value | undefined {
+    return this.attrs.get(name)?.value;
+  }
+
+  has(name: string): boolean {
+    return this.attrs.has(name);
+  }
+
+  /** Ordered-map put: a new name appends; an existing name keeps its position. Tags: a later definition with tags replaces them. */
+  set(name: string, value: Value, tags?: Set<string>, span?: Span): void {
+    const existing = this.attrs.get(name);
+    if (existing) {
+      existing.value = value;
+      if (tags && tags.size) existing.tags = tags;
+      if (span) existing.span = span;
+    } else {
+      this.attrs.set(name, { value, tags: tags && tags.size ? tags : undefined, span });
+    }
+    if (value instanceof Description) value.parent = this;
+  }
+
+  /** The path of this description from the root: `sfConfig:a:b` (`ROOT` for the root itself). */
+  path(): string {
+    const names: string[] = [];
+    let d: Description = this;
+    while (d.parent) {
+      const name = d.parent.nameOf(d);
+      names.unshift(name ?? '?');
+      d = d.parent;
+    }
+    return names.length ? names.join(':') : 'ROOT';
+  }
+
+  nameOf(child: Description): string | undefined {
+    for (const [name, attr] of this.attrs) if (attr.value === child) return name;
+    return undefined;
+  }
+
+  root(): Description {
+    let d: Description = this;
+    while (d.parent) d = d.parent;
+    return d;
+  }
+}
+
+export type Value =
+  | number
+  | bigint
+  | SfFloat
+  | SfDouble
+  | string
+  | boolean
+  | null
+  | Value[]
+  | Uint8Array
+  | Tbd
+  | Description
+  | Ref
+  | Applied;
+
+/** The kind of a value, for messages and schemas. */
+export function kindOf(v: Value | undefined): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'NULL';
+  if (v === TBD) return 'TBD';
+  switch (typeof v) {
+    case 'number': return 'Integer';
+    case 'bigint': return 'Long';
+    case 'string': return 'String';
+    case 'boolean': return 'Boolean';
+  }
+  if (v instanceof SfFloat) return 'Float';
+  if (v instanceof SfDouble) return 'Double';
+  if (Array.isArray(v)) return 'Vector';
+  if (v instanceof Uint8Array) return 'Bytes';
+  if (v instanceof Description) return 'ComponentDescription';
+  if (v instanceof Ref) return 'Reference';
+  if (v instanceof Applied) return v.kind === 'apply' ? 'Function' : 'Assertion';
+  return 'unknown';
+}
