@@ -43,12 +43,14 @@ export const Messages = {
   DataAndLazy: entry('SF1012', 'Parse', '`DATA` and `LAZY` cannot both mark one reference.'),
   ConstraintVariable: entry('SF1013', 'Parse', 'Constraint variables (`VAR`) are not supported.'),
   UnexpectedEnd: entry('SF1014', 'Parse', 'Unexpected end of file; expected {expected}.'),
+  NestingTooDeep: entry('SF1015', 'Parse', 'Nesting is deeper than {max} levels.', 'Split the description into named parts and refer to them.'),
 
   // --- SF2xxx: resolution ---------------------------------------------------------
   IncludeNotFound: entry('SF2001', 'IncludeNotFound', 'Include file `{path}` not found.'),
   IncludeCycle: entry('SF2002', 'IncludeCycle', 'Cyclic include: {cycle}.'),
   IncludeUrl: entry('SF2003', 'IncludeNotFound', 'Include `{path}` is a URL; builds do not fetch from the network.', 'Download the file and add its folder with `-I`.'),
   IncludeUnreadable: entry('SF2004', 'IncludeNotFound', 'Include file `{path}` cannot be read: {reason}.'),
+  FileUnreadable: entry('SF2006', 'IncludeNotFound', 'Cannot read `{path}`: {reason}.'),
   IncludeParse: entry('SF2005', 'Parse', 'Parsing include file `{path}` failed.'),
 
   PrototypeNotFound: entry('SF2101', 'TypeResolution', 'Unresolved Reference: prototype `{ref}` of `{path}` not found ({cause}).'),
@@ -69,12 +71,12 @@ export const Messages = {
   NoSfConfig: entry('SF2401', 'NoSfConfig', 'Reference not found: `sfConfig`.', 'A description to deploy defines `sfConfig extends { ... }` at the top level.'),
   SfConfigNotDescription: entry('SF2402', 'SfConfigNotCD', 'The sfConfig attribute of a SmartFrog description must be a Component Description, found {found}.'),
 
-  ReferenceNotFound: entry('SF2501', 'LinkResolution', 'Reference not found: `{ref}` in `{path}` (lookup stopped at `{stopped}`).'),
-  ReferenceThroughValue: entry('SF2502', 'LinkResolution', 'Reference `{ref}` in `{path}` is referencing through an object which is not a SmartFrog Component (`{stopped}` is {found}).'),
-  ParentOfRoot: entry('SF2503', 'LinkResolution', 'Reference not found: `{ref}` in `{path}` goes above the root with `PARENT`.'),
+  ReferenceNotFound: entry('SF2501', 'LinkResolution', 'Unresolved Reference `{ref}` in `{path}`: reference not found: `{name}` in `{stopped}`.'),
+  ReferenceThroughValue: entry('SF2502', 'LinkResolution', 'Unresolved Reference `{ref}` in `{path}`: referencing through an object which is not a SmartFrog Component (`{stopped}` is {found}).'),
+  ParentOfRoot: entry('SF2503', 'LinkResolution', 'Unresolved Reference `{ref}` in `{path}`: reference not found, `PARENT` goes above the root.'),
   CyclicReference: entry('SF2504', 'CyclicReference', 'Failed to resolve `{name} {ref}`: cyclic reference through {cycle}.'),
-  StillTbd: entry('SF2505', 'LinkResolution', 'Attribute `{name}` in `{path}` is still TBD (to be defined).', 'Override it in an extending description or by placement.'),
-  UnsupportedReferencePart: entry('SF2506', 'LinkResolution', 'Reference part `{part}` in `{ref}` cannot be resolved while compiling.'),
+  StillTbd: entry('SF2505', 'LinkResolution', 'Unresolved Reference `{name}` in `{path}`: attribute is still TBD (to be defined).', 'Override it in an extending description or by placement.'),
+  UnsupportedReferencePart: entry('SF2506', 'LinkResolution', 'Unresolved Reference `{ref}` in `{path}`: `{part}` cannot be resolved while compiling.', 'Mark the reference `LAZY` to resolve it at run time.'),
 
   IllegalNumeric: entry('SF2601', 'Function', 'Illegal numeric parameter `{name}` of `{fn}`: {found}.'),
   IllegalBoolean: entry('SF2602', 'Function', 'Illegal boolean parameter `{name}` of `{fn}`: {found}.'),
@@ -82,6 +84,8 @@ export const Messages = {
   DivisionByZero: entry('SF2604', 'Function', 'Division by zero in `{fn}`.'),
   UnknownFunction: entry('SF2605', 'Function', 'Unknown function class `{fn}`.'),
   FunctionFailed: entry('SF2606', 'Function', 'Function `{fn}` failed: {reason}.'),
+  NoTextualForm: entry('SF2607', 'Function', 'A value of kind {kind} has no textual form.', 'Only numbers, strings, booleans, NULL and vectors of them can be concatenated or formatted.'),
+  NoOperands: entry('SF2608', 'Function', 'Function `{fn}` needs at least one operand.'),
 
   // --- SF3xxx: validation and plans ------------------------------------------------
   AssertionFailed: entry('SF3001', 'Assertion', 'assertions have failed for: [{failures}] in `{path}`.'),
@@ -90,8 +94,34 @@ export const Messages = {
   SchemaMissing: entry('SF3101', 'Schema', 'error in schema: non-optional attribute `{name}` is missing in `{path}`.'),
   SchemaWrongClass: entry('SF3102', 'Schema', "error in schema: wrong class found for attribute '{name}' in `{path}`, expected: {expected}, found: {found}."),
   SchemaNotLazy: entry('SF3103', 'Schema', "error in schema: non-reference value found for lazy attribute '{name}' in `{path}`."),
+  SchemaBadBinding: entry('SF3104', 'Schema', "error in schema: binding `{binding}` of attribute '{name}' in `{path}` is not one of anyBinding, eager, lazy."),
+  SchemaLazyForEager: entry('SF3105', 'Schema', "error in schema: lazy reference value found for eager attribute '{name}' in `{path}`, expected: {expected}."),
+  SchemaUnknownClass: entry('SF3106', 'Schema', "error in schema: unknown class `{class}` for attribute '{name}' in `{path}`.", 'Use one of the class identifiers of predicates.sf, such as `java.lang.Integer`, or `anyClass`.'),
+  SchemaBadClassParameter: entry('SF3107', 'Schema', "error in schema: the class of attribute '{name}' in `{path}` must be a String or a vector of Strings, found {found}."),
   NoComponentClass: entry('SF3201', 'Plan', 'The eager description `{path}` has no `sfClass`.', 'Extend a component prototype such as `Prim` or `Compound`, or mark the description `DATA` if it is only data.'),
   BadPlan: entry('SF3202', 'Plan', 'Invalid deployment plan: {reason}.'),
+
+  // --- SF4xxx: run time (runtime/, stdlib/) -------------------------------------------
+  UnknownComponentType: entry('SF4001', 'Deploy', 'Unknown component type `{type}` for `{path}`.', 'Use a standard component such as `Compound`, `Sequence` or `Exec` (include `/frog/components.sf`), or a module written as `"./file.js#ExportName"`.'),
+  ComponentModuleLoad: entry('SF4002', 'Deploy', 'Component module `{module}` for `{path}` cannot be loaded: {reason}.'),
+  ComponentModuleExport: entry('SF4003', 'Deploy', 'Component module `{module}` has no component class `{export}` (for `{path}`).', 'Export a class that extends `Prim` under that name.'),
+  BadAttribute: entry('SF4004', 'Attribute', 'Attribute `{name}` of `{path}` must be {expected}, found {found}.'),
+  MissingAttribute: entry('SF4005', 'Attribute', 'Attribute `{name}` is missing in `{path}`.'),
+  RuntimeReference: entry('SF4006', 'LinkResolution', 'Reference `{ref}` in `{path}` cannot be resolved at run time: {reason}.'),
+  RuntimeFunction: entry('SF4007', 'Function', 'Lazy function `{fn}` in `{path}` failed: {reason}.'),
+  RuntimeAssertion: entry('SF4008', 'Assertion', 'Lazy assertion `{name}` failed in `{path}`.'),
+  LivenessFailure: entry('SF4009', 'Liveness', 'Component `{path}` did not answer a liveness ping within {seconds} s.'),
+  ParentUnreachable: entry('SF4010', 'Liveness', 'Component `{path}` has not been pinged by its parent for {seconds} s; the parent is presumed dead.'),
+  BadPlanFile: entry('SF4011', 'Deploy', 'The plan file `{file}` cannot be read: {reason}.'),
+
+  // --- SF48xx: checkpoint store (runtime/store/) ------------------------------------
+  StoreLocked: entry('SF4801', 'Store', 'The data directory `{dir}` is in use by another peer (process {pid}).', 'Stop that peer first, or give this one another `--data` directory.'),
+  StoreIncompatible: entry('SF4802', 'Store', 'The data directory `{dir}` was written by an incompatible version: {reason}.', 'Run the frogpond version that wrote it, or move the directory aside to start with an empty store.'),
+  StoreCorrupt: entry('SF4803', 'Store', 'The checkpoint store in `{dir}` is corrupt: {reason}.', 'Restore the directory from a backup, or move it aside to start with an empty store (its components will not be recovered).'),
+  StoreUnavailable: entry('SF4804', 'Store', 'The data directory `{dir}` cannot be used: {reason}.', 'Check that the directory exists or can be created, and that this user may read and write it.'),
+  StoreWriteFailed: entry('SF4805', 'Store', 'A checkpoint could not be written to `{dir}`: {reason}.'),
+  StoreClosed: entry('SF4806', 'Store', 'The checkpoint store in `{dir}` is closed.'),
+  CheckpointRejected: entry('SF4807', 'Store', 'The checkpoint of `{subject}` was rejected: {reason}.'),
 } as const satisfies Record<string, MessageEntry>;
 
 export type MessageName = keyof typeof Messages;

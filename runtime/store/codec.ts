@@ -1,0 +1,212 @@
+/**
+ * The store's byte encoding: msgpack through msgpackr, configured to be deterministic
+ * (plain maps in insertion order, no shared record structures whose ids would depend on
+ * what was written before, absent optional fields rather than `undefined`). Both stores use
+ * it, so that the memory store rejects exactly what the LMDB store rejects and hands back
+ * copies, never the caller's objects.
+ *
+ * Encoding checks the shape of what it is given (a malformed record from a caller is
+ * rejected before anything is written); decoding checks the shape of what it reads (a
+ * record that does not decode is corruption, reported with its key, never a crash later).
+ */
+import { Packr, type Options } from 'msgpackr';
+import type { DeploymentPlan } from '../../compiler/plan-types.js';
+import { isLifecycleState, type ApplicationEntry, type ComponentKey, type ComponentRecord } from './record.js';
+
+const packr = new Packr({
+  useRecords: false,
+  mapsAsObjects: true,
+  variableMapSize: true,
+  // Documented by msgpackr 2.1 but missing from its type declarations.
+  skipValues: [undefined],
+  // Integers beyond 2^53 never occur in canonical values (a Long is a string); decode any as numbers.
+  int64AsType: 'number',
+} as Options & { skipValues: unknown[] });
+
+/** LMDB refuses keys above about 1978 bytes; keep a margin for the key encoding's own bytes. */
+export const MAX_KEY_BYTES = 1900;
+/** Bound on nesting so that a cyclic or absurdly deep value fails cleanly instead of overflowing the stack. */
+const MAX_DEPTH = 256;
+
+/** Thrown by the encoders; the stores turn it into `CheckpointRejectedError` naming the subject. */
+export class EncodeError extends Error {}
+/** Thrown by the decoders; the stores turn it into `StoreCorruptError` naming the key. */
+export class DecodeError extends Error {}
+
+export function keyText(key: ComponentKey): string {
+  return `${key.app}/${key.path}`;
+}
+
+export function checkKey(key: ComponentKey): void {
+  if (typeof key?.app !== 'string' || key.app === '') throw new EncodeError('the application name must be a non-empty string');
+  if (typeof key.path !== 'string' || key.path === '') throw new EncodeError('the path must be a non-empty string');
+  if (Buffer.byteLength(key.app) + Buffer.byteLength(key.path) > MAX_KEY_BYTES) {
+    throw new EncodeError(`the application name and path are longer than ${MAX_KEY_BYTES} bytes`);
+  }
+}
+
+/** Orders keys as `readAll` returns them: by application, then path. */
+export function compareKeys(a: ComponentKey, b: ComponentKey): number {
+  if (a.app !== b.app) return a.app < b.app ? -1 : 1;
+  if (a.path !== b.path) return a.path < b.path ? -1 : 1;
+  return 0;
+}
+
+/** Checks that a value is plain data that survives a msgpack round trip unchanged. */
+function checkPlain(value: unknown, where: string, depth: number): void {
+  if (depth > MAX_DEPTH) throw new EncodeError(`${where} is nested more than ${MAX_DEPTH} levels deep (or is cyclic)`);
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) throw new EncodeError(`${where} is ${value}; encode it as {$double: "${value}"}`);
+      return;
+    case 'object':
+      if (value === null) return;
+      if (Array.isArray(value)) {
+        value.forEach((item, i) => checkPlain(item, `${where}[${i}]`, depth + 1));
+        return;
+      }
+      {
+        const proto = Object.getPrototypeOf(value);
+        if (proto !== Object.prototype && proto !== null) {
+          throw new EncodeError(`${where} is a ${proto?.constructor?.name ?? 'non-plain object'}, not plain data`);
+        }
+        for (const [k, v] of Object.entries(value)) {
+          if (v === undefined) continue;
+          checkPlain(v, `${where}.${k}`, depth + 1);
+        }
+      }
+      return;
+    default:
+      throw new EncodeError(`${where} is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}, which cannot be stored`);
+  }
+}
+
+function checkRecord(record: ComponentRecord): void {
+  if (record === null || typeof record !== 'object') throw new EncodeError('the record is not an object');
+  checkKey(record);
+  if (record.parent !== null && typeof record.parent !== 'string') throw new EncodeError('`parent` must be a path or null');
+  if (typeof record.planId !== 'string') throw new EncodeError('`planId` must be a string');
+  if (!isLifecycleState(record.lifecycle)) throw new EncodeError(`\`${String(record.lifecycle)}\` is not a lifecycle state`);
+  if (typeof record.epoch !== 'number' || !Number.isFinite(record.epoch)) throw new EncodeError('`epoch` must be a number');
+  if (!Array.isArray(record.children) || !record.children.every((c) => typeof c === 'string')) {
+    throw new EncodeError('`children` must be an array of names');
+  }
+  checkAttributes(record.attributes, 'attribute');
+  const d = record.description;
+  if (d === null || typeof d !== 'object' || typeof d.type !== 'string' || typeof d.host !== 'string' || !Array.isArray(d.lazy)) {
+    throw new EncodeError('`description` must have `type`, `host`, `attributes` and `lazy`');
+  }
+  checkAttributes(d.attributes, 'description attribute');
+  if (d.tags !== undefined) checkPlain(d.tags, 'description tags', 0);
+  checkPlain(d.lazy, '`lazy`', 0);
+  if (record.tags !== undefined) checkPlain(record.tags, 'tags', 0);
+}
+
+function checkAttributes(attributes: unknown, what: string): void {
+  if (!Array.isArray(attributes)) throw new EncodeError(`the ${what}s must be an array of [name, value] pairs`);
+  for (const pair of attributes) {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') {
+      throw new EncodeError(`each ${what} must be a [name, value] pair`);
+    }
+    checkPlain(pair[1], `${what} \`${pair[0]}\``, 1);
+  }
+}
+
+/** Encodes a record, with its fields in a fixed order so that equal records give equal bytes. */
+export function encodeRecord(record: ComponentRecord): Buffer {
+  checkRecord(record);
+  const d = record.description;
+  return packr.pack({
+    app: record.app,
+    path: record.path,
+    parent: record.parent,
+    planId: record.planId,
+    description: { type: d.type, host: d.host, attributes: d.attributes, tags: d.tags, lazy: d.lazy },
+    attributes: record.attributes,
+    tags: record.tags,
+    children: record.children,
+    lifecycle: record.lifecycle,
+    epoch: record.epoch,
+  });
+}
+
+function unpack(bytes: Uint8Array): unknown {
+  try {
+    return packr.unpack(bytes);
+  } catch (error) {
+    throw new DecodeError(`it is not valid msgpack (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+export function decodeRecord(bytes: Uint8Array): ComponentRecord {
+  const value = unpack(bytes);
+  if (!isObject(value)) throw new DecodeError('it is not a record');
+  const r = value as unknown as ComponentRecord;
+  const d = r.description as unknown;
+  if (
+    typeof r.app !== 'string' ||
+    typeof r.path !== 'string' ||
+    (r.parent !== null && typeof r.parent !== 'string') ||
+    typeof r.planId !== 'string' ||
+    !isObject(d) ||
+    !Array.isArray(r.attributes) ||
+    !Array.isArray(r.children) ||
+    !isLifecycleState(r.lifecycle) ||
+    typeof r.epoch !== 'number'
+  ) {
+    throw new DecodeError('it lacks fields of a component record');
+  }
+  return r;
+}
+
+export function encodePlan(plan: DeploymentPlan): Buffer {
+  if (plan === null || typeof plan !== 'object' || typeof plan.id !== 'string' || plan.id === '') {
+    throw new EncodeError('a plan must have an id');
+  }
+  if (Buffer.byteLength(plan.id) > MAX_KEY_BYTES) throw new EncodeError('the plan id is too long');
+  checkPlain(plan, 'the plan', 0);
+  return packr.pack(plan);
+}
+
+export function decodePlan(bytes: Uint8Array): DeploymentPlan {
+  const value = unpack(bytes);
+  if (!isObject(value) || typeof value.id !== 'string' || !isObject(value.root)) throw new DecodeError('it is not a plan');
+  return value as unknown as DeploymentPlan;
+}
+
+export function encodeApplication(entry: ApplicationEntry): Buffer {
+  if (entry === null || typeof entry !== 'object' || typeof entry.name !== 'string' || entry.name === '') {
+    throw new EncodeError('an application needs a name');
+  }
+  if (Buffer.byteLength(entry.name) > MAX_KEY_BYTES) throw new EncodeError('the application name is too long');
+  if (typeof entry.planId !== 'string' || typeof entry.registered !== 'number') {
+    throw new EncodeError('an application entry needs `planId` and `registered`');
+  }
+  return packr.pack({ name: entry.name, planId: entry.planId, registered: entry.registered });
+}
+
+export function decodeApplication(bytes: Uint8Array): ApplicationEntry {
+  const value = unpack(bytes);
+  if (!isObject(value) || typeof value.name !== 'string' || typeof value.planId !== 'string' || typeof value.registered !== 'number') {
+    throw new DecodeError('it is not an application entry');
+  }
+  return value as unknown as ApplicationEntry;
+}
+
+/** Meta values (format, incarnation, shutdown marker) are small plain objects. */
+export function encodeMeta(value: Record<string, unknown>): Buffer {
+  return packr.pack(value);
+}
+
+export function decodeMeta(bytes: Uint8Array): Record<string, unknown> {
+  const value = unpack(bytes);
+  if (!isObject(value)) throw new DecodeError('it is not a metadata object');
+  return value;
+}

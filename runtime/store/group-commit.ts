@@ -1,0 +1,221 @@
+/**
+ * What both stores share below the `CheckpointStore` interface: turning a batch of changes
+ * into encoded writes, the group-commit queue, and the incarnation/shutdown-marker rules.
+ * Keeping them here is what gives the memory store the LMDB store's semantics.
+ */
+import type { CheckpointChanges } from './checkpoint-store.js';
+import { CheckpointRejectedError, StoreCorruptError, StoreVersionError } from './errors.js';
+import {
+  EncodeError,
+  checkKey,
+  decodeMeta,
+  encodeApplication,
+  encodeMeta,
+  encodePlan,
+  encodeRecord,
+  keyText,
+} from './codec.js';
+import type { PeerIncarnation, ShutdownKind } from './record.js';
+
+/** The tables of a store. */
+export type Table = 'records' | 'plans' | 'apps' | 'meta';
+
+/** One encoded write. Record keys are `[app, path]`; the other tables use strings. */
+export interface WriteOp {
+  table: Table;
+  key: string | [string, string];
+  /** The encoded value, or null to delete. */
+  value: Buffer | null;
+  /** Only write when the key is absent (plans are immutable: same id, same content). */
+  ifAbsent?: boolean;
+}
+
+/**
+ * Encodes a batch in the documented order (plans, record deletes, record puts, applications)
+ * before anything is queued, so that a bad value rejects its own commit and nothing else.
+ */
+export function encodeChanges(changes: CheckpointChanges, location: string): WriteOp[] {
+  const ops: WriteOp[] = [];
+  let subject = 'a commit';
+  try {
+    if (changes === null || typeof changes !== 'object') throw new EncodeError('the changes must be an object');
+    for (const plan of changes.plans ?? []) {
+      subject = `plan ${String(plan?.id)}`;
+      ops.push({ table: 'plans', key: plan.id, value: encodePlan(plan), ifAbsent: true });
+    }
+    for (const id of changes.deletePlans ?? []) {
+      subject = `plan ${String(id)}`;
+      if (typeof id !== 'string' || id === '') throw new EncodeError('a plan id must be a non-empty string');
+      ops.push({ table: 'plans', key: id, value: null });
+    }
+    for (const key of changes.delete ?? []) {
+      subject = key && typeof key === 'object' ? keyText(key) : 'a record key';
+      checkKey(key);
+      ops.push({ table: 'records', key: [key.app, key.path], value: null });
+    }
+    for (const record of changes.put ?? []) {
+      subject = record && typeof record === 'object' ? keyText(record) : 'a record';
+      ops.push({ table: 'records', key: [record.app, record.path], value: encodeRecord(record) });
+    }
+    for (const entry of changes.applications ?? []) {
+      subject = `application ${String(entry?.name)}`;
+      ops.push({ table: 'apps', key: entry.name, value: encodeApplication(entry) });
+    }
+    for (const name of changes.deleteApplications ?? []) {
+      subject = `application ${String(name)}`;
+      if (typeof name !== 'string' || name === '') throw new EncodeError('an application name must be a non-empty string');
+      ops.push({ table: 'apps', key: name, value: null });
+    }
+  } catch (error) {
+    if (error instanceof EncodeError) throw new CheckpointRejectedError(location, subject, error.message);
+    throw new CheckpointRejectedError(location, subject, error instanceof Error ? error.message : String(error));
+  }
+  return ops;
+}
+
+/**
+ * The writing half of a store, driven by `GroupCommitter`.
+ *
+ * `writeGroup` runs one group: it calls `take()` exactly once, as late as it can (when the
+ * transaction starts, so that commits made meanwhile join the group), applies each commit's
+ * writes atomically and on its own (a commit that fails leaves no trace and does not fail the
+ * others), and resolves once everything applied is durable, with one entry per commit:
+ * undefined for success, or the error of that commit. It rejects when the whole group failed
+ * (nothing became durable).
+ */
+export interface GroupWriter {
+  writeGroup(take: () => WriteOp[][]): Promise<(Error | undefined)[]>;
+}
+
+interface PendingCommit {
+  ops: WriteOp[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: while one group is being written and flushed, new commits queue up; the
+ * next group takes all of them. One group in flight at a time keeps the order of commits
+ * the order of their durability, and costs one flush per group rather than per commit.
+ */
+export class GroupCommitter {
+  private queue: PendingCommit[] = [];
+  private running: Promise<void> | null = null;
+  commits = 0;
+  transactions = 0;
+
+  constructor(private readonly writer: GroupWriter) {}
+
+  submit(ops: WriteOp[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ ops, resolve, reject });
+      if (!this.running) this.running = this.drain();
+    });
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    // Bounded: every pass either takes the whole queue or rejects it.
+    while (this.queue.length > 0) {
+      let group: PendingCommit[] = [];
+      let taken = false;
+      const take = (): WriteOp[][] => {
+        taken = true;
+        group = this.queue.splice(0);
+        return group.map((c) => c.ops);
+      };
+      try {
+        const failures = await this.writer.writeGroup(take);
+        this.transactions++;
+        group.forEach((commit, i) => {
+          const failure = failures[i];
+          if (failure) commit.reject(failure);
+          else {
+            this.commits++;
+            commit.resolve();
+          }
+        });
+      } catch (error) {
+        if (!taken) group = this.queue.splice(0);
+        for (const commit of group) commit.reject(error);
+      }
+    }
+    this.running = null;
+  }
+}
+
+/** The store format this code reads and writes. Bump it on any incompatible change of layout or encoding. */
+export const STORE_NAME = 'frogpond-checkpoints';
+export const STORE_FORMAT = 1;
+
+export const META_FORMAT = 'format';
+export const META_PEER = 'peer';
+export const META_SHUTDOWN = 'shutdown';
+
+/** What `open()` found in the meta table. */
+export interface StoredMeta {
+  format?: Uint8Array;
+  peer?: Uint8Array;
+  shutdown?: Uint8Array;
+  /** True when any other table has an entry (a store without a format record is then corrupt). */
+  hasData: boolean;
+}
+
+/**
+ * Checks the format record and computes the new incarnation; returns the writes that
+ * record it (format for a new store, the incarnation, the cleared shutdown marker).
+ */
+export function startIncarnation(
+  meta: StoredMeta,
+  location: string,
+  requestedEpoch: number,
+): { incarnation: PeerIncarnation; ops: WriteOp[] } {
+  const ops: WriteOp[] = [];
+  const read = (bytes: Uint8Array, what: string): Record<string, unknown> => {
+    try {
+      return decodeMeta(bytes);
+    } catch (error) {
+      throw new StoreCorruptError(location, `its ${what} record cannot be read (${(error as Error).message})`, error);
+    }
+  };
+  if (!meta.format) {
+    if (meta.hasData || meta.peer) throw new StoreCorruptError(location, 'its format record is missing');
+    ops.push({ table: 'meta', key: META_FORMAT, value: encodeMeta({ store: STORE_NAME, version: STORE_FORMAT }) });
+  } else {
+    const format = read(meta.format, 'format');
+    if (format.store !== STORE_NAME) {
+      throw new StoreVersionError(location, `it is not a frogpond checkpoint store (it says \`${String(format.store)}\`)`);
+    }
+    if (format.version !== STORE_FORMAT) {
+      throw new StoreVersionError(location, `its format is version ${String(format.version)}, this frogpond reads version ${STORE_FORMAT}`);
+    }
+  }
+  const peer = meta.peer ? read(meta.peer, 'peer') : undefined;
+  const previousEpoch = typeof peer?.epoch === 'number' ? peer.epoch : null;
+  const previousCount = typeof peer?.incarnation === 'number' ? peer.incarnation : 0;
+  const shutdown = meta.shutdown ? read(meta.shutdown, 'shutdown') : undefined;
+  const lastShutdown: ShutdownKind = !peer ? 'none' : shutdown?.kind === 'clean' ? 'clean' : 'crash';
+  // Epochs tell incarnations apart, so they must grow even if the clock went back.
+  const epoch = previousEpoch !== null && requestedEpoch <= previousEpoch ? previousEpoch + 1 : requestedEpoch;
+  const incarnation: PeerIncarnation = {
+    epoch,
+    incarnation: previousCount + 1,
+    previousEpoch,
+    lastShutdown,
+    ...(lastShutdown === 'clean' && typeof shutdown?.time === 'number' ? { lastShutdownTime: shutdown.time } : {}),
+    ...(lastShutdown === 'clean' && typeof shutdown?.reason === 'string' ? { lastShutdownReason: shutdown.reason } : {}),
+  };
+  ops.push({ table: 'meta', key: META_PEER, value: encodeMeta({ epoch, incarnation: incarnation.incarnation }) });
+  // Clearing the marker now is what makes the next start see a crash unless this incarnation closes cleanly.
+  if (meta.shutdown) ops.push({ table: 'meta', key: META_SHUTDOWN, value: null });
+  return { incarnation, ops };
+}
+
+/** The clean-shutdown marker written by `close({ clean: true })`. */
+export function shutdownMarker(time: number, reason?: string): WriteOp {
+  return { table: 'meta', key: META_SHUTDOWN, value: encodeMeta({ kind: 'clean', time, reason }) };
+}

@@ -1,0 +1,344 @@
+/**
+ * The checkpoint store of a peer: LMDB through lmdb-js. This is the only module that
+ * imports `lmdb` (architecture.md).
+ *
+ * Layout: `<dataDir>/woodfrog.lmdb` (one environment, LMDB's own `-lock` file beside it),
+ * `<dataDir>/peer.lock` (ours, see lock-file.ts). Four named databases, binary values
+ * encoded by codec.ts: `records` ([app, path] → component record), `plans` (plan id → plan),
+ * `apps` (name → application entry), `meta` (format, peer incarnation, shutdown marker).
+ *
+ * Durability: writes go through lmdb-js's asynchronous transactions, which run the commit
+ * and the disk flush off the event loop; a group is acknowledged after its transaction
+ * promise resolves (committed, visible) *and* `flushed` resolves (synced: the default
+ * `overlappingSync` mode syncs after the commit, and `flushed` is that sync). No
+ * synchronous transaction is ever run (woodfrog.md §6.3).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import type { DeploymentPlan } from '../../compiler/plan-types.js';
+import type { CheckpointChanges, CheckpointStore, CloseOptions, CommitStats, OpenOptions } from './checkpoint-store.js';
+import {
+  DecodeError,
+  compareKeys,
+  decodeApplication,
+  decodePlan,
+  decodeRecord,
+  keyText,
+} from './codec.js';
+import {
+  StoreClosedError,
+  StoreCorruptError,
+  StoreError,
+  StoreUnavailableError,
+  StoreVersionError,
+  StoreWriteError,
+  reasonOf,
+} from './errors.js';
+import {
+  GroupCommitter,
+  META_FORMAT,
+  META_PEER,
+  META_SHUTDOWN,
+  encodeChanges,
+  shutdownMarker,
+  startIncarnation,
+  type GroupWriter,
+  type Table,
+  type WriteOp,
+} from './group-commit.js';
+import { DataDirectoryLock } from './lock-file.js';
+import type { ApplicationEntry, ComponentKey, ComponentRecord, PeerIncarnation } from './record.js';
+
+export const LMDB_FILE_NAME = 'woodfrog.lmdb';
+
+/** The LMDB data version that the bundled lmdb-js writes (read from its meta pages). */
+const LMDB_DATA_VERSION = 2;
+const LMDB_MAGIC = 0xbeefc0de;
+const P_META = 0x08;
+
+type Key = string | [string, string];
+
+/**
+ * Checks the two meta pages of an existing LMDB file before lmdb-js maps it: lmdb-js
+ * trusts them and a garbage or truncated file can bring the whole process down in native
+ * code, which must never happen to a peer. Offsets are those of lmdb-js 3 (its page header
+ * is 24 bytes; magic and version follow; the page size is the free database's `md_pad`).
+ */
+export function checkLmdbFile(file: string, directory: string): void {
+  let bytes: Buffer;
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+    if (size === 0) return; // LMDB initialises an empty file
+    const fd = fs.openSync(file, 'r');
+    try {
+      bytes = Buffer.alloc(Math.min(size, 65536 * 2));
+      fs.readSync(fd, bytes, 0, bytes.length, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (error) {
+    throw new StoreUnavailableError(directory, `\`${LMDB_FILE_NAME}\` cannot be read (${reasonOf(error)})`, error);
+  }
+  const corrupt = (reason: string) => new StoreCorruptError(directory, `\`${LMDB_FILE_NAME}\` ${reason}`);
+  if (size < 2 * 512) throw corrupt(`is truncated (${size} bytes)`);
+  const checkMeta = (offset: number, which: string): void => {
+    if ((bytes.readUInt16LE(offset + 0x12) & P_META) === 0 || bytes.readUInt32LE(offset + 0x18) !== LMDB_MAGIC) {
+      throw corrupt(`has no valid ${which} meta page (it is not an LMDB file, or it was overwritten)`);
+    }
+    const version = bytes.readUInt32LE(offset + 0x1c);
+    if (version !== LMDB_DATA_VERSION) {
+      throw new StoreVersionError(directory, `\`${LMDB_FILE_NAME}\` has LMDB data version ${version}, this frogpond uses ${LMDB_DATA_VERSION}`);
+    }
+  };
+  checkMeta(0, 'first');
+  const pageSize = bytes.readUInt32LE(0x30);
+  if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) throw corrupt(`has an invalid page size (${pageSize})`);
+  if (size < 2 * pageSize) throw corrupt(`is truncated (${size} bytes)`);
+  checkMeta(pageSize, 'second');
+}
+
+export class LmdbCheckpointStore implements CheckpointStore, GroupWriter {
+  readonly location: string;
+  private readonly file: string;
+  private root: RootDatabase | null = null;
+  private tables: Record<Table, Database<Buffer, Key>> | null = null;
+  private lock: DataDirectoryLock | null = null;
+  private committer = new GroupCommitter(this);
+  private current: PeerIncarnation | null = null;
+  private closing = false;
+
+  /** `directory` is the peer's data directory; it is created when missing. */
+  constructor(directory: string) {
+    this.location = path.resolve(directory);
+    this.file = path.join(this.location, LMDB_FILE_NAME);
+  }
+
+  async open(options: OpenOptions = {}): Promise<PeerIncarnation> {
+    if (this.root) throw new StoreUnavailableError(this.location, 'the store is already open');
+    this.prepareDirectory();
+    this.lock = await DataDirectoryLock.acquire(this.location);
+    try {
+      const existed = fs.existsSync(this.file);
+      if (existed) checkLmdbFile(this.file, this.location);
+      this.openEnvironment(existed);
+      const meta = this.readMeta();
+      const { incarnation, ops } = startIncarnation(meta, this.location, options.epoch ?? Date.now());
+      this.closing = false;
+      await this.committer.submit(ops);
+      this.current = incarnation;
+      return incarnation;
+    } catch (error) {
+      await this.shut();
+      throw error;
+    }
+  }
+
+  private prepareDirectory(): void {
+    try {
+      fs.mkdirSync(this.location, { recursive: true });
+    } catch (error) {
+      throw new StoreUnavailableError(this.location, `it cannot be created (${reasonOf(error)})`, error);
+    }
+    try {
+      if (!fs.statSync(this.location).isDirectory()) throw new Error('it is not a directory');
+      fs.accessSync(this.location, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
+    } catch (error) {
+      throw new StoreUnavailableError(this.location, reasonOf(error), error);
+    }
+  }
+
+  private openEnvironment(existed: boolean): void {
+    try {
+      const root = open({
+        path: this.file,
+        maxDbs: 8,
+        encoding: 'binary',
+        // Durable by default: no noSync/noMetaSync/writemap (woodfrog.md §6.3 "durable" mode).
+        compression: false,
+        cache: false,
+      });
+      this.root = root;
+      const table = (name: Table) => root.openDB<Buffer, Key>({ name, encoding: 'binary' });
+      this.tables = { records: table('records'), plans: table('plans'), apps: table('apps'), meta: table('meta') };
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      if (existed) throw new StoreCorruptError(this.location, `LMDB cannot open it (${reasonOf(error)})`, error);
+      throw new StoreUnavailableError(this.location, `LMDB cannot create a store in it (${reasonOf(error)})`, error);
+    }
+  }
+
+  /** Reads the meta table and walks every key once, so that a damaged tree is found now, not halfway through recovery. */
+  private readMeta() {
+    const t = this.openTables();
+    try {
+      let hasData = false;
+      for (const name of ['records', 'plans', 'apps'] as const) {
+        for (const _ of t[name].getKeys()) hasData = true;
+      }
+      for (const _ of t.meta.getKeys()) void _;
+      return {
+        format: t.meta.getBinary(META_FORMAT),
+        peer: t.meta.getBinary(META_PEER),
+        shutdown: t.meta.getBinary(META_SHUTDOWN),
+        hasData,
+      };
+    } catch (error) {
+      throw new StoreCorruptError(this.location, `reading it failed (${reasonOf(error)})`, error);
+    }
+  }
+
+  async close(options: CloseOptions = {}): Promise<void> {
+    if (!this.root) return;
+    this.closing = true;
+    try {
+      await this.committer.idle();
+      if (options.clean ?? true) await this.committer.submit([shutdownMarker(Date.now(), options.reason)]);
+    } finally {
+      await this.shut();
+    }
+  }
+
+  /** Closes the environment and releases the lock, whatever state they are in. */
+  private async shut(): Promise<void> {
+    const root = this.root;
+    this.root = null;
+    this.tables = null;
+    this.current = null;
+    try {
+      if (root) await root.close();
+    } catch {
+      // Closing a broken environment can fail; the lock must still be released.
+    } finally {
+      this.lock?.release();
+      this.lock = null;
+    }
+  }
+
+  commit(changes: CheckpointChanges): Promise<void> {
+    if (!this.root || this.closing) return Promise.reject(new StoreClosedError(this.location));
+    let ops: WriteOp[];
+    try {
+      ops = encodeChanges(changes, this.location);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.committer.submit(ops);
+  }
+
+  /** GroupWriter: one lmdb-js transaction for the group, a child transaction per commit, one flush. */
+  async writeGroup(take: () => WriteOp[][]): Promise<(Error | undefined)[]> {
+    const root = this.root;
+    const t = this.tables;
+    if (!root || !t) throw new StoreClosedError(this.location);
+    const failures: (Error | undefined)[] = [];
+    try {
+      await root.transaction(() => {
+        for (const ops of take()) {
+          try {
+            // A child transaction per commit: if one of its writes fails, none of them stays.
+            root.childTransaction(() => {
+              for (const op of ops) {
+                const db = t[op.table];
+                if (op.value === null) db.removeSync(op.key);
+                else if (!op.ifAbsent || !db.doesExist(op.key)) db.putSync(op.key, op.value);
+              }
+            });
+            failures.push(undefined);
+          } catch (error) {
+            failures.push(new StoreWriteError(this.location, reasonOf(error), error));
+          }
+        }
+      });
+      await root.flushed;
+    } catch (error) {
+      throw new StoreWriteError(this.location, reasonOf(error), error);
+    }
+    return failures;
+  }
+
+  private openTables(): Record<Table, Database<Buffer, Key>> {
+    if (!this.tables) throw new StoreClosedError(this.location);
+    return this.tables;
+  }
+
+  private corrupt(what: string, error: unknown): StoreCorruptError {
+    const reason = error instanceof DecodeError ? `${what} cannot be decoded: ${error.message}` : `reading ${what} failed (${reasonOf(error)})`;
+    return new StoreCorruptError(this.location, reason, error);
+  }
+
+  async readAll(): Promise<ComponentRecord[]> {
+    const t = this.openTables();
+    const records: ComponentRecord[] = [];
+    // One synchronous pass is one read snapshot: lmdb-js renews its read transaction only between event turns.
+    let current = 'the records';
+    try {
+      for (const { key, value } of t.records.getRange()) {
+        current = `the record ${Array.isArray(key) ? `\`${key.join('/')}\`` : String(key)}`;
+        records.push(decodeRecord(value));
+      }
+    } catch (error) {
+      throw this.corrupt(current, error);
+    }
+    return records.sort(compareKeys);
+  }
+
+  async get(key: ComponentKey): Promise<ComponentRecord | undefined> {
+    const t = this.openTables();
+    try {
+      const bytes = t.records.getBinary([key.app, key.path]);
+      return bytes === undefined ? undefined : decodeRecord(bytes);
+    } catch (error) {
+      throw this.corrupt(`the record \`${keyText(key)}\``, error);
+    }
+  }
+
+  async getPlan(id: string): Promise<DeploymentPlan | undefined> {
+    const t = this.openTables();
+    try {
+      const bytes = t.plans.getBinary(id);
+      return bytes === undefined ? undefined : decodePlan(bytes);
+    } catch (error) {
+      throw this.corrupt(`the plan \`${id}\``, error);
+    }
+  }
+
+  async listPlans(): Promise<string[]> {
+    const t = this.openTables();
+    try {
+      return [...t.plans.getKeys()].map(String).sort();
+    } catch (error) {
+      throw this.corrupt('the plans', error);
+    }
+  }
+
+  async getApplication(name: string): Promise<ApplicationEntry | undefined> {
+    const t = this.openTables();
+    try {
+      const bytes = t.apps.getBinary(name);
+      return bytes === undefined ? undefined : decodeApplication(bytes);
+    } catch (error) {
+      throw this.corrupt(`the application \`${name}\``, error);
+    }
+  }
+
+  async listApplications(): Promise<ApplicationEntry[]> {
+    const t = this.openTables();
+    try {
+      const entries = [...t.apps.getRange()].map(({ value }) => decodeApplication(value));
+      return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    } catch (error) {
+      throw this.corrupt('the applications', error);
+    }
+  }
+
+  incarnation(): PeerIncarnation {
+    if (!this.current) throw new StoreClosedError(this.location);
+    return { ...this.current };
+  }
+
+  stats(): CommitStats {
+    return { commits: this.committer.commits, transactions: this.committer.transactions };
+  }
+}
