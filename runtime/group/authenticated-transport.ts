@@ -1,0 +1,96 @@
+/**
+ * Authentication wraps a datagram transport (conventions.md 9): outgoing datagrams get the key id and
+ * an HMAC-SHA256 tag (truncated to 16 bytes) over every byte before the tag; incoming ones are checked
+ * in the order of anubis.md §6.2 — size, magic, version, key, auth — before anything parses the body.
+ * A failure is counted and the datagram dropped; nothing here throws out of the receive handler.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { DatagramTransport } from './transport.js';
+import { DropCounters, MAX_DATAGRAM, MIN_DATAGRAM, OFFSET_KEY_ID, PROTOCOL_MAGIC, TAG_BYTES, WIRE_VERSION } from './wire.js';
+
+export const KEY_BYTES = 32;
+
+export class BadKeyError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'BadKeyError';
+  }
+}
+
+/**
+ * The group key: the current key and, during rotation, the previous one. A key's id is the first byte
+ * of its SHA-256; when two keys share an id both are tried. Keys are never printed.
+ */
+export class GroupKey {
+  private readonly keys: { id: number; key: Buffer }[];
+
+  constructor(current: Uint8Array, previous?: Uint8Array) {
+    this.keys = [current, ...(previous ? [previous] : [])].map((k) => {
+      if (k.length !== KEY_BYTES) throw new BadKeyError(`a group key is ${KEY_BYTES} bytes, not ${k.length}`);
+      return { id: createHash('sha256').update(k).digest()[0]!, key: Buffer.from(k) };
+    });
+  }
+
+  get currentId(): number {
+    return this.keys[0]!.id;
+  }
+
+  tag(data: Uint8Array, which = 0): Buffer {
+    return createHmac('sha256', this.keys[which]!.key).update(data).digest().subarray(0, TAG_BYTES);
+  }
+
+  /** 'key' when no key has that id, 'auth' when none of them makes this tag, else null (valid). */
+  verify(keyId: number, data: Uint8Array, tag: Uint8Array): 'key' | 'auth' | null {
+    let known = false;
+    for (let i = 0; i < this.keys.length; i++) {
+      if (this.keys[i]!.id !== keyId) continue;
+      known = true;
+      if (tag.length === TAG_BYTES && timingSafeEqual(this.tag(data, i), tag)) return null;
+    }
+    return known ? 'auth' : 'key';
+  }
+
+  toJSON(): string {
+    return '[group key]';
+  }
+}
+
+/** Signs a datagram in place (key id byte and the tag slot at the end). */
+export function sealDatagram(key: GroupKey, d: Uint8Array): Uint8Array {
+  d[OFFSET_KEY_ID] = key.currentId;
+  d.set(key.tag(d.subarray(0, d.length - TAG_BYTES)), d.length - TAG_BYTES);
+  return d;
+}
+
+/** Runs the checks up to `auth`; returns the reason to drop, or null when the datagram is authentic. */
+export function checkDatagram(key: GroupKey, d: Uint8Array): 'size' | 'magic' | 'version' | 'key' | 'auth' | null {
+  if (d.length < MIN_DATAGRAM || d.length > MAX_DATAGRAM) return 'size';
+  const magic = ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0;
+  if (magic !== PROTOCOL_MAGIC) return 'magic';
+  if (d[4] !== WIRE_VERSION) return 'version';
+  return key.verify(d[OFFSET_KEY_ID]!, d.subarray(0, d.length - TAG_BYTES), d.subarray(d.length - TAG_BYTES));
+}
+
+export class AuthenticatedDatagramTransport implements DatagramTransport {
+  constructor(
+    private readonly inner: DatagramTransport,
+    private readonly key: GroupKey,
+    private readonly drops: DropCounters,
+  ) {}
+
+  send(datagram: Uint8Array): void {
+    this.inner.send(sealDatagram(this.key, datagram));
+  }
+
+  onReceive(handler: (datagram: Uint8Array) => void): void {
+    this.inner.onReceive((d) => {
+      const reason = checkDatagram(this.key, d);
+      if (reason) this.drops.count(reason);
+      else handler(d);
+    });
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

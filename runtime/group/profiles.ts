@@ -1,0 +1,113 @@
+/**
+ * Named timing profiles of the heartbeat group, with the bounds each one implies (anubis.md §0, §1.6).
+ *
+ * Symbols: I = heartbeat interval, k = timeout in intervals, T = k·I (timeliness bound),
+ * S = stability interval, Q = quiescence period, J = maximum random re-registration delay.
+ * ε = clock skew, d = network delay, σ = scheduling delay: the bounds below leave them out and a
+ * deployment adds them. No false suspicion holds while d + ε + σ < T − I (the "slack").
+ *
+ * | profile     | I      | k | T      | S       | Q       | J      | detect T+I | restabilise T+3I+S | join 3I+S | heal Q+3I+S | slack T−I |
+ * |-------------|--------|---|--------|---------|---------|--------|------------|--------------------|-----------|-------------|-----------|
+ * | paper-safe  | 2000   | 3 | 6000   | 12000   | 14000   | 1000   | 8 s        | 24 s               | 18 s      | 32 s        | 4 s       |
+ * | java-compat | 2000   | 3 | 6000   | 8000    | 10000   | 1000   | 8 s        | 20 s               | 14 s      | 24 s        | 4 s       |
+ * | local-test  | 200    | 3 | 600    | 1200    | 1400    | 100    | 0.8 s      | 2.4 s              | 1.8 s     | 3.2 s       | 0.4 s     |
+ * | lan         | 200    | 4 | 800    | 1600    | 1800    | 200    | 1.0 s      | 3.0 s              | 2.2 s     | 4.0 s       | 0.6 s     |
+ *
+ * paper-safe (the default) satisfies the model's ω > 2μ and δ = 2μ with μ = T: S = 2T, Q = 2T + I.
+ * java-compat reproduces the Java formulas S = (k+1)·I, Q = (k+2)·I, which break ω > 2μ for k > 2
+ * (kept for timing comparison). local-test is the test plan's fast CI profile (paper-safe formulas).
+ * lan is tuned for fast detection on one local network (loopback or a LAN with sub-100 ms delays and
+ * NTP-synchronised clocks): k = 4 keeps 600 ms of slack for delay, skew and event-loop stalls.
+ */
+export interface TimingProfile {
+  readonly name: string;
+  /** I: heartbeat interval (ms). */
+  readonly interval: number;
+  /** k: heartbeat timeout counted in intervals. */
+  readonly timeoutIntervals: number;
+  /** T = k·I (ms). */
+  readonly timeout: number;
+  /** S: stability interval (ms). */
+  readonly stability: number;
+  /** Q: quiescence period (ms). */
+  readonly quiescence: number;
+  /** J: maximum random delay before re-registering with the leader after becoming stable (ms). */
+  readonly reregisterDelay: number;
+}
+
+export interface ProfileBounds {
+  /** B1: a crashed peer is removed from every connection set and partition within this time of the crash. */
+  detection: number;
+  /** B1′: no peer is evicted earlier than this after its last heartbeat (T, minus ε). */
+  earliestDetection: number;
+  /** B2: a peer that stops hearing another evicts it within this time. */
+  asymmetricEviction: number;
+  /** B4: survivors are stable again within this time of a crash or split. */
+  restabilisation: number;
+  /** B5: a new peer is part of a stable merged view within this time of starting. */
+  join: number;
+  /** B6: after a heal, one stable merged view within this time (worst case, quiescence included). */
+  merge: number;
+  /** B7/B10: a bound listener receives a new value within this time of setValue. */
+  valueUpdate: number;
+  /** B8: discovery of a provider or listener registered while stable. */
+  discovery: number;
+  /** d + ε + σ must stay below this for no false suspicion. */
+  slack: number;
+}
+
+function profile(name: string, interval: number, k: number, stability: number, quiescence: number, j: number): TimingProfile {
+  return Object.freeze({ name, interval, timeoutIntervals: k, timeout: k * interval, stability, quiescence, reregisterDelay: j });
+}
+
+/** Builds a profile with the paper-safe formulas S = 2T, Q = 2T + I. */
+export function paperSafe(name: string, interval: number, k: number, j: number): TimingProfile {
+  const t = k * interval;
+  return profile(name, interval, k, 2 * t, 2 * t + interval, j);
+}
+
+export const PROFILES: Readonly<Record<string, TimingProfile>> = Object.freeze({
+  'paper-safe': paperSafe('paper-safe', 2000, 3, 1000),
+  'java-compat': profile('java-compat', 2000, 3, 4 * 2000, 5 * 2000, 1000),
+  'local-test': paperSafe('local-test', 200, 3, 100),
+  lan: paperSafe('lan', 200, 4, 200),
+});
+
+export const DEFAULT_PROFILE = 'paper-safe';
+
+export class UnknownProfileError extends Error {
+  constructor(readonly profileName: string) {
+    super(`Unknown profile \`${profileName}\`; choose one of ${Object.keys(PROFILES).join(', ')}.`);
+    this.name = 'UnknownProfileError';
+  }
+}
+
+export function getProfile(name: string = DEFAULT_PROFILE): TimingProfile {
+  const p = PROFILES[name];
+  if (!p) throw new UnknownProfileError(name);
+  return p;
+}
+
+/** The bounds of anubis.md §1.6 for a profile, without ε, d and σ. */
+export function boundsOf(p: TimingProfile): ProfileBounds {
+  const { interval: i, timeout: t, stability: s, quiescence: q, reregisterDelay: j } = p;
+  return {
+    detection: t + i,
+    earliestDetection: t,
+    asymmetricEviction: t + i,
+    restabilisation: t + 3 * i + s,
+    join: 3 * i + s,
+    merge: q + 3 * i + s,
+    valueUpdate: t,
+    discovery: j + 3 * t,
+    slack: t - i,
+  };
+}
+
+/** Anything a profile's configuration should warn about (anubis.md §0: less than 500 ms of slack). */
+export function profileWarnings(p: TimingProfile): string[] {
+  const out: string[] = [];
+  if (p.timeout - p.interval < 500) out.push(`profile \`${p.name}\` leaves ${p.timeout - p.interval} ms of slack for delay, skew and scheduling (less than 500 ms)`);
+  if (p.quiescence <= 2 * p.timeout) out.push(`profile \`${p.name}\` has quiescence ${p.quiescence} ms, not greater than twice the timeout (${2 * p.timeout} ms)`);
+  return out;
+}

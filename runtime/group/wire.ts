@@ -1,0 +1,256 @@
+/**
+ * The heartbeat datagram (anubis.md §4 "Our wire format", §6.2). All integers big-endian.
+ *
+ * | offset | size | field |
+ * |--------|------|-------|
+ * | 0      | 4    | protocol magic 0x46524F47 ("FROG") |
+ * | 4      | 1    | version (1) |
+ * | 5      | 1    | message type (1 = heartbeat; types are append-only) |
+ * | 6      | 1    | flags: bit 0 stable, bit 1 preferred |
+ * | 7      | 1    | key id: first byte of SHA-256 of the group key that made the tag |
+ * | 8      | 4    | system magic (separates groups that share a key and an address) |
+ * | 12     | 2    | sender node id (0..2047) |
+ * | 14     | 8    | sender epoch (start time, ms) |
+ * | 22     | 8    | sequence number, strictly increasing per epoch |
+ * | 30     | 8    | send time (sender's wall clock, ms) |
+ * | 38     | 8    | connection-set counter (view number) |
+ * | 46     | 8    | view time stamp (stability deadline or time reference; −1 undefined), signed |
+ * | 54     | 2    | leader vote: node id |
+ * | 56     | 8    | leader vote: epoch |
+ * | 64     | 2+n  | connection set: length n ≤ 256, then n bitset bytes |
+ * |        | 2+m  | message links: length m ≤ 256, then m bitset bytes |
+ * |        | 1+a+2| control address: family (0 none, 4 IPv4, 6 IPv6), a = 0/4/16 address bytes, port |
+ * |        | 1+l  | sender name: length 1..64, UTF-8 |
+ * | end−16 | 16   | HMAC-SHA256 tag over every byte before it, truncated to 16 bytes |
+ *
+ * The codec here does the body; authentication (key id, tag) is done by the authenticated transport,
+ * which checks size, magic, version, key and tag before anything parses the body.
+ */
+import { Bitset, BITSET_BYTES, MAX_NODE_ID } from './bitset.js';
+
+export const PROTOCOL_MAGIC = 0x46524f47;
+export const WIRE_VERSION = 1;
+export const TYPE_HEARTBEAT = 1;
+export const TAG_BYTES = 16;
+export const FIXED_HEADER_BYTES = 64;
+/** The smallest well-formed datagram: header, two empty bitsets, no address, a 1-byte name, tag. */
+export const MIN_DATAGRAM = FIXED_HEADER_BYTES + 2 + 2 + 1 + 2 + TAG_BYTES;
+/** Never more than this, so a heartbeat never fragments (anubis.md §4). */
+export const MAX_DATAGRAM = 1200;
+export const MAX_NAME_BYTES = 64;
+export const DEFAULT_SYSTEM_MAGIC = 0x0001e240; // 123456, the Java identity.magic
+
+export const OFFSET_KEY_ID = 7;
+
+export interface Contact {
+  host: string;
+  port: number;
+}
+
+export interface Heartbeat {
+  systemMagic: number;
+  nodeId: number;
+  name: string;
+  epoch: number;
+  seq: number;
+  sendTime: number;
+  viewNumber: number;
+  viewTimeStamp: number;
+  stable: boolean;
+  preferred: boolean;
+  candidate: { id: number; epoch: number };
+  view: Bitset;
+  msgLinks: Bitset;
+  contact: Contact | null;
+}
+
+/** Why a datagram was dropped, in the order the checks run (anubis.md §6.2 item 2, plus `conflict` and `quiescent`). */
+export const DROP_REASONS = ['size', 'magic', 'version', 'key', 'auth', 'foreign', 'malformed', 'self', 'conflict', 'replay', 'untimely', 'quiescent'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** Counts of dropped datagrams by reason (the metric `anubis_rx_dropped_total{reason}`). */
+export class DropCounters {
+  private readonly counts = new Map<DropReason, number>(DROP_REASONS.map((r) => [r, 0]));
+  accepted = 0;
+
+  count(reason: DropReason): void {
+    this.counts.set(reason, this.counts.get(reason)! + 1);
+  }
+
+  get(reason: DropReason): number {
+    return this.counts.get(reason)!;
+  }
+
+  total(): number {
+    let n = 0;
+    for (const v of this.counts.values()) n += v;
+    return n;
+  }
+
+  snapshot(): Record<DropReason, number> {
+    return Object.fromEntries(this.counts) as Record<DropReason, number>;
+  }
+}
+
+export class MalformedHeartbeatError extends Error {
+  constructor(reason: string) {
+    super(`malformed heartbeat: ${reason}`);
+    this.name = 'MalformedHeartbeatError';
+  }
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Encodes a heartbeat with key id 0 and a zero tag: the authenticated transport fills both in. */
+export function encodeHeartbeat(hb: Heartbeat): Buffer {
+  const name = Buffer.from(hb.name, 'utf8');
+  if (name.length < 1 || name.length > MAX_NAME_BYTES) throw new RangeError(`peer name must be 1..${MAX_NAME_BYTES} bytes of UTF-8`);
+  const view = hb.view.trimmed();
+  const links = hb.msgLinks.trimmed();
+  const addr = hb.contact ? parseAddress(hb.contact.host) : null;
+  const size = FIXED_HEADER_BYTES + 2 + view.length + 2 + links.length + 1 + (addr ? addr.length + 2 : 0) + 1 + name.length + TAG_BYTES;
+  if (size > MAX_DATAGRAM) throw new RangeError(`heartbeat of ${size} bytes exceeds ${MAX_DATAGRAM}`);
+  const b = Buffer.alloc(size);
+  b.writeUInt32BE(PROTOCOL_MAGIC, 0);
+  b[4] = WIRE_VERSION;
+  b[5] = TYPE_HEARTBEAT;
+  b[6] = (hb.stable ? 1 : 0) | (hb.preferred ? 2 : 0);
+  b[7] = 0;
+  b.writeUInt32BE(hb.systemMagic >>> 0, 8);
+  b.writeUInt16BE(hb.nodeId, 12);
+  b.writeBigUInt64BE(BigInt(hb.epoch), 14);
+  b.writeBigUInt64BE(BigInt(hb.seq), 22);
+  b.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(hb.sendTime))), 30);
+  b.writeBigUInt64BE(BigInt(hb.viewNumber), 38);
+  b.writeBigInt64BE(BigInt(Math.floor(hb.viewTimeStamp)), 46);
+  b.writeUInt16BE(hb.candidate.id, 54);
+  b.writeBigUInt64BE(BigInt(hb.candidate.epoch), 56);
+  let o = FIXED_HEADER_BYTES;
+  b.writeUInt16BE(view.length, o);
+  b.set(view, o + 2);
+  o += 2 + view.length;
+  b.writeUInt16BE(links.length, o);
+  b.set(links, o + 2);
+  o += 2 + links.length;
+  if (addr && hb.contact) {
+    b[o] = addr.length === 4 ? 4 : 6;
+    b.set(addr, o + 1);
+    b.writeUInt16BE(hb.contact.port, o + 1 + addr.length);
+    o += 1 + addr.length + 2;
+  } else {
+    b[o] = 0;
+    o += 1;
+  }
+  b[o] = name.length;
+  b.set(name, o + 1);
+  return b;
+}
+
+/**
+ * Decodes the body of an authenticated datagram. Throws MalformedHeartbeatError (and only that) on
+ * any schema or length error; the caller counts it as `malformed`. `foreign` is decided by the caller.
+ */
+export function decodeHeartbeat(b: Uint8Array): Heartbeat {
+  if (b.length < MIN_DATAGRAM || b.length > MAX_DATAGRAM) throw new MalformedHeartbeatError('size');
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.length);
+  const end = buf.length - TAG_BYTES;
+  if (buf[5] !== TYPE_HEARTBEAT) throw new MalformedHeartbeatError(`unknown message type ${buf[5]}`);
+  if ((buf[6]! & ~3) !== 0) throw new MalformedHeartbeatError('unknown flags');
+  const nodeId = buf.readUInt16BE(12);
+  if (nodeId > MAX_NODE_ID) throw new MalformedHeartbeatError('node id out of range');
+  const epoch = u64(buf, 14);
+  const seq = u64(buf, 22);
+  const sendTime = u64(buf, 30);
+  const viewNumber = u64(buf, 38);
+  const vts = buf.readBigInt64BE(46);
+  if (vts < -1n || vts > MAX_SAFE) throw new MalformedHeartbeatError('view time stamp out of range');
+  const candId = buf.readUInt16BE(54);
+  if (candId > MAX_NODE_ID) throw new MalformedHeartbeatError('leader vote out of range');
+  const candEpoch = u64(buf, 56);
+  let o = FIXED_HEADER_BYTES;
+  const readBitset = (): Bitset => {
+    if (o + 2 > end) throw new MalformedHeartbeatError('bitset length beyond the end');
+    const n = buf.readUInt16BE(o);
+    if (n > BITSET_BYTES || o + 2 + n > end) throw new MalformedHeartbeatError('bitset length out of range');
+    const bs = new Bitset(buf.subarray(o + 2, o + 2 + n));
+    o += 2 + n;
+    return bs;
+  };
+  const view = readBitset();
+  const msgLinks = readBitset();
+  if (o + 1 > end) throw new MalformedHeartbeatError('address beyond the end');
+  const family = buf[o]!;
+  let contact: Contact | null = null;
+  if (family === 4 || family === 6) {
+    const n = family === 4 ? 4 : 16;
+    if (o + 1 + n + 2 > end) throw new MalformedHeartbeatError('address beyond the end');
+    contact = { host: formatAddress(buf.subarray(o + 1, o + 1 + n)), port: buf.readUInt16BE(o + 1 + n) };
+    o += 1 + n + 2;
+  } else if (family === 0) {
+    o += 1;
+  } else throw new MalformedHeartbeatError(`unknown address family ${family}`);
+  if (o + 1 > end) throw new MalformedHeartbeatError('name beyond the end');
+  const nameLen = buf[o]!;
+  if (nameLen < 1 || nameLen > MAX_NAME_BYTES || o + 1 + nameLen !== end) throw new MalformedHeartbeatError('name length');
+  const nameBytes = buf.subarray(o + 1, o + 1 + nameLen);
+  const name = nameBytes.toString('utf8');
+  if (!Buffer.from(name, 'utf8').equals(nameBytes)) throw new MalformedHeartbeatError('name is not UTF-8');
+  if (!view.has(nodeId)) throw new MalformedHeartbeatError('connection set lacks the sender');
+  return {
+    systemMagic: buf.readUInt32BE(8),
+    nodeId,
+    name,
+    epoch,
+    seq,
+    sendTime,
+    viewNumber,
+    viewTimeStamp: Number(vts),
+    stable: (buf[6]! & 1) !== 0,
+    preferred: (buf[6]! & 2) !== 0,
+    candidate: { id: candId, epoch: candEpoch },
+    view,
+    msgLinks,
+    contact,
+  };
+}
+
+/** Reads the system magic without parsing the body (the `foreign` check comes before `malformed`). */
+export function systemMagicOf(b: Uint8Array): number {
+  return Buffer.from(b.buffer, b.byteOffset, b.length).readUInt32BE(8);
+}
+
+function u64(buf: Buffer, at: number): number {
+  const v = buf.readBigUInt64BE(at);
+  if (v > MAX_SAFE) throw new MalformedHeartbeatError('integer out of range');
+  return Number(v);
+}
+
+function parseAddress(host: string): Uint8Array {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  if (v4) {
+    const parts = v4.slice(1).map(Number);
+    if (parts.some((p) => p > 255)) throw new RangeError(`bad IPv4 address ${host}`);
+    return Uint8Array.from(parts);
+  }
+  // IPv6: expand "::" and read eight 16-bit groups.
+  const halves = host.split('::');
+  if (halves.length > 2) throw new RangeError(`bad IPv6 address ${host}`);
+  const left = halves[0] ? halves[0].split(':') : [];
+  const right = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const groups = halves.length === 2 ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) throw new RangeError(`bad address ${host}`);
+  const out = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    const n = parseInt(g, 16);
+    out[2 * i] = n >> 8;
+    out[2 * i + 1] = n & 255;
+  });
+  return out;
+}
+
+function formatAddress(a: Uint8Array): string {
+  if (a.length === 4) return Array.from(a).join('.');
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((a[i]! << 8) | a[i + 1]!).toString(16));
+  return groups.join(':');
+}
