@@ -4,8 +4,9 @@
  * Keeping them here is what gives the memory store the LMDB store's semantics.
  */
 import type { CheckpointChanges } from './checkpoint-store.js';
-import { CheckpointRejectedError, StoreCorruptError, StoreVersionError } from './errors.js';
+import { CheckpointRejectedError, StoreCorruptError, StoreVersionError, reasonOf } from './errors.js';
 import {
+  DecodeError,
   EncodeError,
   checkKey,
   decodeMeta,
@@ -218,4 +219,20 @@ export function startIncarnation(
 /** The clean-shutdown marker written by `close({ clean: true })`. */
 export function shutdownMarker(time: number, reason?: string): WriteOp {
   return { table: 'meta', key: META_SHUTDOWN, value: encodeMeta({ kind: 'clean', time, reason }) };
+}
+
+/** The `StoreCorruptError` for a failed read of `what` (a decoding failure, or LMDB's own). */
+export function corruption(location: string, what: string, error: unknown): StoreCorruptError {
+  const reason =
+    error instanceof DecodeError ? `${what} cannot be decoded: ${error.message}` : `reading ${what} failed (${reasonOf(error)})`;
+  return new StoreCorruptError(location, reason, error);
+}
+
+/** Runs a read, turning a decoding or storage failure into `StoreCorruptError` naming what was read. */
+export function reading<T>(location: string, what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw corruption(location, what, error);
+  }
 }

@@ -19,7 +19,6 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import type { DeploymentPlan } from '../../compiler/plan-types.js';
 import type { CheckpointChanges, CheckpointStore, CloseOptions, CommitStats, OpenOptions } from './checkpoint-store.js';
 import {
-  DecodeError,
   compareKeys,
   decodeApplication,
   decodePlan,
@@ -40,6 +39,7 @@ import {
   META_FORMAT,
   META_PEER,
   META_SHUTDOWN,
+  corruption,
   encodeChanges,
   shutdownMarker,
   startIncarnation,
@@ -264,8 +264,7 @@ export class LmdbCheckpointStore implements CheckpointStore, GroupWriter {
   }
 
   private corrupt(what: string, error: unknown): StoreCorruptError {
-    const reason = error instanceof DecodeError ? `${what} cannot be decoded: ${error.message}` : `reading ${what} failed (${reasonOf(error)})`;
-    return new StoreCorruptError(this.location, reason, error);
+    return corruption(this.location, what, error);
   }
 
   async readAll(): Promise<ComponentRecord[]> {
