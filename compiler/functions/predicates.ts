@@ -1,0 +1,156 @@
+/**
+ * The two predicate functions (language.md §11): CheckAssertions, which every Assertions
+ * description and every Schema applies, and CheckSchemaElement, one per schema entry. The
+ * resolver looks the checked attribute up (`PARENT:name` from the schema body) and fills in
+ * the `path` of the messages; these functions only decide.
+ */
+import { Messages, type MessageEntry } from '../../language/messages.js';
+import { Applied, Description, Ref, SfDouble, SfFloat, TBD, type Value } from '../values.js';
+import { FUNCTION_PREFIX, describeValue } from './context.js';
+import { isNum } from './numeric.js';
+
+export const CHECK_ASSERTIONS = `${FUNCTION_PREFIX}CheckAssertions`;
+export const CHECK_SCHEMA_ELEMENT = `${FUNCTION_PREFIX}CheckSchemaElement`;
+
+/**
+ * Every operand whose name does not start with `sf` must be `true`. Failures read
+ * `name: evaluates to false` or `name: has non-boolean value <kind and value>`, in operand order.
+ */
+export function checkAssertions(operands: [string, Value][]): { failures: string[] } {
+  const failures: string[] = [];
+  for (const [name, value] of operands) {
+    if (name.startsWith('sf')) continue;
+    if (value === false) failures.push(`${name}: evaluates to false`);
+    else if (value !== true) failures.push(`${name}: has non-boolean value ${describeValue(value)}`);
+  }
+  return { failures };
+}
+
+const CD_CLASSES = [
+  'org.smartfrog.sfcore.componentdescription.ComponentDescription',
+  'org.smartfrog.sfcore.componentdescription.ComponentDescriptionImpl',
+  'org.smartfrog.sfcore.languages.sf.sfcomponentdescription.SFComponentDescription',
+  'org.smartfrog.sfcore.languages.sf.sfcomponentdescription.SFComponentDescriptionImpl',
+];
+const REFERENCE = 'org.smartfrog.sfcore.languages.sf.sfreference.SFReference';
+const APPLY_REFERENCE = 'org.smartfrog.sfcore.languages.sf.sfreference.SFApplyReference';
+const NULL_CLASS = 'org.smartfrog.sfcore.common.SFNull';
+
+type ClassTest = (v: Value) => boolean;
+
+/**
+ * SmartFrog's class identifiers (language.md §11.2, Appendix A) as tests on our values. A
+ * Java superclass accepts what its subclasses do: `java.lang.Number` any number,
+ * `…reference.Reference` and `SFReference` references and functions, `SFApplyReference`
+ * functions only.
+ */
+const CLASS_TESTS = new Map<string, ClassTest>([
+  ['java.lang.Object', () => true],
+  ['java.lang.Integer', (v) => typeof v === 'number'],
+  ['java.lang.Long', (v) => typeof v === 'bigint'],
+  ['java.lang.Float', (v) => v instanceof SfFloat],
+  ['java.lang.Double', (v) => v instanceof SfDouble],
+  ['java.lang.Number', (v) => isNum(v)],
+  ['java.lang.String', (v) => typeof v === 'string'],
+  ['java.net.InetAddress', (v) => typeof v === 'string'],
+  ['java.lang.Boolean', (v) => typeof v === 'boolean'],
+  ['java.util.Vector', (v) => Array.isArray(v)],
+  ['java.util.List', (v) => Array.isArray(v)],
+  ['java.util.Collection', (v) => Array.isArray(v)],
+  ['[B', (v) => v instanceof Uint8Array],
+  ['byte[]', (v) => v instanceof Uint8Array],
+  ...CD_CLASSES.map((c): [string, ClassTest] => [c, (v) => v instanceof Description]),
+  ['org.smartfrog.sfcore.reference.Reference', (v) => v instanceof Ref || v instanceof Applied],
+  [REFERENCE, (v) => v instanceof Ref || v instanceof Applied],
+  [APPLY_REFERENCE, (v) => v instanceof Applied],
+  [NULL_CLASS, (v) => v === null],
+]);
+
+/** The SmartFrog class identifier of a value's kind, as schema messages name what they found. */
+export function javaClassOf(v: Value): string {
+  if (v === null) return NULL_CLASS;
+  if (v === TBD) return 'TBD';
+  switch (typeof v) {
+    case 'number': return 'java.lang.Integer';
+    case 'bigint': return 'java.lang.Long';
+    case 'string': return 'java.lang.String';
+    case 'boolean': return 'java.lang.Boolean';
+  }
+  if (v instanceof SfFloat) return 'java.lang.Float';
+  if (v instanceof SfDouble) return 'java.lang.Double';
+  if (Array.isArray(v)) return 'java.util.Vector';
+  if (v instanceof Uint8Array) return 'byte[]';
+  if (v instanceof Description) return CD_CLASSES[0];
+  if (v instanceof Applied) return APPLY_REFERENCE;
+  return REFERENCE;
+}
+
+export interface SchemaElementParams {
+  /** The attribute checked, in the described description. */
+  name: string;
+  optional: boolean;
+  /** `anyBinding`, `eager` or `lazy`. */
+  binding: string;
+  /** The `class` parameter: one identifier or several (any one matching is enough). */
+  classes: string[];
+  /** The optional `description` parameter, shown beside the name in messages. */
+  description?: string;
+}
+
+export interface SchemaElementFound {
+  /** Whether the described description has the attribute at all. */
+  present: boolean;
+  /** Its value when present (a lazy reference or function when `lazy`). */
+  value?: Value;
+  /** The value is left for run time: a LAZY reference or a lazy function. */
+  lazy: boolean;
+}
+
+export interface SchemaProblem {
+  code: MessageEntry;
+  /** Placeholders of `code` except `path`, which the caller adds. */
+  args: Record<string, unknown>;
+}
+
+/**
+ * §11.2 for one schema entry, in SmartFrog's order: the binding must be valid; an absent
+ * attribute is an error unless optional; a lazy value passes when the binding is `lazy` or
+ * `anyBinding`, the class is `anyClass`, or (binding `eager`) its reference class matches; a
+ * value that is not lazy fails a `lazy` binding and must match one of the classes. Classes
+ * are tried in order and the first match wins; an unknown identifier met before a match is
+ * reported (SmartFrog's class loader would fail on it). Undefined when the entry holds.
+ */
+export function checkSchemaElement(params: SchemaElementParams, found: SchemaElementFound): SchemaProblem | undefined {
+  const name = params.description ? `${params.name} (${params.description})` : params.name;
+  const expected = params.classes.length === 1 ? params.classes[0] : `[${params.classes.join(', ')}]`;
+  const { binding } = params;
+  if (binding !== 'anyBinding' && binding !== 'eager' && binding !== 'lazy') {
+    return { code: Messages.SchemaBadBinding, args: { name, binding } };
+  }
+  if (!found.present) {
+    return params.optional ? undefined : { code: Messages.SchemaMissing, args: { name } };
+  }
+  if (found.lazy) {
+    if (binding === 'lazy' || binding === 'anyBinding' || params.classes.includes('anyClass')) return undefined;
+    // The value stands for a reference whatever its run-time value (SmartFrog mocks an SFReference).
+    const value = found.value instanceof Ref || found.value instanceof Applied ? found.value : new Ref([]);
+    const match = matchClass(params.classes, value, name);
+    if (match === true) return undefined;
+    return match === false ? { code: Messages.SchemaLazyForEager, args: { name, expected } } : match;
+  }
+  if (binding === 'lazy') return { code: Messages.SchemaNotLazy, args: { name } };
+  const value = found.value === undefined ? null : found.value;
+  const match = matchClass(params.classes, value, name);
+  if (match === true) return undefined;
+  return match === false ? { code: Messages.SchemaWrongClass, args: { name, expected, found: javaClassOf(value) } } : match;
+}
+
+function matchClass(classes: string[], value: Value, name: string): boolean | SchemaProblem {
+  for (const identifier of classes) {
+    if (identifier === 'anyClass') return true;
+    const test = CLASS_TESTS.get(identifier);
+    if (!test) return { code: Messages.SchemaUnknownClass, args: { name, class: identifier } };
+    if (test(value)) return true;
+  }
+  return false;
+}
