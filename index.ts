@@ -3,3 +3,5 @@
  * as it lands.
  */
 export * from './language/index.js';
+// The front end's entry points, named here so that the public surface is explicit.
+export { parse, parseReference } from './language/index.js';

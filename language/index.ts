@@ -3,3 +3,8 @@ export { SourceFile, joinSpans, type Span, type Position } from './source.js';
 export { type Diagnostic, type Severity, type RelatedInformation, DiagnosticBag, hasErrors } from './diagnostics.js';
 export { Messages, diagnostic, formatMessage, messageForCode, type MessageEntry } from './messages.js';
 export type * from './ast.js';
+export { parse, parseReference, MAX_NESTING, type ParseResult, type ReferenceParseResult } from './parse.js';
+export { print, printValue } from './printer.js';
+export { toSExpression } from './sexpr.js';
+export { renderDiagnostic, renderDiagnostics, type RenderOptions, type SourceLookup } from './render.js';
+export { BINARY_OPERATORS, NARY_OPERATORS } from './ast.js';

@@ -1,7 +1,8 @@
 /** Every command of `frog`, in help order. Add one line per command module. */
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
+import { register as parse } from './parse.js';
 
 export type Register = (program: Command, io: Io, setExit: (code: number) => void) => void;
 
-export const commands: Register[] = [];
+export const commands: Register[] = [parse];

@@ -1,0 +1,86 @@
+/**
+ * `frog parse FILE... [--json]`: prints each file's AST (an indented s-expression, or
+ * a JSON array of `{file, ast}`) to stdout and its diagnostics to stderr. Exit 1 when any file has a syntax
+ * error or cannot be read, 0 otherwise.
+ */
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import type { Io } from '../io.js';
+import { parse } from '../../language/parse.js';
+import { toSExpression } from '../../language/sexpr.js';
+import { renderDiagnostics } from '../../language/render.js';
+import { hasErrors } from '../../language/diagnostics.js';
+import type { SourceFile } from '../../language/source.js';
+
+export interface ParseOptions {
+  files: string[];
+  json: boolean;
+}
+
+/** JSON of an AST: spans as `{start, end}` (the file is the enclosing entry's), bigints as strings. */
+export function astToJson(ast: unknown): string {
+  return JSON.stringify(
+    ast,
+    (key, value: unknown) => {
+      if (typeof value === 'bigint') return value.toString();
+      if (value instanceof Uint8Array) return Array.from(value);
+      if ((key === 'span' || key === 'pathSpan') && value && typeof value === 'object') {
+        const s = value as { start: number; end: number };
+        return { start: s.start, end: s.end };
+      }
+      return value;
+    },
+    2,
+  );
+}
+
+/** Errors reading a file, said plainly: the code and the reason, never a stack. */
+function readFailure(file: string, e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const reason =
+    err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : (err.message ?? String(e));
+  return `frog parse: cannot read ${file}: ${reason}${err.code ? ` (${err.code})` : ''}\n`;
+}
+
+export async function parseCommand(options: ParseOptions, io: Io): Promise<number> {
+  let exit = 0;
+  const jsonEntries: string[] = [];
+  for (const file of options.files) {
+    const absolute = path.resolve(io.cwd, file);
+    let text: string;
+    try {
+      text = await readFile(absolute, 'utf8');
+    } catch (e) {
+      io.stderr(readFailure(file, e));
+      exit = 1;
+      continue;
+    }
+    const result = parse(text, absolute);
+    if (options.json) {
+      jsonEntries.push(`{"file": ${JSON.stringify(file)}, "ast": ${astToJson(result.ast)}}`);
+    } else {
+      if (options.files.length > 1) io.stdout(`; ${file}\n`);
+      io.stdout(toSExpression(result.ast));
+    }
+    if (result.diagnostics.length > 0) {
+      const sources = (f: string): SourceFile | undefined => (f === absolute ? result.source : undefined);
+      io.stderr(renderDiagnostics(result.diagnostics, sources, { cwd: io.cwd, color: io.isTty && !io.env.NO_COLOR }));
+    }
+    if (hasErrors(result.diagnostics)) exit = 1;
+  }
+  // Always an array of {file, ast}, one entry per file read, so that consumers need one shape.
+  if (options.json) io.stdout(`[${jsonEntries.join(',\n')}]\n`);
+  return exit;
+}
+
+export function register(program: Command, io: Io, setExit: (code: number) => void): void {
+  program
+    .command('parse')
+    .description('parse .sf files and print their syntax trees (diagnostics on stderr)')
+    .argument('<files...>', '.sf files to parse')
+    .option('--json', 'print the trees as JSON instead of s-expressions', false)
+    .action(async (files: string[], opts: { json: boolean }) => {
+      setExit(await parseCommand({ files, json: opts.json }, io));
+    });
+}

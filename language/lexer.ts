@@ -1,0 +1,251 @@
+/**
+ * The token definitions of the `.sf` language (language.md §3) and the one shared
+ * chevrotain lexer built from them.
+ *
+ * Chevrotain's lexer takes the FIRST pattern that matches, in definition order, so the
+ * order below encodes the longest-match rules of the spec: keywords carry `longer_alt:
+ * Word` (a longer WORD wins, equal length goes to the keyword), numbers come before `-`
+ * (the sign is part of the literal), `--` and `->` before `-`, `x|` before WORD.
+ *
+ * Unterminated strings, comments and byte arrays are tokens of their own so that the
+ * parser can carry on: unterminated strings count as strings for the grammar, and
+ * `lex()` turns each of them into a diagnostic.
+ */
+import { createToken, Lexer, type IToken, type TokenType } from 'chevrotain';
+import type { Diagnostic } from './diagnostics.js';
+import { diagnostic, Messages } from './messages.js';
+import type { SourceFile } from './source.js';
+
+/** Characters that start a WORD: ASCII letters, `_`, `$` and the Latin-1 letters of §3.2. */
+const LETTER = 'A-Za-z_$\\u00A2-\\u00A5\\u00AA\\u00B5\\u00BA\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u00FF';
+/** Characters allowed after the first: letters, digits and the SPECIAL set `. _ - + @ # ~ $ % ^ &`. */
+const WORD_REST = `${LETTER}0-9.\\-+@#~%^&`;
+
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\n\r\f]+/, group: Lexer.SKIPPED });
+export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n\r]*/, group: Lexer.SKIPPED });
+export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, group: Lexer.SKIPPED });
+/** An unterminated block comment: it eats the rest of the file and is reported. */
+export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, group: 'invalid' });
+
+/** Category of every string token, for the grammar. */
+export const StringLit = createToken({ name: 'StringLit', pattern: Lexer.NA });
+export const QuotedString = createToken({
+  name: 'QuotedString',
+  pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*"/,
+  categories: [StringLit],
+});
+export const UnterminatedQuotedString = createToken({
+  name: 'UnterminatedQuotedString',
+  pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*/,
+  categories: [StringLit],
+});
+export const MultilineString = createToken({
+  name: 'MultilineString',
+  pattern: /##(?:[^#\\]|\\[\s\S])*#/,
+  categories: [StringLit],
+  line_breaks: true,
+});
+export const UnterminatedMultilineString = createToken({
+  name: 'UnterminatedMultilineString',
+  pattern: /##(?:[^#\\]|\\[\s\S])*/,
+  categories: [StringLit],
+  line_breaks: true,
+});
+
+export const Bytes = createToken({ name: 'Bytes', pattern: /#(?:HEX|DEC|OCT|BIN|B64)#[^#]*#/, line_breaks: true });
+export const UnterminatedBytes = createToken({
+  name: 'UnterminatedBytes',
+  pattern: /#(?:HEX|DEC|OCT|BIN|B64)#[^#]*/,
+  categories: [Bytes],
+  line_breaks: true,
+});
+export const IncludeOptional = createToken({ name: 'IncludeOptional', pattern: /#include\?/ });
+export const Include = createToken({ name: 'Include', pattern: /#include/ });
+export const Codebase = createToken({ name: 'Codebase', pattern: /#codebase/ });
+
+/**
+ * Every number literal, with its optional sign and suffix; the visitor tells Integer,
+ * Long, Float and Double apart by the text (§3.5).
+ */
+export const NumberLit = createToken({
+  name: 'NumberLit',
+  pattern: /-?(?:[0-9]+\.[0-9]*(?:[eE][+-]?[0-9]+)?[fFdD]?|\.[0-9]+(?:[eE][+-]?[0-9]+)?[fFdD]?|[0-9]+(?:[eE][+-]?[0-9]+)?[lLfFdD]?)/,
+});
+
+export const Word = createToken({ name: 'Word', pattern: new RegExp(`[${LETTER}][${WORD_REST}]*`) });
+
+function keyword(name: string, text: string): TokenType {
+  return createToken({ name, pattern: new RegExp(text), longer_alt: Word });
+}
+
+export const Extends = keyword('Extends', 'extends');
+export const True = keyword('True', 'true');
+export const False = keyword('False', 'false');
+export const Null = keyword('Null', 'NULL');
+export const Tbd = keyword('Tbd', 'TBD');
+export const Lazy = keyword('Lazy', 'LAZY');
+export const Data = keyword('Data', 'DATA');
+export const Attrib = keyword('Attrib', 'ATTRIB');
+export const Here = keyword('Here', 'HERE');
+export const Parent = keyword('Parent', 'PARENT');
+export const Root = keyword('Root', 'ROOT');
+export const This = keyword('This', 'THIS');
+export const Optional = keyword('Optional', 'OPTIONAL');
+export const Apply = keyword('Apply', 'APPLY');
+export const Assert = keyword('Assert', 'ASSERT');
+export const If = keyword('If', 'IF');
+export const Then = keyword('Then', 'THEN');
+export const Else = keyword('Else', 'ELSE');
+export const Fi = keyword('Fi', 'FI');
+export const EndSwitch = keyword('EndSwitch', 'ENDSWITCH');
+export const Switch = keyword('Switch', 'SWITCH');
+export const Var = keyword('Var', 'VAR');
+export const IProperty = keyword('IProperty', 'IPROPERTY');
+export const Property = keyword('Property', 'PROPERTY');
+export const IEnvProperty = keyword('IEnvProperty', 'IENVPROPERTY');
+export const EnvProperty = keyword('EnvProperty', 'ENVPROPERTY');
+export const Constant = keyword('Constant', 'CONSTANT');
+export const Host = keyword('Host', 'HOST');
+export const Process = keyword('Process', 'PROCESS');
+
+/** Category of the operators; each operator keeps its own token type. */
+export const Operator = createToken({ name: 'Operator', pattern: Lexer.NA });
+function op(name: string, pattern: RegExp): TokenType {
+  return createToken({ name, pattern, categories: [Operator] });
+}
+
+export const LVectorOpen = createToken({ name: 'LVectorOpen', pattern: /\[\|/ });
+export const LVectorClose = createToken({ name: 'LVectorClose', pattern: /\|\]/ });
+export const Xor = op('Xor', /x\|/);
+export const Unique = createToken({ name: 'Unique', pattern: /--/ });
+export const Implies = op('Implies', /->/);
+export const Minus = op('Minus', /-/);
+export const Concat = op('Concat', /\+\+/);
+export const Plus = op('Plus', /\+/);
+export const Star = op('Star', /\*/);
+export const Slash = op('Slash', /\//);
+export const Percent = op('Percent', /%/);
+export const AppendOp = op('AppendOp', /<>/);
+export const Eq = op('Eq', /==/);
+export const Ne = op('Ne', /!=/);
+export const Ge = op('Ge', />=/);
+export const Le = op('Le', /<=/);
+export const Gt = op('Gt', />/);
+export const Lt = op('Lt', /</);
+export const And = op('And', /&&/);
+export const Or = op('Or', /\|\|/);
+/** `!` is not in the Operator category: it only starts a unary operation. */
+export const Bang = createToken({ name: 'Bang', pattern: /!/ });
+
+export const Semi = createToken({ name: 'Semi', pattern: /;/ });
+export const Comma = createToken({ name: 'Comma', pattern: /,/ });
+export const LCurly = createToken({ name: 'LCurly', pattern: /\{/ });
+export const RCurly = createToken({ name: 'RCurly', pattern: /\}/ });
+export const LBracket = createToken({ name: 'LBracket', pattern: /\[/ });
+export const RBracket = createToken({ name: 'RBracket', pattern: /\]/ });
+export const Colon = createToken({ name: 'Colon', pattern: /:/ });
+export const LParen = createToken({ name: 'LParen', pattern: /\(/ });
+export const RParen = createToken({ name: 'RParen', pattern: /\)/ });
+
+/** Tokens in lexing order (see the module comment for why the order matters). */
+export const allTokens: TokenType[] = [
+  WhiteSpace,
+  LineComment,
+  BlockComment,
+  UnterminatedComment,
+  QuotedString,
+  UnterminatedQuotedString,
+  MultilineString,
+  UnterminatedMultilineString,
+  Bytes,
+  UnterminatedBytes,
+  IncludeOptional,
+  Include,
+  Codebase,
+  NumberLit,
+  Extends, True, False, Null, Tbd, Lazy, Data, Attrib, Here, Parent, Root, This, Optional,
+  Apply, Assert, If, Then, Else, Fi, EndSwitch, Switch, Var, IProperty, Property,
+  IEnvProperty, EnvProperty, Constant, Host, Process,
+  Xor,
+  Word,
+  LVectorOpen,
+  LVectorClose,
+  Unique,
+  Implies,
+  Minus,
+  Concat,
+  Plus,
+  Star,
+  Slash,
+  Percent,
+  AppendOp,
+  Eq,
+  Ne,
+  Ge,
+  Le,
+  Gt,
+  Lt,
+  And,
+  Or,
+  Bang,
+  Semi,
+  Comma,
+  LCurly,
+  RCurly,
+  LBracket,
+  RBracket,
+  Colon,
+  LParen,
+  RParen,
+  // Category tokens last: they never match text themselves.
+  StringLit,
+  Operator,
+];
+
+/** Built once: building a chevrotain lexer analyses every pattern. */
+const lexer = new Lexer(allTokens, {
+  positionTracking: 'onlyOffset',
+  ensureOptimizations: true,
+});
+
+export interface LexResult {
+  tokens: IToken[];
+  diagnostics: Diagnostic[];
+}
+
+/** Splits a file into tokens; lexical errors become diagnostics, never exceptions. */
+export function lex(source: SourceFile): LexResult {
+  const result = lexer.tokenize(source.text);
+  const diagnostics: Diagnostic[] = [];
+  for (const e of result.errors) {
+    const ch = String.fromCodePoint(source.text.codePointAt(e.offset) ?? 0xfffd);
+    diagnostics.push(
+      diagnostic(Messages.UnexpectedCharacter, { text: ch }, source.span(e.offset, e.offset + ch.length)),
+    );
+  }
+  const invalid = result.groups.invalid as IToken[] | undefined;
+  if (invalid) {
+    for (const t of invalid) {
+      diagnostics.push(diagnostic(Messages.UnterminatedComment, {}, source.span(t.startOffset, t.startOffset + 2)));
+    }
+  }
+  const tokens = result.tokens;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const type = t.tokenType;
+    if (type === UnterminatedQuotedString) {
+      diagnostics.push(diagnostic(Messages.UnterminatedString, {}, source.span(t.startOffset, t.startOffset + 1)));
+    } else if (type === UnterminatedMultilineString) {
+      diagnostics.push(
+        diagnostic(Messages.UnterminatedString, {}, source.span(t.startOffset, t.startOffset + 2), {
+          hint: 'A `##` string ends at the next `#` that is not written `\\#`.',
+        }),
+      );
+    } else if (type === UnterminatedBytes) {
+      const head = t.image.indexOf('#', 1) + 1;
+      diagnostics.push(diagnostic(Messages.UnterminatedBytes, {}, source.span(t.startOffset, t.startOffset + head)));
+    }
+  }
+  diagnostics.sort((a, b) => (a.span?.start ?? 0) - (b.span?.start ?? 0));
+  return { tokens, diagnostics };
+}
