@@ -1,0 +1,209 @@
+/**
+ * The driver: binds a HeartbeatMachine and a StateSpace to an injected Clock, a datagram transport
+ * (wrapped here in authentication) and a message transport. This is the object a peer daemon owns.
+ *
+ * Receive path for a datagram: authentication (size, magic, version, key, auth) → system magic
+ * (`foreign`) → body decode (`malformed`) → the machine (`self`, `conflict`, `replay`, `untimely`,
+ * `quiescent`). Each drop is counted by reason; nothing a datagram contains can throw out of here.
+ */
+import { AuthenticatedDatagramTransport, type GroupKey } from './authenticated-transport.js';
+import { HeartbeatMachine, type GroupEvent, type Identity, type MachineOutput, type MachineSnapshot, type PartitionView } from './heartbeat-machine.js';
+import type { TimingProfile } from './profiles.js';
+import { StateSpace, type StateMessage } from './state-space.js';
+import type { Clock, DatagramTransport, MessageTransport, TimerHandle } from './transport.js';
+import { DEFAULT_SYSTEM_MAGIC, DropCounters, decodeHeartbeat, encodeHeartbeat, MalformedHeartbeatError, systemMagicOf } from './wire.js';
+
+export interface GroupMemberOptions {
+  identity: Identity;
+  profile: TimingProfile;
+  key: GroupKey;
+  clock: Clock;
+  /** The raw group transport; the member wraps it with authentication. */
+  datagrams: DatagramTransport;
+  /** Peer-to-peer messages for the state space. */
+  messages: MessageTransport;
+  systemMagic?: number;
+  preferred?: boolean;
+  random?: () => number;
+  maxValueBytes?: number;
+}
+
+export interface GroupCounters {
+  heartbeatsSent: number;
+  heartbeatsAccepted: number;
+  partitionChanges: number;
+  /** Exceptions caught in the receive path that a well-formed input should never cause. */
+  internalErrors: number;
+}
+
+export type GroupEventHandler = (event: GroupEvent) => void;
+
+export class GroupMember {
+  readonly machine: HeartbeatMachine;
+  readonly stateSpace: StateSpace;
+  readonly drops = new DropCounters();
+  readonly counters: GroupCounters = { heartbeatsSent: 0, heartbeatsAccepted: 0, partitionChanges: 0, internalErrors: 0 };
+
+  private readonly clock: Clock;
+  private readonly datagrams: DatagramTransport;
+  private readonly messages: MessageTransport;
+  private readonly systemMagic: number;
+  private readonly handlers = new Set<GroupEventHandler>();
+  private timer: TimerHandle | null = null;
+  private timerAt = Infinity;
+  private running = false;
+
+  constructor(options: GroupMemberOptions) {
+    this.clock = options.clock;
+    this.systemMagic = options.systemMagic ?? DEFAULT_SYSTEM_MAGIC;
+    this.messages = options.messages;
+    this.machine = new HeartbeatMachine({
+      identity: options.identity,
+      profile: options.profile,
+      systemMagic: this.systemMagic,
+      preferred: options.preferred,
+      contact: options.messages.address,
+      random: options.random,
+    });
+    this.datagrams = new AuthenticatedDatagramTransport(options.datagrams, options.key, this.drops);
+    this.datagrams.onReceive((d) => this.receiveDatagram(d));
+    this.messages.onMessage((from, m) => this.receiveMessage(from, m));
+    this.messages.onLinkFailure((peer) => this.apply(this.machine.linkFailed(peer, this.clock.now())));
+    this.stateSpace = new StateSpace({
+      self: options.identity.id,
+      epoch: options.identity.epoch,
+      now: () => this.clock.now(),
+      random: options.random,
+      reregisterDelay: options.profile.reregisterDelay,
+      maxValueBytes: options.maxValueBytes,
+      send: (to, m) => this.sendMessage(to, m),
+      schedule: (fn) => void this.clock.setTimeout(fn, 0),
+    });
+  }
+
+  get identity(): Identity {
+    return this.machine.identity;
+  }
+
+  onEvent(handler: GroupEventHandler): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const now = this.clock.now();
+    this.machine.start(now);
+    this.stateSpace.onPartition(this.machine.view(), now);
+    this.schedule();
+  }
+
+  /** Stops sending and receiving and closes both transports. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    await Promise.allSettled([this.datagrams.close(), this.messages.close()]);
+  }
+
+  view(): PartitionView {
+    return this.machine.view();
+  }
+
+  snapshot(): MachineSnapshot {
+    return this.machine.snapshot();
+  }
+
+  /** The whole receive path for one datagram; also the entry point of the fuzz tests. */
+  receiveDatagram(d: Uint8Array): void {
+    if (!this.running) return;
+    try {
+      if (systemMagicOf(d) !== this.systemMagic) return this.drops.count('foreign');
+      let hb;
+      try {
+        hb = decodeHeartbeat(d);
+      } catch (e) {
+        if (!(e instanceof MalformedHeartbeatError)) this.counters.internalErrors++;
+        return this.drops.count('malformed');
+      }
+      const out = this.machine.receive(hb, this.clock.now());
+      if (out.dropped) this.drops.count(out.dropped);
+      else this.counters.heartbeatsAccepted++;
+      this.apply(out);
+    } catch {
+      this.counters.internalErrors++;
+      this.drops.count('malformed');
+    }
+  }
+
+  private receiveMessage(from: number, m: unknown): void {
+    if (!this.running) return;
+    try {
+      this.stateSpace.receive(from, m, this.clock.now());
+      this.schedule();
+    } catch {
+      this.counters.internalErrors++;
+    }
+  }
+
+  private sendMessage(to: number, m: StateMessage): void {
+    if (!this.running) return;
+    if (to === this.identity.id) {
+      // Loopback: processed later, never inside the caller.
+      this.clock.setTimeout(() => this.receiveMessage(to, m), 0);
+      return;
+    }
+    try {
+      this.messages.send({ id: to, contact: this.machine.contactOf(to) }, m);
+    } catch {
+      this.counters.internalErrors++;
+    }
+  }
+
+  private apply(out: MachineOutput): void {
+    for (const hb of out.heartbeats) {
+      this.datagrams.send(encodeHeartbeat(hb));
+      this.counters.heartbeatsSent++;
+    }
+    if (out.partitionChanged) {
+      this.counters.partitionChanges++;
+      this.stateSpace.onPartition(this.machine.view(), this.clock.now());
+    }
+    for (const e of out.events) for (const h of this.handlers) h(e);
+    this.schedule();
+  }
+
+  private wake(): void {
+    this.timer = null;
+    this.timerAt = Infinity;
+    if (!this.running) return;
+    const now = this.clock.now();
+    const out = this.machine.tick(now);
+    this.stateSpace.tick(now);
+    this.apply(out);
+  }
+
+  /** One timer, at the earlier of the machine's and the state space's next wake-up. */
+  private schedule(): void {
+    if (!this.running) return;
+    let at = this.machine.nextWakeup();
+    const s = this.stateSpace.nextWakeup();
+    if (s >= 0 && s < at) at = s;
+    if (this.timer && at >= this.timerAt) return;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = this.clock.setTimeout(() => this.wake(), at - this.clock.now());
+  }
+}
+
+/** The event line of `--events json` (architecture.md "Names and defaults"). */
+export function eventRecord(peer: string, e: GroupEvent): Record<string, unknown> {
+  const rec: Record<string, unknown> = { time: e.time, peer, event: e.type, subject: e.subject?.name ?? peer };
+  if (e.members) rec.members = e.members.map((m) => m.name);
+  if (e.timeRef !== undefined) rec.timeRef = e.timeRef;
+  if (e.leader) rec.leader = e.leader.name;
+  if (e.reason) rec.reason = e.reason;
+  if (e.message) rec.message = e.message;
+  return rec;
+}

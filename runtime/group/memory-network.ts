@@ -1,0 +1,271 @@
+/**
+ * A simulated network on a fake clock, for tests and the simulation benchmark. Datagrams go to every
+ * other endpoint with configurable loss, delay (a jitter range, which also reorders), duplication,
+ * one-way cuts and partitions; messages (the TCP stand-in) keep their order per link, are never lost
+ * or duplicated, and vanish across a cut, which the heartbeat layer then sees as untimeliness.
+ */
+import type { Clock, DatagramTransport, MessageTransport, PeerAddress, TimerHandle } from './transport.js';
+
+/** A deterministic PRNG (mulberry32), so every simulation replays exactly from its seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Timer {
+  at: number;
+  order: number;
+  fn: (() => void) | null;
+}
+
+/** A clock whose time moves only when told to; timers run in due-time order, ties in creation order. */
+export class FakeClock implements Clock {
+  private time: number;
+  private order = 0;
+  private readonly heap: Timer[] = [];
+
+  constructor(start = 1_700_000_000_000) {
+    this.time = start;
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  setTimeout(fn: () => void, delayMs: number): TimerHandle {
+    const t: Timer = { at: this.time + Math.max(0, delayMs), order: this.order++, fn };
+    this.push(t);
+    return t;
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    (handle as Timer).fn = null;
+  }
+
+  pending(): number {
+    return this.heap.length;
+  }
+
+  /** Runs every timer due up to `now + ms`, then sets the time there. Bounded by `maxTimers`. */
+  advance(ms: number, maxTimers = 100_000_000): number {
+    return this.runUntil(this.time + ms, maxTimers);
+  }
+
+  runUntil(target: number, maxTimers = 100_000_000): number {
+    let ran = 0;
+    while (this.heap.length > 0 && this.heap[0]!.at <= target) {
+      if (ran++ >= maxTimers) throw new Error(`fake clock: more than ${maxTimers} timers before ${target}`);
+      const t = this.pop();
+      this.time = Math.max(this.time, t.at);
+      const fn = t.fn;
+      if (fn) {
+        t.fn = null;
+        fn();
+      }
+    }
+    this.time = Math.max(this.time, target);
+    return ran;
+  }
+
+  private less(a: Timer, b: Timer): boolean {
+    return a.at < b.at || (a.at === b.at && a.order < b.order);
+  }
+
+  private push(t: Timer): void {
+    const h = this.heap;
+    h.push(t);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  private pop(): Timer {
+    const h = this.heap;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+/** A clock that reads `offset` ms away from another: injected clock skew. Timers are unaffected. */
+export class SkewedClock implements Clock {
+  offset = 0;
+  constructor(private readonly base: Clock) {}
+  now(): number {
+    return this.base.now() + this.offset;
+  }
+  setTimeout(fn: () => void, delayMs: number): TimerHandle {
+    return this.base.setTimeout(fn, delayMs);
+  }
+  clearTimeout(handle: TimerHandle): void {
+    this.base.clearTimeout(handle);
+  }
+}
+
+export interface NetworkConditions {
+  /** Probability that one delivery of a datagram is lost. */
+  loss: number;
+  /** Datagram delay range (ms); a non-zero range reorders. */
+  minDelay: number;
+  maxDelay: number;
+  /** Probability that a datagram is delivered twice. */
+  duplicate: number;
+  /** Delay of messages on links (ms). */
+  messageDelay: number;
+}
+
+export class MemoryNetwork {
+  readonly conditions: NetworkConditions = { loss: 0, minDelay: 1, maxDelay: 1, duplicate: 0, messageDelay: 1 };
+  private readonly datagramHandlers = new Map<number, ((d: Uint8Array) => void) | null>();
+  private readonly messageEndpoints = new Map<number, MemoryMessageEndpoint>();
+  /** `from>to` pairs that are cut (one-way). */
+  private readonly cuts = new Set<string>();
+  private groups: Map<number, number> | null = null;
+  private readonly linkClock = new Map<string, number>();
+  deliveries = 0;
+
+  constructor(readonly clock: FakeClock, readonly random: () => number = seededRandom(1)) {}
+
+  /** The group transport of node `id`. The sender does not receive its own datagrams. */
+  datagramEndpoint(id: number): DatagramTransport {
+    this.datagramHandlers.set(id, null);
+    return {
+      send: (d) => this.broadcast(id, d),
+      onReceive: (h) => void this.datagramHandlers.set(id, h),
+      close: async () => void this.datagramHandlers.delete(id),
+    };
+  }
+
+  messageEndpoint(id: number): MessageTransport {
+    const e = new MemoryMessageEndpoint(this, id);
+    this.messageEndpoints.set(id, e);
+    return e;
+  }
+
+  /** Injects raw bytes as if sent by `from` (a spare endpoint or a spoofed node), for bad-packet tests. */
+  inject(from: number, d: Uint8Array): void {
+    this.broadcast(from, d);
+  }
+
+  /** Removes a node (a crash): nothing more is delivered to or from it. */
+  remove(id: number): void {
+    this.datagramHandlers.delete(id);
+    this.messageEndpoints.delete(id);
+  }
+
+  /** `from` can no longer reach `to` (one way). */
+  cut(from: number, to: number): void {
+    this.cuts.add(`${from}>${to}`);
+  }
+
+  /** Splits the nodes into groups that cannot hear each other; nodes not listed form their own group. */
+  partition(groups: number[][]): void {
+    this.groups = new Map();
+    groups.forEach((g, i) => g.forEach((id) => this.groups!.set(id, i)));
+  }
+
+  heal(): void {
+    this.cuts.clear();
+    this.groups = null;
+  }
+
+  reachable(from: number, to: number): boolean {
+    if (this.cuts.has(`${from}>${to}`)) return false;
+    if (this.groups) return (this.groups.get(from) ?? -1 - from) === (this.groups.get(to) ?? -1 - to);
+    return true;
+  }
+
+  private broadcast(from: number, d: Uint8Array): void {
+    const c = this.conditions;
+    const uniform = c.minDelay === c.maxDelay && c.loss === 0 && c.duplicate === 0;
+    if (uniform) {
+      // One timer for the whole fan-out: the simulation of 1,000 peers depends on it.
+      this.clock.setTimeout(() => {
+        for (const [to, h] of this.datagramHandlers) {
+          if (to === from || !h || !this.reachable(from, to)) continue;
+          this.deliveries++;
+          h(d);
+        }
+      }, c.minDelay);
+      return;
+    }
+    for (const to of this.datagramHandlers.keys()) {
+      if (to === from) continue;
+      const copies = this.random() < c.duplicate ? 2 : 1;
+      for (let i = 0; i < copies; i++) {
+        if (this.random() < c.loss) continue;
+        const delay = c.minDelay + this.random() * (c.maxDelay - c.minDelay);
+        this.clock.setTimeout(() => {
+          const h = this.datagramHandlers.get(to);
+          if (!h || !this.reachable(from, to)) return;
+          this.deliveries++;
+          h(d);
+        }, delay);
+      }
+    }
+  }
+
+  /** @internal */ deliverMessage(from: number, to: number, message: unknown): void {
+    if (!this.reachable(from, to) || !this.messageEndpoints.has(to)) return;
+    // FIFO per link: never deliver before an earlier message on the same link.
+    const key = `${from}>${to}`;
+    const at = Math.max(this.clock.now() + this.conditions.messageDelay, this.linkClock.get(key) ?? 0);
+    this.linkClock.set(key, at);
+    // Messages are copied, as a real link would serialise them.
+    const copy = structuredClone(message);
+    this.clock.setTimeout(() => {
+      if (!this.reachable(from, to)) return;
+      this.messageEndpoints.get(to)?.deliver(from, copy);
+    }, at - this.clock.now());
+  }
+}
+
+class MemoryMessageEndpoint implements MessageTransport {
+  readonly address = null;
+  private handler: ((from: number, m: unknown) => void) | null = null;
+
+  constructor(private readonly net: MemoryNetwork, private readonly id: number) {}
+
+  send(to: PeerAddress, message: unknown): void {
+    this.net.deliverMessage(this.id, to.id, message);
+  }
+
+  onMessage(handler: (from: number, message: unknown) => void): void {
+    this.handler = handler;
+  }
+
+  onLinkFailure(): void {
+    // Memory links do not fail by themselves; a cut shows up as missing heartbeats.
+  }
+
+  deliver(from: number, m: unknown): void {
+    this.handler?.(from, m);
+  }
+
+  async close(): Promise<void> {
+    this.net.remove(this.id);
+  }
+}
