@@ -96,6 +96,8 @@ export interface Attr {
   tags?: Set<string>;
   /** Where the attribute was written (the name), for diagnostics. */
   span?: Span;
+  /** For a placement attribute `a:b:c`, the path of its target (`[a, b]`) and its own name is `c`. */
+  placement?: string[];
 }
 
 /** A component description: an ordered attribute map with a parent pointer and an eager flag. */
@@ -104,6 +106,11 @@ export class Description {
   parent: Description | null = null;
   eager = true;
   span?: Span;
+  /**
+   * Before type resolution: the prototypes of `extends` in order (references and inline
+   * bodies); undefined once resolved.
+   */
+  pending?: (Ref | Description)[];
 
   get(name: string): Value | undefined {
     return this.attrs.get(name)?.value;
@@ -139,7 +146,10 @@ export class Description {
   }
 
   nameOf(child: Description): string | undefined {
-    for (const [name, attr] of this.attrs) if (attr.value === child) return name;
+    for (const [name, attr] of this.attrs) {
+      const v = attr.value;
+      if (v === child || (v instanceof Applied && v.body === child)) return name;
+    }
     return undefined;
   }
 

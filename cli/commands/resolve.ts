@@ -1,0 +1,95 @@
+/** `frog resolve`, `frog validate` and `frog compile`: the resolver and the plan builder from the command line. */
+import { writeFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import type { Command } from 'commander';
+import { resolveFile } from '../../compiler/resolve.js';
+import { toCanonicalJson } from '../../compiler/canonical.js';
+import { unparse } from '../../compiler/unparse.js';
+import { compileFile, serialisePlan } from '../../compiler/plan.js';
+import type { Diagnostic } from '../../language/diagnostics.js';
+import type { SourceFile } from '../../language/source.js';
+import { renderDiagnostics } from '../../language/render.js';
+import type { Io } from '../io.js';
+import type { Register } from './index.js';
+
+export interface ResolveCommandOptions {
+  file: string;
+  includePath: string[];
+  format: 'json' | 'sf';
+}
+
+function report(diagnostics: Diagnostic[], sources: Map<string, SourceFile>, io: Io): boolean {
+  if (diagnostics.length) {
+    io.stderr(renderDiagnostics(diagnostics, (f) => sources.get(f), { cwd: io.cwd, color: io.isTty && !io.env.NO_COLOR }));
+  }
+  return diagnostics.some((d) => d.severity === 'error');
+}
+
+const abs = (io: Io, p: string): string => resolvePath(io.cwd, p);
+
+export async function resolveCommand(o: ResolveCommandOptions, io: Io): Promise<number> {
+  const result = resolveFile(abs(io, o.file), { includePath: o.includePath.map((p) => abs(io, p)), env: io.env });
+  if (report(result.diagnostics, result.sources, io) || !result.description) return 1;
+  io.stdout(o.format === 'sf' ? unparse(result.description) : toCanonicalJson(result.description));
+  return 0;
+}
+
+export async function validateCommand(o: { files: string[]; includePath: string[] }, io: Io): Promise<number> {
+  let failed = false;
+  for (const file of o.files) {
+    const result = resolveFile(abs(io, file), { includePath: o.includePath.map((p) => abs(io, p)), env: io.env });
+    if (report(result.diagnostics, result.sources, io)) failed = true;
+  }
+  return failed ? 1 : 0;
+}
+
+export async function compileCommand(o: { file: string; includePath: string[]; output: string; name?: string }, io: Io): Promise<number> {
+  const result = compileFile(abs(io, o.file), { includePath: o.includePath.map((p) => abs(io, p)), name: o.name, env: io.env });
+  if (report(result.diagnostics, result.sources, io) || !result.plan) return 1;
+  const out = abs(io, o.output);
+  try {
+    writeFileSync(out, serialisePlan(result.plan, out.endsWith('.json') ? 'json' : 'msgpack'));
+  } catch (e) {
+    io.stderr(`frog compile: cannot write \`${o.output}\`: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+  io.stderr(`plan ${result.plan.id.slice(0, 12)} written to ${o.output}\n`);
+  return 0;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export const register: Register = (program: Command, io, setExit) => {
+  program
+    .command('resolve')
+    .description('resolve a description and print its sfConfig (canonical JSON or .sf text)')
+    .argument('<file>', 'the .sf file')
+    .option('-I, --include <dir>', 'add a folder to the include path (repeatable)', collect, [])
+    .option('--format <format>', 'json or sf', 'json')
+    .action(async (file: string, opts: { include: string[]; format: string }) => {
+      if (opts.format !== 'json' && opts.format !== 'sf') {
+        io.stderr(`frog resolve: unknown format \`${opts.format}\`; use json or sf\n`);
+        setExit(2);
+        return;
+      }
+      setExit(await resolveCommand({ file, includePath: opts.include, format: opts.format }, io));
+    });
+  program
+    .command('validate')
+    .description('resolve descriptions and report every problem; exit 0 when there is none')
+    .argument('<files...>', 'the .sf files')
+    .option('-I, --include <dir>', 'add a folder to the include path (repeatable)', collect, [])
+    .action(async (files: string[], opts: { include: string[] }) => {
+      setExit(await validateCommand({ files, includePath: opts.include }, io));
+    });
+  program
+    .command('compile')
+    .description('compile a description into a deployment plan (JSON for .json, msgpack otherwise)')
+    .argument('<file>', 'the .sf file')
+    .option('-I, --include <dir>', 'add a folder to the include path (repeatable)', collect, [])
+    .requiredOption('-o, --output <plan>', 'the plan file to write')
+    .option('--name <app>', 'the application name (default: the file name)')
+    .action(async (file: string, opts: { include: string[]; output: string; name?: string }) => {
+      setExit(await compileCommand({ file, includePath: opts.include, output: opts.output, name: opts.name }, io));
+    });
+};

@@ -1,0 +1,35 @@
+/** Deep copies of values: `extends` copies its prototypes, and finalisation breaks sharing. */
+import { Applied, Description, type Attr, type Value } from './values.js';
+
+export function copyValue(v: Value): Value {
+  if (v instanceof Description) return copyDescription(v);
+  if (v instanceof Applied) return new Applied(v.kind, copyDescription(v.body), v.lazy, v.data, v.span);
+  if (Array.isArray(v)) return v.map(copyValue);
+  return v;
+}
+
+export function copyAttr(a: Attr): Attr {
+  const copy: Attr = { value: copyValue(a.value) };
+  if (a.tags) copy.tags = new Set(a.tags);
+  if (a.span) copy.span = a.span;
+  if (a.placement) copy.placement = a.placement;
+  return copy;
+}
+
+export function copyDescription(d: Description): Description {
+  const c = new Description();
+  c.eager = d.eager;
+  c.span = d.span;
+  if (d.pending) c.pending = d.pending.map((p) => (p instanceof Description ? reparent(copyDescription(p), c) : p));
+  for (const [name, attr] of d.attrs) {
+    const a = copyAttr(attr);
+    c.attrs.set(name, a);
+    if (a.value instanceof Description) a.value.parent = c;
+  }
+  return c;
+}
+
+function reparent(d: Description, parent: Description): Description {
+  d.parent = parent;
+  return d;
+}

@@ -1,0 +1,104 @@
+/**
+ * The function phase (language.md §7.4): visiting descriptions bottom-up, one that carries
+ * `phase.function` is replaced in its parent by a canonical function (`ConstructFunction`),
+ * assertion (`ConstructAssertions`) or schema (`ConstructSchema`). A root-level description
+ * is left as it is.
+ */
+import type { DiagnosticBag } from '../language/diagnostics.js';
+import { Messages, diagnostic } from '../language/messages.js';
+import { FUNCTION_IDS } from './function-ids.js';
+import { Applied, Description, type Attr, type Value } from './values.js';
+
+const PHASE_ATTR = 'phase.function';
+
+export function functionPhase(root: Description, diagnostics: DiagnosticBag): void {
+  visitDescription(root, diagnostics, new Set());
+}
+
+function visitDescription(cd: Description, diagnostics: DiagnosticBag, seen: Set<Description>): void {
+  if (seen.has(cd)) return;
+  seen.add(cd);
+  for (const attr of cd.attrs.values()) {
+    attr.value = visitValue(attr.value, cd, diagnostics, seen);
+  }
+}
+
+function visitValue(v: Value, holder: Description, diagnostics: DiagnosticBag, seen: Set<Description>): Value {
+  if (v instanceof Description) {
+    visitDescription(v, diagnostics, seen);
+    const action = v.get(PHASE_ATTR);
+    if (action === undefined) return v;
+    return construct(v, String(action), holder, diagnostics) ?? v;
+  }
+  if (v instanceof Applied) {
+    visitDescription(v.body, diagnostics, seen);
+    return v;
+  }
+  if (Array.isArray(v)) return v.map((item) => visitValue(item, holder, diagnostics, seen));
+  return v;
+}
+
+function construct(cd: Description, action: string, holder: Description, diagnostics: DiagnosticBag): Applied | undefined {
+  const path = `${holder.path() === 'ROOT' ? '' : holder.path() + ':'}${holder.nameOf(cd) ?? '?'}`;
+  switch (action) {
+    case 'ConstructFunction': {
+      if (!cd.has('sfFunctionClass')) {
+        diagnostics.add(diagnostic(Messages.FunctionClassMissing, { path }, cd.span));
+        return undefined;
+      }
+      const body = bodyWithout(cd, [PHASE_ATTR]);
+      return new Applied('apply', body, cd.get('sfFunctionLazy') === true, false, cd.span);
+    }
+    case 'ConstructAssertions': {
+      const body = new Description();
+      body.eager = false;
+      body.span = cd.span;
+      body.set('sfFunctionClass', FUNCTION_IDS.checkAssertions);
+      copyAttrs(cd, body, [PHASE_ATTR, 'sfFunctionClass']);
+      return new Applied('assert', body, false, false, cd.span);
+    }
+    case 'ConstructSchema': {
+      const body = new Description();
+      body.eager = false;
+      body.span = cd.span;
+      let ok = true;
+      for (const [name, attr] of cd.attrs) {
+        if (name === PHASE_ATTR || name === 'sfAssertionPhase' || name === 'sfSchemaDescription' || name === 'sfFunctionClass') continue;
+        if (!(attr.value instanceof Applied) || attr.value.kind !== 'apply') {
+          diagnostics.add(diagnostic(Messages.SchemaElementNotDescription, { name, path }, attr.span ?? cd.span));
+          ok = false;
+          continue;
+        }
+        attr.value.body.set('name', name);
+        body.attrs.set(name, { ...attr });
+        attr.value.body.parent = body;
+      }
+      body.set('sfFunctionClass', FUNCTION_IDS.checkAssertions);
+      for (const extra of ['sfAssertionPhase', 'sfSchemaDescription']) {
+        const a = cd.attrs.get(extra);
+        if (a) body.attrs.set(extra, { ...a });
+      }
+      return ok ? new Applied('assert', body, false, false, cd.span) : undefined;
+    }
+    default:
+      diagnostics.add(diagnostic(Messages.UnknownPhaseAction, { action, phase: 'function', path }, cd.attrs.get(PHASE_ATTR)?.span ?? cd.span));
+      return undefined;
+  }
+}
+
+function bodyWithout(cd: Description, skip: string[]): Description {
+  const body = new Description();
+  body.eager = false;
+  body.span = cd.span;
+  copyAttrs(cd, body, skip);
+  return body;
+}
+
+function copyAttrs(from: Description, to: Description, skip: string[]): void {
+  for (const [name, attr] of from.attrs) {
+    if (skip.includes(name)) continue;
+    const a: Attr = { ...attr };
+    to.attrs.set(name, a);
+    if (a.value instanceof Description) a.value.parent = to;
+  }
+}

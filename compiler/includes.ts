@@ -1,0 +1,222 @@
+/**
+ * Locating and loading include files (language.md §4, Appendix B).
+ *
+ * A relative name is looked up in the including file's folder, then in each `-I` root in
+ * order, then in the standard library; an absolute name (`/org/...`) in each `-I` root,
+ * then the standard library. The working directory is not searched implicitly, and URLs
+ * are not fetched. Parsed files are cached; a cycle of includes is reported.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as Ast from '../language/ast.js';
+import { parse } from '../language/parse.js';
+import type { SourceFile } from '../language/source.js';
+import type { DiagnosticBag } from '../language/diagnostics.js';
+import { Messages, diagnostic } from '../language/messages.js';
+
+/** The folder of the standard library, always last on the include path. */
+export const STDLIB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'stdlib');
+
+export interface LoadedFile {
+  path: string;
+  ast: Ast.FileNode;
+  source: SourceFile;
+  /** False when the file has syntax errors (its diagnostics are reported once). */
+  ok: boolean;
+}
+
+export class IncludeLoader {
+  private readonly cache = new Map<string, LoadedFile | null>();
+  readonly sources = new Map<string, SourceFile>();
+  private readonly reportedParse = new Set<string>();
+
+  constructor(
+    private readonly includePath: readonly string[],
+    private readonly diagnostics: DiagnosticBag,
+    private readonly readText: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+  ) {}
+
+  /** Parses a file given directly (the root); reports its syntax errors. */
+  loadRoot(path: string, text?: string): LoadedFile | undefined {
+    const loaded = this.parseFile(path, text);
+    if (!loaded) return undefined;
+    this.reportParse(loaded);
+    return loaded;
+  }
+
+  /** Every file reachable through includes from `root` (for the pre-pass over names). */
+  reachable(root: LoadedFile): LoadedFile[] {
+    const seen = new Map<string, LoadedFile>([[root.path, root]]);
+    const queue = [root];
+    while (queue.length) {
+      const file = queue.shift()!;
+      for (const inc of includesOf(file.ast.members)) {
+        const path = this.locate(inc.path, dirname(file.path));
+        if (!path || seen.has(path)) continue;
+        const loaded = this.parseFile(path);
+        if (loaded) {
+          seen.set(path, loaded);
+          queue.push(loaded);
+        }
+      }
+    }
+    return [...seen.values()];
+  }
+
+  /** Loads the target of an include for splicing; reports what goes wrong and returns undefined then. */
+  load(inc: Ast.Include, fileStack: readonly string[]): LoadedFile | undefined {
+    const including = fileStack[fileStack.length - 1];
+    if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(inc.path) && !inc.path.startsWith('file://')) {
+      if (!inc.optional) this.diagnostics.add(diagnostic(Messages.IncludeUrl, { path: inc.path }, inc.pathSpan));
+      return undefined;
+    }
+    const name = inc.path.startsWith('file://') ? fileURLToPath(inc.path) : inc.path;
+    const path = this.locate(name, dirname(including));
+    if (!path) {
+      if (!inc.optional) {
+        this.diagnostics.add(
+          diagnostic(Messages.IncludeNotFound, { path: inc.path }, inc.pathSpan, {
+            hint: `Searched ${this.searchedFolders(name, dirname(including)).join(', ')}.`,
+          }),
+        );
+      }
+      return undefined;
+    }
+    const at = fileStack.indexOf(path);
+    if (at >= 0) {
+      const cycle = [...fileStack.slice(at), path].map((p) => shortName(p)).join(' → ');
+      this.diagnostics.add(diagnostic(Messages.IncludeCycle, { cycle }, inc.pathSpan));
+      return undefined;
+    }
+    const loaded = this.parseFile(path);
+    if (!loaded) {
+      this.diagnostics.add(diagnostic(Messages.IncludeUnreadable, { path: inc.path, reason: 'it is not a readable file' }, inc.pathSpan));
+      return undefined;
+    }
+    if (!loaded.ok) {
+      if (!this.reportedParse.has(path)) {
+        this.diagnostics.add(
+          diagnostic(Messages.IncludeParse, { path: inc.path }, inc.pathSpan, {
+            hint: 'An included file is parsed on its own and must be complete.',
+          }),
+        );
+      }
+      this.reportParse(loaded);
+      return undefined;
+    }
+    return loaded;
+  }
+
+  private reportParse(loaded: LoadedFile): void {
+    if (this.reportedParse.has(loaded.path)) return;
+    this.reportedParse.add(loaded.path);
+    for (const d of this.parsedDiagnostics.get(loaded.path) ?? []) this.diagnostics.add(d);
+  }
+
+  private readonly parsedDiagnostics = new Map<string, ReturnType<typeof parse>['diagnostics']>();
+
+  private parseFile(path: string, text?: string): LoadedFile | undefined {
+    if (this.cache.has(path)) return this.cache.get(path) ?? undefined;
+    let content = text;
+    if (content === undefined) {
+      try {
+        content = this.readText(path);
+      } catch {
+        this.cache.set(path, null);
+        return undefined;
+      }
+    }
+    const result = parse(content, path);
+    this.sources.set(path, result.source);
+    this.parsedDiagnostics.set(path, result.diagnostics);
+    const loaded: LoadedFile = {
+      path,
+      ast: result.ast,
+      source: result.source,
+      ok: !result.diagnostics.some((d) => d.severity === 'error'),
+    };
+    this.cache.set(path, loaded);
+    return loaded;
+  }
+
+  private candidates(name: string, includingDir: string): string[] {
+    const roots = [...this.includePath, STDLIB_ROOT];
+    if (name.startsWith('/')) {
+      const rel = name.replace(/^\/+/, '');
+      const list = roots.map((r) => join(r, rel));
+      // A real absolute path of this machine is accepted too, after the roots.
+      list.push(name);
+      return list;
+    }
+    if (isAbsolute(name)) return [name];
+    return [join(includingDir, name), ...roots.map((r) => join(r, name))];
+  }
+
+  private searchedFolders(name: string, includingDir: string): string[] {
+    return this.candidates(name, includingDir).map((c) => shortName(dirname(c)));
+  }
+
+  locate(name: string, includingDir: string): string | undefined {
+    for (const c of this.candidates(name, includingDir)) {
+      try {
+        if (existsSync(c) && statSync(c).isFile()) return resolve(c);
+      } catch {
+        // unreadable candidates are skipped
+      }
+    }
+    return undefined;
+  }
+}
+
+function shortName(p: string): string {
+  const cwd = process.cwd();
+  if (p.startsWith(STDLIB_ROOT)) return '<stdlib>' + p.slice(STDLIB_ROOT.length);
+  return p.startsWith(cwd + '/') ? p.slice(cwd.length + 1) : p;
+}
+
+/** Every include node of a member list, including those inside bodies. */
+export function includesOf(members: readonly Ast.Member[]): Ast.Include[] {
+  const found: Ast.Include[] = [];
+  const visitValue = (v: Ast.Value): void => {
+    switch (v.kind) {
+      case 'Component':
+        for (const p of v.prototypes) if (p.kind === 'Body') visit(p.members);
+        break;
+      case 'Apply':
+        visit(v.body.members);
+        break;
+      case 'Paren':
+        visitValue(v.inner);
+        break;
+      case 'Operation':
+        v.operands.forEach(visitValue);
+        break;
+      case 'VectorExpr':
+        v.items.forEach(visitValue);
+        break;
+      case 'If':
+        visitValue(v.condition);
+        visitValue(v.then);
+        visitValue(v.else);
+        break;
+      case 'Switch':
+        if (v.bindings) visit(v.bindings.members);
+        for (const c of v.cases) {
+          visitValue(c.condition);
+          visitValue(c.value);
+        }
+        break;
+      default:
+        break;
+    }
+  };
+  const visit = (ms: readonly Ast.Member[]): void => {
+    for (const m of ms) {
+      if (m.kind === 'Include') found.push(m);
+      else visitValue(m.value);
+    }
+  };
+  visit(members);
+  return found;
+}

@@ -1,0 +1,342 @@
+/**
+ * Link resolution (language.md §7.6, §7.7, §10.3): walks `sfConfig` depth-first in attribute
+ * order and replaces every eager reference, function and predicate with its value. A lookup
+ * that reaches a LAZY value makes the eager link LAZY (§6.4). Every failure is collected;
+ * a failure caused by another one is not reported twice. Cycles are detected per
+ * (description, attribute) and reported with the chain.
+ */
+import type { DiagnosticBag } from '../language/diagnostics.js';
+import { Messages, diagnostic, type MessageEntry } from '../language/messages.js';
+import type { Span } from '../language/source.js';
+import { copyDescription } from './copy.js';
+import { FUNCTION_IDS } from './function-ids.js';
+import { lookupPath, type LookupFailure, type LookupHooks } from './lookup.js';
+import { Applied, Description, Ref, TBD, kindOf, type Value } from './values.js';
+import { article } from './type-phase.js';
+import { FunctionError, checkAssertions, checkSchemaElement, lookupFunction, type FunctionContext } from './functions/index.js';
+import { parseRefText } from './ref-text.js';
+
+/** The value of a predicate checked at compile time: dropped from the output. */
+export const CHECKED: unique symbol = Symbol('statically checked predicate');
+
+/** Thrown through the frames of a failed resolution after the failure is reported. */
+class Failed {
+  constructor(readonly reason: string) {}
+}
+
+/** Thrown when a lookup reaches a LAZY value: the link becomes LAZY. */
+class LazyFound {}
+
+/** Thrown from a cycle's closing lookup until the frame that started the cycle reports it. */
+class Cycle {
+  constructor(readonly cd: Description, readonly name: string, readonly chain: string[]) {}
+}
+
+type Status = 'active' | 'done' | 'failed';
+
+export interface LinkOptions {
+  properties?: Record<string, string>;
+  env?: Record<string, string | undefined>;
+  random?: () => number;
+  now?: () => Date;
+}
+
+export function isLazyValue(v: Value): boolean {
+  return (v instanceof Ref && v.lazy && !v.data) || (v instanceof Applied && v.lazy && !v.data);
+}
+
+function isEagerLink(v: Value): v is Ref | Applied {
+  return (v instanceof Ref || v instanceof Applied) && !v.lazy && !v.data;
+}
+
+const NOT_OPERANDS = new Set(['sfFunctionClass', 'sfFunctionLazy', 'sfFunctionData']);
+
+export class LinkPhase {
+  private readonly status = new Map<Description, Map<string, Status>>();
+  private readonly stack: { cd: Description; name: string }[] = [];
+  private readonly walked = new Set<Description>();
+  private readonly fnState = { nextLast: -1 };
+
+  constructor(
+    private readonly diagnostics: DiagnosticBag,
+    private readonly options: LinkOptions = {},
+  ) {}
+
+  run(cd: Description): void {
+    this.walk(cd);
+  }
+
+  /** Link-resolves every attribute of a description and of the descriptions below it. */
+  private walk(cd: Description): void {
+    if (this.walked.has(cd)) return;
+    this.walked.add(cd);
+    for (const name of [...cd.attrs.keys()]) {
+      let v: Value | undefined;
+      try {
+        v = this.resolveAttr(cd, name);
+      } catch (e) {
+        if (e instanceof Failed) continue;
+        throw e;
+      }
+      if (v instanceof Description) this.walk(v);
+      else if (Array.isArray(v)) this.walkVector(v);
+    }
+  }
+
+  private walkVector(items: Value[]): void {
+    for (const item of items) {
+      if (item instanceof Description) this.walk(item);
+      else if (Array.isArray(item)) this.walkVector(item);
+    }
+  }
+
+  private statusOf(cd: Description): Map<string, Status> {
+    let m = this.status.get(cd);
+    if (!m) this.status.set(cd, (m = new Map()));
+    return m;
+  }
+
+  /** The resolved value of one attribute; the attribute is replaced by it. */
+  resolveAttr(cd: Description, name: string): Value {
+    const attr = cd.attrs.get(name);
+    if (!attr) throw new Error(`resolveAttr: no attribute ${name}`);
+    const statuses = this.statusOf(cd);
+    const s = statuses.get(name);
+    if (s === 'done') return attr.value;
+    if (s === 'failed') throw new Failed('dependency');
+    if (s === 'active') {
+      const start = this.stack.findIndex((f) => f.cd === cd && f.name === name);
+      const chain = this.stack.slice(start).map((f) => `\`${f.cd.path()}:${f.name}\``);
+      chain.push(`\`${cd.path()}:${name}\``);
+      throw new Cycle(cd, name, chain);
+    }
+    if (!needsResolution(attr.value)) {
+      statuses.set(name, 'done');
+      return attr.value;
+    }
+    statuses.set(name, 'active');
+    this.stack.push({ cd, name });
+    try {
+      const value = this.resolveValue(attr.value, cd, name, attr.span);
+      attr.value = value;
+      if (value instanceof Description && value.parent === null) value.parent = cd;
+      statuses.set(name, 'done');
+      return value;
+    } catch (e) {
+      statuses.set(name, 'failed');
+      if (e instanceof Cycle && e.cd === cd && e.name === name) {
+        const v = attr.value;
+        this.report(Messages.CyclicReference, { name, ref: v instanceof Ref ? v.toString() : '(function)', cycle: e.chain.join(' → ') }, attr.span ?? spanOf(v));
+        throw new Failed('cycle');
+      }
+      throw e;
+    } finally {
+      this.stack.pop();
+    }
+  }
+
+  private resolveValue(v: Value, holder: Description, name: string, span?: Span): Value {
+    if (v === TBD) {
+      this.report(Messages.StillTbd, { name, path: holder.path() }, span);
+      throw new Failed('tbd');
+    }
+    if (v instanceof Ref) return this.resolveRef(v, holder, name);
+    if (v instanceof Applied) return this.evaluate(v, holder, name);
+    if (Array.isArray(v)) return v.map((item) => (needsResolution(item) ? this.resolveValue(item, holder, name, span) : item));
+    return v;
+  }
+
+  private hooks(): LookupHooks {
+    return {
+      enter: () => undefined,
+      value: (holder, name) => {
+        const v = this.resolveAttr(holder, name);
+        if (isLazyValue(v)) throw new LazyFound();
+        return v;
+      },
+      property: (kind, name) =>
+        kind === 'ENVPROPERTY' ? (this.options.env ?? process.env)[name] : this.options.properties?.[name],
+    };
+  }
+
+  private resolveRef(ref: Ref, holder: Description, name: string): Value {
+    let result;
+    try {
+      result = lookupPath(holder, ref.parts, this.hooks());
+    } catch (e) {
+      if (e instanceof LazyFound) return ref.withFlags({ lazy: true });
+      if (e instanceof Failed && ref.optional) return ref.defaultValue ?? null;
+      throw e;
+    }
+    if (result.ok) {
+      if (result.value === TBD) {
+        if (ref.optional) return ref.defaultValue ?? null;
+        this.report(Messages.StillTbd, { name: ref.toString(), path: `${holder.path()}:${name}` }, ref.span);
+        throw new Failed('tbd');
+      }
+      return result.value;
+    }
+    if (ref.optional) return ref.defaultValue ?? null;
+    this.reportLookup(result.failure, ref, `${pathPrefix(holder)}${name}`);
+    throw new Failed('lookup');
+  }
+
+  private reportLookup(f: LookupFailure, ref: Ref, path: string): void {
+    const refText = ref.toString();
+    switch (f.kind) {
+      case 'notFound':
+        this.report(Messages.ReferenceNotFound, { ref: refText, path, name: f.name, stopped: f.stoppedAt }, ref.span);
+        break;
+      case 'throughValue':
+        this.report(Messages.ReferenceThroughValue, { ref: refText, path, stopped: f.stoppedAt, found: article(kindOf(f.found)) }, ref.span);
+        break;
+      case 'parentOfRoot':
+        this.report(Messages.ParentOfRoot, { ref: refText, path }, ref.span);
+        break;
+      case 'unsupported':
+        this.report(Messages.UnsupportedReferencePart, { ref: refText, path, part: f.part }, ref.span);
+        break;
+    }
+  }
+
+  private evaluate(fn: Applied, holder: Description, name: string): Value {
+    const body = fn.body;
+    body.parent = holder;
+    const original = fn.kind === 'assert' ? copyDescription(body) : undefined;
+    const fnClass = body.get('sfFunctionClass');
+    const operands: [string, Value][] = [];
+    let lazy = false;
+    for (const key of [...body.attrs.keys()]) {
+      if (NOT_OPERANDS.has(key) || key.startsWith('phase.')) continue;
+      if (fn.kind === 'assert' && key.startsWith('sf')) {
+        // sfAssertionPhase and friends are read, not checked.
+        if (needsResolution(body.attrs.get(key)!.value)) this.resolveAttr(body, key);
+        continue;
+      }
+      let v: Value;
+      if (fnClass === FUNCTION_IDS.checkSchemaElement) {
+        v = this.resolveAttr(body, key);
+      } else {
+        v = this.resolveAttr(body, key);
+      }
+      if (v instanceof Description) this.walk(v);
+      if (isLazyValue(v)) lazy = true;
+      operands.push([key, v]);
+    }
+    const path = `${pathPrefix(holder)}${name}`;
+    if (fn.kind === 'assert') return this.check(fn, original!, operands, lazy, holder, path);
+    if (lazy) return new Applied(fn.kind, body, true, false, fn.span);
+    return this.call(String(fnClass ?? ''), operands, holder, fn.span, path);
+  }
+
+  private call(fnClass: string, operands: [string, Value][], holder: Description, span: Span | undefined, path: string): Value {
+    if (fnClass === FUNCTION_IDS.checkSchemaElement) return this.checkSchema(operands, holder, span, path);
+    const f = lookupFunction(fnClass);
+    if (!f) {
+      this.report(Messages.UnknownFunction, { fn: fnClass }, span);
+      throw new Failed('function');
+    }
+    try {
+      const result = f(operands, this.functionContext(holder));
+      if (result instanceof Description) result.parent = holder;
+      return result;
+    } catch (e) {
+      if (e instanceof FunctionError) {
+        this.report(e.entry, { ...e.args, path }, span);
+        throw new Failed('function');
+      }
+      if (e instanceof Failed || e instanceof Cycle || e instanceof LazyFound) throw e;
+      this.report(Messages.FunctionFailed, { fn: fnClass, reason: e instanceof Error ? e.message : String(e) }, span);
+      throw new Failed('function');
+    }
+  }
+
+  /** CheckSchemaElement: the element's body sits in the schema's body, whose parent is the described description. */
+  private checkSchema(operands: [string, Value][], elementBody: Description, span: Span | undefined, path: string): Value {
+    const params = new Map(operands);
+    const name = String(params.get('name') ?? '');
+    const described = elementBody.parent;
+    const cls = params.get('class');
+    const classes = Array.isArray(cls) ? cls.map(String) : [String(cls ?? 'anyClass')];
+    let found: { present: boolean; value?: Value; lazy: boolean } = { present: false, lazy: false };
+    if (described?.attrs.has(name)) {
+      const value = this.resolveAttr(described, name);
+      found = { present: true, value, lazy: isLazyValue(value) };
+    }
+    const problem = checkSchemaElement(
+      { name, optional: params.get('optional') === true, binding: String(params.get('binding') ?? 'anyBinding'), classes },
+      found,
+    );
+    if (problem) {
+      this.report(problem.code, { ...problem.args, name, path: described?.path() ?? path }, span);
+      throw new Failed('schema');
+    }
+    return true;
+  }
+
+  private check(fn: Applied, original: Description, operands: [string, Value][], lazy: boolean, holder: Description, path: string): Value {
+    const phaseValue = fn.body.get('sfAssertionPhase');
+    const phase = phaseValue === undefined ? 'dynamic' : String(phaseValue);
+    if (!['static', 'staticLazy', 'dynamic'].includes(phase)) {
+      this.report(Messages.BadAssertionPhase, { phase, path }, fn.span);
+      throw new Failed('assertion');
+    }
+    if (lazy) {
+      if (phase === 'static') {
+        this.report(Messages.StaticAssertionLazy, { path }, fn.span);
+        throw new Failed('assertion');
+      }
+      if (phase === 'staticLazy') return CHECKED as unknown as Value;
+      return new Applied('assert', original, true, false, fn.span);
+    }
+    const fnClass = fn.body.get('sfFunctionClass');
+    if (fnClass === FUNCTION_IDS.checkAssertions || fnClass === undefined) {
+      const { failures } = checkAssertions(operands);
+      if (failures.length) {
+        this.report(Messages.AssertionFailed, { failures: failures.join(', '), path }, fn.span);
+        throw new Failed('assertion');
+      }
+    } else {
+      const result = this.call(String(fnClass), operands, holder, fn.span, path);
+      if (result !== true) {
+        this.report(Messages.AssertionFailed, { failures: `${path}: evaluates to ${String(result)}`, path }, fn.span);
+        throw new Failed('assertion');
+      }
+    }
+    return phase === 'dynamic' ? new Applied('assert', original, true, false, fn.span) : (CHECKED as unknown as Value);
+  }
+
+  private functionContext(holder: Description): FunctionContext {
+    return {
+      holder,
+      state: this.fnState,
+      random: this.options.random ?? Math.random,
+      now: this.options.now ?? (() => new Date()),
+      resolveReference: (text: string, lazy: boolean) => {
+        const ref = new Ref(parseRefText(text), lazy);
+        if (lazy) return ref;
+        return this.resolveRef(ref, holder, '(ref)');
+      },
+    };
+  }
+
+  private report(entry: MessageEntry, args: Record<string, unknown>, span?: Span): void {
+    this.diagnostics.add(diagnostic(entry, args, span));
+  }
+}
+
+function needsResolution(v: Value): boolean {
+  if (v === TBD) return true;
+  if (isEagerLink(v)) return true;
+  if (Array.isArray(v)) return v.some(needsResolution);
+  return false;
+}
+
+function pathPrefix(holder: Description): string {
+  const p = holder.path();
+  return p === 'ROOT' ? '' : p + ':';
+}
+
+function spanOf(v: Value): Span | undefined {
+  return v instanceof Ref || v instanceof Applied ? v.span : undefined;
+}

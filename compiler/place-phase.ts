@@ -1,0 +1,93 @@
+/**
+ * Placement resolution (language.md §7.3): an attribute named `p1:...:pk:name` moves into
+ * the description at `p1:...:pk`, found with HERE lookups from where it was written. Passes
+ * repeat until nothing is pending or a pass makes no progress, so that a placement may
+ * target a description created by a later placement.
+ */
+import type { DiagnosticBag } from '../language/diagnostics.js';
+import { Messages, diagnostic } from '../language/messages.js';
+import { Applied, Description, type Attr } from './values.js';
+
+interface Pending {
+  holder: Description;
+  key: string;
+  attr: Attr;
+}
+
+const MAX_PASSES = 10_000;
+
+export function placePhase(root: Description, diagnostics: DiagnosticBag): void {
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const pending = collect(root);
+    if (pending.length === 0) return;
+    let progress = false;
+    for (const p of pending) {
+      if (!p.holder.attrs.has(p.key)) continue;
+      const target = findTarget(p.holder, p.attr.placement!);
+      if (!target) continue;
+      const name = p.key.slice(1).split(':').pop()!;
+      const existing = target.attrs.get(name);
+      if (existing?.tags?.has('sfFinal')) {
+        diagnostics.add(diagnostic(Messages.PlacementFinal, { name, path: target.path() }, p.attr.span));
+        p.holder.attrs.delete(p.key);
+        progress = true;
+        continue;
+      }
+      p.holder.attrs.delete(p.key);
+      if (existing) {
+        existing.value = p.attr.value;
+        if (p.attr.tags) existing.tags = new Set([...(existing.tags ?? []), ...p.attr.tags]);
+        if (p.attr.span) existing.span = p.attr.span;
+      } else {
+        target.attrs.set(name, { value: p.attr.value, tags: p.attr.tags, span: p.attr.span });
+      }
+      if (p.attr.value instanceof Description) p.attr.value.parent = target;
+      progress = true;
+    }
+    if (!progress) {
+      for (const p of pending) {
+        const name = p.key.slice(1);
+        const stopped = p.attr.placement!.join(':');
+        diagnostics.add(
+          diagnostic(Messages.PlacementUnresolved, {
+            name,
+            path: p.holder.path(),
+            cause: `Reference not found: \`HERE ${stopped}\``,
+          }, p.attr.span),
+        );
+        p.holder.attrs.delete(p.key);
+      }
+      return;
+    }
+  }
+}
+
+function collect(root: Description): Pending[] {
+  const out: Pending[] = [];
+  const seen = new Set<Description>();
+  const visit = (cd: Description): void => {
+    if (seen.has(cd)) return;
+    seen.add(cd);
+    for (const [key, attr] of cd.attrs) {
+      if (attr.placement) out.push({ holder: cd, key, attr });
+      visitValue(attr.value);
+    }
+  };
+  const visitValue = (v: unknown): void => {
+    if (v instanceof Description) visit(v);
+    else if (v instanceof Applied) visit(v.body);
+    else if (Array.isArray(v)) v.forEach(visitValue);
+  };
+  visit(root);
+  return out;
+}
+
+function findTarget(from: Description, path: readonly string[]): Description | undefined {
+  let cd: Description = from;
+  for (const name of path) {
+    const attr = cd.attrs.get(name);
+    if (!attr || attr.placement || !(attr.value instanceof Description)) return undefined;
+    cd = attr.value;
+  }
+  return cd;
+}

@@ -1,0 +1,134 @@
+/**
+ * The resolver: parsed files → the resolved `sfConfig` (language.md §1, §7). The phases run
+ * in the order of the file's `phaseList` (default type, place, function, sfConfig, link);
+ * each runs over the whole working tree, and resolution stops after a phase that reported
+ * errors, with every error of that phase collected.
+ */
+import { resolve as resolvePath } from 'node:path';
+import { DiagnosticBag, type Diagnostic } from '../language/diagnostics.js';
+import { Messages, diagnostic } from '../language/messages.js';
+import type { SourceFile } from '../language/source.js';
+import { TreeBuilder, UniqueNames, collectNames } from './build.js';
+import { finalise } from './finalise.js';
+import { functionPhase } from './function-phase.js';
+import { IncludeLoader, includesOf } from './includes.js';
+import { LinkPhase, type LinkOptions } from './link-phase.js';
+import { placePhase } from './place-phase.js';
+import { TypePhase } from './type-phase.js';
+import { Description, kindOf } from './values.js';
+import { article } from './type-phase.js';
+
+export interface ResolveOptions extends LinkOptions {
+  /** `-I` roots, searched in order before the standard library. */
+  includePath?: string[];
+  /** The file's text, when it is not to be read from disk. */
+  text?: string;
+}
+
+export interface ResolveResult {
+  /** The resolved `sfConfig` (or the root, for a phase list without `sfConfig`); absent on errors. */
+  description?: Description;
+  diagnostics: Diagnostic[];
+  /** Every file read, for rendering diagnostics. */
+  sources: Map<string, SourceFile>;
+}
+
+export const DEFAULT_PHASES = ['type', 'place', 'function', 'sfConfig', 'link'];
+
+export function resolveFile(path: string, options: ResolveOptions = {}): ResolveResult {
+  const bag = new DiagnosticBag();
+  const includePath = (options.includePath ?? []).map((p) => resolvePath(p));
+  const loader = new IncludeLoader(includePath, bag);
+  const file = resolvePath(path);
+  const done = (description?: Description): ResolveResult => ({
+    description: bag.hasErrors ? undefined : description,
+    diagnostics: bag.items,
+    sources: loader.sources,
+  });
+
+  let root;
+  try {
+    root = loader.loadRoot(file, options.text);
+  } catch (e) {
+    root = undefined;
+    void e;
+  }
+  if (!root) {
+    bag.add(diagnostic(Messages.FileUnreadable, { path, reason: 'no such readable file' }));
+    return done();
+  }
+  if (!root.ok) {
+    // Report what is wrong with the includes too: a broken include is often why the file does not parse.
+    for (const inc of includesOf(root.ast.members)) loader.load(inc, [root.path]);
+    return done();
+  }
+
+  const files = loader.reachable(root);
+  const unique = new UniqueNames(collectNames(files.map((f) => f.ast)));
+  const tree = new TreeBuilder({ unique, includes: loader, diagnostics: bag }).buildFile(root.ast);
+  if (bag.hasErrors) return done();
+
+  const phases = phaseList(tree, bag);
+  if (!phases) return done();
+
+  let working: Description = tree;
+  for (const phase of phases) {
+    switch (phase) {
+      case 'type':
+        new TypePhase(bag, (kind, name) => (kind === 'ENVPROPERTY' ? (options.env ?? process.env)[name] : options.properties?.[name])).run(working);
+        break;
+      case 'place':
+        placePhase(working, bag);
+        break;
+      case 'function':
+        functionPhase(working, bag);
+        break;
+      case 'sfConfig': {
+        const attr = working.attrs.get('sfConfig');
+        if (!attr) {
+          bag.add(diagnostic(Messages.NoSfConfig, {}, root.ast.span.end > 0 ? { file: root.path, start: 0, end: 0 } : undefined));
+        } else if (!(attr.value instanceof Description)) {
+          bag.add(diagnostic(Messages.SfConfigNotDescription, { found: article(kindOf(attr.value)) }, attr.span));
+        } else {
+          working = attr.value;
+        }
+        break;
+      }
+      case 'link':
+        new LinkPhase(bag, options).run(working);
+        break;
+      case 'print':
+        break;
+      default:
+        userPhase(working, phase, bag);
+    }
+    if (bag.hasErrors) return done();
+  }
+  return done(finalise(working));
+}
+
+function phaseList(root: Description, bag: DiagnosticBag): string[] | undefined {
+  const attr = root.attrs.get('phaseList');
+  if (!attr) return DEFAULT_PHASES;
+  root.attrs.delete('phaseList');
+  const v = attr.value;
+  if (!Array.isArray(v) || !v.every((p) => typeof p === 'string')) {
+    bag.add(diagnostic(Messages.BadPhaseList, {}, attr.span));
+    return undefined;
+  }
+  return v as string[];
+}
+
+/** A phase with no built-in actions: every `phase.<name>` attribute names an action we do not have. */
+function userPhase(root: Description, phase: string, bag: DiagnosticBag): void {
+  const key = `phase.${phase}`;
+  const seen = new Set<Description>();
+  const visit = (cd: Description): void => {
+    if (seen.has(cd)) return;
+    seen.add(cd);
+    for (const attr of cd.attrs.values()) if (attr.value instanceof Description) visit(attr.value);
+    const action = cd.attrs.get(key);
+    if (action) bag.add(diagnostic(Messages.UnknownPhaseAction, { action: String(action.value), phase, path: cd.path() }, action.span));
+  };
+  visit(root);
+}

@@ -1,0 +1,184 @@
+/**
+ * Type resolution (language.md §7.2): expands `extends` everywhere in the tree. A
+ * description's attribute list becomes the left-to-right overlay of deep copies of its
+ * prototypes. Prototype references are looked up from the description being defined,
+ * after its inline bodies are merged (§15-A4, as SmartFrog does). Cycles are detected
+ * with an in-progress state and reported with the whole chain.
+ */
+import type { DiagnosticBag } from '../language/diagnostics.js';
+import { Messages, diagnostic } from '../language/messages.js';
+import { copyDescription } from './copy.js';
+import { lookupPath, type LookupHooks } from './lookup.js';
+import { Applied, Description, Ref, kindOf, type Attr, type Value } from './values.js';
+import { describeFailure } from './failures.js';
+
+type State = 'merging' | 'merged' | 'children' | 'done';
+
+class PrototypeCycle {
+  constructor(readonly at: Description) {}
+}
+
+export class TypePhase {
+  private readonly state = new Map<Description, State>();
+  private readonly merging: { cd: Description; ref?: Ref }[] = [];
+
+  constructor(
+    private readonly diagnostics: DiagnosticBag,
+    private readonly properties: LookupHooks['property'],
+  ) {}
+
+  run(root: Description): void {
+    this.ensureDone(root);
+  }
+
+  private ensureDone(cd: Description): void {
+    const s = this.state.get(cd);
+    if (s === 'done') return;
+    if (s === 'children' || s === 'merging') throw new PrototypeCycle(cd);
+    this.ensureMerged(cd);
+    this.state.set(cd, 'children');
+    for (const attr of cd.attrs.values()) this.visitValue(attr.value);
+    this.state.set(cd, 'done');
+  }
+
+  private visitValue(v: Value): void {
+    if (v instanceof Description) {
+      try {
+        this.ensureDone(v);
+      } catch (e) {
+        if (!(e instanceof PrototypeCycle)) throw e;
+        // Reported where the cycle closed; the rest of the tree goes on.
+      }
+    } else if (v instanceof Applied) {
+      this.state.set(v.body, 'children');
+      for (const attr of v.body.attrs.values()) this.visitValue(attr.value);
+      this.state.set(v.body, 'done');
+    } else if (Array.isArray(v)) {
+      for (const item of v) this.visitValue(item);
+    }
+  }
+
+  private ensureMerged(cd: Description): void {
+    const s = this.state.get(cd);
+    if (s === 'merging') throw new PrototypeCycle(cd);
+    if (s !== undefined) return;
+    if (!cd.pending) {
+      this.state.set(cd, 'merged');
+      return;
+    }
+    this.state.set(cd, 'merging');
+    const prototypes = cd.pending;
+    // Inline bodies are merged first, so that prototype lookups start in them (§15-A4).
+    for (const p of prototypes) {
+      if (p instanceof Description) {
+        for (const [name, attr] of p.attrs) putAttr(cd, name, attr);
+      }
+    }
+    const sources: Map<string, Attr>[] = [];
+    for (const p of prototypes) {
+      if (p instanceof Description) {
+        sources.push(p.attrs);
+        continue;
+      }
+      const target = this.resolvePrototype(cd, p);
+      if (target) sources.push(copyDescription(target).attrs);
+    }
+    cd.attrs.clear();
+    const path = cd.path();
+    sources.forEach((attrs, index) => this.overlay(cd, attrs, index, path));
+    cd.pending = undefined;
+    this.state.set(cd, 'merged');
+  }
+
+  private overlay(cd: Description, attrs: Map<string, Attr>, index: number, path: string): void {
+    for (const [name, attr] of attrs) {
+      const existing = cd.attrs.get(name);
+      if (existing) {
+        if (existing.tags?.has('sfFinal') && index > 0) {
+          this.diagnostics.add(diagnostic(Messages.FinalOverridden, { name, path }, attr.span ?? cd.span, {
+            related: existing.span ? [{ message: 'The final definition.', span: existing.span }] : undefined,
+          }));
+          continue;
+        }
+        existing.value = attr.value;
+        if (attr.tags) existing.tags = new Set([...(existing.tags ?? []), ...attr.tags]);
+        if (attr.span) existing.span = attr.span;
+        if (attr.value instanceof Description) attr.value.parent = cd;
+      } else {
+        if (index > 0 && attr.tags?.has('sfOverride')) {
+          this.diagnostics.add(diagnostic(Messages.DoesNotOverride, { name, path }, attr.span ?? cd.span));
+        }
+        putAttr(cd, name, attr);
+      }
+    }
+  }
+
+  private resolvePrototype(cd: Description, ref: Ref): Description | undefined {
+    const path = cd.path();
+    const refText = ref.toString();
+    this.merging.push({ cd, ref });
+    try {
+      const result = lookupPath(cd, ref.parts, this.hooks(cd));
+      if (!result.ok) {
+        const cause = describeFailure(result.failure);
+        this.diagnostics.add(diagnostic(Messages.PrototypeNotFound, { ref: refText, path, cause }, ref.span ?? cd.span));
+        return undefined;
+      }
+      const target = result.value;
+      if (!(target instanceof Description)) {
+        this.diagnostics.add(
+          diagnostic(Messages.PrototypeNotDescription, { ref: refText, path, found: article(kindOf(target)) }, ref.span ?? cd.span),
+        );
+        return undefined;
+      }
+      this.ensureDone(target);
+      return target;
+    } catch (e) {
+      if (!(e instanceof PrototypeCycle)) throw e;
+      const start = this.merging.findIndex((m) => m.cd === e.at);
+      const chain = this.merging.slice(start >= 0 ? start : 0);
+      const names = chain.map((m) => `\`${m.cd.path()} extends ${m.ref?.toString() ?? '{...}'}\``);
+      this.diagnostics.add(
+        diagnostic(Messages.PrototypeCycle, { path, ref: refText, cycle: names.join(' → ') }, ref.span ?? cd.span, {
+          related: chain.filter((m) => m.ref?.span).map((m) => ({ message: `\`${m.cd.path()}\` extends \`${m.ref}\`.`, span: m.ref!.span })),
+        }),
+      );
+      return undefined;
+    } finally {
+      this.merging.pop();
+    }
+  }
+
+  /** `defining` is the description whose prototypes are being resolved: its lookups start in it while it is still merging. */
+  private hooks(defining?: Description): LookupHooks {
+    return {
+      enter: (d) => {
+        if (d !== defining) this.ensureMerged(d);
+      },
+      value: (holder, name, attr) => {
+        const v = attr.value;
+        if (v instanceof Ref && !v.lazy && !v.data) {
+          const r = lookupPath(holder, v.parts, this.hooks());
+          if (r.ok) return r.value;
+        }
+        return v;
+      },
+      property: this.properties,
+    };
+  }
+}
+
+function putAttr(cd: Description, name: string, attr: Attr): void {
+  const existing = cd.attrs.get(name);
+  if (existing) {
+    existing.value = attr.value;
+    if (attr.tags) existing.tags = new Set([...(existing.tags ?? []), ...attr.tags]);
+  } else {
+    cd.attrs.set(name, { ...attr, tags: attr.tags ? new Set(attr.tags) : undefined });
+  }
+  if (attr.value instanceof Description) attr.value.parent = cd;
+}
+
+export function article(kind: string): string {
+  return /^[AEIOU]/.test(kind) ? `an ${kind}` : `a ${kind}`;
+}
