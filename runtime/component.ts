@@ -1,0 +1,595 @@
+/**
+ * The component API: `Prim`, the base class of every live component (components.md §2).
+ *
+ * A subclass overrides the async hooks `deploy()`, `start()`, `terminate(record)`,
+ * `ping()` and, for components with children, `onChildTerminated(child, record)`. The
+ * framework methods (`sfDeploy`, `sfStart`, `sfTerminate`, ...) drive the lifecycle and are
+ * not meant to be overridden. Subclasses have a constructor with no arguments: the host
+ * constructs, then binds (`sfDeployWith`), then deploys and starts.
+ */
+import type { PlanNode } from '../compiler/plan-types.js';
+import { Description, Ref, SfDouble, SfFloat, kindOf, type Value } from '../compiler/values.js';
+import { Messages, formatMessage } from '../language/messages.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { decodeValue } from './codec.js';
+import {
+  AttributeError,
+  ComponentError,
+  LifecycleFailure,
+  abnormalRecord,
+  errorText,
+  normalRecord,
+  type LifecycleState,
+  type TerminationRecord,
+} from './lifecycle.js';
+import { descriptionToNode, nodeToDescription } from './plan-nodes.js';
+import { parseRuntimeReference, resolveReference, resolveValue, setOwner } from './references.js';
+
+/** A value as a component sees it: the value model plus live component handles. */
+export type RuntimeValue = Value | Prim | RuntimeValue[];
+
+/** Marks component classes across module instances (user modules may load their own copy). */
+export const COMPONENT_BRAND = Symbol.for('frogpond.component');
+
+/** Evaluates a built-in function for a lazy `$apply` at run time. */
+export type RuntimeFunctions = (functionClass: string, operands: [string, Value][], holder: Description) => Value;
+
+/** What a component needs from the host that runs it. Implemented by ComponentHost. */
+export interface HostServices {
+  readonly peer: string;
+  readonly clock: Clock;
+  /** Relative paths in attributes (File, Exec's directory) are resolved against this. */
+  readonly workingDirectory: string;
+  readonly functions?: RuntimeFunctions;
+  readonly livenessDefaults: { delay: number; factor: number };
+  /** Records a transition: awaits the host's `onTransition` hook, then emits the event. */
+  transition(component: Prim, state: LifecycleState, record?: TerminationRecord): Promise<void>;
+  /** Emits a non-lifecycle event (`output`, `log`) for a component. */
+  emit(component: Prim, event: string, details: Record<string, unknown>): void;
+  /** Constructs and binds a component and, for compounds, its subtree (sfDeployWith). */
+  instantiate(node: PlanNode, parent: Prim | null, name?: string): Promise<Prim>;
+  /** Makes sure a type is available (user modules); throws a ComponentError otherwise. */
+  prepareType(type: string, path: string, parent: Prim | null): Promise<void>;
+  /** Deploys a description as a new application (no parent). */
+  deployApplication(node: PlanNode, name: string): Promise<Prim>;
+  /** The application root registered under a name, for `PROCESS:name`. */
+  application(name: string): Prim | undefined;
+  /** Called when a component has terminated, so the host can forget it. */
+  terminated(component: Prim, record: TerminationRecord): void;
+  /** Called when a component's attribute is replaced, added or removed (for checkpoints). */
+  attributeChanged(component: Prim, name: string, value: RuntimeValue | undefined): void;
+}
+
+interface LivenessInfo {
+  /** Seconds between pings; 0 disables checking for this subtree. */
+  delay: number;
+  factor: number;
+}
+
+export class Prim {
+  /** The attribute name of this component in its parent. */
+  name = '';
+  /** The complete name: `sfConfig:a:b`. */
+  path = '';
+  type = '';
+  /** The description this component was made from. */
+  node!: PlanNode;
+  host!: HostServices;
+  parent: Prim | null = null;
+  /** Live children, in creation order. */
+  readonly children: Prim[] = [];
+  state: LifecycleState = 'deploying';
+  /** The record this component terminated with, once it is terminating. */
+  record?: TerminationRecord;
+  /** Set by recovery (woodfrog.md) when this component was rebuilt from a checkpoint. */
+  recovered = false;
+  readonly liveness: LivenessInfo = { delay: 0, factor: 2 };
+  /** Clock time of the last ping from the parent (child-side liveness). */
+  lastPinged = 0;
+
+  /** The working copy of the description's attributes (components.md §1 "context"). */
+  protected readonly attributes = new Map<string, RuntimeValue>();
+  /** Whether eager child descriptions are created at deploy time (Compound) or left to the component (Prim, workflows). */
+  protected deploysChildren = false;
+  /** Default of `sfShouldTerminate` for workflow-aware components (components.md §2.4). */
+  protected shouldTerminateByDefault = false;
+
+  private terminationStarted = false;
+  private reachedRunning = false;
+  private quietTermination = false;
+  private terminationDone?: Promise<void>;
+  private resolveTerminated!: (r: TerminationRecord) => void;
+  private readonly terminatedPromise = new Promise<TerminationRecord>((r) => (this.resolveTerminated = r));
+  private readonly timers = new Set<TimerHandle>();
+  private childDescriptions?: Map<string, Description>;
+
+  // --- hooks for subclasses ------------------------------------------------------
+
+  /** sfDeploy: read the configuration and prepare. Throwing fails the component. */
+  protected async deploy(): Promise<void> {}
+  /** sfStart: begin activity. Throwing fails the component. */
+  protected async start(): Promise<void> {}
+  /** sfTerminateWith: release resources. Called once, after the children have terminated. */
+  protected async terminate(_record: TerminationRecord): Promise<void> {}
+  /** Liveness: return = alive, throw = dead. A ping that never returns is noticed by the parent's deadline. */
+  protected async ping(): Promise<void> {}
+  /**
+   * A child terminated and notified this component. Default (Compound semantics, §2.3):
+   * terminate with the same record. `child` is null when a child could not even be constructed.
+   */
+  protected onChildTerminated(_child: Prim | null, record: TerminationRecord): void {
+    void this.sfTerminate(record);
+  }
+
+  // --- binding (sfDeployWith) ------------------------------------------------------
+
+  /** Framework: binds the component to its host, parent and description. */
+  sfDeployWith(host: HostServices, parent: Prim | null, node: PlanNode, name = node.name): void {
+    this.host = host;
+    this.parent = parent;
+    this.node = node;
+    this.name = name;
+    this.type = node.type;
+    this.path = parent ? `${parent.path}:${name}` : name;
+    for (const [attr, encoded] of node.attributes) {
+      const value = decodeValue(encoded);
+      if (value instanceof Description) setOwner(value, this);
+      this.attributes.set(attr, value);
+    }
+    // Liveness settings are ATTRIB lookups: own attribute, else the parent's, else the process default.
+    const defaults = host.livenessDefaults;
+    this.liveness.delay = this.numberAttribute('sfLivenessDelay') ?? parent?.liveness.delay ?? defaults.delay;
+    this.liveness.factor = this.numberAttribute('sfLivenessFactor') ?? parent?.liveness.factor ?? defaults.factor;
+    this.lastPinged = host.clock.now();
+    if (parent) parent.children.push(this);
+  }
+
+  private numberAttribute(name: string): number | undefined {
+    const v = this.attributes.get(name);
+    if (typeof v === 'number') return v;
+    if (typeof v === 'bigint') return Number(v);
+    if (v instanceof SfFloat || v instanceof SfDouble) return v.value;
+    return undefined;
+  }
+
+  /** True for a Compound: its eager children are created at deploy time. */
+  get createsChildrenAtDeploy(): boolean {
+    return this.deploysChildren;
+  }
+
+  // --- lifecycle (framework) ------------------------------------------------------
+
+  /** True once the component has been running (it may have terminated since). */
+  get hasRun(): boolean {
+    return this.reachedRunning;
+  }
+
+  get isTerminating(): boolean {
+    return this.terminationStarted;
+  }
+
+  /** Resolves with the termination record once this component is terminated or failed. */
+  whenTerminated(): Promise<TerminationRecord> {
+    return this.terminatedPromise;
+  }
+
+  /** sfDeploy: own hook, then every child created at deploy time, in order. */
+  async sfDeploy(): Promise<void> {
+    if (this.terminationStarted) throw new LifecycleFailure(this.record ?? abnormalRecord('terminated', this.path));
+    try {
+      await this.deploy();
+    } catch (e) {
+      throw await this.failWith(e, 'deploy');
+    }
+    for (const child of [...this.children]) {
+      if (this.terminationStarted) break;
+      if (child.state !== 'deploying' || child.isTerminating) continue;
+      try {
+        await child.sfDeploy();
+      } catch (e) {
+        throw await this.failWith(e, 'deploy');
+      }
+    }
+    if (this.terminationStarted) throw new LifecycleFailure(this.record!);
+    await this.host.transition(this, (this.state = 'deployed'));
+  }
+
+  /** sfStart: own hook, then every deployed child, in order; then `running`. */
+  async sfStart(): Promise<void> {
+    if (this.terminationStarted) throw new LifecycleFailure(this.record!);
+    await this.host.transition(this, (this.state = 'starting'));
+    try {
+      await this.start();
+    } catch (e) {
+      throw await this.failWith(e, 'start');
+    }
+    for (const child of [...this.children]) {
+      if (this.terminationStarted) break;
+      if (child.state !== 'deployed' || child.isTerminating) continue;
+      try {
+        await child.sfStart();
+      } catch (e) {
+        throw await this.failWith(e, 'start');
+      }
+    }
+    // A component may have finished its work (and terminated) while starting.
+    if (!this.terminationStarted) {
+      this.reachedRunning = true;
+      await this.host.transition(this, (this.state = 'running'));
+    }
+  }
+
+  /**
+   * A lifecycle phase failed. A LifecycleFailure from a child has already been handled by
+   * notification; any other error terminates this component abnormally (notifying the parent).
+   */
+  private async failWith(e: unknown, phase: 'deploy' | 'start'): Promise<LifecycleFailure> {
+    if (e instanceof LifecycleFailure) {
+      // A child failed and was terminated; this component follows with the same record
+      // (Compound semantics; workflows may have chosen otherwise in onChildTerminated).
+      return e;
+    }
+    const record = abnormalRecord(`${phase} failed: ${errorText(e)}`, this.path, e);
+    void this.sfTerminate(record);
+    return new LifecycleFailure(record);
+  }
+
+  /**
+   * sfTerminate: terminates this component and its subtree, then notifies the parent.
+   * Idempotent: later calls return the first termination's promise.
+   */
+  sfTerminate(record: TerminationRecord = normalRecord('terminated', this.path)): Promise<void> {
+    if (this.terminationDone) return this.terminationDone;
+    this.terminationStarted = true;
+    const rec: TerminationRecord = { ...record, path: record.path || this.path };
+    this.record = rec;
+    this.terminationDone = this.runTermination(rec);
+    return this.terminationDone;
+  }
+
+  /** Terminates without notifying the parent (the parent initiated it). */
+  sfTerminateQuietlyWith(record: TerminationRecord): Promise<void> {
+    if (!this.terminationStarted) this.quietTermination = true;
+    return this.sfTerminate(record);
+  }
+
+  private async runTermination(rec: TerminationRecord): Promise<void> {
+    for (const t of this.timers) t.cancel();
+    this.timers.clear();
+    await this.host.transition(this, (this.state = 'terminating'), rec);
+    await this.terminateChildren(rec);
+    try {
+      await this.terminate(rec);
+    } catch (e) {
+      this.log(`terminate failed: ${errorText(e)}`);
+    }
+    const parent = this.parent;
+    if (parent) {
+      const i = parent.children.indexOf(this);
+      if (i >= 0) parent.children.splice(i, 1);
+    }
+    await this.host.transition(this, (this.state = rec.type === 'normal' ? 'terminated' : 'failed'), rec);
+    this.host.terminated(this, rec);
+    this.resolveTerminated(rec);
+    if (parent && !this.quietTermination) parent.sfTerminatedWith(rec, this);
+  }
+
+  /**
+   * Children are terminated quietly, last created first (components.md §2.3, §12-B2):
+   * one at a time with `sfSyncTerminate true`, otherwise all at once. Either way this
+   * component reports `terminated` only after its children have: a terminated subtree
+   * has no live parts (SmartFrog did not wait in the asynchronous case).
+   */
+  private async terminateChildren(rec: TerminationRecord): Promise<void> {
+    const children = [...this.children].reverse();
+    if (!children.length) return;
+    let sync = false;
+    try {
+      sync = this.resolveBoolean('sfSyncTerminate', false);
+    } catch {
+      sync = false;
+    }
+    if (sync) {
+      for (const c of children) await c.sfTerminateQuietlyWith(rec);
+    } else {
+      await Promise.all(children.map((c) => c.sfTerminateQuietlyWith(rec)));
+    }
+  }
+
+  /** sfTerminatedWith: a component reports its termination. Only children are listened to. */
+  sfTerminatedWith(record: TerminationRecord, child: Prim | null): void {
+    if (child && child.parent !== this) return;
+    if (this.terminationStarted) return;
+    try {
+      this.onChildTerminated(child, record);
+    } catch (e) {
+      void this.sfTerminate(abnormalRecord(`handling the termination of a child failed: ${errorText(e)}`, this.path, e));
+    }
+  }
+
+  /** sfDetach: this component leaves its parent; its termination no longer affects it. */
+  sfDetach(): void {
+    const parent = this.parent;
+    if (!parent) return;
+    const i = parent.children.indexOf(this);
+    if (i >= 0) parent.children.splice(i, 1);
+    this.parent = null;
+  }
+
+  /**
+   * sfPing: liveness. Throws when terminated or when the `ping` hook throws; then pings the
+   * children whose liveness is enabled, each with a deadline of delay × factor; a child that
+   * fails or misses its deadline is terminated abnormally (which propagates as usual).
+   */
+  async sfPing(_source: unknown = null): Promise<void> {
+    if (this.terminationStarted) throw new ComponentError('component terminated', this.path);
+    this.lastPinged = this.host.clock.now();
+    await this.ping();
+    await Promise.all(
+      this.children
+        .filter((c) => c.liveness.delay > 0 && !c.isTerminating)
+        .map((c) => pingWithDeadline(c, this)),
+    );
+  }
+
+  // --- attributes ------------------------------------------------------------------
+
+  /** The names of the attributes in the working copy, in order. */
+  attributeNames(): string[] {
+    return [...this.attributes.keys()];
+  }
+
+  /** The stored value, unresolved (a LAZY reference stays a Ref). */
+  rawAttribute(name: string): RuntimeValue | undefined {
+    return this.attributes.get(name);
+  }
+
+  hasAttribute(name: string): boolean {
+    return this.attributes.has(name);
+  }
+
+  /**
+   * sfResolve for one of this component's attributes (a HERE lookup): LAZY references and
+   * lazy functions are resolved now, against the live tree. A name that is not an attribute
+   * finds a live child, then a child description. Missing ⇒ `dflt` if given, else SF4005.
+   */
+  sfResolve(name: string, dflt?: RuntimeValue): RuntimeValue {
+    if (this.attributes.has(name)) return resolveValue(this.attributes.get(name)!, this, this);
+    const child = this.children.find((c) => c.name === name);
+    if (child) return child;
+    const d = this.childDescription(name);
+    if (d) return d;
+    if (dflt !== undefined) return dflt;
+    throw this.missing(name);
+  }
+
+  /** Resolves a reference (text such as `PARENT:x`, `ATTRIB server`, or a Ref) from this component. */
+  lookup(reference: string | Ref): RuntimeValue {
+    const ref = typeof reference === 'string' ? parseRuntimeReference(reference, this.path) : reference;
+    return resolveReference(ref, this, this);
+  }
+
+  sfReplaceAttribute(name: string, value: RuntimeValue): void {
+    if (value instanceof Description) setOwner(value, this);
+    this.attributes.set(name, value);
+    this.host.attributeChanged(this, name, value);
+  }
+
+  sfAddAttribute(name: string, value: RuntimeValue): void {
+    this.sfReplaceAttribute(name, value);
+  }
+
+  sfRemoveAttribute(name: string): void {
+    if (this.attributes.delete(name)) this.host.attributeChanged(this, name, undefined);
+  }
+
+  private missing(name: string): AttributeError {
+    return new AttributeError(formatMessage(Messages.MissingAttribute, { name, path: this.path }), this.path, Messages.MissingAttribute.code);
+  }
+
+  private badKind(name: string, expected: string, found: RuntimeValue): AttributeError {
+    const kind = found instanceof Prim ? 'a component' : kindOf(found as Value);
+    const shown = typeof found === 'string' ? `${kind} ${JSON.stringify(found)}` : typeof found === 'number' || typeof found === 'boolean' ? `${kind} ${found}` : kind;
+    return new AttributeError(formatMessage(Messages.BadAttribute, { name, path: this.path, expected, found: shown }), this.path, Messages.BadAttribute.code);
+  }
+
+  /** A String attribute; numbers and booleans are not converted (SF4004). */
+  resolveString(name: string, dflt?: string): string {
+    const v = this.sfResolve(name, dflt);
+    if (typeof v !== 'string') throw this.badKind(name, 'a String', v);
+    return v;
+  }
+
+  /** An optional String attribute (NULL or absent ⇒ undefined). */
+  resolveOptionalString(name: string): string | undefined {
+    const v = this.sfResolve(name, null);
+    if (v === null) return undefined;
+    if (typeof v !== 'string') throw this.badKind(name, 'a String', v);
+    return v;
+  }
+
+  /** Any number kind (Integer, Long, Float, Double) as a JavaScript number. */
+  resolveNumber(name: string, dflt?: number): number {
+    const v = this.sfResolve(name, dflt);
+    if (typeof v === 'number') return v;
+    if (typeof v === 'bigint') return Number(v);
+    if (v instanceof SfFloat || v instanceof SfDouble) return v.value;
+    throw this.badKind(name, 'a number', v);
+  }
+
+  resolveInteger(name: string, dflt?: number): number {
+    const n = this.resolveNumber(name, dflt);
+    if (!Number.isInteger(n)) throw this.badKind(name, 'a whole number', this.sfResolve(name, dflt));
+    return n;
+  }
+
+  /** A Boolean; the strings "true" and "false" are accepted as SmartFrog does for sfExport. */
+  resolveBoolean(name: string, dflt?: boolean): boolean {
+    const v = this.sfResolve(name, dflt);
+    if (typeof v === 'boolean') return v;
+    if (v === 'true' || v === 'false') return v === 'true';
+    throw this.badKind(name, 'a Boolean', v);
+  }
+
+  resolveVector(name: string, dflt?: RuntimeValue[]): RuntimeValue[] {
+    const v = this.sfResolve(name, dflt as Value[] | undefined);
+    if (!Array.isArray(v)) throw this.badKind(name, 'a vector', v);
+    return v;
+  }
+
+  /** A vector of strings; numbers and booleans inside are written as text. */
+  resolveStringVector(name: string, dflt?: string[]): string[] {
+    const v = this.resolveVector(name, dflt);
+    return v.map((item) => {
+      if (typeof item === 'string') return item;
+      if (typeof item === 'number' || typeof item === 'boolean' || typeof item === 'bigint') return String(item);
+      throw this.badKind(name, 'a vector of Strings', v);
+    });
+  }
+
+  /** A component handle (typically from a LAZY reference). */
+  resolveComponent(name: string): Prim {
+    const v = this.sfResolve(name);
+    if (!(v instanceof Prim)) throw this.badKind(name, 'a reference to a live component', v);
+    return v;
+  }
+
+  // --- descriptions and children -------------------------------------------------
+
+  /** The eager child descriptions of the plan, in order (workflow "actions"). */
+  childNodes(): PlanNode[] {
+    return this.node.children;
+  }
+
+  /**
+   * A deployable description by attribute name: an eager child description of the plan, or
+   * an attribute holding a (LAZY or DATA) description with an `sfClass`.
+   */
+  description(name: string): PlanNode | undefined {
+    const child = this.node.children.find((c) => c.name === name);
+    if (child) return child;
+    const v = this.attributes.get(name);
+    let d: RuntimeValue | undefined = v;
+    if (v instanceof Ref) d = this.sfResolve(name);
+    if (d instanceof Description) return descriptionToNode(name, `${this.path}:${name}`, d, this.path);
+    return undefined;
+  }
+
+  /** A child description as a Description value (for references that walk into it). */
+  childDescription(name: string): Description | undefined {
+    const node = this.node?.children.find((c) => c.name === name);
+    if (!node) return undefined;
+    this.childDescriptions ??= new Map();
+    let d = this.childDescriptions.get(name);
+    if (!d) {
+      d = nodeToDescription(node);
+      setOwner(d, this);
+      this.childDescriptions.set(name, d);
+    }
+    return d;
+  }
+
+  /**
+   * Deploys a description as a new child and drives it through deploy and start
+   * (sfCreateNewChild). Never throws: when the child fails, it terminates and notifies this
+   * component through `onChildTerminated` (with `child` null if it could not be constructed).
+   */
+  async createChild(node: PlanNode, name = node.name): Promise<Prim | undefined> {
+    if (this.terminationStarted) return undefined;
+    let child: Prim;
+    try {
+      await this.host.prepareType(node.type, `${this.path}:${name}`, this);
+      child = await this.host.instantiate(node, this, name);
+    } catch (e) {
+      const record = e instanceof LifecycleFailure ? e.record : abnormalRecord(`deploy failed: ${errorText(e)}`, `${this.path}:${name}`, e);
+      this.sfTerminatedWith(record, null);
+      return undefined;
+    }
+    try {
+      if (!child.isTerminating) await child.sfDeploy();
+      if (!child.isTerminating) await child.sfStart();
+    } catch {
+      // Reported through onChildTerminated by the child's own termination.
+    }
+    return child;
+  }
+
+  /** Terminates a child without being notified of it. */
+  terminateChild(child: Prim, record: TerminationRecord = normalRecord('terminated by its parent', child.path)): Promise<void> {
+    return child.sfTerminateQuietlyWith(record);
+  }
+
+  /**
+   * sfSelfDetachAndOrTerminate (§2.4): after its work, a workflow-aware component reads
+   * `sfShouldDetach`, `sfShouldTerminate` (default per class) and `sfShouldTerminateQuietly`.
+   */
+  finished(record: TerminationRecord = normalRecord('finished', this.path)): void {
+    if (this.terminationStarted) return;
+    if (this.resolveBoolean('sfShouldDetach', false)) this.sfDetach();
+    if (this.resolveBoolean('sfShouldTerminateQuietly', false)) void this.sfTerminateQuietlyWith(record);
+    else if (this.resolveBoolean('sfShouldTerminate', this.shouldTerminateByDefault)) void this.sfTerminate(record);
+  }
+
+  // --- helpers for component authors ------------------------------------------
+
+  /** A timer cancelled automatically when the component terminates. */
+  setTimer(fn: () => void, ms: number): TimerHandle {
+    const handle = this.host.clock.setTimeout(() => {
+      this.timers.delete(handle);
+      fn();
+    }, ms);
+    this.timers.add(handle);
+    return handle;
+  }
+
+  /**
+   * Runs background work; an error in it terminates this component abnormally rather than
+   * becoming an unhandled rejection.
+   */
+  background(task: () => Promise<void>): void {
+    task().catch((e) => {
+      if (!this.terminationStarted) void this.sfTerminate(abnormalRecord(errorText(e), this.path, e));
+    });
+  }
+
+  /** Writes a line of output to the event stream (`output` events; Echo, Exec). */
+  output(text: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
+    this.host.emit(this, 'output', { stream, text });
+  }
+
+  /** A note about what the component is doing (`log` events). */
+  log(text: string): void {
+    this.host.emit(this, 'log', { stream: 'log', text });
+  }
+
+  /** The root of this component's application. */
+  root(): Prim {
+    let p: Prim = this;
+    while (p.parent) p = p.parent;
+    return p;
+  }
+}
+Object.defineProperty(Prim.prototype, COMPONENT_BRAND, { value: true });
+
+/** True for classes derived from Prim, even from another copy of this module. */
+export function isComponentClass(cls: unknown): cls is new () => Prim {
+  return typeof cls === 'function' && Boolean((cls as { prototype?: Record<symbol, unknown> }).prototype?.[COMPONENT_BRAND]);
+}
+
+/** Pings a child with a deadline of delay × factor; on failure the child is failed. */
+async function pingWithDeadline(child: Prim, parent: Prim): Promise<void> {
+  const seconds = child.liveness.delay * child.liveness.factor;
+  let timer: TimerHandle | undefined;
+  const deadline = new Promise<'late'>((resolve) => (timer = parent.host.clock.setTimeout(() => resolve('late'), seconds * 1000)));
+  try {
+    const outcome = await Promise.race([child.sfPing(parent).then(() => 'ok' as const), deadline]);
+    if (outcome === 'late' && !child.isTerminating) {
+      const reason = formatMessage(Messages.LivenessFailure, { path: child.path, seconds });
+      void child.sfTerminate({ type: 'abnormal', reason, path: child.path, cause: { name: 'LivenessFailure', message: reason, code: Messages.LivenessFailure.code } });
+    }
+  } catch (e) {
+    if (!child.isTerminating) void child.sfTerminate(abnormalRecord(`liveness ping failed: ${errorText(e)}`, child.path, e));
+  } finally {
+    timer?.cancel();
+  }
+}

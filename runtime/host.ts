@@ -1,0 +1,215 @@
+/**
+ * The component host of one peer (architecture.md "The runtime's parts"): instantiates
+ * plan trees through the registry, drives their lifecycle, runs liveness senders at
+ * application roots, and reports every transition on one event stream.
+ *
+ * Hook points for checkpoints and recovery (woodfrog.md):
+ * - `onTransition(event, component)` is awaited before a transition's event is emitted and
+ *   before the lifecycle goes on: a transition is acknowledged only once the hook resolves
+ *   (the store makes its checkpoint durable there).
+ * - `onAttributeChange(component, name, value)` reports every attribute replacement.
+ * - `instantiate(node, parent, name)` rebuilds a component from a recorded description;
+ *   recovery sets `component.recovered` and emits `recovered` with `emit`.
+ */
+import { hostname } from 'node:os';
+import type { DeploymentPlan, PlanNode } from '../compiler/plan-types.js';
+import type { Diagnostic } from '../language/diagnostics.js';
+import { Messages, formatMessage } from '../language/messages.js';
+import { SystemClock, type Clock } from './clock.js';
+import { Prim, type HostServices, type RuntimeFunctions, type RuntimeValue } from './component.js';
+import { EventStream, type RuntimeEvent } from './events.js';
+import { ComponentError, LifecycleFailure, abnormalRecord, errorText, normalRecord, type LifecycleState, type TerminationRecord } from './lifecycle.js';
+import { LivenessSender, ParentWatchdog } from './liveness.js';
+import type { ComponentRegistry } from './registry.js';
+
+export interface ComponentHostOptions {
+  registry: ComponentRegistry;
+  /** The peer's name in events (default: the host name). */
+  peer?: string;
+  clock?: Clock;
+  /** Relative paths in attributes are resolved against this (default: the process's working directory). */
+  workingDirectory?: string;
+  /** Built-in functions for lazy `$apply` values. */
+  functions?: RuntimeFunctions;
+  /** Process defaults of sfLivenessDelay (seconds) and sfLivenessFactor: 15 and 2 (components.md §3, §12-B5). */
+  liveness?: { delay?: number; factor?: number };
+  /** Awaited for every transition before its event is emitted (checkpoints). */
+  onTransition?: (event: RuntimeEvent, component: Prim) => Promise<void> | void;
+  onAttributeChange?: (component: Prim, name: string, value: RuntimeValue | undefined) => void;
+}
+
+/** The outcome of `deploy`: the running root, or the diagnostics that prevented deployment. */
+export interface DeployResult {
+  diagnostics: Diagnostic[];
+  /** The application root; it may already have failed (see `whenTerminated`). */
+  root?: Prim;
+  /** Resolves with the root's termination record (immediately when deployment never began). */
+  terminated: Promise<TerminationRecord>;
+}
+
+export interface DeployOptions {
+  /** The application name (default: the plan's name). */
+  name?: string;
+  /** The root's parent is on another peer: watch for its pings instead of sending our own. */
+  remoteParent?: boolean;
+}
+
+export class ComponentHost implements HostServices {
+  readonly peer: string;
+  readonly clock: Clock;
+  readonly workingDirectory: string;
+  readonly functions?: RuntimeFunctions;
+  readonly livenessDefaults: { delay: number; factor: number };
+  readonly events = new EventStream();
+  readonly registry: ComponentRegistry;
+  private readonly applications = new Map<string, Prim>();
+  private readonly senders = new Map<Prim, { stop(): void }>();
+  private readonly sources = new Map<Prim, string>();
+  private readonly onTransition?: ComponentHostOptions['onTransition'];
+  private readonly onAttributeChange?: ComponentHostOptions['onAttributeChange'];
+  private unnamed = 0;
+
+  constructor(options: ComponentHostOptions) {
+    this.registry = options.registry;
+    this.peer = options.peer ?? hostname();
+    this.clock = options.clock ?? new SystemClock();
+    this.workingDirectory = options.workingDirectory ?? process.cwd();
+    this.functions = options.functions;
+    this.livenessDefaults = { delay: options.liveness?.delay ?? 15, factor: options.liveness?.factor ?? 2 };
+    this.onTransition = options.onTransition;
+    this.onAttributeChange = options.onAttributeChange;
+  }
+
+  /**
+   * Deploys a plan: checks that every component type is available (diagnostics, nothing
+   * deployed, when not), then deployWith → deploy → start on the root. Returns once the
+   * root is running or has failed; never throws for a bad plan or a failing component.
+   */
+  async deploy(plan: DeploymentPlan, options: DeployOptions = {}): Promise<DeployResult> {
+    const diagnostics = await this.registry.preparePlan(plan);
+    if (diagnostics.length) {
+      return { diagnostics, terminated: Promise.resolve(abnormalRecord(diagnostics[0].message, diagnostics[0].path ?? plan.root.path)) };
+    }
+    const root = await this.deployRoot(plan.root, options.name ?? plan.name, plan.source, options.remoteParent ?? false);
+    return { diagnostics, root, terminated: root.whenTerminated() };
+  }
+
+  /** Deploys a node as a new application and drives it to running (or failure). */
+  async deployApplication(node: PlanNode, name: string): Promise<Prim> {
+    return this.deployRoot(node, name, '', false);
+  }
+
+  private async deployRoot(node: PlanNode, appName: string, source: string, remoteParent: boolean): Promise<Prim> {
+    let name = appName || `unnamed_${++this.unnamed}`;
+    while (this.applications.has(name)) name = `${appName || 'unnamed'}_${++this.unnamed}`;
+    const root = await this.instantiate(node, null);
+    this.sources.set(root, source);
+    this.applications.set(name, root);
+    const sender = remoteParent ? new ParentWatchdog(this.clock, root) : new LivenessSender(this.clock, root);
+    this.senders.set(root, sender);
+    sender.start();
+    try {
+      if (!root.isTerminating) await root.sfDeploy();
+      if (!root.isTerminating) await root.sfStart();
+    } catch (e) {
+      if (!(e instanceof LifecycleFailure)) void root.sfTerminate(abnormalRecord(errorText(e), root.path, e));
+    }
+    return root;
+  }
+
+  /**
+   * sfDeployWith for a subtree: constructs and binds the component, emits `deploying`, and
+   * for a Compound creates its eager children (recursively, in order) before any of them
+   * deploys. A child that cannot be constructed fails the new component.
+   */
+  async instantiate(node: PlanNode, parent: Prim | null, name = node.name): Promise<Prim> {
+    const cls = this.registry.get(node.type, this.sourceOf(parent));
+    const path = parent ? `${parent.path}:${name}` : name;
+    if (!cls) throw new ComponentError(formatMessage(Messages.UnknownComponentType, { type: node.type, path }), path, Messages.UnknownComponentType.code);
+    let prim: Prim;
+    try {
+      prim = new cls();
+    } catch (e) {
+      throw new LifecycleFailure(abnormalRecord(`construction failed: ${errorText(e)}`, path, e));
+    }
+    try {
+      prim.sfDeployWith(this, parent, node, name);
+    } catch (e) {
+      throw new LifecycleFailure(abnormalRecord(`deployWith failed: ${errorText(e)}`, path, e));
+    }
+    await this.transition(prim, 'deploying');
+    if (prim.createsChildrenAtDeploy) {
+      for (const child of node.children) {
+        if (prim.isTerminating) break;
+        try {
+          await this.instantiate(child, prim);
+        } catch (e) {
+          const record = e instanceof LifecycleFailure ? e.record : abnormalRecord(errorText(e), `${prim.path}:${child.name}`, e);
+          void prim.sfTerminate(record);
+          break;
+        }
+      }
+    }
+    return prim;
+  }
+
+  private sourceOf(parent: Prim | null): string {
+    if (!parent) return '';
+    return this.sources.get(parent.root()) ?? '';
+  }
+
+  async prepareType(type: string, path: string, parent: Prim | null): Promise<void> {
+    const d = await this.registry.prepareType(type, path, this.sourceOf(parent));
+    if (d) throw new ComponentError(d.message, path, d.code);
+  }
+
+  async transition(component: Prim, state: LifecycleState, record?: TerminationRecord): Promise<void> {
+    const event: RuntimeEvent = { time: this.clock.now(), peer: this.peer, event: state, subject: component.path, type: component.type };
+    if (record) event.record = record;
+    if (this.onTransition) await this.onTransition(event, component);
+    this.events.emit(event);
+  }
+
+  emit(component: Prim, event: string, details: Record<string, unknown>): void {
+    this.events.emit({ time: this.clock.now(), peer: this.peer, event, subject: component.path, ...details });
+  }
+
+  application(name: string): Prim | undefined {
+    return this.applications.get(name);
+  }
+
+  /** The running applications by name. */
+  applicationNames(): string[] {
+    return [...this.applications.keys()];
+  }
+
+  terminated(component: Prim, _record: TerminationRecord): void {
+    if (component.parent) return;
+    this.senders.get(component)?.stop();
+    this.senders.delete(component);
+    this.sources.delete(component);
+    for (const [name, app] of this.applications) if (app === component) this.applications.delete(name);
+  }
+
+  attributeChanged(component: Prim, name: string, value: RuntimeValue | undefined): void {
+    this.onAttributeChange?.(component, name, value);
+  }
+
+  /** Finds a live component by its complete name (`sfConfig:a:b`) in any application. */
+  find(path: string): Prim | undefined {
+    const [first, ...rest] = path.split(':');
+    for (const app of this.applications.values()) {
+      if (app.name !== first) continue;
+      let c: Prim | undefined = app;
+      for (const part of rest) c = c?.children.find((x) => x.name === part);
+      if (c) return c;
+    }
+    return undefined;
+  }
+
+  /** Terminates every application (last deployed first) and waits for them. */
+  async terminateAll(record: TerminationRecord = normalRecord('the host is shutting down')): Promise<void> {
+    const apps = [...this.applications.values()].reverse();
+    for (const app of apps) await app.sfTerminate({ ...record, path: record.path || app.path });
+  }
+}

@@ -1,0 +1,24 @@
+/** The component runtime of one peer: component API, host, registry, events, liveness. */
+export { Prim, isComponentClass, COMPONENT_BRAND, type RuntimeValue, type RuntimeFunctions, type HostServices } from './component.js';
+export { Compound } from './compound.js';
+export { ComponentHost, type ComponentHostOptions, type DeployResult, type DeployOptions } from './host.js';
+export { ComponentRegistry, type ComponentClass } from './registry.js';
+export { EventStream, EventRecorder, formatEventLine, type RuntimeEvent, type EventListener, type ComponentEventName } from './events.js';
+export { SystemClock, ManualClock, settle, type Clock, type TimerHandle } from './clock.js';
+export {
+  LIFECYCLE_STATES,
+  ComponentError,
+  AttributeError,
+  LifecycleFailure,
+  normalRecord,
+  abnormalRecord,
+  isNormal,
+  errorText,
+  type LifecycleState,
+  type TerminationRecord,
+  type TerminationCause,
+} from './lifecycle.js';
+export { LivenessSender, ParentWatchdog } from './liveness.js';
+export { decodeValue as decodeRuntimeValue, encodeValue as encodeRuntimeValue, parseReferenceText } from './codec.js';
+export { nodeToDescription, descriptionToNode } from './plan-nodes.js';
+export { loadPlanFile, checkPlan, PlanFileError } from './plan-file.js';

@@ -1,0 +1,99 @@
+/**
+ * The registry of component types, keyed by `sfClass`: the standard library's names,
+ * SmartFrog's identifiers for the same components (components.md Appendix A), and user
+ * modules written `"./path/module.js#ExportName"`, resolved relative to the plan's source
+ * file and loaded with a dynamic import.
+ */
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Diagnostic } from '../language/diagnostics.js';
+import { Messages, diagnostic } from '../language/messages.js';
+import type { DeploymentPlan, PlanNode } from '../compiler/plan-types.js';
+import { isComponentClass, type Prim } from './component.js';
+
+/** A component class: constructed with no arguments, bound and driven by the host. */
+export type ComponentClass = new () => Prim;
+
+export class ComponentRegistry {
+  private types = new Map<string, ComponentClass>();
+  /** User modules already loaded, by absolute specifier `file#export`. */
+  private loaded = new Map<string, ComponentClass>();
+
+  /** Registers a class under a name and any aliases (SmartFrog identifiers). */
+  register(name: string, cls: ComponentClass, ...aliases: string[]): this {
+    this.types.set(name, cls);
+    for (const a of aliases) this.types.set(a, cls);
+    return this;
+  }
+
+  has(type: string): boolean {
+    return this.types.has(type);
+  }
+
+  names(): string[] {
+    return [...this.types.keys()];
+  }
+
+  /** A user module type: `./file.js#Export`, `/abs/file.js#Export`, or `file.js` (default export). */
+  static isModuleType(type: string): boolean {
+    return type.startsWith('./') || type.startsWith('../') || isAbsolute(type.split('#')[0]) || /\.(m?[jt]s)(#|$)/.test(type);
+  }
+
+  /** The class of a type already known or loaded; undefined otherwise. */
+  get(type: string, source = ''): ComponentClass | undefined {
+    const known = this.types.get(type);
+    if (known) return known;
+    if (ComponentRegistry.isModuleType(type)) return this.loaded.get(this.moduleKey(type, source));
+    return undefined;
+  }
+
+  private moduleKey(type: string, source: string): string {
+    const [file, exportName = 'default'] = type.split('#');
+    const base = source ? dirname(resolvePath(source)) : process.cwd();
+    return `${resolvePath(base, file)}#${exportName}`;
+  }
+
+  /**
+   * Makes every type a description needs available: loads user modules, and returns a
+   * diagnostic (SF4001–SF4003, with the component path) for each type it cannot provide.
+   * `source` is the file the plan was compiled from.
+   */
+  async prepare(root: PlanNode, source: string): Promise<Diagnostic[]> {
+    const diagnostics: Diagnostic[] = [];
+    const visit = async (node: PlanNode): Promise<void> => {
+      const d = await this.prepareType(node.type, node.path, source);
+      if (d) diagnostics.push(d);
+      for (const child of node.children) await visit(child);
+    };
+    await visit(root);
+    return diagnostics;
+  }
+
+  async preparePlan(plan: DeploymentPlan): Promise<Diagnostic[]> {
+    return this.prepare(plan.root, plan.source);
+  }
+
+  /** Loads one type if needed; a diagnostic when it cannot be provided. */
+  async prepareType(type: string, path: string, source: string): Promise<Diagnostic | undefined> {
+    if (this.types.has(type)) return undefined;
+    if (!ComponentRegistry.isModuleType(type)) return diagnostic(Messages.UnknownComponentType, { type, path }, undefined, { path });
+    const key = this.moduleKey(type, source);
+    if (this.loaded.has(key)) return undefined;
+    const hash = key.lastIndexOf('#');
+    const file = key.slice(0, hash);
+    const exportName = key.slice(hash + 1);
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    } catch (e) {
+      const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      return diagnostic(Messages.ComponentModuleLoad, { module: type, path, reason }, undefined, { path });
+    }
+    const cls = mod[exportName];
+    if (!isComponentClass(cls)) {
+      return diagnostic(Messages.ComponentModuleExport, { module: type, export: exportName, path }, undefined, { path });
+    }
+    this.loaded.set(key, cls as ComponentClass);
+    return undefined;
+  }
+}

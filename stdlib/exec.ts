@@ -1,0 +1,213 @@
+/**
+ * Exec: runs a program.
+ *
+ * Attributes:
+ * - `command` (String, required): the program; with `shell true`, a shell command line
+ *   run by `/bin/sh -c` (then `arguments` become `$1`...).
+ * - `arguments` (vector, default []), `directory` (working directory, relative to the host's),
+ * - `environment` (a description of NAME value pairs, or a vector of "NAME=value"),
+ *   `inheritEnvironment` (true). The program also gets `FROG_EXEC_RUN`: 0 for the first run,
+ *   1 for the first restart, and so on.
+ * - `stdout`, `stderr`: "events" (default: each line is an `output` event), "ignore", or
+ *   the path of a log file to append to.
+ * - `restart`: "never" (default), "on-failure" or "always"; `maxRestarts` (3);
+ *   `restartDelay` (1000 ms).
+ * - `killTimeout` (5000 ms): on termination the whole process group gets SIGTERM, then
+ *   SIGKILL after this long.
+ *
+ * When the program exits (and is not restarted): exit code 0 ⇒ terminate normally (when
+ * `sfShouldTerminate`, default true); anything else ⇒ terminate abnormally with the exit
+ * code or signal in the reason.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { Description } from '../compiler/values.js';
+import { Prim } from '../runtime/component.js';
+import { AttributeError, normalRecord } from '../runtime/lifecycle.js';
+import { valueText } from './echo.js';
+
+type RestartPolicy = 'never' | 'on-failure' | 'always';
+
+interface ExecConfig {
+  program: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout: string;
+  stderr: string;
+  restart: RestartPolicy;
+  maxRestarts: number;
+  restartDelay: number;
+  killTimeout: number;
+}
+
+export class Exec extends Prim {
+  protected override shouldTerminateByDefault = true;
+  private config!: ExecConfig;
+  private child?: ChildProcess;
+  private exited?: Promise<void>;
+  private runs = 0;
+  private stopping = false;
+  private logs: WriteStream[] = [];
+
+  protected override async deploy(): Promise<void> {
+    const command = this.resolveString('command');
+    const args = this.resolveStringVector('arguments', []);
+    const shell = this.resolveBoolean('shell', false);
+    const restart = this.resolveString('restart', 'never');
+    if (restart !== 'never' && restart !== 'on-failure' && restart !== 'always') {
+      throw new AttributeError(`Attribute \`restart\` of \`${this.path}\` must be "never", "on-failure" or "always", found ${JSON.stringify(restart)}.`, this.path, 'SF4004');
+    }
+    this.config = {
+      program: shell ? '/bin/sh' : command,
+      args: shell ? ['-c', command, 'sh', ...args] : args,
+      cwd: resolvePath(this.host.workingDirectory, this.resolveString('directory', '.')),
+      env: this.environment(),
+      stdout: this.resolveString('stdout', 'events'),
+      stderr: this.resolveString('stderr', 'events'),
+      restart,
+      maxRestarts: this.resolveInteger('maxRestarts', 3),
+      restartDelay: this.resolveNumber('restartDelay', 1000),
+      killTimeout: this.resolveNumber('killTimeout', 5000),
+    };
+  }
+
+  private environment(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = this.resolveBoolean('inheritEnvironment', true) ? { ...process.env } : {};
+    if (!this.hasAttribute('environment')) return env;
+    const v = this.sfResolve('environment');
+    if (v instanceof Description) {
+      for (const name of v.attrs.keys()) env[name] = valueText(this.lookup(`environment:${JSON.stringify(name)}`));
+    } else if (Array.isArray(v)) {
+      for (const item of this.resolveStringVector('environment')) {
+        const eq = item.indexOf('=');
+        if (eq <= 0) throw new AttributeError(`Attribute \`environment\` of \`${this.path}\` must hold "NAME=value" entries, found ${JSON.stringify(item)}.`, this.path, 'SF4004');
+        env[item.slice(0, eq)] = item.slice(eq + 1);
+      }
+    } else {
+      throw new AttributeError(`Attribute \`environment\` of \`${this.path}\` must be a description or a vector of "NAME=value", found ${valueText(v)}.`, this.path, 'SF4004');
+    }
+    return env;
+  }
+
+  protected override async start(): Promise<void> {
+    for (const s of [this.config.stdout, this.config.stderr]) {
+      if (s !== 'events' && s !== 'ignore') await mkdir(dirname(resolvePath(this.host.workingDirectory, s)), { recursive: true });
+    }
+    await this.launch();
+  }
+
+  /** Spawns the program in its own process group, so that terminate can kill the whole tree. */
+  private launch(): Promise<void> {
+    const { program, args, cwd, env } = this.config;
+    const run = this.runs++;
+    return new Promise<void>((resolve, reject) => {
+      let child: ChildProcess;
+      try {
+        child = spawn(program, args, { cwd, env: { ...env, FROG_EXEC_RUN: String(run) }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      this.child = child;
+      this.pipe(child, 'stdout', this.config.stdout);
+      this.pipe(child, 'stderr', this.config.stderr);
+      let spawned = false;
+      child.once('spawn', () => {
+        spawned = true;
+        this.log(`started \`${program}\` (pid ${child.pid})`);
+        resolve();
+      });
+      this.exited = new Promise<void>((done) => {
+        child.once('error', (e) => {
+          if (!spawned) reject(new Error(`cannot run \`${program}\`: ${e.message}`));
+          done();
+        });
+        child.once('close', (code, signal) => {
+          done();
+          if (spawned) this.onExit(code, signal);
+        });
+      });
+    });
+  }
+
+  private pipe(child: ChildProcess, stream: 'stdout' | 'stderr', target: string): void {
+    const source = child[stream];
+    if (!source) return;
+    if (target === 'ignore') {
+      source.resume();
+      return;
+    }
+    if (target !== 'events') {
+      const file = createWriteStream(resolvePath(this.host.workingDirectory, target), { flags: 'a' });
+      file.on('error', (e) => this.log(`cannot write ${stream} to ${target}: ${e.message}`));
+      this.logs.push(file);
+      source.pipe(file, { end: false });
+      return;
+    }
+    let pending = '';
+    source.setEncoding('utf8');
+    source.on('data', (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) this.output(line.replace(/\r$/, ''), stream);
+    });
+    source.on('end', () => {
+      if (pending) this.output(pending, stream);
+      pending = '';
+    });
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.child = undefined;
+    if (this.stopping || this.isTerminating) return;
+    const ok = code === 0;
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const { restart, maxRestarts, restartDelay } = this.config;
+    const restarts = this.runs - 1;
+    if ((restart === 'always' || (restart === 'on-failure' && !ok)) && restarts < maxRestarts) {
+      this.log(`\`${this.config.program}\` ${how}; restarting in ${restartDelay} ms (${restarts + 1}/${maxRestarts})`);
+      this.setTimer(() => this.background(() => this.launch()), restartDelay);
+      return;
+    }
+    if (ok) this.finished(normalRecord(`\`${this.config.program}\` exited with code 0`, this.path));
+    else void this.sfTerminate({ type: 'abnormal', reason: `\`${this.config.program}\` ${how}`, path: this.path });
+  }
+
+  /** Kills the process group: SIGTERM, then SIGKILL after `killTimeout` ms. */
+  protected override async terminate(): Promise<void> {
+    this.stopping = true;
+    const child = this.child;
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      const pid = child.pid;
+      signalGroup(pid, 'SIGTERM');
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const killed = new Promise<void>((r) => {
+        timer = setTimeout(() => {
+          signalGroup(pid, 'SIGKILL');
+          r();
+        }, this.config.killTimeout);
+      });
+      await Promise.race([this.exited, killed]);
+      clearTimeout(timer);
+      await this.exited;
+    }
+    // The group may hold grandchildren that outlived the program itself.
+    if (child?.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+    for (const l of this.logs) l.end();
+  }
+
+  /** Alive while the program runs or a restart is pending. */
+  protected override async ping(): Promise<void> {}
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}

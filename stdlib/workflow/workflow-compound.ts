@@ -1,0 +1,46 @@
+/**
+ * The base of the workflow combinators (components.md §6): an EventCompound creates no
+ * children when it is deployed; its eager child descriptions are collected, in order, as
+ * actions, and children are created at start or later. When its work is done it calls
+ * `finished`, which honours `sfShouldTerminate` (true by default for combinators).
+ */
+import type { PlanNode } from '../../compiler/plan-types.js';
+import { Prim } from '../../runtime/component.js';
+import { ComponentError, type TerminationRecord } from '../../runtime/lifecycle.js';
+
+export class WorkflowCompound extends Prim {
+  protected override shouldTerminateByDefault = true;
+
+  /**
+   * The actions: the eager child descriptions, in order; with the legacy `actions`
+   * attribute (a description), the descriptions inside it.
+   */
+  protected actions(): PlanNode[] {
+    const legacy = this.description('actions');
+    if (legacy) return legacy.children;
+    return this.childNodes();
+  }
+
+  /** The `action` attribute, else the first action; undefined when there is none. */
+  protected action(): PlanNode | undefined {
+    return this.description('action') ?? this.actions()[0];
+  }
+
+  /** The action, or a ComponentError naming the missing attribute. */
+  protected requireAction(): PlanNode {
+    const a = this.action();
+    if (!a) throw new ComponentError(`\`${this.path}\` has no \`action\` to run.`, this.path, 'SF4005');
+    return a;
+  }
+
+  /** Terminates the way a child did: normally through `finished`, otherwise at once. */
+  protected forward(record: TerminationRecord): void {
+    if (record.type === 'normal') this.finished(record);
+    else void this.sfTerminate(record);
+  }
+
+  /** Default for combinators: a child's termination is forwarded. */
+  protected override onChildTerminated(_child: Prim | null, record: TerminationRecord): void {
+    this.forward(record);
+  }
+}
