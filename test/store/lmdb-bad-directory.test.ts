@@ -1,0 +1,229 @@
+/**
+ * Bad data directories: each gives a clear `StoreError` naming the directory and saying what
+ * to do, never a crash (lmdb-js would take the process down on a garbage file) nor a reset.
+ */
+import test from 'ava';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  LmdbCheckpointStore,
+  StoreCorruptError,
+  StoreLockedError,
+  StoreUnavailableError,
+  StoreVersionError,
+  type StoreError,
+} from '../../runtime/store/index.js';
+import { LOCK_FILE_NAME, processStartTime, currentBootId } from '../../runtime/store/lock-file.js';
+import { record, removeDir, tempDir } from './helpers.js';
+
+const lmdbFile = (dir: string) => path.join(dir, 'woodfrog.lmdb');
+
+/** A store with a few records, closed. */
+async function populated(): Promise<string> {
+  const dir = tempDir('frog-bad-');
+  const store = new LmdbCheckpointStore(dir);
+  await store.open();
+  await store.commit({ put: [record('sfConfig', { children: ['a'] }), record('sfConfig:a', { lifecycle: 'running' })] });
+  await store.close();
+  return dir;
+}
+
+/** Replaces every occurrence of `from` in the file by `to` (same length); returns how many. */
+function patch(file: string, from: Buffer, to: Buffer): number {
+  const bytes = fs.readFileSync(file);
+  let count = 0;
+  for (let at = bytes.indexOf(from); at >= 0; at = bytes.indexOf(from, at + 1)) {
+    to.copy(bytes, at);
+    count++;
+  }
+  fs.writeFileSync(file, bytes);
+  return count;
+}
+
+async function expectOpenError<T extends StoreError>(
+  t: import('ava').ExecutionContext,
+  dir: string,
+  type: abstract new (...args: never[]) => T,
+  message: RegExp,
+): Promise<void> {
+  const error = await t.throwsAsync(new LmdbCheckpointStore(dir).open());
+  t.true(error instanceof type, `got ${error?.name}: ${error?.message}`);
+  t.true(error!.message.includes(path.resolve(dir)), error!.message);
+  t.regex(error!.message, message);
+  t.truthy((error as StoreError).hint);
+  // The failed open released the lock: trying again gives the same error, not "in use".
+  const again = await t.throwsAsync(new LmdbCheckpointStore(dir).open());
+  t.is(again!.name, error!.name);
+  t.false(fs.existsSync(path.join(dir, LOCK_FILE_NAME)));
+}
+
+test('a data directory that is a file cannot be used', async (t) => {
+  const dir = tempDir('frog-bad-');
+  try {
+    const file = path.join(dir, 'not-a-dir');
+    fs.writeFileSync(file, 'x');
+    const error = await t.throwsAsync(new LmdbCheckpointStore(file).open(), { instanceOf: StoreUnavailableError });
+    t.regex(error!.message, /not-a-dir.*cannot be used/);
+    t.is(error!.code, 'SF4804');
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a missing data directory is created', async (t) => {
+  const dir = tempDir('frog-bad-');
+  try {
+    const store = new LmdbCheckpointStore(path.join(dir, 'a', 'b'));
+    t.is((await store.open()).lastShutdown, 'none');
+    await store.close();
+    t.true(fs.existsSync(path.join(dir, 'a', 'b', 'woodfrog.lmdb')));
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a garbage store file is corrupt, not a crash', async (t) => {
+  const dir = tempDir('frog-bad-');
+  try {
+    fs.writeFileSync(lmdbFile(dir), Buffer.alloc(64 * 1024, 7));
+    await expectOpenError(t, dir, StoreCorruptError, /no valid first meta page/);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a truncated store file is corrupt', async (t) => {
+  const dir = await populated();
+  try {
+    fs.truncateSync(lmdbFile(dir), 700);
+    await expectOpenError(t, dir, StoreCorruptError, /truncated/);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a store file whose second meta page was overwritten is corrupt', async (t) => {
+  const dir = await populated();
+  try {
+    const bytes = fs.readFileSync(lmdbFile(dir));
+    bytes.fill(0, 4096, 8192);
+    fs.writeFileSync(lmdbFile(dir), bytes);
+    await expectOpenError(t, dir, StoreCorruptError, /second meta page/);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a store of another format version is refused, and kept as it is', async (t) => {
+  const dir = await populated();
+  try {
+    // The format record is msgpack {store: "frogpond-checkpoints", version: 1}.
+    const version = Buffer.concat([Buffer.from([0xa7]), Buffer.from('version'), Buffer.from([0x01])]);
+    t.true(patch(lmdbFile(dir), version, Buffer.concat([version.subarray(0, 8), Buffer.from([0x07])])) > 0);
+    const before = fs.readFileSync(lmdbFile(dir));
+    await expectOpenError(t, dir, StoreVersionError, /format is version 7, this frogpond reads version 1/);
+    t.true(fs.readFileSync(lmdbFile(dir)).equals(before), 'a refused store is not modified');
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('an LMDB file that is not a frogpond store is refused', async (t) => {
+  const dir = await populated();
+  try {
+    t.true(patch(lmdbFile(dir), Buffer.from('frogpond-checkpoints'), Buffer.from('somebody-elses-store')) > 0);
+    await expectOpenError(t, dir, StoreVersionError, /not a frogpond checkpoint store/);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('an LMDB file of another LMDB data version is refused', async (t) => {
+  const dir = await populated();
+  try {
+    const bytes = fs.readFileSync(lmdbFile(dir));
+    bytes.writeUInt32LE(1, 0x1c);
+    bytes.writeUInt32LE(1, 4096 + 0x1c);
+    fs.writeFileSync(lmdbFile(dir), bytes);
+    await expectOpenError(t, dir, StoreVersionError, /LMDB data version 1/);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a record that no longer decodes is reported with its key', async (t) => {
+  const dir = await populated();
+  try {
+    // Damage the lifecycle of both records: "running" → "rubbish".
+    t.true(patch(lmdbFile(dir), Buffer.from('running'), Buffer.from('rubbish')) > 0);
+    const store = new LmdbCheckpointStore(dir);
+    await store.open();
+    const error = await t.throwsAsync(store.readAll(), { instanceOf: StoreCorruptError });
+    t.regex(error!.message, /`app\/sfConfig` cannot be decoded: it lacks fields of a component record/);
+    t.true(error!.message.includes(dir));
+    await t.throwsAsync(store.get({ app: 'app', path: 'sfConfig:a' }), { instanceOf: StoreCorruptError });
+    await store.close();
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a lock held by a live process with the same start time is respected', async (t) => {
+  const dir = tempDir('frog-lock-');
+  try {
+    // The test runner's parent process is alive; write its true start time.
+    const pid = process.ppid;
+    const startTime = processStartTime(pid);
+    fs.writeFileSync(path.join(dir, LOCK_FILE_NAME), JSON.stringify({ pid, startTime, bootId: currentBootId(), since: 1 }));
+    const error = await t.throwsAsync(new LmdbCheckpointStore(dir).open(), { instanceOf: StoreLockedError });
+    t.is(error!.pid, pid);
+    t.regex(error!.message, new RegExp(`in use by another peer \\(process ${pid}\\)`));
+    t.true(fs.existsSync(path.join(dir, LOCK_FILE_NAME)), 'a live lock is left alone');
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a lock whose pid was recycled (other start time), or from another boot, or torn, is taken over', async (t) => {
+  const dir = tempDir('frog-lock-');
+  try {
+    const lock = path.join(dir, LOCK_FILE_NAME);
+    const stale = [
+      { pid: process.ppid, startTime: (processStartTime(process.ppid) ?? 0) + 12345, bootId: currentBootId(), since: 1 },
+      { pid: process.ppid, startTime: processStartTime(process.ppid), bootId: 'another-boot', since: 1 },
+      { pid: 2 ** 22 + 17, startTime: 1, bootId: currentBootId(), since: 1 },
+    ];
+    for (const owner of stale) {
+      fs.writeFileSync(lock, JSON.stringify(owner));
+      const store = new LmdbCheckpointStore(dir);
+      await store.open();
+      const held = JSON.parse(fs.readFileSync(lock, 'utf8'));
+      t.is(held.pid, process.pid);
+      await store.close();
+      t.false(fs.existsSync(lock), 'close removes our lock');
+    }
+    // A torn lock (the writer died between creating and writing it) is taken over after a grace period.
+    fs.writeFileSync(lock, '{"pid": 12');
+    const store = new LmdbCheckpointStore(dir);
+    await store.open();
+    t.is(JSON.parse(fs.readFileSync(lock, 'utf8')).pid, process.pid);
+    await store.close();
+    t.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith(LOCK_FILE_NAME)), [], 'no stale lock copies left behind');
+  } finally {
+    removeDir(dir);
+  }
+});
+
+// Root ignores permission bits, so this case can only be observed as another user.
+const asNonRoot = process.getuid?.() === 0 ? test.skip : test;
+asNonRoot('an unreadable data directory cannot be used', async (t) => {
+  const dir = tempDir('frog-bad-');
+  try {
+    fs.chmodSync(dir, 0o000);
+    const error = await t.throwsAsync(new LmdbCheckpointStore(dir).open(), { instanceOf: StoreUnavailableError });
+    t.true(error!.message.includes(dir));
+  } finally {
+    fs.chmodSync(dir, 0o700);
+    removeDir(dir);
+  }
+});
