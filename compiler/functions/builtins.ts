@@ -12,7 +12,6 @@ import {
   requireOperand,
   type BuiltinFunction,
 } from './context.js';
-import { JavaRandom } from './java-random.js';
 import { arithmetic, compare, numericOperand, type ArithOp, type CompareOp, type Num } from './numeric.js';
 import { copyValue, valuesEqual } from './structure.js';
 import { textOf } from './text.js';
@@ -183,6 +182,33 @@ const random: BuiltinFunction = (operands, ctx) => {
   if (max < min) return min;
   return (Math.trunc(number * ((max - min + 1) | 0)) + min) | 0;
 };
+
+/**
+ * The linear congruential generator of java.util.Random, so that `random` with a `seed`
+ * yields the sequence SmartFrog yields for that seed (its Random function calls nextFloat).
+ */
+const MULTIPLIER = 0x5deece66dn;
+const ADDEND = 0xbn;
+const MASK = (1n << 48n) - 1n;
+
+export class JavaRandom {
+  private seed: bigint;
+
+  constructor(seed: bigint) {
+    this.seed = (seed ^ MULTIPLIER) & MASK;
+  }
+
+  /** The next `bits` random bits, as java.util.Random#next. */
+  next(bits: number): number {
+    this.seed = (this.seed * MULTIPLIER + ADDEND) & MASK;
+    return Number(BigInt.asIntN(32, this.seed >> BigInt(48 - bits)));
+  }
+
+  /** A float in [0, 1) with 24 random bits, as java.util.Random#nextFloat. */
+  nextFloat(): number {
+    return this.next(24) / (1 << 24);
+  }
+}
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

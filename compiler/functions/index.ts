@@ -22,8 +22,7 @@ export {
 export { textOf, javaDoubleText, javaFloatText } from './text.js';
 export { copyValue, copyDescription, valuesEqual } from './structure.js';
 export { longToFloat } from './numeric.js';
-export { javaDateText, SET_LIMIT } from './builtins.js';
-export { JavaRandom } from './java-random.js';
+export { JavaRandom, javaDateText, SET_LIMIT } from './builtins.js';
 export {
   CHECK_ASSERTIONS,
   CHECK_SCHEMA_ELEMENT,
