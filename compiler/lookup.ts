@@ -28,18 +28,18 @@ export function lookupPath(start: Description, parts: readonly RefPart[], hooks:
   let current: Value = start;
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
-    const stoppedAt = i === 0 ? 'THIS' : refText(parts.slice(0, i));
+    const at = (): string => (i === 0 ? start.path() : refText(parts.slice(0, i)));
     switch (part.kind) {
       case 'THIS':
-        if (!(current instanceof Description)) return { ok: false, failure: { kind: 'throughValue', stoppedAt, found: current } };
+        if (!(current instanceof Description)) return { ok: false, failure: { kind: 'throughValue', stoppedAt: at(), found: current } };
         continue;
       case 'ROOT':
-        if (!(current instanceof Description)) return { ok: false, failure: { kind: 'throughValue', stoppedAt, found: current } };
+        if (!(current instanceof Description)) return { ok: false, failure: { kind: 'throughValue', stoppedAt: at(), found: current } };
         current = current.root();
         continue;
       case 'PARENT':
-        if (!(current instanceof Description)) return { ok: false, failure: { kind: 'throughValue', stoppedAt, found: current } };
-        if (!current.parent) return { ok: false, failure: { kind: 'parentOfRoot', stoppedAt } };
+        if (!(current instanceof Description)) return { ok: false, failure: { kind: 'throughValue', stoppedAt: at(), found: current } };
+        if (!current.parent) return { ok: false, failure: { kind: 'parentOfRoot', stoppedAt: at() } };
         current = current.parent;
         continue;
       case 'PROPERTY':
@@ -48,7 +48,7 @@ export function lookupPath(start: Description, parts: readonly RefPart[], hooks:
       case 'IENVPROPERTY': {
         const source = part.kind.includes('ENV') ? 'ENVPROPERTY' : 'PROPERTY';
         const text = hooks.property?.(source, part.name ?? '');
-        if (text === undefined) return { ok: false, failure: { kind: 'notFound', stoppedAt, name: `${part.kind} ${part.name}` } };
+        if (text === undefined) return { ok: false, failure: { kind: 'notFound', stoppedAt: at(), name: `${part.kind} ${part.name}` } };
         if (part.kind.startsWith('I')) {
           const n = Number(text.trim());
           if (!Number.isInteger(n) || n > 2147483647 || n < -2147483648) {
@@ -64,7 +64,7 @@ export function lookupPath(start: Description, parts: readonly RefPart[], hooks:
       case 'CONSTANT':
         return { ok: false, failure: { kind: 'unsupported', part: part.kind } };
       default: {
-        if (!(current instanceof Description)) return { ok: false, failure: { kind: 'throughValue', stoppedAt, found: current } };
+        if (!(current instanceof Description)) return { ok: false, failure: { kind: 'throughValue', stoppedAt: at(), found: current } };
         const name = part.name ?? '';
         const upward = part.kind === 'ATTRIB' || (part.kind === 'WORD' && i === 0);
         const local = i === 0;
@@ -80,7 +80,7 @@ export function lookupPath(start: Description, parts: readonly RefPart[], hooks:
           if (!upward) break;
           holder = holder.parent;
         }
-        if (!found || !holder) return { ok: false, failure: { kind: 'notFound', stoppedAt, name } };
+        if (!found || !holder) return { ok: false, failure: { kind: 'notFound', stoppedAt: at(), name } };
         current = hooks.value(holder, name, found);
         if (current instanceof Description && i < parts.length - 1) hooks.enter(current);
       }

@@ -66,12 +66,11 @@ export const Messages = {
   SchemaElementNotDescription: entry('SF2302', 'FunctionPhase', 'Element `{name}` of schema `{path}` must be a ComponentDescription.'),
   UnknownPhaseAction: entry('SF2303', 'FunctionPhase', 'Unknown action `{action}` for phase `{phase}` in `{path}`.'),
   BadPhaseList: entry('SF2304', 'Phase', 'phaseList must be a primitive vector of strings.'),
-  UnknownPhase: entry('SF2305', 'Phase', 'Unknown phase `{phase}`.'),
 
   NoSfConfig: entry('SF2401', 'NoSfConfig', 'Reference not found: `sfConfig`.', 'A description to deploy defines `sfConfig extends { ... }` at the top level.'),
   SfConfigNotDescription: entry('SF2402', 'SfConfigNotCD', 'The sfConfig attribute of a SmartFrog description must be a Component Description, found {found}.'),
 
-  ReferenceNotFound: entry('SF2501', 'LinkResolution', 'Unresolved Reference `{ref}` in `{path}`: reference not found: `{name}` in `{stopped}`.'),
+  ReferenceNotFound: entry('SF2501', 'LinkResolution', 'Unresolved Reference `{ref}` in `{path}`: reference not found: no `{name}` in `{stopped}`.', 'The first part of a reference is looked up in the description and then its parents; later parts only in the description reached so far.'),
   ReferenceThroughValue: entry('SF2502', 'LinkResolution', 'Unresolved Reference `{ref}` in `{path}`: referencing through an object which is not a SmartFrog Component (`{stopped}` is {found}).'),
   ParentOfRoot: entry('SF2503', 'LinkResolution', 'Unresolved Reference `{ref}` in `{path}`: reference not found, `PARENT` goes above the root.'),
   CyclicReference: entry('SF2504', 'CyclicReference', 'Failed to resolve `{name} {ref}`: cyclic reference through {cycle}.'),
