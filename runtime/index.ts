@@ -19,6 +19,4 @@ export {
   type TerminationCause,
 } from './lifecycle.js';
 export { LivenessSender, ParentWatchdog } from './liveness.js';
-export { decodeValue as decodeRuntimeValue, encodeValue as encodeRuntimeValue, parseReferenceText } from './codec.js';
 export { nodeToDescription, descriptionToNode } from './plan-nodes.js';
-export { loadPlanFile, checkPlan, PlanFileError } from './plan-file.js';

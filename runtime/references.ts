@@ -7,6 +7,7 @@
 import { Applied, Description, Ref, refText, type RefPart, type Value } from '../compiler/values.js';
 import { Messages, formatMessage } from '../language/messages.js';
 import { parseReferenceText } from './codec.js';
+import { checkAssertions, lookupFunction, type FunctionContext } from '../compiler/functions/index.js';
 import { ReferenceError, errorText } from './lifecycle.js';
 import type { Prim, RuntimeValue } from './component.js';
 
@@ -202,17 +203,44 @@ export function evaluateApplied(a: Applied, holder: Prim | Description, componen
   };
   if (depth > MAX_DEPTH) fail('the references form a cycle');
   if (typeof fn !== 'string') fail('`sfFunctionClass` is missing');
-  const functions = component.host.functions;
-  if (!functions) fail('this host has no function library');
   const operands: [string, Value][] = [];
   for (const [name, attr] of body.attrs) {
     if (EXCLUDED_OPERANDS.has(name) || name.startsWith('phase.')) continue;
     const v = resolveValue(attr.value, body, component, depth + 1);
-    if (isPrim(v)) fail(`operand \`${name}\` is a live component`);
+    if (isPrim(v) || (Array.isArray(v) && v.some(isPrim))) fail(`operand \`${name}\` is a live component`);
     operands.push([name, v as Value]);
   }
+  if (a.kind === 'assert') {
+    // Predicates: every operand not starting with `sf` must be true (language.md §11).
+    const { failures } = checkAssertions(operands);
+    if (failures.length) fail(failures.join('; '));
+    return true;
+  }
+  const own = component.host.functions;
+  const builtin = lookupFunction(fn as string);
+  if (!own && !builtin) fail('unknown function class');
   try {
-    return functions!(fn as string, operands, body);
+    if (own) {
+      try {
+        return own(fn as string, operands, body);
+      } catch (e) {
+        if (!builtin) throw e;
+      }
+    }
+    const ctx: FunctionContext = {
+      holder: body,
+      state: { nextLast: -1 },
+      random: Math.random,
+      now: () => new Date(component.host.clock.now()),
+      resolveReference: (text: string, lazy: boolean): Value => {
+        const ref = new Ref(parseReferenceText(text), lazy);
+        if (lazy) return ref;
+        const v = resolveReference(ref, body, component, depth + 1);
+        if (isPrim(v)) throw new Error(`\`${text}\` is a live component`);
+        return v as Value;
+      },
+    };
+    return builtin!(operands, ctx);
   } catch (e) {
     return fail(errorText(e));
   }

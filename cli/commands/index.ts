@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import type { Io } from '../io.js';
 import { register as parse } from './parse.js';
 import { register as resolve } from './resolve.js';
+import { register as run } from './run.js';
 
 export type Register = (program: Command, io: Io, setExit: (code: number) => void) => void;
 
-export const commands: Register[] = [parse, resolve];
+export const commands: Register[] = [parse, resolve, run];

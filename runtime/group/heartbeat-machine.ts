@@ -10,13 +10,16 @@
  *
  * Rules beyond the Java code, where the test plan asks for convergence it cannot give (documented
  * choices, see the README of test/group):
- * - "dropped me": a connected peer whose reported view included us and then stops including us is
- *   evicted from the connection set at once (test plan PM-2, bound B2) and *refused* until its view
- *   includes us again and Q has passed.
+ * - Every heartbeat also carries the sender's *heard set*: the peers whose heartbeats it currently
+ *   receives, admitted or not. Unlike connection sets it depends only on the network, so rules based
+ *   on it cannot deadlock each other.
+ * - "dropped me": a connected peer whose heard set contained us and then stops containing us cannot
+ *   hear us: it is evicted from the connection set at once (test plan PM-2, bound B2) and *refused*
+ *   until it hears us again and Q has passed since the eviction.
  * - chronic inconsistency: a connected peer whose view has differed from ours for more than T + I
- *   without either view changing hears someone we do not (or the reverse): it is evicted and refused
- *   until readmitting it would make our views agree (PM-3, one-way single link). Without this a
- *   single one-way link keeps every peer unstable forever.
+ *   without either view changing is evicted and refused (test plan PM-3, one-way single link: without
+ *   this rule one such link keeps every peer unstable forever). The refusal ends, after Q, once every
+ *   hearing relation we know of is symmetric again.
  */
 import { Bitset } from './bitset.js';
 import type { TimingProfile } from './profiles.js';
@@ -98,8 +101,9 @@ interface PeerRecord {
   stable: boolean;
   preferred: boolean;
   candidate: number;
-  /** Its last view held us (so losing us from it is a "dropped me"). */
-  includedMe: boolean;
+  heard: Bitset;
+  /** Its last heard set held us (so losing us from it is a "dropped me"). */
+  heardMe: boolean;
   evictedAt: number;
   refusal: 'dropped' | 'inconsistent' | null;
   /** Since when its view has differed from ours with no change on either side; −1 when equal. */
@@ -271,20 +275,21 @@ export class HeartbeatMachine {
       rec.viewNumber = hb.viewNumber;
       rec.diffSince = -1;
     }
+    rec.heard = hb.heard;
+    const heardMe = hb.heard.has(me.id);
+    const droppedMe = rec.heardMe && !heardMe;
+    rec.heardMe = heardMe;
     if (rec.state === 'refused') {
       if (this.mayReadmit(rec, now)) this.readmit(rec, now, out);
       this.notify(now, out);
       return out;
     }
-    if (viewChanged) {
+    if (droppedMe) {
+      this.evict(rec, now, 'refused', 'dropped', out);
+    } else if (viewChanged) {
       this.markChanged();
-      const hasMe = hb.view.has(me.id);
-      if (!hasMe) {
-        // Rule 3: a peer that does not see us cannot be in our partition.
-        this.partition.delete(hb.nodeId);
-        if (rec.includedMe) this.evict(rec, now, 'refused', 'dropped', out);
-      }
-      rec.includedMe = hasMe;
+      // Rule 3: a peer that does not see us cannot be in our partition.
+      if (!hb.view.has(me.id)) this.partition.delete(hb.nodeId);
     } else if (tsChanged && this.stabilising && !this.changed && hb.viewTimeStamp >= 0 && hb.viewTimeStamp < this.connTs) {
       // Adopt the earliest deadline advertised by a consistent peer, so all members agree on the time reference.
       this.connTs = hb.viewTimeStamp;
@@ -371,7 +376,8 @@ export class HeartbeatMachine {
       stable: hb.stable,
       preferred: hb.preferred,
       candidate: hb.candidate.id,
-      includedMe: hb.view.has(this.identity.id),
+      heard: hb.heard,
+      heardMe: hb.heard.has(this.identity.id),
       evictedAt: -1,
       refusal: null,
       diffSince: -1,
@@ -407,19 +413,31 @@ export class HeartbeatMachine {
   private mayReadmit(rec: PeerRecord, now: number): boolean {
     if (now - rec.evictedAt < this.profile.quiescence) return false;
     const me = this.identity.id;
-    if (rec.refusal === 'dropped') return rec.view.has(me);
-    // Inconsistent: readmit only if its view with us added equals ours with it added.
-    const theirs = rec.view.copy();
-    theirs.add(me);
-    const ours = this.connSet.copy();
-    ours.add(rec.id);
-    return theirs.equals(ours);
+    if (rec.refusal === 'dropped') return rec.heard.has(me);
+    return rec.heard.has(me) && this.hearingSymmetric();
+  }
+
+  /** True when every hearing relation we know of (ours and our tracked peers') goes both ways. */
+  private hearingSymmetric(): boolean {
+    const me = this.identity.id;
+    const tracked = [...this.records.values()].filter((r) => r.state !== 'quiescing');
+    for (const a of tracked) {
+      if (!a.heard.has(me)) return false;
+      for (const b of tracked) if (a !== b && a.heard.has(b.id) !== b.heard.has(a.id)) return false;
+    }
+    return true;
+  }
+
+  private heardSet(): Bitset {
+    const h = Bitset.of([this.identity.id]);
+    for (const r of this.records.values()) if (r.state !== 'quiescing') h.add(r.id);
+    return h;
   }
 
   private readmit(rec: PeerRecord, now: number, out: MachineOutput): void {
     rec.state = 'connected';
     rec.refusal = null;
-    rec.includedMe = rec.view.has(this.identity.id);
+    rec.heardMe = rec.heard.has(this.identity.id);
     this.connSet.add(rec.id);
     this.connectionChanged();
     out.events.push({ type: 'connected', time: now, subject: this.ref(rec.id) });
@@ -553,6 +571,7 @@ export class HeartbeatMachine {
       preferred: this.preferred,
       candidate: { id: this.vote, epoch: this.vote === this.identity.id ? this.identity.epoch : (this.records.get(this.vote)?.epoch ?? 0) },
       view: this.connSet.copy(),
+      heard: this.heardSet(),
       msgLinks: new Bitset(),
       contact: this.contact,
     };
