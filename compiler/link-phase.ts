@@ -118,6 +118,11 @@ export class LinkPhase {
     this.stack.push({ cd, name });
     try {
       const value = this.resolveValue(attr.value, cd, name, attr.span);
+      if (value instanceof Description && contains(value, cd)) {
+        const v = attr.value;
+        this.report(Messages.ContainingDescription, { name, ref: v instanceof Ref ? v.toString() : '(function)', path: cd.path() }, attr.span ?? spanOf(v));
+        throw new Failed('containing');
+      }
       attr.value = value;
       if (value instanceof Description && value.parent === null) value.parent = cd;
       statuses.set(name, 'done');
@@ -339,4 +344,10 @@ function pathPrefix(holder: Description): string {
 
 function spanOf(v: Value): Span | undefined {
   return v instanceof Ref || v instanceof Applied ? v.span : undefined;
+}
+
+/** True when `outer` is `inner` or one of its ancestors. */
+function contains(outer: Description, inner: Description): boolean {
+  for (let d: Description | null = inner; d; d = d.parent) if (d === outer) return true;
+  return false;
 }

@@ -71,6 +71,17 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
   const phases = phaseList(tree, bag);
   if (!phases) return done();
 
+  try {
+    return done(runPhases(tree, phases, root, bag, options));
+  } catch (e) {
+    // Deep recursion is the only way the phases can fail on their own: report it, never crash.
+    if (!(e instanceof RangeError)) throw e;
+    bag.add(diagnostic(Messages.TooDeep, {}, { file: root.path, start: 0, end: 0 }));
+    return done();
+  }
+}
+
+function runPhases(tree: Description, phases: string[], root: { path: string; ast: { span: { end: number } } }, bag: DiagnosticBag, options: ResolveOptions): Description | undefined {
   let working: Description = tree;
   for (const phase of phases) {
     switch (phase) {
@@ -102,9 +113,9 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
       default:
         userPhase(working, phase, bag);
     }
-    if (bag.hasErrors) return done();
+    if (bag.hasErrors) return undefined;
   }
-  return done(finalise(working));
+  return finalise(working);
 }
 
 function phaseList(root: Description, bag: DiagnosticBag): string[] | undefined {

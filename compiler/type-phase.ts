@@ -21,6 +21,7 @@ class PrototypeCycle {
 export class TypePhase {
   private readonly state = new Map<Description, State>();
   private readonly merging: { cd: Description; ref?: Ref }[] = [];
+  private readonly following = new Set<Attr>();
 
   constructor(
     private readonly diagnostics: DiagnosticBag,
@@ -157,9 +158,15 @@ export class TypePhase {
       },
       value: (holder, name, attr) => {
         const v = attr.value;
-        if (v instanceof Ref && !v.lazy && !v.data) {
-          const r = lookupPath(holder, v.parts, this.hooks());
-          if (r.ok) return r.value;
+        if (v instanceof Ref && !v.lazy && !v.data && !this.following.has(attr)) {
+          // A link met while looking up a prototype is followed; a link cycle stops the walk here.
+          this.following.add(attr);
+          try {
+            const r = lookupPath(holder, v.parts, this.hooks());
+            if (r.ok) return r.value;
+          } finally {
+            this.following.delete(attr);
+          }
         }
         return v;
       },

@@ -75,6 +75,8 @@ export const Messages = {
   ParentOfRoot: entry('SF2503', 'LinkResolution', 'Unresolved Reference `{ref}` in `{path}`: reference not found, `PARENT` goes above the root.'),
   CyclicReference: entry('SF2504', 'CyclicReference', 'Failed to resolve `{name} {ref}`: cyclic reference through {cycle}.'),
   StillTbd: entry('SF2505', 'LinkResolution', 'Unresolved Reference `{name}` in `{path}`: attribute is still TBD (to be defined).', 'Override it in an extending description or by placement.'),
+  ContainingDescription: entry('SF2507', 'CyclicReference', 'The link `{name} {ref}` in `{path}` refers to a description that contains it: cyclic reference.', 'Link to an attribute of that description instead, or copy it with `extends`.'),
+  TooDeep: entry('SF2508', 'LinkResolution', 'The description is nested too deeply or contains itself; resolution stopped.', 'Look for a link to a description that contains the link, for example through a vector or a function.'),
   UnsupportedReferencePart: entry('SF2506', 'LinkResolution', 'Unresolved Reference `{ref}` in `{path}`: `{part}` cannot be resolved while compiling.', 'Mark the reference `LAZY` to resolve it at run time.'),
 
   IllegalNumeric: entry('SF2601', 'Function', 'Illegal numeric parameter `{name}` of `{fn}`: {found}.'),
