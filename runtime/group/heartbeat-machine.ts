@@ -17,7 +17,7 @@
  *   hear us: it is evicted from the connection set at once (test plan PM-2, bound B2) and *refused*
  *   until it hears us again and Q has passed since the eviction.
  * - chronic inconsistency: a connected peer whose view has differed from ours for more than T + I
- *   without either view changing is evicted and refused (test plan PM-3, one-way single link: without
+ *   without either view changing, while some hearing relation we know of is one-way, is evicted and refused (test plan PM-3, one-way single link: without
  *   this rule one such link keeps every peer unstable forever). The refusal ends, after Q, once every
  *   hearing relation we know of is symmetric again.
  */
@@ -460,6 +460,9 @@ export class HeartbeatMachine {
 
   private checkChronicInconsistency(now: number, out: MachineOutput): void {
     const limit = this.profile.timeout + this.profile.interval;
+    // Only a one-way link explains a lasting difference; with symmetric hearing, differences are
+    // transient (quiescence and refusals ending at slightly different times) and resolve themselves.
+    let symmetric: boolean | null = null;
     for (const rec of this.records.values()) {
       if (rec.state !== 'connected') continue;
       if (rec.view.equals(this.connSet)) {
@@ -467,7 +470,8 @@ export class HeartbeatMachine {
       } else if (rec.diffSince < 0) {
         rec.diffSince = now;
       } else if (now - rec.diffSince > limit) {
-        this.evict(rec, now, 'refused', 'inconsistent', out);
+        symmetric ??= this.hearingSymmetric();
+        if (!symmetric) this.evict(rec, now, 'refused', 'inconsistent', out);
       }
     }
   }
