@@ -318,18 +318,19 @@ export class Prim {
 
   /**
    * sfPing: liveness. Throws when terminated or when the `ping` hook throws; then pings the
-   * children whose liveness is enabled, each with a deadline of delay × factor; a child that
-   * fails or misses its deadline is terminated abnormally (which propagates as usual).
+   * children whose liveness is enabled, each with a deadline of delay × factor, without
+   * waiting; a child that fails or misses its deadline is terminated abnormally (which
+   * propagates as usual).
    */
   async sfPing(_source: unknown = null): Promise<void> {
     if (this.terminationStarted) throw new ComponentError('component terminated', this.path);
     this.lastPinged = this.host.clock.now();
     await this.ping();
-    await Promise.all(
-      this.children
-        .filter((c) => c.liveness.delay > 0 && !c.isTerminating)
-        .map((c) => pingWithDeadline(c, this)),
-    );
+    // Children are pinged without waiting for them: each has its own deadline, so a hung
+    // component is the one blamed, not its ancestors.
+    for (const c of this.children) {
+      if (c.liveness.delay > 0 && !c.isTerminating) void pingWithDeadline(c, this);
+    }
   }
 
   // --- attributes ------------------------------------------------------------------

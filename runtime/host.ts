@@ -102,8 +102,7 @@ export class ComponentHost implements HostServices {
   private async deployRoot(node: PlanNode, appName: string, source: string, remoteParent: boolean): Promise<Prim> {
     let name = appName || `unnamed_${++this.unnamed}`;
     while (this.applications.has(name)) name = `${appName || 'unnamed'}_${++this.unnamed}`;
-    const root = await this.instantiate(node, null);
-    this.sources.set(root, source);
+    const root = await this.instantiate(node, null, node.name, source);
     this.applications.set(name, root);
     const sender = remoteParent ? new ParentWatchdog(this.clock, root) : new LivenessSender(this.clock, root);
     this.senders.set(root, sender);
@@ -122,8 +121,8 @@ export class ComponentHost implements HostServices {
    * for a Compound creates its eager children (recursively, in order) before any of them
    * deploys. A child that cannot be constructed fails the new component.
    */
-  async instantiate(node: PlanNode, parent: Prim | null, name = node.name): Promise<Prim> {
-    const cls = this.registry.get(node.type, this.sourceOf(parent));
+  async instantiate(node: PlanNode, parent: Prim | null, name = node.name, source = ''): Promise<Prim> {
+    const cls = this.registry.get(node.type, parent ? this.sourceOf(parent) : source);
     const path = parent ? `${parent.path}:${name}` : name;
     if (!cls) throw new ComponentError(formatMessage(Messages.UnknownComponentType, { type: node.type, path }), path, Messages.UnknownComponentType.code);
     let prim: Prim;
@@ -137,6 +136,7 @@ export class ComponentHost implements HostServices {
     } catch (e) {
       throw new LifecycleFailure(abnormalRecord(`deployWith failed: ${errorText(e)}`, path, e));
     }
+    if (!parent && source) this.sources.set(prim, source);
     await this.transition(prim, 'deploying');
     if (prim.createsChildrenAtDeploy) {
       for (const child of node.children) {

@@ -63,20 +63,21 @@ function nameOfCursor(c: Cursor): string {
 }
 
 /** Looks a name up in one context only. `undefined` when it is not there. */
-function lookupHere(c: Cursor, name: string, r: Resolution): { value: RuntimeValue } | undefined {
+function lookupHere(c: Cursor, name: string, r: Resolution, skipSelf = false): { value: RuntimeValue } | undefined {
   if (c instanceof ProcessScope) {
     const app = c.from.host.application(name);
     return app ? { value: app } : undefined;
   }
   if (isPrim(c)) {
-    if (c.hasAttribute(name)) return { value: resolveValue(c.rawAttribute(name)!, c, r.component, r.depth + 1) };
+    // `server LAZY ATTRIB server`: an ATTRIB lookup does not find the attribute holding it.
+    if (c.hasAttribute(name) && !(skipSelf && c.rawAttribute(name) === r.ref)) return { value: resolveValue(c.rawAttribute(name)!, c, r.component, r.depth + 1) };
     const child = c.children.find((x) => x.name === name);
     if (child) return { value: child };
     const d = c.childDescription(name);
     return d ? { value: d } : undefined;
   }
   const attr = c.attrs.get(name);
-  if (!attr) return undefined;
+  if (!attr || (skipSelf && attr.value === r.ref)) return undefined;
   return { value: resolveValue(attr.value, c, r.component, r.depth + 1) };
 }
 
@@ -150,7 +151,7 @@ function walk(parts: readonly RefPart[], from: Cursor, r: Resolution): RuntimeVa
         let c: Cursor | undefined = cursor;
         let found: { value: RuntimeValue } | undefined;
         for (let guard = 0; c && guard < 10_000; guard++) {
-          found = lookupHere(c, name, r);
+          found = lookupHere(c, name, r, searchUp);
           if (found || !searchUp) break;
           c = parentOf(c, r);
         }

@@ -77,15 +77,15 @@ export function encodeChanges(changes: CheckpointChanges, location: string): Wri
 /**
  * The writing half of a store, driven by `GroupCommitter`.
  *
- * `writeGroup` runs one group: it calls `take()` exactly once, as late as it can (when the
- * transaction starts, so that commits made meanwhile join the group), applies each commit's
- * writes atomically and on its own (a commit that fails leaves no trace and does not fail the
- * others), and resolves once everything applied is durable, with one entry per commit:
- * undefined for success, or the error of that commit. It rejects when the whole group failed
- * (nothing became durable).
+ * `writeGroup` writes every commit of a group in one transaction, which is atomic: all of it
+ * becomes durable or none of it. It must not block on I/O. It returns two promises:
+ * `committed` once the transaction is committed (the next group may then be started: its
+ * transaction can commit while this one is still being flushed), and `durable` once the
+ * group is on disk, with one entry per commit: undefined for success or that commit's error.
+ * `durable` rejects when the whole group failed.
  */
 export interface GroupWriter {
-  writeGroup(take: () => WriteOp[][]): Promise<(Error | undefined)[]>;
+  writeGroup(commits: WriteOp[][]): { committed: Promise<unknown>; durable: Promise<(Error | undefined)[]> };
 }
 
 interface PendingCommit {
@@ -94,14 +94,19 @@ interface PendingCommit {
   reject: (error: unknown) => void;
 }
 
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
- * Group commit: while one group is being written and flushed, new commits queue up; the
- * next group takes all of them. One group in flight at a time keeps the order of commits
- * the order of their durability, and costs one flush per group rather than per commit.
+ * Group commit: commits queue up; a group takes every queued commit one event turn after the
+ * first of them arrived, and the next group starts as soon as the previous transaction is
+ * committed, so its transaction overlaps the previous one's disk flush. One flush per group
+ * rather than per commit; groups are written in order, so durability follows call order.
  */
 export class GroupCommitter {
   private queue: PendingCommit[] = [];
   private running: Promise<void> | null = null;
+  /** Groups whose durability is not yet known. */
+  private inFlight = new Set<Promise<void>>();
   commits = 0;
   transactions = 0;
 
@@ -116,34 +121,42 @@ export class GroupCommitter {
 
   /** Resolves when nothing is queued or in flight. */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    // Bounded: each pass waits for work that was already submitted.
+    while (this.running || this.inFlight.size > 0) {
+      if (this.running) await this.running;
+      await Promise.all([...this.inFlight]);
+    }
   }
 
   private async drain(): Promise<void> {
-    // Bounded: every pass either takes the whole queue or rejects it.
+    // Bounded: every pass takes the whole queue.
     while (this.queue.length > 0) {
-      let group: PendingCommit[] = [];
-      let taken = false;
-      const take = (): WriteOp[][] => {
-        taken = true;
-        group = this.queue.splice(0);
-        return group.map((c) => c.ops);
-      };
+      // Let the commits of this event turn (and of promise continuations it runs) join the group.
+      await nextTurn();
+      const group = this.queue.splice(0);
+      let write: ReturnType<GroupWriter['writeGroup']>;
       try {
-        const failures = await this.writer.writeGroup(take);
-        this.transactions++;
-        group.forEach((commit, i) => {
-          const failure = failures[i];
-          if (failure) commit.reject(failure);
-          else {
-            this.commits++;
-            commit.resolve();
-          }
-        });
+        write = this.writer.writeGroup(group.map((c) => c.ops));
       } catch (error) {
-        if (!taken) group = this.queue.splice(0);
         for (const commit of group) commit.reject(error);
+        continue;
       }
+      this.transactions++;
+      const settled = write.durable.then(
+        (failures) =>
+          group.forEach((commit, i) => {
+            const failure = failures[i];
+            if (failure) commit.reject(failure);
+            else {
+              this.commits++;
+              commit.resolve();
+            }
+          }),
+        (error) => group.forEach((commit) => commit.reject(error)),
+      );
+      this.inFlight.add(settled);
+      void settled.then(() => this.inFlight.delete(settled));
+      await write.committed.catch(() => undefined);
     }
     this.running = null;
   }

@@ -58,6 +58,10 @@ const LMDB_MAGIC = 0xbeefc0de;
 const P_META = 0x08;
 
 type Key = string | [string, string];
+/** lmdb-js accepts put flags as a third argument (README "putSync"), which its type declarations omit. */
+interface PutWithOptions {
+  put(key: Key, value: Buffer, options: { noOverwrite: boolean }): Promise<boolean>;
+}
 
 /**
  * Checks the two meta pages of an existing LMDB file before lmdb-js maps it: lmdb-js
@@ -158,6 +162,8 @@ export class LmdbCheckpointStore implements CheckpointStore, GroupWriter {
         // Durable by default: no noSync/noMetaSync/writemap (woodfrog.md §6.3 "durable" mode).
         compression: false,
         cache: false,
+        // Write promises resolve at commit and carry their own `flushed` promise: see writeGroup.
+        separateFlushed: true,
       });
       this.root = root;
       const table = (name: Table) => root.openDB<Buffer, Key>({ name, encoding: 'binary' });
@@ -227,35 +233,34 @@ export class LmdbCheckpointStore implements CheckpointStore, GroupWriter {
     return this.committer.submit(ops);
   }
 
-  /** GroupWriter: one lmdb-js transaction for the group, a child transaction per commit, one flush. */
-  async writeGroup(take: () => WriteOp[][]): Promise<(Error | undefined)[]> {
+  /**
+   * GroupWriter: every write of the group is queued in one synchronous pass, which lmdb-js
+   * puts in one transaction (its event-turn batching) run on its writer thread; the
+   * transaction's own `flushed` promise (separateFlushed) says when it is on disk.
+   */
+  writeGroup(commits: WriteOp[][]): { committed: Promise<unknown>; durable: Promise<(Error | undefined)[]> } {
     const root = this.root;
     const t = this.tables;
     if (!root || !t) throw new StoreClosedError(this.location);
-    const failures: (Error | undefined)[] = [];
-    try {
-      await root.transaction(() => {
-        for (const ops of take()) {
-          try {
-            // A child transaction per commit: if one of its writes fails, none of them stays.
-            root.childTransaction(() => {
-              for (const op of ops) {
-                const db = t[op.table];
-                if (op.value === null) db.removeSync(op.key);
-                else if (!op.ifAbsent || !db.doesExist(op.key)) db.putSync(op.key, op.value);
-              }
-            });
-            failures.push(undefined);
-          } catch (error) {
-            failures.push(new StoreWriteError(this.location, reasonOf(error), error));
-          }
-        }
-      });
-      await root.flushed;
-    } catch (error) {
-      throw new StoreWriteError(this.location, reasonOf(error), error);
+    const writes: Promise<unknown>[] = [];
+    let last: (Promise<unknown> & { flushed?: Promise<unknown> }) | undefined;
+    for (const ops of commits) {
+      for (const op of ops) {
+        const db = t[op.table];
+        last =
+          op.value === null ? db.remove(op.key) : op.ifAbsent ? (db as unknown as PutWithOptions).put(op.key, op.value, { noOverwrite: true }) : db.put(op.key, op.value);
+        writes.push(last);
+      }
     }
-    return failures;
+    const fail = (error: unknown): never => {
+      throw new StoreWriteError(this.location, reasonOf(error), error);
+    };
+    const committed = Promise.all(writes).catch(fail);
+    const durable = committed.then(async () => {
+      await (last?.flushed ?? root.flushed);
+      return commits.map(() => undefined);
+    }, fail);
+    return { committed, durable };
   }
 
   private openTables(): Record<Table, Database<Buffer, Key>> {

@@ -113,19 +113,19 @@ export class MemoryCheckpointStore implements CheckpointStore, GroupWriter {
     return this.committer.submit(ops);
   }
 
-  /** GroupWriter: waits one event turn (as lmdb-js does) so that commits of the same turn form one group. */
-  async writeGroup(take: () => WriteOp[][]): Promise<(Error | undefined)[]> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+  /** GroupWriter: applies the group at once; memory is "durable" as soon as it is written. */
+  writeGroup(commits: WriteOp[][]): { committed: Promise<unknown>; durable: Promise<(Error | undefined)[]> } {
     const t = this.storage.tables;
-    return take().map((ops) => {
+    for (const ops of commits) {
       for (const op of ops) {
         const table = t[op.table];
         const key = keyString(op.key);
         if (op.value === null) table.delete(key);
         else if (!op.ifAbsent || !table.has(key)) table.set(key, op.value);
       }
-      return undefined;
-    });
+    }
+    const durable = Promise.resolve(commits.map(() => undefined));
+    return { committed: durable, durable };
   }
 
   private tables(): Record<Table, Map<string, Buffer>> {
