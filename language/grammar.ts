@@ -15,7 +15,7 @@
  * Error messages: the provider below only says what was expected; `parse.ts` builds the
  * diagnostic (code, found token, span) around it.
  */
-import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type TokenType } from 'chevrotain';
+import { CstParser, EOF, type CstNode, type IOrAlt, type IParserErrorMessageProvider, type TokenType } from 'chevrotain';
 import * as T from './lexer.js';
 
 /** How a token is shown in "expected ..." phrases. */
@@ -61,6 +61,7 @@ function keywordText(type: TokenType): string {
 }
 
 function expectedForMismatch(expected: TokenType, ruleName: string): string {
+  if (ruleName === 'file' && expected === EOF) return RULE_EXPECTS.file;
   if (ruleName === 'paren' && expected === T.RParen) return 'an operator or `)`';
   if (ruleName === 'body' && expected === T.RCurly) return 'an attribute or `}`';
   if (ruleName === 'vectorExpr' && expected === T.RBracket) return '`,` or `]`';
@@ -71,12 +72,25 @@ function expectedForMismatch(expected: TokenType, ruleName: string): string {
 /** The provider's strings are only the "expected ..." part of our messages. */
 const errorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage: ({ expected, ruleName }) => expectedForMismatch(expected, ruleName),
-  buildNotAllInputParsedMessage: ({ ruleName }) => (ruleName === 'file' ? RULE_EXPECTS.file : 'end of input'),
+  // Only the file rule leaves input unparsed (the reference entry consumes EOF itself).
+  buildNotAllInputParsedMessage: () => RULE_EXPECTS.file,
   buildNoViableAltMessage: ({ ruleName }) => RULE_EXPECTS[ruleName] ?? 'something else',
   buildEarlyExitMessage: ({ ruleName }) => RULE_EXPECTS[ruleName] ?? 'something else',
 };
 
 export class SfParser extends CstParser {
+  /**
+   * Alternatives of every OR, built once. Rule bodies run for every match; building the
+   * alternative objects and closures there (and, under tsx/esbuild, naming each closure
+   * with `__name`) made the parser about ten times slower.
+   */
+  private readonly alts: Record<string, IOrAlt<unknown>[]> = {};
+  private readonly protoListGate = (): boolean => this.LA(1).tokenType === T.Comma || this.LA(1).tokenType === T.LCurly;
+  private readonly protoListItem = (): void => {
+    this.OPTION4(() => this.CONSUME(T.Comma));
+    this.SUBRULE2(this.proto);
+  };
+
   constructor() {
     super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: errorMessages });
     this.performSelfAnalysis();
@@ -89,24 +103,24 @@ export class SfParser extends CstParser {
       this.SUBRULE(this.body);
     });
     this.MANY(() => {
-      this.OR([
+      this.OR((this.alts.a1 ??= [
         { ALT: () => this.SUBRULE(this.attribute) },
         { ALT: () => this.SUBRULE(this.include) },
         { ALT: () => this.CONSUME(T.Semi) },
         // A stray `}`: reported by the visitor, parsing goes on.
         { ALT: () => this.CONSUME(T.RCurly) },
-      ]);
+      ]));
     });
   });
 
   body = this.RULE('body', () => {
     this.CONSUME(T.LCurly);
     this.MANY(() => {
-      this.OR([
+      this.OR((this.alts.a2 ??= [
         { ALT: () => this.SUBRULE(this.attribute) },
         { ALT: () => this.SUBRULE(this.include) },
         { ALT: () => this.CONSUME(T.Semi) },
-      ]);
+      ]));
     });
     this.CONSUME(T.RCurly);
   });
@@ -116,14 +130,14 @@ export class SfParser extends CstParser {
       this.CONSUME(T.Codebase);
       this.CONSUME(T.StringLit);
     });
-    this.OR([{ ALT: () => this.CONSUME(T.Include) }, { ALT: () => this.CONSUME(T.IncludeOptional) }]);
+    this.OR((this.alts.a3 ??= [{ ALT: () => this.CONSUME(T.Include) }, { ALT: () => this.CONSUME(T.IncludeOptional) }]));
     this.CONSUME2(T.StringLit);
   });
 
   /** `[tags] name value`; the name is `--`, a string, or `WORD { : WORD }`. */
   attribute = this.RULE('attribute', () => {
     this.OPTION(() => this.SUBRULE(this.tags));
-    this.OR([
+    this.OR((this.alts.a4 ??= [
       { ALT: () => this.CONSUME(T.Unique) },
       { ALT: () => this.CONSUME(T.StringLit) },
       {
@@ -135,25 +149,25 @@ export class SfParser extends CstParser {
           });
         },
       },
-    ]);
+    ]));
     this.SUBRULE(this.value);
   });
 
   tags = this.RULE('tags', () => {
     this.CONSUME(T.LBracket);
     this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Word) }, { ALT: () => this.CONSUME(T.StringLit) }]);
+      this.OR((this.alts.a5 ??= [{ ALT: () => this.CONSUME(T.Word) }, { ALT: () => this.CONSUME(T.StringLit) }]));
       this.OPTION(() => this.CONSUME(T.Comma));
     });
     this.CONSUME(T.RBracket);
   });
 
   value = this.RULE('value', () => {
-    this.OR([
+    this.OR((this.alts.a6 ??= [
       { ALT: () => this.SUBRULE(this.componentDef) },
       { ALT: () => this.SUBRULE(this.expr) },
       { ALT: () => this.CONSUME(T.Semi) },
-    ]);
+    ]));
   });
 
   /** `extends [:KIND] [LAZY|DATA] P1, P2 { ... }`; an empty prototype list is accepted (§5 note 3). */
@@ -164,31 +178,25 @@ export class SfParser extends CstParser {
       this.CONSUME(T.Word);
     });
     this.OPTION2(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Lazy) }, { ALT: () => this.CONSUME(T.Data) }]);
+      this.OR((this.alts.a7 ??= [{ ALT: () => this.CONSUME(T.Lazy) }, { ALT: () => this.CONSUME(T.Data) }]));
     });
     this.OPTION3(() => {
       this.SUBRULE(this.proto);
-      this.MANY({
-        // Only `,` or a `{` continue the list: a bare name is the next attribute.
-        GATE: () => this.LA(1).tokenType === T.Comma || this.LA(1).tokenType === T.LCurly,
-        DEF: () => {
-          this.OPTION4(() => this.CONSUME(T.Comma));
-          this.SUBRULE2(this.proto);
-        },
-      });
+      // Only `,` or a `{` continue the list: a bare name is the next attribute.
+      this.MANY({ GATE: this.protoListGate, DEF: this.protoListItem });
     });
   });
 
   proto = this.RULE('proto', () => {
-    this.OR([
+    this.OR((this.alts.a8 ??= [
       { ALT: () => this.CONSUME(T.Null) },
       { ALT: () => this.SUBRULE(this.body) },
       { ALT: () => this.SUBRULE(this.linkPath) },
-    ]);
+    ]));
   });
 
   expr = this.RULE('expr', () => {
-    this.OR([
+    this.OR((this.alts.a9 ??= [
       { ALT: () => this.SUBRULE(this.reference) },
       { ALT: () => this.CONSUME(T.NumberLit) },
       { ALT: () => this.CONSUME(T.StringLit) },
@@ -203,12 +211,12 @@ export class SfParser extends CstParser {
       { ALT: () => this.SUBRULE(this.ifExpr) },
       { ALT: () => this.SUBRULE(this.switchExpr) },
       { ALT: () => this.SUBRULE(this.varDecl) },
-    ]);
+    ]));
   });
 
   /** A Primitive of §5: what literal vectors and `OPTIONAL(...)` defaults hold. */
   primitive = this.RULE('primitive', () => {
-    this.OR([
+    this.OR((this.alts.a10 ??= [
       { ALT: () => this.CONSUME(T.NumberLit) },
       { ALT: () => this.CONSUME(T.StringLit) },
       { ALT: () => this.CONSUME(T.True) },
@@ -224,7 +232,7 @@ export class SfParser extends CstParser {
         },
       },
       { ALT: () => this.SUBRULE(this.varDecl) },
-    ]);
+    ]));
   });
 
   varDecl = this.RULE('varDecl', () => {
@@ -259,7 +267,7 @@ export class SfParser extends CstParser {
   /** `( extends ... )`, `( ! e )`, `( e )`, `( e op e ... )`. */
   paren = this.RULE('paren', () => {
     this.CONSUME(T.LParen);
-    this.OR([
+    this.OR((this.alts.a11 ??= [
       { ALT: () => this.SUBRULE(this.componentDef) },
       {
         ALT: () => {
@@ -276,7 +284,7 @@ export class SfParser extends CstParser {
           });
         },
       },
-    ]);
+    ]));
     this.CONSUME(T.RParen);
   });
 
@@ -305,13 +313,13 @@ export class SfParser extends CstParser {
   /** `{LAZY|DATA} BaseRef` (the flags are checked by the visitor). */
   reference = this.RULE('reference', () => {
     this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Lazy) }, { ALT: () => this.CONSUME(T.Data) }]);
+      this.OR((this.alts.a12 ??= [{ ALT: () => this.CONSUME(T.Lazy) }, { ALT: () => this.CONSUME(T.Data) }]));
     });
     this.SUBRULE(this.baseRef);
   });
 
   baseRef = this.RULE('baseRef', () => {
-    this.OR([
+    this.OR((this.alts.a13 ??= [
       {
         ALT: () => {
           this.CONSUME(T.Optional);
@@ -336,7 +344,7 @@ export class SfParser extends CstParser {
         },
       },
       { ALT: () => this.SUBRULE2(this.linkPath) },
-    ]);
+    ]));
   });
 
   linkPath = this.RULE('linkPath', () => {
@@ -348,7 +356,7 @@ export class SfParser extends CstParser {
   });
 
   refPart = this.RULE('refPart', () => {
-    this.OR([
+    this.OR((this.alts.a14 ??= [
       { ALT: () => this.CONSUME(T.Word) },
       { ALT: () => this.CONSUME(T.Root) },
       { ALT: () => this.CONSUME(T.Parent) },
@@ -369,7 +377,7 @@ export class SfParser extends CstParser {
           this.OR3([{ ALT: () => this.CONSUME2(T.Word) }, { ALT: () => this.CONSUME2(T.StringLit) }]);
         },
       },
-    ]);
+    ]));
   });
 
   /** Entry point of `parseReference`: one reference and nothing else. */

@@ -91,10 +91,10 @@ export function decodeBytes(encoding: BytesLiteral['encoding'], content: string)
     case 'BIN': {
       const words = content.split(/\s+/).filter((w) => w.length > 0);
       const [radix, digits, name] =
-        encoding === 'DEC' ? [10, /^[0-9]+$/, 'decimal'] : encoding === 'OCT' ? [8, /^[0-7]+$/, 'octal'] : [2, /^[01]+$/, 'binary'];
+        encoding === 'DEC' ? [10, /^[0-9]+$/, 'a decimal'] : encoding === 'OCT' ? [8, /^[0-7]+$/, 'an octal'] : [2, /^[01]+$/, 'a binary'];
       const out = new Uint8Array(words.length);
       for (let i = 0; i < words.length; i++) {
-        if (!digits.test(words[i])) return `\`${words[i].slice(0, 20)}\` is not a ${name} number`;
+        if (!digits.test(words[i])) return `\`${words[i].slice(0, 20)}\` is not ${name} number`;
         const v = parseInt(words[i], radix);
         if (v > 255) return `\`${words[i].slice(0, 20)}\` does not fit in a byte`;
         out[i] = v;

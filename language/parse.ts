@@ -2,9 +2,9 @@
  * The entry points of the front end: `.sf` text → AST + diagnostics. They never throw:
  * every problem in the input is a diagnostic with a code and a span.
  */
-import { EOF, type IRecognitionException, type IToken } from 'chevrotain';
+import { EOF, type CstNode, type IRecognitionException, type IToken } from 'chevrotain';
 import type { FileNode, Reference } from './ast.js';
-import type { Diagnostic } from './diagnostics.js';
+import { hasErrors, type Diagnostic } from './diagnostics.js';
 import { sfParser } from './grammar.js';
 import * as T from './lexer.js';
 import { diagnostic, Messages } from './messages.js';
@@ -115,16 +115,68 @@ export function parse(text: string, file: string): ParseResult {
   const empty: FileNode = { kind: 'File', wrapped: false, members: [], span: source.span(0, text.length) };
   const tokens = prepare(source, diagnostics);
   if (!tokens) return { ast: empty, diagnostics, source };
-  const ast = guarded(source, diagnostics, () => {
-    sfParser.input = tokens;
+  const ast = guarded(source, diagnostics, () => new AstBuilder(source, diagnostics).buildFile(parseChunks(tokens, source, diagnostics)));
+  return { ast: ast ?? empty, diagnostics: tidy(diagnostics), source };
+}
+
+const MEMBER_START = new Set<string>([
+  T.Word.name, T.QuotedString.name, T.UnterminatedQuotedString.name, T.MultilineString.name,
+  T.UnterminatedMultilineString.name, T.Unique.name, T.LBracket.name, T.Include.name,
+  T.IncludeOptional.name, T.Codebase.name,
+]);
+
+/**
+ * Parses the top level in chunks. When the top-level loop stops at a token that cannot
+ * start an attribute, chevrotain gives up on the rest of the input; instead we report
+ * that token, skip to the end of the statement (past the next `;`, or to a token that
+ * starts an attribute on a later line), and parse on, so every error in the file shows.
+ * Each round consumes at least one token, so the loop ends.
+ */
+function parseChunks(tokens: IToken[], source: SourceFile, diagnostics: Diagnostic[]): CstNode[] {
+  const chunks: CstNode[] = [];
+  let from = 0;
+  while (from < tokens.length || chunks.length === 0) {
+    const slice = from === 0 ? tokens : tokens.slice(from);
+    sfParser.input = slice;
     const cst = sfParser.file();
-    diagnostics.push(...syntaxDiagnostics(sfParser.errors, source));
+    const errors = sfParser.errors;
     // Drop the token vector: the parser instance is shared and long-lived.
     sfParser.input = [];
-    return new AstBuilder(source, diagnostics).buildFile(cst);
-  });
+    chunks.push(cst);
+    const stop = errors.find((e) => e.name === 'NotAllInputParsedException');
+    diagnostics.push(...syntaxDiagnostics(errors, source));
+    if (!stop) break;
+    let i = slice.indexOf(stop.token);
+    if (i < 0) break;
+    const line = source.position(stop.token.startOffset).line;
+    for (i++; i < slice.length; i++) {
+      const t = slice[i];
+      if (t.tokenType === T.Semi) {
+        i++;
+        break;
+      }
+      if (MEMBER_START.has(t.tokenType.name) && source.position(t.startOffset).line > line) break;
+    }
+    from += i;
+  }
+  return chunks;
+}
+
+/**
+ * Sorted by position; a second "unexpected" at the same place as an earlier diagnostic
+ * says nothing new (recovery can report one token twice) and is dropped.
+ */
+function tidy(diagnostics: Diagnostic[]): Diagnostic[] {
   diagnostics.sort(bySpan);
-  return { ast: ast ?? empty, diagnostics, source };
+  const out: Diagnostic[] = [];
+  let lastStart = -1;
+  for (const d of diagnostics) {
+    const start = d.span?.start ?? -1;
+    if (start === lastStart && (d.code === Messages.UnexpectedToken.code || d.code === Messages.UnexpectedEnd.code)) continue;
+    out.push(d);
+    lastStart = start;
+  }
+  return out;
 }
 
 /**
@@ -150,8 +202,9 @@ export function parseReference(text: string, file = '<reference>'): ReferencePar
       diagnostics.push(diagnostic(Messages.UnexpectedToken, { found, expected: 'a reference' }, built.span));
       return undefined;
     }
-    return built;
+    return built as Reference | undefined;
   });
-  diagnostics.sort(bySpan);
-  return reference ? { reference, diagnostics } : { diagnostics };
+  // A reference read with errors is not handed out: callers act on references.
+  const ok = reference !== undefined && !hasErrors(diagnostics);
+  return ok ? { reference, diagnostics: tidy(diagnostics) } : { diagnostics: tidy(diagnostics) };
 }

@@ -66,11 +66,16 @@ export class AstBuilder {
 
   // --- files, bodies, members --------------------------------------------------------
 
-  buildFile(cst: CstNode): A.FileNode {
-    const c = cst.children as Children;
+  /**
+   * A file from the CST of its first chunk and of the chunks parsed after skipping
+   * input the top-level loop could not take (see `parse`).
+   */
+  buildFile(chunks: CstNode[]): A.FileNode {
+    const c = (chunks[0]?.children ?? {}) as Children;
     const wrapper = node(c, 'body');
     const wrapped = wrapper !== undefined && tok(c, 'Extends') !== undefined;
     const outer = this.members(c, true);
+    for (let i = 1; i < chunks.length; i++) outer.push(...this.members(chunks[i].children as Children, true));
     let members: A.Member[];
     if (wrapped) {
       members = this.body(wrapper).members;

@@ -1,0 +1,184 @@
+/**
+ * Parser throughput: a generated description of about 5 MB (deep nesting, references,
+ * vectors, strings, operations) parsed by `parse`, against `JSON.parse` on the same
+ * data written as JSON, in the same run. Prints MB/s, lines/s, the ratio (target: at
+ * least 0.25 of JSON.parse's throughput) and peak memory.
+ *
+ * Usage: npm run bench -- parse [sizeMB=5] [rounds=5]
+ */
+import { parse } from '../language/parse.js';
+
+/** A small deterministic PRNG (mulberry32) so that every run parses the same text. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The generated data, written out twice: as `.sf` and as JSON. */
+type Node =
+  | { t: 'int'; v: number }
+  | { t: 'str'; v: string }
+  | { t: 'bool'; v: boolean }
+  | { t: 'ref'; v: string[] }
+  | { t: 'vec'; v: Node[] }
+  | { t: 'cd'; proto?: string; v: [string, Node][] };
+
+const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'port', 'host', 'name', 'timeout', 'retries', 'path', 'user', 'mode'];
+
+function generate(targetBytes: number): Node {
+  const rand = prng(42);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+  let approx = 0;
+  const leaf = (): Node => {
+    const r = rand();
+    if (r < 0.3) return { t: 'int', v: Math.floor(rand() * 100000) - 500 };
+    if (r < 0.55) return { t: 'str', v: `${pick(WORDS)} ${pick(WORDS)} "quoted" value ${Math.floor(rand() * 1000)}` };
+    if (r < 0.65) return { t: 'bool', v: rand() < 0.5 };
+    if (r < 0.85) return { t: 'ref', v: rand() < 0.5 ? ['PARENT', pick(WORDS)] : ['ROOT', 'svc0', 'level0', pick(WORDS)] };
+    return { t: 'vec', v: [leaf0(), leaf0(), leaf0(), leaf0()] };
+  };
+  const leaf0 = (): Node => (rand() < 0.5 ? { t: 'int', v: Math.floor(rand() * 1000) } : { t: 'str', v: pick(WORDS) });
+  const cd = (depth: number): Node => {
+    const attrs: [string, Node][] = [];
+    const n = 4 + Math.floor(rand() * 6);
+    for (let i = 0; i < n; i++) {
+      attrs.push([`${pick(WORDS)}${i}`, leaf()]);
+      approx += 54;
+    }
+    if (depth < 7) attrs.push([`level${depth}`, cd(depth + 1)]);
+    if (depth < 3 && rand() < 0.5) attrs.push([`side${depth}`, cd(depth + 2)]);
+    return { t: 'cd', proto: depth % 3 === 0 ? 'Base' : undefined, v: attrs };
+  };
+  const top: [string, Node][] = [['Base', { t: 'cd', v: [['kind', { t: 'str', v: 'base' }]] }]];
+  for (let i = 0; approx < targetBytes; i++) top.push([`svc${i}`, cd(0)]);
+  return { t: 'cd', v: top };
+}
+
+function sfString(s: string): string {
+  return '"' + s.replace(/[\\"]/g, (c) => '\\' + c) + '"';
+}
+
+function toSf(node: Node, indent: string, out: string[]): void {
+  switch (node.t) {
+    case 'int':
+      out.push(String(node.v));
+      return;
+    case 'str':
+      out.push(sfString(node.v));
+      return;
+    case 'bool':
+      out.push(String(node.v));
+      return;
+    case 'ref':
+      out.push(node.v.join(':'));
+      return;
+    case 'vec':
+      out.push('[| ');
+      node.v.forEach((x, i) => {
+        if (i) out.push(', ');
+        toSf(x, indent, out);
+      });
+      out.push(' |]');
+      return;
+    case 'cd': {
+      out.push(node.proto ? `extends ${node.proto} {\n` : 'extends {\n');
+      const inner = indent + '    ';
+      for (const [k, v] of node.v) {
+        out.push(inner, k, ' ');
+        toSf(v, inner, out);
+        out.push(';\n');
+      }
+      out.push(indent, '}');
+    }
+  }
+}
+
+function toJson(node: Node): unknown {
+  switch (node.t) {
+    case 'int':
+    case 'str':
+    case 'bool':
+      return node.v;
+    case 'ref':
+      return { $ref: node.v.join(':') };
+    case 'vec':
+      return node.v.map(toJson);
+    case 'cd': {
+      const o: Record<string, unknown> = {};
+      if (node.proto) o.$extends = node.proto;
+      for (const [k, v] of node.v) o[k] = toJson(v);
+      return o;
+    }
+  }
+}
+
+function best(rounds: number, run: () => void): number {
+  let bestMs = Infinity;
+  for (let i = 0; i < rounds; i++) {
+    const t0 = process.hrtime.bigint();
+    run();
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (ms < bestMs) bestMs = ms;
+  }
+  return bestMs;
+}
+
+/** The same generated data as `.sf` text and as JSON text. */
+export function benchTexts(sizeMb: number): { sfText: string; jsonText: string } {
+  const data = generate(sizeMb * 1_000_000);
+  const sfParts: string[] = [];
+  for (const [k, v] of (data as { v: [string, Node][] }).v) {
+    sfParts.push(k, ' ');
+    toSf(v, '', sfParts);
+    sfParts.push(';\n');
+  }
+  const sfText = sfParts.join('');
+  const jsonText = JSON.stringify(toJson(data), null, 2);
+  return { sfText, jsonText };
+}
+
+export function main(args: string[]): void {
+  const sizeMb = Number(args[0] ?? 5);
+  const rounds = Math.max(1, Number(args[1] ?? 5));
+  const { sfText, jsonText } = benchTexts(sizeMb);
+  const sfMb = Buffer.byteLength(sfText) / 1e6;
+  const jsonMb = Buffer.byteLength(jsonText) / 1e6;
+  const lines = sfText.split('\n').length;
+
+  // Warm up both, and check that the generated text is valid.
+  const check = parse(sfText, 'bench.sf');
+  if (check.diagnostics.length > 0) throw new Error(`generated text does not parse: ${check.diagnostics[0].message}`);
+  JSON.parse(jsonText);
+
+  const rssBefore = process.memoryUsage().rss;
+  let heapPeak = 0;
+  const sfMs = best(rounds, () => {
+    const r = parse(sfText, 'bench.sf');
+    heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+    if (r.ast.members.length === 0) throw new Error('empty parse');
+  });
+  const jsonMs = best(rounds, () => {
+    JSON.parse(jsonText);
+  });
+  const sfRate = sfMb / (sfMs / 1000);
+  const jsonRate = jsonMb / (jsonMs / 1000);
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+
+  const f = (n: number, d = 1) => n.toFixed(d);
+  process.stdout.write(
+    [
+      `parse bench: ${f(sfMb, 2)} MB of .sf (${lines} lines), ${f(jsonMb, 2)} MB of equivalent JSON, best of ${rounds}`,
+      `  frogpond parse : ${f(sfMs, 0)} ms  ${f(sfRate)} MB/s  ${f(lines / (sfMs / 1000) / 1e6, 2)} M lines/s`,
+      `  JSON.parse     : ${f(jsonMs, 0)} ms  ${f(jsonRate)} MB/s`,
+      `  ratio          : ${f(sfRate / jsonRate, 3)} of JSON.parse throughput (target >= 0.25)`,
+      `  memory         : peak heap seen ${f(heapPeak / 1e6, 0)} MB, max RSS ${f(maxRssMb, 0)} MB (RSS before timing ${f(rssBefore / 1e6, 0)} MB)`,
+      '',
+    ].join('\n'),
+  );
+}

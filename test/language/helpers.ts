@@ -1,0 +1,26 @@
+/** Shared helpers of the language tests. */
+import { parse } from '../../language/parse.js';
+import { toSExpression } from '../../language/sexpr.js';
+
+/** The s-expression of `text`, failing loudly if it has diagnostics. */
+export function sexprOf(text: string): string {
+  const r = parse(text, 'test.sf');
+  if (r.diagnostics.length > 0) {
+    throw new Error(`unexpected diagnostics: ${r.diagnostics.map((d) => `${d.code} ${d.message}`).join('; ')}`);
+  }
+  return toSExpression(r.ast);
+}
+
+/** Diagnostics of `text` as `code line:col message` strings. */
+export function diagnosticsOf(text: string): string[] {
+  const r = parse(text, 'test.sf');
+  return r.diagnostics.map((d) => {
+    const pos = d.span ? r.source.position(d.span.start) : { line: 0, column: 0 };
+    return `${d.code} ${pos.line}:${pos.column} ${d.message}`;
+  });
+}
+
+/** Builds the expected text from lines, so tests read like the output. */
+export function lines(...ls: string[]): string {
+  return ls.join('\n') + '\n';
+}
