@@ -62,7 +62,7 @@ test('a live peer keeps its data directory; after kill -9 its lock is taken over
     const child = new CrashWriter(dir, 1);
     await child.waitReady();
     const error = await t.throwsAsync(new LmdbCheckpointStore(dir).open(), { instanceOf: StoreLockedError });
-    t.is(error!.pid, child.child.pid);
+    t.is(error!.pid, child.child.pid!);
     t.true(error!.message.includes(dir));
     await child.kill();
     const store = new LmdbCheckpointStore(dir);
