@@ -20,3 +20,4 @@ export {
 } from './lifecycle.js';
 export { LivenessSender, ParentWatchdog } from './liveness.js';
 export { nodeToDescription, descriptionToNode } from './plan-nodes.js';
+export * as group from './group/index.js';

@@ -4,7 +4,9 @@ import type { Io } from '../io.js';
 import { register as parse } from './parse.js';
 import { register as resolve } from './resolve.js';
 import { register as run } from './run.js';
+import { register as peer } from './peer.js';
+import { register as key } from './key.js';
 
 export type Register = (program: Command, io: Io, setExit: (code: number) => void) => void;
 
-export const commands: Register[] = [parse, resolve, run];
+export const commands: Register[] = [parse, resolve, run, peer, key];

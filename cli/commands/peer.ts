@@ -1,0 +1,170 @@
+/**
+ * `frog peer --name NAME [--id N] [--group ADDR:PORT] --key-file FILE [--interface ADDR]
+ *  [--profile P] [--events json]`: runs a peer. For now the peer is its group part (membership,
+ * stability, leader, state space); the component host, store and control server join it as further
+ * parts started in `startPeer` and stopped in reverse order.
+ *
+ * With `--events json`, membership and stability events go to stdout as JSON lines
+ * (`{"time","peer","event","subject",...}`); otherwise as short text lines. Exit codes: 0 after
+ * SIGINT/SIGTERM; 1 bad options or key file; 2 the network could not be set up.
+ */
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { GroupMember, eventRecord } from '../../runtime/group/group-member.js';
+import type { GroupEvent } from '../../runtime/group/heartbeat-machine.js';
+import { readKeyFile, KeyFileError } from '../../runtime/group/key-file.js';
+import { DEFAULT_PROFILE, getProfile, profileWarnings, PROFILES } from '../../runtime/group/profiles.js';
+import { Provider } from '../../runtime/group/state-space.js';
+import { TcpMessageTransport } from '../../runtime/group/tcp-message-transport.js';
+import { systemClock } from '../../runtime/group/transport.js';
+import { UdpMulticastTransport } from '../../runtime/group/udp-multicast-transport.js';
+import { MAX_NODE_ID } from '../../runtime/group/bitset.js';
+import type { Io } from '../io.js';
+import type { Register } from './index.js';
+
+export const DEFAULT_GROUP = '239.255.42.42:4242';
+export const DEFAULT_INTERFACE = '127.0.0.1';
+
+export interface PeerCommandOptions {
+  name?: string;
+  id?: string;
+  group?: string;
+  keyFile?: string;
+  interface?: string;
+  profile?: string;
+  events?: string;
+  /** Tests stop the peer with this instead of a signal. */
+  abort?: AbortSignal;
+}
+
+/** The default node id: a hash of the name (FNV-1a) folded into 0..2047. */
+export function idFromName(name: string): number {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(name, 'utf8')) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % (MAX_NODE_ID + 1);
+}
+
+class PeerOptionError extends Error {}
+
+function parseGroup(text: string): { group: string; port: number } {
+  const m = /^(.+):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) throw new PeerOptionError(`--group must be ADDRESS:PORT, as in ${DEFAULT_GROUP}; got \`${text}\`.`);
+  const first = Number(m[1]!.split('.')[0]);
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(m[1]!) || first < 224 || first > 239) throw new PeerOptionError(`--group address \`${m[1]}\` is not an IPv4 multicast address (224.0.0.0 to 239.255.255.255).`);
+  return { group: m[1]!, port };
+}
+
+function eventText(peer: string, e: GroupEvent): string {
+  const subject = e.subject?.name ?? peer;
+  switch (e.type) {
+    case 'stable':
+      return `${peer}: stable {${(e.members ?? []).map((m) => m.name).join(', ')}} leader ${e.leader?.name}`;
+    case 'unstable':
+      return `${peer}: unstable`;
+    default:
+      return `${peer}: ${e.type} ${subject}${e.reason ? ` (${e.reason})` : ''}`;
+  }
+}
+
+const PRINTED = new Set(['joined', 'left', 'stable', 'unstable', 'leader']);
+
+export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number> {
+  const name = o.name ?? hostname();
+  let id: number;
+  let group: { group: string; port: number };
+  let profile;
+  try {
+    if (!name || Buffer.byteLength(name) > 64) throw new PeerOptionError('--name must be 1 to 64 bytes.');
+    if (o.id !== undefined) {
+      id = Number(o.id);
+      if (!/^\d+$/.test(o.id) || id > MAX_NODE_ID) throw new PeerOptionError(`--id must be an integer from 0 to ${MAX_NODE_ID}; got \`${o.id}\`.`);
+    } else id = idFromName(name);
+    group = parseGroup(o.group ?? DEFAULT_GROUP);
+    if (!PROFILES[o.profile ?? DEFAULT_PROFILE]) throw new PeerOptionError(`Unknown profile \`${o.profile}\`; choose one of ${Object.keys(PROFILES).join(', ')}.`);
+    profile = getProfile(o.profile ?? DEFAULT_PROFILE);
+    if (o.events !== undefined && o.events !== 'json') throw new PeerOptionError(`--events takes \`json\`; got \`${o.events}\`.`);
+    if (!o.keyFile && !io.env.FROG_KEY_FILE) throw new PeerOptionError('--key-file is required (or set FROG_KEY_FILE); create one with `frog key generate FILE`.');
+  } catch (e) {
+    if (e instanceof PeerOptionError) {
+      io.stderr(`frog peer: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  let key;
+  try {
+    key = await readKeyFile(o.keyFile ?? io.env.FROG_KEY_FILE!);
+  } catch (e) {
+    if (e instanceof KeyFileError) {
+      io.stderr(`frog peer: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  for (const w of profileWarnings(profile)) io.stderr(`frog peer: warning: ${w}\n`);
+  const iface = o.interface ?? DEFAULT_INTERFACE;
+  const epoch = Date.now();
+
+  // --- the group part -------------------------------------------------------------------------
+  let datagrams: UdpMulticastTransport;
+  let messages: TcpMessageTransport;
+  try {
+    datagrams = await UdpMulticastTransport.open({ group: group.group, port: group.port, interfaceAddress: iface });
+  } catch (e) {
+    io.stderr(`frog peer: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  try {
+    messages = await TcpMessageTransport.open({ self: id, epoch, key, host: iface });
+  } catch (e) {
+    await datagrams.close();
+    io.stderr(`frog peer: cannot listen for peer messages on ${iface}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  const member = new GroupMember({ identity: { id, name, epoch }, profile, key, clock: systemClock, datagrams, messages });
+  member.onEvent((e) => {
+    if (e.type === 'conflict') io.stderr(`frog peer: warning: ${e.message}\n`);
+    else if (e.type === 'clock-step') io.stderr(`frog peer: warning: clock step or stall: ${e.reason}\n`);
+    if (!PRINTED.has(e.type)) return;
+    if (o.events === 'json') io.stdout(JSON.stringify(eventRecord(name, e)) + '\n');
+    else io.stdout(eventText(name, e) + '\n');
+  });
+  member.start();
+  // A peer publishes itself as `peer/<name>`.
+  const self = new Provider(`peer/${name}`);
+  self.setValue({ name, id, epoch, contact: messages.address });
+  member.stateSpace.registerProvider(self);
+  if (o.events !== 'json') io.stderr(`frog peer: ${name} (id ${id}) in group ${group.group}:${group.port} on ${iface}, profile ${profile.name}\n`);
+
+  // --- run until stopped ----------------------------------------------------------------------
+  await new Promise<void>((resolve) => {
+    const off = io.onSignal?.(() => {
+      off?.();
+      resolve();
+    });
+    if (o.abort) {
+      if (o.abort.aborted) resolve();
+      o.abort.addEventListener('abort', () => resolve(), { once: true });
+    }
+  });
+  await member.stop();
+  return 0;
+}
+
+export const register: Register = (program: Command, io: Io, setExit) => {
+  program
+    .command('peer')
+    .description('run a peer: join the heartbeat group and report membership')
+    .option('--name <name>', 'peer name (default: the host name)')
+    .option('--id <n>', 'node id 0..2047 (default: derived from the name)')
+    .option('--group <addr:port>', 'multicast group', DEFAULT_GROUP)
+    .option('--key-file <file>', 'group key file (or FROG_KEY_FILE)')
+    .option('--interface <addr>', 'interface address for the group and peer links', DEFAULT_INTERFACE)
+    .option('--profile <profile>', `timing profile: ${Object.keys(PROFILES).join(', ')}`, DEFAULT_PROFILE)
+    .option('--events <format>', 'write events as JSON lines (json)')
+    .action(async (opts: PeerCommandOptions) => setExit(await peerCommand(opts, io)));
+};
