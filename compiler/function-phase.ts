@@ -39,7 +39,7 @@ function visitValue(v: Value, holder: Description, diagnostics: DiagnosticBag, s
 }
 
 function construct(cd: Description, action: string, holder: Description, diagnostics: DiagnosticBag): Applied | undefined {
-  const path = `${holder.path() === 'ROOT' ? '' : holder.path() + ':'}${holder.nameOf(cd) ?? '?'}`;
+  const path = { toString: () => `${holder.path() === 'ROOT' ? '' : holder.path() + ':'}${holder.nameOf(cd) ?? '?'}` };
   switch (action) {
     case 'ConstructFunction': {
       if (!cd.has('sfFunctionClass')) {

@@ -228,13 +228,13 @@ export class LinkPhase {
       if (isLazyValue(v)) lazy = true;
       operands.push([key, v]);
     }
-    const path = `${pathPrefix(holder)}${name}`;
+    const path = new LazyText(() => `${pathPrefix(holder)}${name}`);
     if (fn.kind === 'assert') return this.check(fn, original!, operands, lazy, holder, path);
     if (lazy) return new Applied(fn.kind, body, true, false, fn.span);
     return this.call(String(fnClass ?? ''), operands, holder, fn.span, path);
   }
 
-  private call(fnClass: string, operands: [string, Value][], holder: Description, span: Span | undefined, path: string): Value {
+  private call(fnClass: string, operands: [string, Value][], holder: Description, span: Span | undefined, path: LazyText): Value {
     if (fnClass === FUNCTION_IDS.checkSchemaElement) return this.checkSchema(operands, holder, span, path);
     const f = lookupFunction(fnClass);
     if (!f) {
@@ -257,7 +257,7 @@ export class LinkPhase {
   }
 
   /** CheckSchemaElement: the element's body sits in the schema's body, whose parent is the described description. */
-  private checkSchema(operands: [string, Value][], elementBody: Description, span: Span | undefined, path: string): Value {
+  private checkSchema(operands: [string, Value][], elementBody: Description, span: Span | undefined, path: LazyText): Value {
     const params = new Map(operands);
     const name = String(params.get('name') ?? '');
     const described = elementBody.parent;
@@ -273,13 +273,13 @@ export class LinkPhase {
       found,
     );
     if (problem) {
-      this.report(problem.code, { ...problem.args, name, path: described?.path() ?? path }, span);
+      this.report(problem.code, { ...problem.args, name, path: described?.path() ?? String(path) }, span);
       throw new Failed('schema');
     }
     return true;
   }
 
-  private check(fn: Applied, original: Description, operands: [string, Value][], lazy: boolean, holder: Description, path: string): Value {
+  private check(fn: Applied, original: Description, operands: [string, Value][], lazy: boolean, holder: Description, path: LazyText): Value {
     const phaseValue = fn.body.get('sfAssertionPhase');
     const phase = phaseValue === undefined ? 'dynamic' : String(phaseValue);
     if (!['static', 'staticLazy', 'dynamic'].includes(phase)) {
@@ -304,7 +304,7 @@ export class LinkPhase {
     } else {
       const result = this.call(String(fnClass), operands, holder, fn.span, path);
       if (result !== true) {
-        this.report(Messages.AssertionFailed, { failures: `${path}: evaluates to ${String(result)}`, path }, fn.span);
+        this.report(Messages.AssertionFailed, { failures: `${String(path)}: evaluates to ${String(result)}`, path }, fn.span);
         throw new Failed('assertion');
       }
     }
@@ -350,4 +350,13 @@ function spanOf(v: Value): Span | undefined {
 function contains(outer: Description, inner: Description): boolean {
   for (let d: Description | null = inner; d; d = d.parent) if (d === outer) return true;
   return false;
+}
+
+/** A message argument computed only when a message is built: paths cost a walk up the tree. */
+class LazyText {
+  private text?: string;
+  constructor(private readonly make: () => string) {}
+  toString(): string {
+    return (this.text ??= this.make());
+  }
 }

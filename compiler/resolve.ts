@@ -23,6 +23,8 @@ export interface ResolveOptions extends LinkOptions {
   includePath?: string[];
   /** The file's text, when it is not to be read from disk. */
   text?: string;
+  /** When given, receives the milliseconds spent in each stage (for benchmarks). */
+  timings?: Record<string, number>;
 }
 
 export interface ResolveResult {
@@ -46,6 +48,14 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
     sources: loader.sources,
   });
 
+  const timings = options.timings;
+  let last = performance.now();
+  const lap = (stage: string): void => {
+    if (!timings) return;
+    const now = performance.now();
+    timings[stage] = (timings[stage] ?? 0) + now - last;
+    last = now;
+  };
   let root;
   try {
     root = loader.loadRoot(file, options.text);
@@ -64,15 +74,17 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
   }
 
   const files = loader.reachable(root);
+  lap('parse');
   const unique = new UniqueNames(collectNames(files.map((f) => f.ast)));
   const tree = new TreeBuilder({ unique, includes: loader, diagnostics: bag }).buildFile(root.ast);
+  lap('build');
   if (bag.hasErrors) return done();
 
   const phases = phaseList(tree, bag);
   if (!phases) return done();
 
   try {
-    return done(runPhases(tree, phases, root, bag, options));
+    return done(runPhases(tree, phases, root, bag, options, lap));
   } catch (e) {
     // Deep recursion is the only way the phases can fail on their own: report it, never crash.
     if (!(e instanceof RangeError)) throw e;
@@ -81,7 +93,14 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
   }
 }
 
-function runPhases(tree: Description, phases: string[], root: { path: string; ast: { span: { end: number } } }, bag: DiagnosticBag, options: ResolveOptions): Description | undefined {
+function runPhases(
+  tree: Description,
+  phases: string[],
+  root: { path: string; ast: { span: { end: number } } },
+  bag: DiagnosticBag,
+  options: ResolveOptions,
+  lap: (stage: string) => void,
+): Description | undefined {
   let working: Description = tree;
   for (const phase of phases) {
     switch (phase) {
@@ -113,9 +132,12 @@ function runPhases(tree: Description, phases: string[], root: { path: string; as
       default:
         userPhase(working, phase, bag);
     }
+    lap(phase);
     if (bag.hasErrors) return undefined;
   }
-  return finalise(working);
+  const result = finalise(working);
+  lap('finalise');
+  return result;
 }
 
 function phaseList(root: Description, bag: DiagnosticBag): string[] | undefined {

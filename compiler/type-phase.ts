@@ -85,18 +85,17 @@ export class TypePhase {
       if (target) sources.push(copyDescription(target).attrs);
     }
     cd.attrs.clear();
-    const path = cd.path();
-    sources.forEach((attrs, index) => this.overlay(cd, attrs, index, path));
+    sources.forEach((attrs, index) => this.overlay(cd, attrs, index));
     cd.pending = undefined;
     this.state.set(cd, 'merged');
   }
 
-  private overlay(cd: Description, attrs: Map<string, Attr>, index: number, path: string): void {
+  private overlay(cd: Description, attrs: Map<string, Attr>, index: number): void {
     for (const [name, attr] of attrs) {
       const existing = cd.attrs.get(name);
       if (existing) {
         if (existing.tags?.has('sfFinal') && index > 0) {
-          this.diagnostics.add(diagnostic(Messages.FinalOverridden, { name, path }, attr.span ?? cd.span, {
+          this.diagnostics.add(diagnostic(Messages.FinalOverridden, { name, path: cd.path() }, attr.span ?? cd.span, {
             related: existing.span ? [{ message: 'The final definition.', span: existing.span }] : undefined,
           }));
           continue;
@@ -107,7 +106,7 @@ export class TypePhase {
         if (attr.value instanceof Description) attr.value.parent = cd;
       } else {
         if (index > 0 && attr.tags?.has('sfOverride')) {
-          this.diagnostics.add(diagnostic(Messages.DoesNotOverride, { name, path }, attr.span ?? cd.span));
+          this.diagnostics.add(diagnostic(Messages.DoesNotOverride, { name, path: cd.path() }, attr.span ?? cd.span));
         }
         putAttr(cd, name, attr);
       }
@@ -115,20 +114,20 @@ export class TypePhase {
   }
 
   private resolvePrototype(cd: Description, ref: Ref): Description | undefined {
-    const path = cd.path();
+    const path = (): string => cd.path();
     const refText = ref.toString();
     this.merging.push({ cd, ref });
     try {
       const result = lookupPath(cd, ref.parts, this.hooks(cd));
       if (!result.ok) {
         const cause = describeFailure(result.failure);
-        this.diagnostics.add(diagnostic(Messages.PrototypeNotFound, { ref: refText, path, cause }, ref.span ?? cd.span));
+        this.diagnostics.add(diagnostic(Messages.PrototypeNotFound, { ref: refText, path: path(), cause }, ref.span ?? cd.span));
         return undefined;
       }
       const target = result.value;
       if (!(target instanceof Description)) {
         this.diagnostics.add(
-          diagnostic(Messages.PrototypeNotDescription, { ref: refText, path, found: article(kindOf(target)) }, ref.span ?? cd.span),
+          diagnostic(Messages.PrototypeNotDescription, { ref: refText, path: path(), found: article(kindOf(target)) }, ref.span ?? cd.span),
         );
         return undefined;
       }
@@ -140,7 +139,7 @@ export class TypePhase {
       const chain = this.merging.slice(start >= 0 ? start : 0);
       const names = chain.map((m) => `\`${m.cd.path()} extends ${m.ref?.toString() ?? '{...}'}\``);
       this.diagnostics.add(
-        diagnostic(Messages.PrototypeCycle, { path, ref: refText, cycle: names.join(' → ') }, ref.span ?? cd.span, {
+        diagnostic(Messages.PrototypeCycle, { path: path(), ref: refText, cycle: names.join(' → ') }, ref.span ?? cd.span, {
           related: chain.filter((m) => m.ref?.span).map((m) => ({ message: `\`${m.cd.path()}\` extends \`${m.ref}\`.`, span: m.ref!.span })),
         }),
       );
