@@ -21,3 +21,4 @@ export {
 export { LivenessSender, ParentWatchdog } from './liveness.js';
 export { nodeToDescription, descriptionToNode } from './plan-nodes.js';
 export * as group from './group/index.js';
+export * as store from './store/index.js';

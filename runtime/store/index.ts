@@ -1,7 +1,6 @@
 /** Checkpoints and recovery: the store interface, its LMDB and memory implementations, and the pure rules around them. */
 export type { CheckpointStore, CheckpointChanges, OpenOptions, CloseOptions, CommitStats } from './checkpoint-store.js';
 export {
-  LIFECYCLE_STATES,
   isLifecycleState,
   childPath,
   PATH_SEPARATOR,

@@ -7,20 +7,9 @@
  * the compiler's value model.
  */
 import type { EncodedValue } from '../../compiler/plan-types.js';
+import { LIFECYCLE_STATES, type LifecycleState } from '../lifecycle.js';
 
-/** The one lifecycle enum shared by events, checkpoints and status (architecture.md). */
-export const LIFECYCLE_STATES = [
-  'deploying',
-  'deployed',
-  'starting',
-  'running',
-  'terminating',
-  'terminated',
-  'failed',
-  'recovering',
-] as const;
-
-export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
+export type { LifecycleState } from '../lifecycle.js';
 
 export function isLifecycleState(value: unknown): value is LifecycleState {
   return typeof value === 'string' && (LIFECYCLE_STATES as readonly string[]).includes(value);
