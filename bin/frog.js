@@ -1,7 +1,40 @@
 #!/usr/bin/env node
-// The `frog` command. It runs the TypeScript sources through tsx so that a fresh
-// clone works after `npm install` with no build step, and always runs what is checked out.
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../cli/main.ts');
+// The `frog` command. `npm install` builds the TypeScript sources into dist/ (the
+// `prepare` script); this runs that build when it is at least as new as every source
+// file, and otherwise runs the sources themselves through tsx, so a checkout always runs
+// what is checked out, with or without a build.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const built = join(root, 'dist', 'cli', 'main.js');
+
+function newestSource(dir, depth = 0) {
+  let newest = 0;
+  if (depth > 8) return newest;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path, depth + 1));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function buildIsFresh() {
+  if (process.env.FROG_FROM_SOURCE) return false;
+  if (!existsSync(built)) return false;
+  const builtAt = statSync(built).mtimeMs;
+  const sources = ['index.ts', 'language', 'compiler', 'runtime', 'stdlib', 'cli'].map((p) => join(root, p));
+  return sources.every((p) => !existsSync(p) || (statSync(p).isDirectory() ? newestSource(p) : statSync(p).mtimeMs) <= builtAt);
+}
+
+let main;
+if (buildIsFresh()) {
+  ({ main } = await import(pathToFileURL(built).href));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import(pathToFileURL(join(root, 'cli', 'main.ts')).href));
+}
 process.exitCode = await main(process.argv);

@@ -15,8 +15,21 @@ import type { SourceFile } from '../language/source.js';
 import type { DiagnosticBag } from '../language/diagnostics.js';
 import { Messages, diagnostic } from '../language/messages.js';
 
-/** The folder of the standard library, always last on the include path. */
-export const STDLIB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'stdlib');
+/**
+ * The folder of the standard library, always last on the include path: `stdlib/` of the
+ * package, found from this module whether it runs from the sources or from dist/.
+ */
+export const STDLIB_ROOT = findStdlib(dirname(fileURLToPath(import.meta.url)));
+
+function findStdlib(from: string): string {
+  let dir = from;
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'stdlib');
+    if (existsSync(join(candidate, 'org', 'smartfrog', 'functions.sf'))) return candidate;
+    dir = dirname(dir);
+  }
+  return resolve(from, '..', 'stdlib');
+}
 
 export interface LoadedFile {
   path: string;
