@@ -1,0 +1,142 @@
+/**
+ * The real transports on loopback: in-process members over UDP multicast and TCP (distinct ports per
+ * test), and `frog peer` processes of which one is killed with SIGKILL. Bounds use the profile's
+ * formulas plus a margin for a shared CI runner.
+ */
+import test from 'ava';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GroupKey } from '../../runtime/group/authenticated-transport.js';
+import { GroupMember } from '../../runtime/group/group-member.js';
+import { boundsOf, getProfile } from '../../runtime/group/profiles.js';
+import { Listener, Provider } from '../../runtime/group/state-space.js';
+import { TcpMessageTransport } from '../../runtime/group/tcp-message-transport.js';
+import { systemClock } from '../../runtime/group/transport.js';
+import { UdpMulticastTransport } from '../../runtime/group/udp-multicast-transport.js';
+import { keyGenerateCommand } from '../../cli/commands/key.js';
+import { peerCommand } from '../../cli/commands/peer.js';
+import { memoryIo } from '../../cli/io.js';
+
+const M = 500; // margin on a shared runner
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(cond: () => boolean, limitMs: number): Promise<boolean> {
+  const end = Date.now() + limitMs;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await sleep(10);
+  }
+  return cond();
+}
+
+test.serial('in-process members over UDP multicast and TCP on loopback', async (t) => {
+  const profile = getProfile('local-test');
+  const b = boundsOf(profile);
+  const key = new GroupKey(randomBytes(32));
+  const members: GroupMember[] = [];
+  for (let id = 1; id <= 3; id++) {
+    const epoch = Date.now();
+    const datagrams = await UdpMulticastTransport.open({ group: '239.255.42.42', port: 45110, interfaceAddress: '127.0.0.1' });
+    const messages = await TcpMessageTransport.open({ self: id, epoch, key, host: '127.0.0.1' });
+    const m = new GroupMember({ identity: { id, name: `u${id}`, epoch }, profile, key, clock: systemClock, datagrams, messages });
+    m.start();
+    members.push(m);
+  }
+  try {
+    t.true(await waitFor(() => members.every((m) => m.view().stable && m.view().members.length === 3), b.join + profile.interval + M), 'one stable view');
+    const got: unknown[] = [];
+    const l = new Listener('svc', { newValue: (v) => void got.push(v.value) });
+    members[0]!.stateSpace.registerListener(l);
+    const p = new Provider('svc');
+    p.setValue('hello');
+    members[2]!.stateSpace.registerProvider(p);
+    t.true(await waitFor(() => got.includes('hello'), b.discovery + M), 'value discovered over TCP');
+    p.setValue('again');
+    t.true(await waitFor(() => got.includes('again'), b.valueUpdate), 'update within T');
+    const stopped = Date.now();
+    await members[2]!.stop();
+    t.true(await waitFor(() => members.slice(0, 2).every((m) => !m.view().members.includes(3)), b.detection + M), 'stopped peer detected');
+    t.true(Date.now() - stopped >= b.earliestDetection - profile.interval - M);
+    t.true(await waitFor(() => l.size() === 0, M), 'its provider removed');
+    for (const m of members) t.is(m.counters.internalErrors, 0);
+  } finally {
+    for (const m of members) await m.stop();
+  }
+});
+
+test('frog key generate writes an owner-only key and refuses to overwrite', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'frog-key-'));
+  const io = memoryIo(dir);
+  t.is(await keyGenerateCommand({ file: 'group.key' }, io), 0);
+  t.is(statSync(join(dir, 'group.key')).mode & 0o777, 0o600);
+  t.is(await keyGenerateCommand({ file: 'group.key' }, io), 1);
+  t.regex(io.err.join(''), /already exists/);
+});
+
+test('frog peer refuses a key file that others can read, and bad options', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'frog-key-'));
+  const file = join(dir, 'k');
+  writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o644 });
+  let io = memoryIo(dir);
+  t.is(await peerCommand({ name: 'a', keyFile: file }, io), 1);
+  t.regex(io.err.join(''), /readable by others.*chmod 600/);
+  io = memoryIo(dir);
+  t.is(await peerCommand({ name: 'a', keyFile: file, id: '5000' }, io), 1);
+  t.regex(io.err.join(''), /--id must be an integer from 0 to 2047/);
+  io = memoryIo(dir);
+  t.is(await peerCommand({ name: 'a', keyFile: file, group: '10.0.0.1:99' }, io), 1);
+  t.regex(io.err.join(''), /not an IPv4 multicast address/);
+  io = memoryIo(dir);
+  t.is(await peerCommand({ name: 'a', keyFile: file, profile: 'fast' }, io), 1);
+  t.regex(io.err.join(''), /Unknown profile `fast`/);
+});
+
+test.serial('frog peer processes: a SIGKILLed peer is reported gone by the others within the bound', async (t) => {
+  const profile = getProfile('lan');
+  const b = boundsOf(profile);
+  const dir = mkdtempSync(join(tmpdir(), 'frog-peers-'));
+  const keyFile = join(dir, 'group.key');
+  await keyGenerateCommand({ file: keyFile }, memoryIo(dir));
+  const procs: ChildProcess[] = [];
+  const events: { peer: string; event: string; subject: string; time: number }[] = [];
+  try {
+    for (let i = 1; i <= 3; i++) {
+      const child = spawn(process.execPath, [join(root, 'bin/frog.js'), 'peer', '--name', `k${i}`, '--id', String(i), '--group', '239.255.42.42:45120', '--key-file', keyFile, '--profile', 'lan', '--events', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let buf = '';
+      child.stdout!.on('data', (c: Buffer) => {
+        buf += c.toString();
+        let nl;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          try {
+            events.push(JSON.parse(line));
+          } catch {
+            t.fail(`not a JSON line: ${line}`);
+          }
+        }
+      });
+      procs.push(child);
+    }
+    const stable = () => ['k1', 'k2', 'k3'].every((p) => {
+      const last = events.filter((e) => e.peer === p && (e.event === 'stable' || e.event === 'unstable')).at(-1);
+      return last?.event === 'stable' && (last as unknown as { members: string[] }).members.length === 3;
+    });
+    t.true(await waitFor(stable, 20_000), 'three processes form one stable view');
+    const killed = Date.now();
+    procs[2]!.kill('SIGKILL');
+    const gone = () => ['k1', 'k2'].every((p) => events.some((e) => e.peer === p && e.event === 'left' && e.subject === 'k3' && e.time >= killed));
+    t.true(await waitFor(gone, b.detection + 2 * M), 'both survivors report k3 gone');
+    for (const p of ['k1', 'k2']) {
+      const e = events.find((x) => x.peer === p && x.event === 'left' && x.subject === 'k3')!;
+      t.true(e.time - killed <= b.detection + 2 * M, `${p} after ${e.time - killed} ms`);
+    }
+  } finally {
+    for (const p of procs) p.kill('SIGKILL');
+  }
+});
