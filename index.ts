@@ -8,3 +8,5 @@ export { parse, parseReference } from './language/index.js';
 // The compiler's entry points.
 export { resolveFile, toCanonicalJson, compile, compileFile, readPlan, serialisePlan, unparse } from './compiler/index.js';
 export type { ResolveOptions, ResolveResult, DeploymentPlan, PlanNode, EncodedValue } from './compiler/index.js';
+export * from './runtime/index.js';
+export { createStandardRegistry, registerStandardComponents } from './stdlib/index.js';

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
-import { compileFile, readPlan, PlanFormatError } from '../../compiler/plan.js';
+import { compileFile, readPlan, PlanFormatError } from '../../compiler/index.js';
 import type { DeploymentPlan } from '../../compiler/plan-types.js';
 import type { Diagnostic } from '../../language/diagnostics.js';
 import { Messages, diagnostic } from '../../language/messages.js';
