@@ -8,7 +8,7 @@
  * constructs, then binds (`sfDeployWith`), then deploys and starts.
  */
 import type { PlanNode } from '../compiler/plan-types.js';
-import { Description, Ref, SfDouble, SfFloat, kindOf, type Value } from '../compiler/values.js';
+import { Applied, Description, Ref, SfDouble, SfFloat, kindOf, type Value } from '../compiler/values.js';
 import { Messages, formatMessage } from '../language/messages.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { decodeValue } from './codec.js';
@@ -177,6 +177,7 @@ export class Prim {
   async sfDeploy(): Promise<void> {
     if (this.terminationStarted) throw new LifecycleFailure(this.record ?? abnormalRecord('terminated', this.path));
     try {
+      this.checkAssertions();
       await this.deploy();
     } catch (e) {
       throw await this.failWith(e, 'deploy');
@@ -330,6 +331,23 @@ export class Prim {
     // component is the one blamed, not its ancestors.
     for (const c of this.children) {
       if (c.liveness.delay > 0 && !c.isTerminating) void pingWithDeadline(c, this);
+    }
+  }
+
+  /**
+   * Checks the lazy (dynamic) assertions among the attributes against the live tree
+   * (language.md §11); called before the deploy hook, and callable again at any time.
+   * Throws a ComponentError (SF4008) naming the assertion and what failed.
+   */
+  checkAssertions(): void {
+    for (const [name, v] of this.attributes) {
+      if (!(v instanceof Applied) || v.kind !== 'assert' || v.data) continue;
+      try {
+        resolveValue(v, this, this);
+      } catch (e) {
+        const text = formatMessage(Messages.RuntimeAssertion, { name, path: this.path });
+        throw new ComponentError(`${text} ${errorText(e)}`, this.path, Messages.RuntimeAssertion.code);
+      }
     }
   }
 

@@ -87,3 +87,18 @@ test('a component reads a LAZY attribute through the typed readers', async (t) =
   t.throws(() => client.resolveString('port'), { message: 'Attribute `port` of `sfConfig:client` must be a String, found Integer 8080.' });
   await root.sfTerminate();
 });
+
+test('lazy assertions are checked against the live tree before deploy', async (t) => {
+  const assertion = (left: unknown) => ({
+    $assert: { $cd: [['sfFunctionClass', `${F}CheckAssertions`], ['positive', { $apply: { $cd: [['sfFunctionClass', `${F}GT`], ['left', left], ['right', 0]], eager: false }, lazy: true }]], eager: false },
+    lazy: true,
+  });
+  const h = harness();
+  const ok = await h.host.deploy(plan(c('Compound', { size: 3 }, { a: c('Probe', { check: assertion(lazy('ROOT:size')) as never }) })));
+  t.is(ok.root!.state, 'running');
+  await ok.root!.sfTerminate();
+  const bad = await h.host.deploy(plan(c('Compound', { size: -1 }, { a: c('Probe', { check: assertion(lazy('ROOT:size')) as never }) })));
+  const record = await bad.terminated;
+  t.is(record.cause?.code, 'SF4008');
+  t.regex(record.reason, /Lazy assertion `check` failed in `sfConfig:a`\. .*positive: evaluates to false/);
+});
