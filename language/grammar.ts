@@ -32,9 +32,9 @@ const RULE_EXPECTS: Record<string, string> = {
   file: 'an attribute',
   body: 'an attribute or `}`',
   attribute: 'an attribute name',
+  attributeValue: 'an attribute value',
   tags: 'a tag name or `]`',
   include: 'a string with the path to include',
-  value: 'an attribute value',
   componentDef: 'a prototype',
   proto: 'a prototype (a reference, `NULL` or `{`)',
   expr: 'a value',
@@ -43,7 +43,6 @@ const RULE_EXPECTS: Record<string, string> = {
   literalVector: 'a primitive value or `|]`',
   vectorExpr: 'a value or `]`',
   reference: 'a reference',
-  baseRef: 'a reference',
   linkPath: 'a reference part',
   refPart: 'a reference part',
   ifExpr: 'a value',
@@ -74,7 +73,13 @@ const errorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage: ({ expected, ruleName }) => expectedForMismatch(expected, ruleName),
   // Only the file rule leaves input unparsed (the reference entry consumes EOF itself).
   buildNotAllInputParsedMessage: () => RULE_EXPECTS.file,
-  buildNoViableAltMessage: ({ ruleName }) => RULE_EXPECTS[ruleName] ?? 'something else',
+  buildNoViableAltMessage: ({ ruleName, expectedPathsPerAlt }) => {
+    // The attribute rule has two choices: its name, then its value (which may be `extends`).
+    if (ruleName === 'attribute' && expectedPathsPerAlt.some((alt) => alt.some((path) => path[0] === T.Extends))) {
+      return RULE_EXPECTS.attributeValue;
+    }
+    return RULE_EXPECTS[ruleName] ?? 'something else';
+  },
   buildEarlyExitMessage: ({ ruleName }) => RULE_EXPECTS[ruleName] ?? 'something else',
 };
 
@@ -150,7 +155,12 @@ export class SfParser extends CstParser {
         },
       },
     ]));
-    this.SUBRULE(this.value);
+    // The value (inlined: a rule per attribute less). `;` alone is the empty value.
+    this.OR2((this.alts.value ??= [
+      { ALT: () => this.SUBRULE(this.componentDef) },
+      { ALT: () => this.SUBRULE(this.expr) },
+      { ALT: () => this.CONSUME(T.Semi) },
+    ]));
   });
 
   tags = this.RULE('tags', () => {
@@ -160,14 +170,6 @@ export class SfParser extends CstParser {
       this.OPTION(() => this.CONSUME(T.Comma));
     });
     this.CONSUME(T.RBracket);
-  });
-
-  value = this.RULE('value', () => {
-    this.OR((this.alts.a6 ??= [
-      { ALT: () => this.SUBRULE(this.componentDef) },
-      { ALT: () => this.SUBRULE(this.expr) },
-      { ALT: () => this.CONSUME(T.Semi) },
-    ]));
   });
 
   /** `extends [:KIND] [LAZY|DATA] P1, P2 { ... }`; an empty prototype list is accepted (§5 note 3). */
@@ -225,12 +227,8 @@ export class SfParser extends CstParser {
       { ALT: () => this.CONSUME(T.Tbd) },
       { ALT: () => this.CONSUME(T.Bytes) },
       { ALT: () => this.SUBRULE(this.literalVector) },
-      {
-        ALT: () => {
-          this.CONSUME(T.Data);
-          this.SUBRULE(this.baseRef);
-        },
-      },
+      // `DATA BaseRef`: the reference rule, entered only on `DATA`.
+      { GATE: () => this.LA(1).tokenType === T.Data, ALT: () => this.SUBRULE(this.reference) },
       { ALT: () => this.SUBRULE(this.varDecl) },
     ]));
   });
@@ -310,16 +308,12 @@ export class SfParser extends CstParser {
     this.CONSUME(T.EndSwitch);
   });
 
-  /** `{LAZY|DATA} BaseRef` (the flags are checked by the visitor). */
+  /** `{LAZY|DATA} BaseRef` (the flags are checked by the visitor; BaseRef is inlined). */
   reference = this.RULE('reference', () => {
     this.MANY(() => {
       this.OR((this.alts.a12 ??= [{ ALT: () => this.CONSUME(T.Lazy) }, { ALT: () => this.CONSUME(T.Data) }]));
     });
-    this.SUBRULE(this.baseRef);
-  });
-
-  baseRef = this.RULE('baseRef', () => {
-    this.OR((this.alts.a13 ??= [
+    this.OR2((this.alts.a13 ??= [
       {
         ALT: () => {
           this.CONSUME(T.Optional);

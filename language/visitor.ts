@@ -166,7 +166,8 @@ export class AstBuilder {
     } else if (quoted) {
       name = { kind: 'Name', parts: [this.stringValue(quoted)], quoted: true, span: this.tokenSpan(quoted) };
     } else if (words.length > 0 && words[0].image) {
-      const parts = words.filter((w) => w.image).map((w) => w.image);
+      const parts: string[] = [];
+      for (const w of words) if (w.image) parts.push(w.image);
       name = {
         kind: 'Name',
         parts,
@@ -176,8 +177,7 @@ export class AstBuilder {
     } else {
       return undefined;
     }
-    const valueNode = node(c, 'value');
-    const value = (valueNode && this.value(valueNode)) ?? {
+    const value = this.value(c) ?? {
       kind: 'Null',
       implicit: true,
       span: this.span(name.span.end, name.span.end),
@@ -203,8 +203,8 @@ export class AstBuilder {
 
   // --- values ----------------------------------------------------------------------------
 
-  private value(cst: CstNode): A.Value | undefined {
-    const c = cst.children as Children;
+  /** The value of an attribute, from the attribute's own children. */
+  private value(c: Children): A.Value | undefined {
     const e = node(c, 'expr');
     if (e) return this.expr(e);
     const comp = node(c, 'componentDef');
@@ -286,14 +286,7 @@ export class AstBuilder {
     if ((t = tok(c, 'NumberLit'))) return this.number(t);
     if ((t = tok(c, 'StringLit'))) return this.string(t);
     if ((n = node(c, 'literalVector'))) return this.literalVector(n);
-    if ((n = node(c, 'baseRef'))) {
-      const data = tok(c, 'Data');
-      const ref = this.baseRef(n);
-      if (!ref) return undefined;
-      ref.data = true;
-      if (data) ref.span = this.span(this.tokenSpan(data).start, ref.span.end);
-      return ref;
-    }
+    if ((n = node(c, 'reference'))) return this.reference(n);
     if ((n = node(c, 'varDecl'))) return this.varDecl(n);
     return this.simpleLiteral(c);
   }
@@ -467,8 +460,7 @@ export class AstBuilder {
     const c = cst.children as Children;
     const lazy = toks(c, 'Lazy');
     const data = toks(c, 'Data');
-    const base = node(c, 'baseRef');
-    const ref = base ? this.baseRef(base) : undefined;
+    const ref = this.baseRef(c);
     if (!ref) return undefined;
     if (lazy.length > 0 && data.length > 0) {
       const second = lazy[0].startOffset > data[0].startOffset ? lazy[0] : data[0];
@@ -481,13 +473,17 @@ export class AstBuilder {
     }
     ref.lazy = lazy.length > 0;
     ref.data = data.length > 0;
-    const first = [...lazy, ...data].reduce<number>((m, t) => Math.min(m, t.startOffset), ref.span.start);
-    ref.span = this.span(first, ref.span.end);
+    if (lazy.length > 0 || data.length > 0) {
+      let first = ref.span.start;
+      for (const t of lazy) first = Math.min(first, t.startOffset);
+      for (const t of data) first = Math.min(first, t.startOffset);
+      ref.span = this.span(first, ref.span.end);
+    }
     return ref;
   }
 
-  private baseRef(cst: CstNode): A.Reference | A.Apply | undefined {
-    const c = cst.children as Children;
+  /** BaseRef of §5, from the children of the reference rule. */
+  private baseRef(c: Children): A.Reference | A.Apply | undefined {
     const applyTok = tok(c, 'Apply') ?? tok(c, 'Assert');
     if (applyTok) {
       const b = node(c, 'body');
