@@ -45,7 +45,7 @@ function readFailure(file: string, e: unknown): string {
 
 export async function parseCommand(options: ParseOptions, io: Io): Promise<number> {
   let exit = 0;
-  const jsonEntries: string[] = [];
+  const jsonEntries: { file: string; ast: unknown }[] = [];
   for (const file of options.files) {
     const absolute = path.resolve(io.cwd, file);
     let text: string;
@@ -58,7 +58,7 @@ export async function parseCommand(options: ParseOptions, io: Io): Promise<numbe
     }
     const result = parse(text, absolute);
     if (options.json) {
-      jsonEntries.push(`{"file": ${JSON.stringify(file)}, "ast": ${astToJson(result.ast)}}`);
+      jsonEntries.push({ file, ast: result.ast });
     } else {
       if (options.files.length > 1) io.stdout(`; ${file}\n`);
       io.stdout(toSExpression(result.ast));
@@ -70,7 +70,7 @@ export async function parseCommand(options: ParseOptions, io: Io): Promise<numbe
     if (hasErrors(result.diagnostics)) exit = 1;
   }
   // Always an array of {file, ast}, one entry per file read, so that consumers need one shape.
-  if (options.json) io.stdout(`[${jsonEntries.join(',\n')}]\n`);
+  if (options.json) io.stdout(astToJson(jsonEntries) + '\n');
   return exit;
 }
 
