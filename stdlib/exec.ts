@@ -197,7 +197,8 @@ export class Exec extends Prim {
     }
     // The group may hold grandchildren that outlived the program itself.
     if (child?.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-    for (const l of this.logs) l.end();
+    // The log files are complete once the component has terminated.
+    await Promise.all(this.logs.map((l) => new Promise<void>((r) => (l.writableFinished ? r() : l.end(() => r())))));
   }
 
   /** Alive while the program runs or a restart is pending. */
