@@ -13,10 +13,28 @@ export interface Io {
   onSignal?: (handler: (signal: NodeJS.Signals) => void) => () => void;
 }
 
+let pipeGuarded = false;
+
+/** A reader that goes away (`frog run --json | head`) ends our output, not the process with a stack trace. */
+function guardPipes(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') stream.destroy();
+    });
+  }
+}
+
 export function processIo(): Io {
+  guardPipes();
   return {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
+    stdout: (t) => {
+      if (!process.stdout.destroyed) process.stdout.write(t);
+    },
+    stderr: (t) => {
+      if (!process.stderr.destroyed) process.stderr.write(t);
+    },
     cwd: process.cwd(),
     env: process.env,
     isTty: Boolean(process.stderr.isTTY),

@@ -4,7 +4,6 @@
  * them live beside this file (`/frog/components.sf`, `/org/smartfrog/components.sf`,
  * `/org/smartfrog/sfcore/workflow/components.sf`).
  */
-import { fileURLToPath } from 'node:url';
 import { Prim } from '../runtime/component.js';
 import { Compound } from '../runtime/compound.js';
 import { ComponentRegistry } from '../runtime/registry.js';
@@ -18,8 +17,8 @@ import { FailingWaitFor, If, Run, Terminator, Try, WaitFor } from './workflow/co
 import { Delay, DoNothing, During, Timeout } from './workflow/timing.js';
 import { WorkflowCompound } from './workflow/workflow-compound.js';
 
-/** The standard include root: `#include "/frog/components.sf"` is found here. */
-export const STDLIB_ROOT = fileURLToPath(new URL('.', import.meta.url));
+/** The standard include root: `#include "/frog/components.sf"` is found there (from the sources or from dist/). */
+export { STDLIB_ROOT } from '../compiler/includes.js';
 
 const W = 'org.smartfrog.sfcore.workflow.';
 
