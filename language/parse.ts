@@ -10,6 +10,7 @@ import * as T from './lexer.js';
 import { diagnostic, Messages } from './messages.js';
 import { SourceFile } from './source.js';
 import { AstBuilder } from './visitor.js';
+import { FastPathBail, fastParseFile } from './fast-parser.js';
 
 export interface ParseResult {
   ast: FileNode;
@@ -108,8 +109,43 @@ function prepare(source: SourceFile, diagnostics: Diagnostic[]): IToken[] | unde
   return lexed.tokens;
 }
 
-/** Parses a whole `.sf` file. `file` is the path recorded in spans and diagnostics. */
+/**
+ * Parses a whole `.sf` file. `file` is the path recorded in spans and diagnostics.
+ *
+ * Valid input takes the fast path (fast-lexer.ts, fast-parser.ts); the first thing it
+ * does not accept sends the whole file to the chevrotain path, which is the reference:
+ * it gives every diagnostic and the error recovery, so the fast path never changes what
+ * a user sees, only how soon.
+ */
 export function parse(text: string, file: string): ParseResult {
+  let ast: FileNode | undefined;
+  try {
+    ast = fastParseFile(text, file, MAX_NESTING);
+  } catch {
+    // A bail-out, a stack overflow, or a defect of the fast path: the reference path
+    // decides. (parseWith('fast') lets tests see anything but a bail-out.)
+    ast = undefined;
+  }
+  if (ast) return { ast, diagnostics: [], source: new SourceFile(file, text) };
+  return parseChevrotain(text, file);
+}
+
+/**
+ * Runs one path only, for tests and benchmarks (not exported from language/index.ts).
+ * `fast` returns undefined where it bails out (a stack overflow counts as one) and lets
+ * any other exception through; `chevrotain` is what `parse` falls back to.
+ */
+export function parseWith(path: 'fast' | 'chevrotain', text: string, file: string): ParseResult | undefined {
+  if (path === 'chevrotain') return parseChevrotain(text, file);
+  try {
+    return { ast: fastParseFile(text, file, MAX_NESTING), diagnostics: [], source: new SourceFile(file, text) };
+  } catch (e) {
+    if (e instanceof FastPathBail || e instanceof RangeError) return undefined;
+    throw e;
+  }
+}
+
+function parseChevrotain(text: string, file: string): ParseResult {
   const source = new SourceFile(file, text);
   const diagnostics: Diagnostic[] = [];
   const empty: FileNode = { kind: 'File', wrapped: false, members: [], span: source.span(0, text.length) };
