@@ -115,6 +115,19 @@ export const Messages = {
   ParentUnreachable: entry('SF4010', 'Liveness', 'Component `{path}` has not been pinged by its parent for {seconds} s; the parent is presumed dead.'),
   BadPlanFile: entry('SF4011', 'Deploy', 'The plan file `{file}` cannot be read: {reason}.'),
 
+  // --- SF43xx: control API (runtime/control/) --------------------------------------
+  ControlNoOperation: entry('SF4301', 'Control', 'No operation at `{what}`.'),
+  ControlTooLarge: entry('SF4302', 'Control', 'The request body is larger than {max} bytes.'),
+  ControlUnsigned: entry('SF4303', 'Control', 'The request is not signed with the group key.'),
+  ControlBadSignature: entry('SF4304', 'Control', 'The request signature does not match: wrong group key or altered request.'),
+  ControlStale: entry('SF4305', 'Control', 'The request timestamp is too far from the peer clock.', 'Check that the clocks of the two machines agree within 30 seconds.'),
+  ControlReplay: entry('SF4306', 'Control', 'The request was already received (replayed nonce).'),
+  ControlBadBody: entry('SF4307', 'Control', 'The request body is not valid {format}.'),
+  ControlFailed: entry('SF4308', 'Control', 'The operation failed: {reason}.'),
+  ControlBadAnswer: entry('SF4309', 'Control', 'The answer from `{peer}` is not readable: {reason}.'),
+  ControlUnsignedAnswer: entry('SF4310', 'Control', 'The answer from `{peer}` is not signed with our group key.', 'The peer belongs to another group, or something else listens on that address.'),
+  ControlUnreachable: entry('SF4311', 'Control', 'Cannot reach the peer at `{peer}`: {reason}.', 'Start one with `frog peer`, or name another with `--peer ADDR:PORT`.'),
+
   // --- SF48xx: checkpoint store (runtime/store/) ------------------------------------
   StoreLocked: entry('SF4801', 'Store', 'The data directory `{dir}` is in use by another peer (process {pid}).', 'Stop that peer first, or give this one another `--data` directory.'),
   StoreIncompatible: entry('SF4802', 'Store', 'The data directory `{dir}` was written by an incompatible version: {reason}.', 'Run the frogpond version that wrote it, or move the directory aside to start with an empty store.'),
