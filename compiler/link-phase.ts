@@ -32,7 +32,9 @@ class Cycle {
   constructor(readonly cd: Description, readonly name: string, readonly chain: string[]) {}
 }
 
-type Status = 'active' | 'done' | 'failed';
+const ACTIVE = 1;
+const DONE = 2;
+const FAILED = 3;
 
 export interface LinkOptions {
   properties?: Record<string, string>;
@@ -52,7 +54,6 @@ function isEagerLink(v: Value): v is Ref | Applied {
 const NOT_OPERANDS = new Set(['sfFunctionClass', 'sfFunctionLazy', 'sfFunctionData']);
 
 export class LinkPhase {
-  private readonly status = new Map<Description, Map<string, Status>>();
   private readonly stack: { cd: Description; name: string }[] = [];
   private readonly walked = new Set<Description>();
   private readonly fnState = { nextLast: -1 };
@@ -90,31 +91,24 @@ export class LinkPhase {
     }
   }
 
-  private statusOf(cd: Description): Map<string, Status> {
-    let m = this.status.get(cd);
-    if (!m) this.status.set(cd, (m = new Map()));
-    return m;
-  }
-
   /** The resolved value of one attribute; the attribute is replaced by it. */
   resolveAttr(cd: Description, name: string): Value {
     const attr = cd.attrs.get(name);
     if (!attr) throw new Error(`resolveAttr: no attribute ${name}`);
-    const statuses = this.statusOf(cd);
-    const s = statuses.get(name);
-    if (s === 'done') return attr.value;
-    if (s === 'failed') throw new Failed('dependency');
-    if (s === 'active') {
+    const s = attr.linkState;
+    if (s === DONE) return attr.value;
+    if (s === FAILED) throw new Failed('dependency');
+    if (s === ACTIVE) {
       const start = this.stack.findIndex((f) => f.cd === cd && f.name === name);
       const chain = this.stack.slice(start).map((f) => `\`${f.cd.path()}:${f.name}\``);
       chain.push(`\`${cd.path()}:${name}\``);
       throw new Cycle(cd, name, chain);
     }
     if (!needsResolution(attr.value)) {
-      statuses.set(name, 'done');
+      attr.linkState = DONE;
       return attr.value;
     }
-    statuses.set(name, 'active');
+    attr.linkState = ACTIVE;
     this.stack.push({ cd, name });
     try {
       const value = this.resolveValue(attr.value, cd, name, attr.span);
@@ -125,10 +119,10 @@ export class LinkPhase {
       }
       attr.value = value;
       if (value instanceof Description && value.parent === null) value.parent = cd;
-      statuses.set(name, 'done');
+      attr.linkState = DONE;
       return value;
     } catch (e) {
-      statuses.set(name, 'failed');
+      attr.linkState = FAILED;
       if (e instanceof Cycle && e.cd === cd && e.name === name) {
         const v = attr.value;
         this.report(Messages.CyclicReference, { name, ref: v instanceof Ref ? v.toString() : '(function)', cycle: e.chain.join(' → ') }, attr.span ?? spanOf(v));

@@ -17,23 +17,27 @@ interface Pending {
 const MAX_PASSES = 10_000;
 
 export function placePhase(root: Description, diagnostics: DiagnosticBag): void {
-  for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const pending = collect(root);
-    if (pending.length === 0) return;
+  // One walk finds every placement; a placed description is searched for further ones.
+  let pending = collect(root, new Set());
+  const seen = new Set<Description>();
+  for (let pass = 0; pass < MAX_PASSES && pending.length > 0; pass++) {
+    const waiting: Pending[] = [];
     let progress = false;
     for (const p of pending) {
-      if (!p.holder.attrs.has(p.key)) continue;
+      if (p.holder.attrs.get(p.key) !== p.attr) continue;
       const target = findTarget(p.holder, p.attr.placement!);
-      if (!target) continue;
-      const name = p.key.slice(1).split(':').pop()!;
-      const existing = target.attrs.get(name);
-      if (existing?.tags?.has('sfFinal')) {
-        diagnostics.add(diagnostic(Messages.PlacementFinal, { name, path: target.path() }, p.attr.span));
-        p.holder.attrs.delete(p.key);
-        progress = true;
+      if (!target) {
+        waiting.push(p);
         continue;
       }
+      progress = true;
+      const name = p.key.slice(1).split(':').pop()!;
+      const existing = target.attrs.get(name);
       p.holder.attrs.delete(p.key);
+      if (existing?.tags?.has('sfFinal')) {
+        diagnostics.add(diagnostic(Messages.PlacementFinal, { name, path: target.path() }, p.attr.span));
+        continue;
+      }
       if (existing) {
         existing.value = p.attr.value;
         if (p.attr.tags) existing.tags = new Set([...(existing.tags ?? []), ...p.attr.tags]);
@@ -41,30 +45,28 @@ export function placePhase(root: Description, diagnostics: DiagnosticBag): void 
       } else {
         target.attrs.set(name, { value: p.attr.value, tags: p.attr.tags, span: p.attr.span });
       }
-      if (p.attr.value instanceof Description) p.attr.value.parent = target;
-      progress = true;
-    }
-    if (!progress) {
-      for (const p of pending) {
-        const name = p.key.slice(1);
-        const stopped = p.attr.placement!.join(':');
-        diagnostics.add(
-          diagnostic(Messages.PlacementUnresolved, {
-            name,
-            path: p.holder.path(),
-            cause: `Reference not found: \`HERE ${stopped}\``,
-          }, p.attr.span),
-        );
-        p.holder.attrs.delete(p.key);
+      if (p.attr.value instanceof Description) {
+        p.attr.value.parent = target;
+        waiting.push(...collect(p.attr.value, seen));
       }
-      return;
     }
+    pending = waiting;
+    if (!progress) break;
+  }
+  for (const p of pending) {
+    diagnostics.add(
+      diagnostic(Messages.PlacementUnresolved, {
+        name: p.key.slice(1),
+        path: p.holder.path(),
+        cause: `Reference not found: \`HERE ${p.attr.placement!.join(':')}\``,
+      }, p.attr.span),
+    );
+    p.holder.attrs.delete(p.key);
   }
 }
 
-function collect(root: Description): Pending[] {
+function collect(root: Description, seen: Set<Description>): Pending[] {
   const out: Pending[] = [];
-  const seen = new Set<Description>();
   const visit = (cd: Description): void => {
     if (seen.has(cd)) return;
     seen.add(cd);

@@ -69,10 +69,16 @@ export class TypePhase {
     }
     this.state.set(cd, 'merging');
     const prototypes = cd.pending;
-    // Inline bodies are merged first, so that prototype lookups start in them (§15-A4).
-    for (const p of prototypes) {
-      if (p instanceof Description) {
-        for (const [name, attr] of p.attrs) putAttr(cd, name, attr);
+    const bodies = prototypes.filter((p): p is Description => p instanceof Description);
+    const hasReferences = bodies.length < prototypes.length;
+    if (hasReferences && bodies.length > 0) {
+      // Prototype lookups start in the description with its inline bodies merged (§15-A4).
+      // One body is the common case: look through its map instead of copying it.
+      if (bodies.length === 1) {
+        cd.attrs = bodies[0].attrs;
+      } else {
+        cd.attrs = new Map();
+        for (const b of bodies) for (const [name, attr] of b.attrs) putAttr(cd, name, attr);
       }
     }
     const sources: Map<string, Attr>[] = [];
@@ -84,7 +90,8 @@ export class TypePhase {
       const target = this.resolvePrototype(cd, p);
       if (target) sources.push(copyDescription(target).attrs);
     }
-    cd.attrs.clear();
+    // Every source is used once (inline bodies, fresh copies), so its attributes move without copying.
+    cd.attrs = new Map();
     sources.forEach((attrs, index) => this.overlay(cd, attrs, index));
     cd.pending = undefined;
     this.state.set(cd, 'merged');
@@ -108,7 +115,8 @@ export class TypePhase {
         if (index > 0 && attr.tags?.has('sfOverride')) {
           this.diagnostics.add(diagnostic(Messages.DoesNotOverride, { name, path: cd.path() }, attr.span ?? cd.span));
         }
-        putAttr(cd, name, attr);
+        cd.attrs.set(name, attr);
+        if (attr.value instanceof Description) attr.value.parent = cd;
       }
     }
   }

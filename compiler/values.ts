@@ -98,11 +98,13 @@ export interface Attr {
   span?: Span;
   /** For a placement attribute `a:b:c`, the path of its target (`[a, b]`) and its own name is `c`. */
   placement?: string[];
+  /** Link-phase bookkeeping: 1 being resolved, 2 resolved, 3 failed. */
+  linkState?: 1 | 2 | 3;
 }
 
 /** A component description: an ordered attribute map with a parent pointer and an eager flag. */
 export class Description {
-  readonly attrs = new Map<string, Attr>();
+  attrs = new Map<string, Attr>();
   parent: Description | null = null;
   eager = true;
   span?: Span;
