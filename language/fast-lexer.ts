@@ -210,10 +210,16 @@ export class TokenBuffer {
 const KEEP_CAPACITY = 1 << 16;
 let spare: TokenBuffer | undefined;
 
-/** A buffer for one lexing run; give it back with `releaseTokens` when done. */
-export function acquireTokens(): TokenBuffer {
-  const b = spare ?? new TokenBuffer(1024);
+/**
+ * A buffer for one lexing run of `textLength` characters, sized so that it rarely has to
+ * grow (real descriptions average well over four characters a token); give it back with
+ * `releaseTokens` when done.
+ */
+export function acquireTokens(textLength: number): TokenBuffer {
+  const want = Math.max(1024, (textLength >> 2) + 16);
+  let b = spare;
   spare = undefined;
+  if (!b || b.kinds.length < want) b = new TokenBuffer(want);
   b.count = 0;
   return b;
 }

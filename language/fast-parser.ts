@@ -83,13 +83,42 @@ for (let k = K_OP_FIRST; k <= K_OP_LAST; k++) {
  * beyond twice that, well inside what the chevrotain path handles without overflowing.
  */
 export function fastParseFile(text: string, file: string, maxNesting: number): A.FileNode {
-  const tokens = acquireTokens();
+  const tokens = acquireTokens(text.length);
   try {
     fastLex(text, tokens, maxNesting);
     return new FastParser(text, file, tokens, maxNesting * 2).file();
   } finally {
     releaseTokens(tokens);
   }
+}
+
+/**
+ * The value of the string whose content is text[from, to): the runs between escapes are
+ * copied whole, and each escape is decoded by literals.ts's decodeString, so that the
+ * escape rules stay in one place. (decodeString adds one character at a time, which
+ * leaves a long chain of string pieces per escaped literal; this keeps one flat string.)
+ */
+function decodeEscapes(text: string, from: number, to: number): string {
+  let slash = text.indexOf('\\', from);
+  if (slash < 0 || slash >= to) return text.slice(from, to);
+  const pieces: string[] = [];
+  let run = from;
+  while (slash >= 0 && slash < to) {
+    if (slash > run) pieces.push(text.slice(run, slash));
+    // `\` and one character, or up to three octal digits (two if the first is 4-7).
+    let end = slash + 2;
+    const first = text.charCodeAt(slash + 1);
+    if (first >= 48 && first <= 55) {
+      const max = slash + 1 + (first <= 51 ? 3 : 2);
+      while (end < max && end < to && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 55) end++;
+    }
+    if (end > to) end = to;
+    pieces.push(decodeString(text.slice(slash, end), 'escape'));
+    run = end;
+    slash = text.indexOf('\\', run);
+  }
+  if (run < to) pieces.push(text.slice(run, to));
+  return pieces.join('');
 }
 
 class FastParser {
@@ -472,14 +501,8 @@ class FastParser {
   }
 
   private stringValue(p: number): string {
-    const s = this.starts[p];
-    const e = this.ends[p];
-    if (this.kinds[p] === K_QSTRING) {
-      const inner = this.text.slice(s + 1, e - 1);
-      return inner.indexOf('\\') < 0 ? inner : decodeString(this.text.slice(s, e), 'QuotedString');
-    }
-    const inner = this.text.slice(s + 2, e - 1);
-    return inner.indexOf('\\') < 0 ? inner : decodeString(this.text.slice(s, e), 'MultilineString');
+    const from = this.starts[p] + (this.kinds[p] === K_QSTRING ? 1 : 2);
+    return decodeEscapes(this.text, from, this.ends[p] - 1);
   }
 
   private bytes(p: number): A.BytesLiteral {
