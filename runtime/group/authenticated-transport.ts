@@ -23,6 +23,12 @@ export class BadKeyError extends Error {
  */
 export class GroupKey {
   private readonly keys: { id: number; key: Buffer }[];
+  /**
+   * The last datagram found authentic. One multicast datagram reaches every member, and in a
+   * simulation all members share one key object, so identical bytes need one HMAC, not N.
+   * Compared by content (memcmp), so it can never accept bytes that were not verified.
+   */
+  private lastValid: Buffer | null = null;
 
   constructor(current: Uint8Array, previous?: Uint8Array) {
     this.keys = [current, ...(previous ? [previous] : [])].map((k) => {
@@ -41,6 +47,18 @@ export class GroupKey {
 
   /** 'key' when no key has that id, 'auth' when none of them makes this tag, else null (valid). */
   verify(keyId: number, data: Uint8Array, tag: Uint8Array): 'key' | 'auth' | null {
+    const whole = data.length + tag.length;
+    if (this.lastValid && this.lastValid.length === whole && data.buffer === tag.buffer && tag.byteOffset === data.byteOffset + data.length) {
+      if (this.lastValid.equals(new Uint8Array(data.buffer, data.byteOffset, whole))) return null;
+    }
+    const r = this.verifyUncached(keyId, data, tag);
+    if (r === null && data.buffer === tag.buffer && tag.byteOffset === data.byteOffset + data.length) {
+      this.lastValid = Buffer.from(new Uint8Array(data.buffer, data.byteOffset, whole));
+    }
+    return r;
+  }
+
+  private verifyUncached(keyId: number, data: Uint8Array, tag: Uint8Array): 'key' | 'auth' | null {
     let known = false;
     for (let i = 0; i < this.keys.length; i++) {
       if (this.keys[i]!.id !== keyId) continue;

@@ -11,7 +11,7 @@ import { HeartbeatMachine, type GroupEvent, type Identity, type MachineOutput, t
 import type { TimingProfile } from './profiles.js';
 import { StateSpace, type StateMessage } from './state-space.js';
 import type { Clock, DatagramTransport, MessageTransport, TimerHandle } from './transport.js';
-import { DEFAULT_SYSTEM_MAGIC, DropCounters, decodeHeartbeat, encodeHeartbeat, MalformedHeartbeatError, systemMagicOf } from './wire.js';
+import { DEFAULT_SYSTEM_MAGIC, DropCounters, encodeHeartbeat, HeartbeatDecoder, MalformedHeartbeatError, systemMagicOf } from './wire.js';
 
 export interface GroupMemberOptions {
   identity: Identity;
@@ -26,6 +26,8 @@ export interface GroupMemberOptions {
   preferred?: boolean;
   random?: () => number;
   maxValueBytes?: number;
+  /** A decoder shared by the members of one simulation (each real peer uses its own). */
+  decoder?: HeartbeatDecoder;
 }
 
 export interface GroupCounters {
@@ -48,6 +50,7 @@ export class GroupMember {
   private readonly datagrams: DatagramTransport;
   private readonly messages: MessageTransport;
   private readonly systemMagic: number;
+  private readonly decoder: HeartbeatDecoder;
   private readonly handlers = new Set<GroupEventHandler>();
   private timer: TimerHandle | null = null;
   private timerAt = Infinity;
@@ -57,6 +60,7 @@ export class GroupMember {
     this.clock = options.clock;
     this.systemMagic = options.systemMagic ?? DEFAULT_SYSTEM_MAGIC;
     this.messages = options.messages;
+    this.decoder = options.decoder ?? new HeartbeatDecoder();
     this.machine = new HeartbeatMachine({
       identity: options.identity,
       profile: options.profile,
@@ -122,7 +126,7 @@ export class GroupMember {
       if (systemMagicOf(d) !== this.systemMagic) return this.drops.count('foreign');
       let hb;
       try {
-        hb = decodeHeartbeat(d);
+        hb = this.decoder.decode(d);
       } catch (e) {
         if (!(e instanceof MalformedHeartbeatError)) this.counters.internalErrors++;
         return this.drops.count('malformed');

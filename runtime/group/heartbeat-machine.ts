@@ -157,6 +157,8 @@ export class HeartbeatMachine {
   private reported: { partition: Bitset; stable: boolean; timeRef: number; leader: number };
   private reportedLeaderStable = -1;
   private readonly conflicts = new Set<string>();
+  /** Something reported by `notify` may have changed since it last ran. */
+  private dirty = false;
 
   constructor(options: MachineOptions) {
     this.identity = { ...options.identity };
@@ -242,7 +244,10 @@ export class HeartbeatMachine {
     const mem = this.seen.get(hb.nodeId);
     if (mem && (hb.epoch < mem.epoch || (hb.epoch === mem.epoch && hb.seq <= mem.seq))) return this.drop(out, 'replay');
     if (Math.abs(now - hb.sendTime) > this.profile.timeout) return this.drop(out, 'untimely');
-    this.seen.set(hb.nodeId, { epoch: hb.epoch, seq: hb.seq });
+    if (mem) {
+      mem.epoch = hb.epoch;
+      mem.seq = hb.seq;
+    } else this.seen.set(hb.nodeId, { epoch: hb.epoch, seq: hb.seq });
     this.names.set(hb.nodeId, hb.name);
 
     if (!rec) {
@@ -267,7 +272,8 @@ export class HeartbeatMachine {
     rec.stable = hb.stable;
     rec.preferred = hb.preferred;
     rec.candidate = hb.candidate.id;
-    const viewChanged = hb.viewNumber !== rec.viewNumber || !hb.view.equals(rec.view);
+    // The counter changes with every change of the sender's set (within one epoch), so it alone tells.
+    const viewChanged = hb.viewNumber !== rec.viewNumber;
     const tsChanged = hb.viewTimeStamp !== rec.viewTs;
     rec.viewTs = hb.viewTimeStamp;
     if (viewChanged) {
@@ -290,6 +296,7 @@ export class HeartbeatMachine {
       this.markChanged();
       // Rule 3: a peer that does not see us cannot be in our partition.
       if (!hb.view.has(me.id)) this.partition.delete(hb.nodeId);
+      this.dirty = true;
     } else if (tsChanged && this.stabilising && !this.changed && hb.viewTimeStamp >= 0 && hb.viewTimeStamp < this.connTs) {
       // Adopt the earliest deadline advertised by a consistent peer, so all members agree on the time reference.
       this.connTs = hb.viewTimeStamp;
@@ -386,6 +393,7 @@ export class HeartbeatMachine {
 
   /** Any change to a view we hold: destabilise at once; the next tick re-checks consistency. */
   private markChanged(): void {
+    this.dirty = true;
     this.changed = true;
     this.stabilising = false;
     this.stable = false;
@@ -478,6 +486,7 @@ export class HeartbeatMachine {
 
   private viewChangeCheck(now: number): void {
     if (this.stable || !this.changed) return;
+    this.dirty = true;
     this.changed = false;
     this.partition.intersect(this.connSet);
     if (!this.partition.has(this.vote)) this.vote = this.identity.id;
@@ -501,6 +510,7 @@ export class HeartbeatMachine {
     if (!this.stabilising || this.changed || now < this.connTs) return;
     this.stabilising = false;
     this.stable = true;
+    this.dirty = true;
     // The only place where the partition may grow.
     this.partition = this.connSet.copy();
     this.elect();
@@ -530,6 +540,8 @@ export class HeartbeatMachine {
   }
 
   private notify(now: number, out: MachineOutput): void {
+    if (!this.dirty) return;
+    this.dirty = false;
     const r = this.reported;
     const timeRef = this.stable ? this.connTs : -1;
     let changed = false;

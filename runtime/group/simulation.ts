@@ -9,6 +9,7 @@ import { GroupMember } from './group-member.js';
 import type { GroupEvent, MachineSnapshot } from './heartbeat-machine.js';
 import { FakeClock, MemoryNetwork, SkewedClock, seededRandom } from './memory-network.js';
 import type { TimingProfile } from './profiles.js';
+import { HeartbeatDecoder } from './wire.js';
 
 export interface SimPeer {
   id: number;
@@ -36,6 +37,7 @@ export class Simulation {
   readonly violations: string[] = [];
   readonly random: () => number;
   private epochCounter = 0;
+  private readonly decoder = new HeartbeatDecoder();
 
   constructor(readonly options: SimulationOptions) {
     this.random = seededRandom(options.seed ?? 1);
@@ -60,6 +62,7 @@ export class Simulation {
       datagrams: this.net.datagramEndpoint(id),
       messages: this.net.messageEndpoint(id),
       preferred: opts.preferred,
+      decoder: this.decoder,
       random: seededRandom(Math.floor(this.random() * 2 ** 32)),
     });
     const peer: SimPeer = { id, name, member, clock, events: old?.events ?? [], alive: true };

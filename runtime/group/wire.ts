@@ -103,6 +103,8 @@ export class MalformedHeartbeatError extends Error {
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** Shared by every decoded empty bitset; decoded bitsets are never modified. */
+const EMPTY_BITSET = new Bitset();
 
 /** Encodes a heartbeat with key id 0 and a zero tag: the authenticated transport fills both in. */
 export function encodeHeartbeat(hb: Heartbeat): Buffer {
@@ -179,7 +181,7 @@ export function decodeHeartbeat(b: Uint8Array): Heartbeat {
     if (o + 2 > end) throw new MalformedHeartbeatError('bitset length beyond the end');
     const n = buf.readUInt16BE(o);
     if (n > BITSET_BYTES || o + 2 + n > end) throw new MalformedHeartbeatError('bitset length out of range');
-    const bs = new Bitset(buf.subarray(o + 2, o + 2 + n));
+    const bs = n === 0 ? EMPTY_BITSET : new Bitset(buf.subarray(o + 2, o + 2 + n));
     o += 2 + n;
     return bs;
   };
@@ -221,6 +223,23 @@ export function decodeHeartbeat(b: Uint8Array): Heartbeat {
     msgLinks,
     contact,
   };
+}
+
+/**
+ * Decodes with a one-entry memo by content: a multicast datagram delivered to many members of one
+ * simulation is parsed once. Decoded heartbeats are treated as immutable by every consumer.
+ */
+export class HeartbeatDecoder {
+  private lastBytes: Buffer | null = null;
+  private lastResult: Heartbeat | null = null;
+
+  decode(b: Uint8Array): Heartbeat {
+    if (this.lastBytes && this.lastResult && this.lastBytes.length === b.length && this.lastBytes.equals(b)) return this.lastResult;
+    const hb = decodeHeartbeat(b);
+    this.lastBytes = Buffer.from(b);
+    this.lastResult = hb;
+    return hb;
+  }
 }
 
 /** Reads the system magic without parsing the body (the `foreign` check comes before `malformed`). */

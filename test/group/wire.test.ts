@@ -74,7 +74,7 @@ function live() {
     net.inject(99, d);
     clock.advance(2);
   };
-  const valid = (over: Partial<Heartbeat> = {}) => sealDatagram(key, encodeHeartbeat(heartbeat({ sendTime: clock.now(), ...over })));
+  const valid = (over: Partial<Heartbeat> = {}) => Buffer.from(sealDatagram(key, encodeHeartbeat(heartbeat({ sendTime: clock.now(), ...over }))));
   return { clock, net, key, member, send, valid };
 }
 
