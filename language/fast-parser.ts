@@ -477,6 +477,12 @@ class FastParser {
     const last = text.charCodeAt(e - 1);
     // l L
     if (last === 108 || last === 76) {
+      // The lexer also takes an exponent before `L` (`1e5L`); BigInt cannot read that,
+      // so such a literal is the chevrotain path's to answer.
+      for (let i = s; i < e - 1; i++) {
+        const ch = text.charCodeAt(i);
+        if (ch === 101 || ch === 69) this.bail('long with an exponent');
+      }
       const value = BigInt(text.slice(s, e - 1));
       if (value < LONG_MIN || value > LONG_MAX) this.bail('long out of range');
       return { kind: 'Long', value, span: this.span(s, e) };

@@ -173,6 +173,11 @@ test('parse() gives the chevrotain diagnostics when the fast path bails out', (t
   }
 });
 
+test('a Long written with an exponent (`1e5L`) is left to the chevrotain path', (t) => {
+  t.is(parseWith('fast', 'a 1e5L;', 'x.sf'), undefined);
+  t.is(parseWith('fast', 'a -2E3l;', 'x.sf'), undefined);
+});
+
 test('deep IF nesting without brackets is bounded: the fast path bails, parse still answers', (t) => {
   let v = '1';
   for (let i = 0; i < 3 * MAX_NESTING; i++) v = `IF c THEN ${v} ELSE 2 FI`;
