@@ -83,6 +83,11 @@ export class Prim {
   record?: TerminationRecord;
   /** Set by recovery (woodfrog.md) when this component was rebuilt from a checkpoint. */
   recovered = false;
+  /**
+   * Set by recovery: children recorded as ended (`terminated` or `failed`) when the peer
+   * went down, by name, so that a workflow does not run a finished step again.
+   */
+  recoveredChildren?: ReadonlyMap<string, 'terminated' | 'failed'>;
   readonly liveness: LivenessInfo = { delay: 0, factor: 2 };
   /** Clock time of the last ping from the parent (child-side liveness). */
   lastPinged = 0;
@@ -184,7 +189,7 @@ export class Prim {
     }
     for (const child of [...this.children]) {
       if (this.terminationStarted) break;
-      if (child.state !== 'deploying' || child.isTerminating) continue;
+      if ((child.state !== 'deploying' && child.state !== 'recovering') || child.isTerminating) continue;
       try {
         await child.sfDeploy();
       } catch (e) {

@@ -38,6 +38,15 @@ export interface ComponentHostOptions {
   onAttributeChange?: (component: Prim, name: string, value: RuntimeValue | undefined) => void;
 }
 
+/** A recorded subtree to rebuild: the node to construct from, its name, and its recorded live children. */
+export interface RebuildNode {
+  node: PlanNode;
+  name: string;
+  children: RebuildNode[];
+  /** Children that ended (terminated or failed) while the peer was down, by name: workflows resume from them. */
+  finishedChildren?: ReadonlyMap<string, 'terminated' | 'failed'>;
+}
+
 /** The outcome of `deploy`: the running root, or the diagnostics that prevented deployment. */
 export interface DeployResult {
   diagnostics: Diagnostic[];
@@ -65,6 +74,7 @@ export class ComponentHost implements HostServices {
   private readonly applications = new Map<string, Prim>();
   private readonly senders = new Map<Prim, { stop(): void }>();
   private readonly sources = new Map<Prim, string>();
+  private readonly rootNames = new WeakMap<Prim, string>();
   private readonly onTransition?: ComponentHostOptions['onTransition'];
   private readonly onAttributeChange?: ComponentHostOptions['onAttributeChange'];
   private unnamed = 0;
@@ -102,7 +112,15 @@ export class ComponentHost implements HostServices {
   private async deployRoot(node: PlanNode, appName: string, source: string, remoteParent: boolean): Promise<Prim> {
     let name = appName || `unnamed_${++this.unnamed}`;
     while (this.applications.has(name)) name = `${appName || 'unnamed'}_${++this.unnamed}`;
-    const root = await this.instantiate(node, null, node.name, source);
+    const root = await this.instantiate(node, null, node.name, source, name);
+    return this.runApplication(root, name, remoteParent);
+  }
+
+  /**
+   * Registers a root as the application `name` (liveness sender or watchdog) and drives it
+   * through deploy and start. Used for new roots and for roots rebuilt by recovery.
+   */
+  async runApplication(root: Prim, name: string, remoteParent = false): Promise<Prim> {
     this.applications.set(name, root);
     const sender = remoteParent ? new ParentWatchdog(this.clock, root) : new LivenessSender(this.clock, root);
     this.senders.set(root, sender);
@@ -121,22 +139,8 @@ export class ComponentHost implements HostServices {
    * for a Compound creates its eager children (recursively, in order) before any of them
    * deploys. A child that cannot be constructed fails the new component.
    */
-  async instantiate(node: PlanNode, parent: Prim | null, name = node.name, source = ''): Promise<Prim> {
-    const cls = this.registry.get(node.type, parent ? this.sourceOf(parent) : source);
-    const path = parent ? `${parent.path}:${name}` : name;
-    if (!cls) throw new ComponentError(formatMessage(Messages.UnknownComponentType, { type: node.type, path }), path, Messages.UnknownComponentType.code);
-    let prim: Prim;
-    try {
-      prim = new cls();
-    } catch (e) {
-      throw new LifecycleFailure(abnormalRecord(`construction failed: ${errorText(e)}`, path, e));
-    }
-    try {
-      prim.sfDeployWith(this, parent, node, name);
-    } catch (e) {
-      throw new LifecycleFailure(abnormalRecord(`deployWith failed: ${errorText(e)}`, path, e));
-    }
-    if (!parent && source) this.sources.set(prim, source);
+  async instantiate(node: PlanNode, parent: Prim | null, name = node.name, source = '', application?: string): Promise<Prim> {
+    const prim = this.construct(node, parent, name, source, application);
     await this.transition(prim, 'deploying');
     if (prim.createsChildrenAtDeploy) {
       for (const child of node.children) {
@@ -151,6 +155,61 @@ export class ComponentHost implements HostServices {
       }
     }
     return prim;
+  }
+
+  /** Constructs and binds one component (sfDeployWith), without children or events. */
+  private construct(node: PlanNode, parent: Prim | null, name: string, source: string, application?: string): Prim {
+    const cls = this.registry.get(node.type, parent ? this.sourceOf(parent) : source);
+    const path = parent ? `${parent.path}:${name}` : name;
+    if (!cls) throw new ComponentError(formatMessage(Messages.UnknownComponentType, { type: node.type, path }), path, Messages.UnknownComponentType.code);
+    let prim: Prim;
+    try {
+      prim = new cls();
+    } catch (e) {
+      throw new LifecycleFailure(abnormalRecord(`construction failed: ${errorText(e)}`, path, e));
+    }
+    try {
+      prim.sfDeployWith(this, parent, node, name);
+    } catch (e) {
+      throw new LifecycleFailure(abnormalRecord(`deployWith failed: ${errorText(e)}`, path, e));
+    }
+    if (!parent) {
+      if (source) this.sources.set(prim, source);
+      // Known before the first transition, so that checkpoints can name the application.
+      this.rootNames.set(prim, application ?? name);
+    }
+    return prim;
+  }
+
+  /**
+   * Rebuilds a recorded subtree (recovery, woodfrog.md §3): each component is constructed
+   * from its description with its checkpointed attributes, marked `recovered`, reports
+   * `recovering`, then its recorded children are rebuilt in order, whatever its type (a
+   * workflow's live children are recorded too). Nothing is deployed or started: the caller
+   * runs the lifecycle again (`runApplication`). A child that cannot be rebuilt fails the
+   * component, as in `instantiate`.
+   */
+  async rebuild(tree: RebuildNode, parent: Prim | null, source = '', application?: string): Promise<Prim> {
+    const prim = this.construct(tree.node, parent, tree.name, source, application);
+    prim.recovered = true;
+    if (tree.finishedChildren?.size) prim.recoveredChildren = tree.finishedChildren;
+    await this.transition(prim, (prim.state = 'recovering'));
+    for (const child of tree.children) {
+      if (prim.isTerminating) break;
+      try {
+        await this.rebuild(child, prim);
+      } catch (e) {
+        const record = e instanceof LifecycleFailure ? e.record : abnormalRecord(errorText(e), `${prim.path}:${child.name}`, e);
+        void prim.sfTerminate(record);
+        break;
+      }
+    }
+    return prim;
+  }
+
+  /** The application name of a root component (set before its first transition). */
+  applicationOf(root: Prim): string | undefined {
+    return this.rootNames.get(root);
   }
 
   private sourceOf(parent: Prim | null): string {

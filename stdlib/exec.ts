@@ -18,14 +18,25 @@
  * When the program exits (and is not restarted): exit code 0 ⇒ terminate normally (when
  * `sfShouldTerminate`, default true); anything else ⇒ terminate abnormally with the exit
  * code or signal in the reason.
+ *
+ * Recovery (woodfrog.md, issue 6): the component records `sfExecToken` (a random token,
+ * durable before the first launch, also given to the program as `FROG_EXEC_TOKEN`),
+ * `sfExecPid` and `sfExecStartTime` (the start time in clock ticks from /proc/<pid>/stat,
+ * which tells a pid reused by another program apart). A recovered Exec adopts the program if
+ * the same pid and start time are still running, or a process group leader carrying its
+ * token (launched just before the crash, before its pid was recorded); otherwise it starts it
+ * again: never two. An adopted program is not our child: it is watched by polling
+ * /proc, its output is not captured and its exit status is unknown (treated as success).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, readFileSync, readdirSync, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { Description } from '../compiler/values.js';
 import { Prim } from '../runtime/component.js';
 import { AttributeError, normalRecord } from '../runtime/lifecycle.js';
+import type { ComponentRecord } from '../runtime/store/record.js';
 import { valueText } from './echo.js';
 
 type RestartPolicy = 'never' | 'on-failure' | 'always';
@@ -51,6 +62,15 @@ export class Exec extends Prim {
   private runs = 0;
   private stopping = false;
   private logs: WriteStream[] = [];
+  /** The program adopted after recovery (not our child), with its start time. */
+  private adopted?: { pid: number; start: number };
+
+  /** Recovery found this component's record finished or orphaned: stop the program it left running. */
+  static async finishRecovered(record: ComponentRecord): Promise<void> {
+    const attrs = new Map(record.attributes);
+    const found = findProgram(attrs.get('sfExecPid'), attrs.get('sfExecStartTime'), attrs.get('sfExecToken'));
+    if (found) await stopProgram(found, 5000);
+  }
 
   protected override async deploy(): Promise<void> {
     const command = this.resolveString('command');
@@ -72,6 +92,8 @@ export class Exec extends Prim {
       restartDelay: this.resolveNumber('restartDelay', 1000),
       killTimeout: this.resolveNumber('killTimeout', 5000),
     };
+    // Made durable with the `deployed` checkpoint, before anything is launched.
+    if (!this.hasAttribute('sfExecToken')) this.sfReplaceAttribute('sfExecToken', randomBytes(12).toString('hex'));
   }
 
   private environment(): NodeJS.ProcessEnv {
@@ -96,7 +118,40 @@ export class Exec extends Prim {
     for (const s of [this.config.stdout, this.config.stderr]) {
       if (s !== 'events' && s !== 'ignore') await mkdir(dirname(resolvePath(this.host.workingDirectory, s)), { recursive: true });
     }
+    if (this.recovered) {
+      const found = findProgram(this.rawAttribute('sfExecPid'), this.rawAttribute('sfExecStartTime'), this.rawAttribute('sfExecToken'));
+      if (found) {
+        this.adopt(found);
+        return;
+      }
+      this.log('the program is no longer running: starting it again');
+    }
     await this.launch();
+  }
+
+  /** Watches a program left running by the previous incarnation of the peer. */
+  private adopt(p: { pid: number; start: number }): void {
+    this.adopted = p;
+    this.runs = Math.max(1, this.runs);
+    if (this.rawAttribute('sfExecPid') !== p.pid) this.sfReplaceAttribute('sfExecPid', p.pid);
+    if (this.rawAttribute('sfExecStartTime') !== p.start) this.sfReplaceAttribute('sfExecStartTime', p.start);
+    this.log(`adopted \`${this.config.program}\` (pid ${p.pid}), still running from before the restart`);
+    const poll = (): void => {
+      if (this.isTerminating || this.adopted !== p) return;
+      if (processStart(p.pid) === p.start) {
+        this.setTimer(poll, 200);
+        return;
+      }
+      this.adopted = undefined;
+      if (this.stopping || this.isTerminating) return;
+      if (this.config.restart === 'always' && this.runs - 1 < this.config.maxRestarts) {
+        this.log(`adopted \`${this.config.program}\` has exited; restarting in ${this.config.restartDelay} ms`);
+        this.setTimer(() => this.background(() => this.launch()), this.config.restartDelay);
+        return;
+      }
+      this.finished(normalRecord(`adopted \`${this.config.program}\` (pid ${p.pid}) has exited (exit status unknown)`, this.path));
+    };
+    this.setTimer(poll, 200);
   }
 
   /** Spawns the program in its own process group, so that terminate can kill the whole tree. */
@@ -106,7 +161,10 @@ export class Exec extends Prim {
     return new Promise<void>((resolve, reject) => {
       let child: ChildProcess;
       try {
-        child = spawn(program, args, { cwd, env: { ...env, FROG_EXEC_RUN: String(run) }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+        const token = this.rawAttribute('sfExecToken');
+        const extra: NodeJS.ProcessEnv = { FROG_EXEC_RUN: String(run) };
+        if (typeof token === 'string') extra.FROG_EXEC_TOKEN = token;
+        child = spawn(program, args, { cwd, env: { ...env, ...extra }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
       } catch (e) {
         reject(e);
         return;
@@ -117,6 +175,11 @@ export class Exec extends Prim {
       let spawned = false;
       child.once('spawn', () => {
         spawned = true;
+        if (child.pid !== undefined) {
+          this.sfReplaceAttribute('sfExecPid', child.pid);
+          const start = processStart(child.pid);
+          if (start !== undefined) this.sfReplaceAttribute('sfExecStartTime', start);
+        }
         this.log(`started \`${program}\` (pid ${child.pid})`);
         resolve();
       });
@@ -180,6 +243,9 @@ export class Exec extends Prim {
   /** Kills the process group: SIGTERM, then SIGKILL after `killTimeout` ms. */
   protected override async terminate(): Promise<void> {
     this.stopping = true;
+    const adopted = this.adopted;
+    this.adopted = undefined;
+    if (adopted) await stopProgram(adopted, this.config?.killTimeout ?? 5000);
     const child = this.child;
     if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       const pid = child.pid;
@@ -210,5 +276,77 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
     process.kill(-pid, signal);
   } catch {
     // The group is already gone.
+  }
+}
+
+/** The start time of a live (not zombie) process in clock ticks since boot, from /proc/<pid>/stat; undefined if it is gone. */
+export function processStart(pid: number): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) is in parentheses and may hold spaces: fields after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+  const start = Number(fields[19]);
+  return Number.isFinite(start) ? start : undefined;
+}
+
+function processGroup(pid: number): number | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The program a (recovered) Exec launched, if it still runs: the recorded pid with the
+ * recorded start time, else a process group leader whose environment holds the token.
+ */
+function findProgram(pid: unknown, start: unknown, token: unknown): { pid: number; start: number } | undefined {
+  if (typeof pid === 'number' && typeof start === 'number' && processStart(pid) === start) return { pid, start };
+  if (typeof token !== 'string' || !token) return undefined;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  const needle = Buffer.from(`\0FROG_EXEC_TOKEN=${token}\0`);
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    const p = Number(name);
+    if (p === process.pid || processGroup(p) !== p) continue;
+    let env: Buffer;
+    try {
+      env = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${p}/environ`), Buffer.from([0])]);
+    } catch {
+      continue;
+    }
+    if (env.includes(needle)) {
+      const s = processStart(p);
+      if (s !== undefined) return { pid: p, start: s };
+    }
+  }
+  return undefined;
+}
+
+/** Stops a program that is not our child: SIGTERM to its group, SIGKILL after `killTimeout` ms; waits until it is gone. */
+async function stopProgram(p: { pid: number; start: number }, killTimeout: number): Promise<void> {
+  if (processStart(p.pid) !== p.start) return;
+  signalGroup(p.pid, 'SIGTERM');
+  const deadline = Date.now() + killTimeout;
+  let killed = false;
+  // Bounded: at most killTimeout + 5 s of 50 ms polls.
+  for (let i = 0; processStart(p.pid) === p.start && Date.now() < deadline + 5000; i++) {
+    if (!killed && Date.now() >= deadline) {
+      signalGroup(p.pid, 'SIGKILL');
+      killed = true;
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

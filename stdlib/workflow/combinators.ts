@@ -3,7 +3,7 @@
  */
 import type { PlanNode } from '../../compiler/plan-types.js';
 import type { Prim } from '../../runtime/component.js';
-import { normalRecord, type TerminationRecord } from '../../runtime/lifecycle.js';
+import { abnormalRecord, normalRecord, type TerminationRecord } from '../../runtime/lifecycle.js';
 import { WorkflowCompound } from './workflow-compound.js';
 
 /**
@@ -17,6 +17,22 @@ export class Sequence extends WorkflowCompound {
 
   protected override async start(): Promise<void> {
     this.queue = this.actions();
+    if (this.recovered && this.hasAttribute('step')) {
+      // Resume where the checkpoint says: `step` is the index of the step last created.
+      const step = this.resolveInteger('step');
+      const current = this.queue[step];
+      this.index = step;
+      if (current && this.children.some((c) => c.name === current.name)) {
+        this.index = step + 1; // the recovered step runs on; it is started after this hook
+        return;
+      }
+      const ended = current ? this.recoveredChildren?.get(current.name) : undefined;
+      if (ended === 'failed') {
+        void this.sfTerminate(abnormalRecord(`step \`${current!.name}\` failed before the peer went down`, this.path));
+        return;
+      }
+      if (ended === 'terminated') this.index = step + 1;
+    }
     await this.next();
   }
 
@@ -26,7 +42,9 @@ export class Sequence extends WorkflowCompound {
       this.finished(normalRecord('sequence completed', this.path));
       return;
     }
-    await this.createChild(this.queue[this.index++]);
+    const i = this.index++;
+    this.sfReplaceAttribute('step', i);
+    await this.createChild(this.queue[i]);
   }
 
   protected override onChildTerminated(_child: Prim | null, record: TerminationRecord): void {
@@ -43,9 +61,32 @@ export class Sequence extends WorkflowCompound {
 export class Parallel extends WorkflowCompound {
   private pending = 0;
 
+  /** Names of the actions that have ended (attribute `done`), so that recovery does not run them again. */
+  private done: string[] = [];
+
   protected override async start(): Promise<void> {
-    const actions = this.actions();
+    let actions = this.actions();
     this.pending = actions.length;
+    if (this.recovered) {
+      this.done = this.hasAttribute('done') ? this.resolveStringVector('done') : [];
+      for (const [name, how] of this.recoveredChildren ?? []) {
+        if (this.done.includes(name)) continue;
+        if (how === 'failed' && this.resolveBoolean('terminateOnAbnormalChildTermination', true)) {
+          void this.sfTerminate(abnormalRecord(`action \`${name}\` failed before the peer went down`, this.path));
+          return;
+        }
+        this.done.push(name);
+      }
+      const live = new Set(this.children.map((c) => c.name));
+      this.pending = actions.filter((a) => !this.done.includes(a.name)).length;
+      if (actions.length && this.pending === 0) {
+        this.finished(normalRecord('all parallel actions completed', this.path));
+        return;
+      }
+      // Live actions were rebuilt and are started after this hook; the rest were never created.
+      actions = actions.filter((a) => !this.done.includes(a.name) && !live.has(a.name));
+      if (!actions.length) return;
+    }
     if (!actions.length) {
       if (this.resolveBoolean('terminateOnEmptyDeploy', false)) this.finished(normalRecord('nothing to run', this.path));
       return;
@@ -61,6 +102,10 @@ export class Parallel extends WorkflowCompound {
   }
 
   protected override onChildTerminated(child: Prim | null, record: TerminationRecord): void {
+    if (child) {
+      this.done.push(child.name);
+      this.sfReplaceAttribute('done', [...this.done]);
+    }
     if (record.type !== 'normal') {
       // A child that never reached running failed while being created.
       const option = child === null || !child.hasRun ? 'terminateOnAbnormalChildDeploy' : 'terminateOnAbnormalChildTermination';
@@ -83,7 +128,18 @@ export class Repeat extends WorkflowCompound {
   private runs = 0;
 
   protected override async start(): Promise<void> {
-    this.requireAction();
+    const action = this.requireAction();
+    if (this.recovered && this.hasAttribute('count')) {
+      this.runs = this.resolveInteger('count', 0);
+      if (this.children.length) return; // the current run was rebuilt and goes on
+      const ended = this.recoveredChildren?.get(action.name);
+      if (ended === 'failed') {
+        void this.sfTerminate(abnormalRecord(`run ${this.runs} failed before the peer went down`, this.path));
+        return;
+      }
+      // A run recorded but never created (or lost before its first checkpoint) runs again.
+      if (ended !== 'terminated') this.runs = Math.max(0, this.runs - 1);
+    }
     await this.run();
   }
 
@@ -114,7 +170,21 @@ export class Retry extends WorkflowCompound {
   private attempts = 0;
 
   protected override async start(): Promise<void> {
-    this.requireAction();
+    const action = this.requireAction();
+    if (this.recovered && this.hasAttribute('count')) {
+      this.attempts = this.resolveInteger('count', 0);
+      if (this.children.length) return; // the current attempt was rebuilt and goes on
+      const ended = this.recoveredChildren?.get(action.name);
+      if (ended === 'terminated') {
+        this.finished(normalRecord('the action completed before the peer went down', this.path));
+        return;
+      }
+      if (ended === 'failed') {
+        this.onChildTerminated(null, abnormalRecord('the action failed before the peer went down', `${this.path}:${action.name}`));
+        return;
+      }
+      this.attempts = Math.max(0, this.attempts - 1);
+    }
     await this.attempt();
   }
 

@@ -1,0 +1,281 @@
+/**
+ * Connects a component host to a checkpoint store (woodfrog.md §2, §6.2; issue 6): every
+ * lifecycle transition and attribute change writes the component's record, and, when its
+ * children list changed, its parent's record, in one commit.
+ *
+ * Contract:
+ * - A transition is acknowledged only once durable: `onTransition` (awaited by the host
+ *   before the event is emitted and before the lifecycle goes on) resolves when its commit
+ *   has. Concurrent components share commits: the store groups them.
+ * - Write-behind for a recovered component's restart: its `recovering`, `deployed`,
+ *   `starting` and `running` transitions are committed without waiting. The durable record
+ *   already says "live, with these attributes", and recovery of it would do the same again;
+ *   `recover` waits for all of them before it returns. Anything a recovered component does
+ *   after (attribute changes, termination, new children) follows the ordinary rule.
+ * - Attribute changes (`sfReplaceAttribute` is synchronous) are committed in call order;
+ *   `flushed()` resolves once every commit issued so far is durable.
+ * - Ended children: a child that terminates while its parent lives keeps its record (with
+ *   lifecycle `terminated` or `failed`) until the parent's next checkpoint, which deletes it
+ *   in the same commit. So a workflow that records its progress when a child ends (Sequence's
+ *   `step`, Parallel's `finished`) never loses the fact that the child ended, and recovery
+ *   hands it over (`Prim.recoveredChildren`). Otherwise a terminated component's record is
+ *   deleted: terminated components never come back.
+ * - Plans are stored by id with the application registry (name → plan id) when deployed
+ *   through `deploy`; both are removed when the application's root terminates.
+ */
+import { createHash } from 'node:crypto';
+import type { DeploymentPlan, EncodedValue, PlanNode } from '../compiler/plan-types.js';
+import type { Value } from '../compiler/values.js';
+import { encodeValue } from './codec.js';
+import type { Prim, RuntimeValue } from './component.js';
+import type { RuntimeEvent } from './events.js';
+import type { ComponentHost, DeployOptions, DeployResult } from './host.js';
+import { errorText, type LifecycleState } from './lifecycle.js';
+import { checkpointAttributes, type Attributes } from './store/attribute-filter.js';
+import type { CheckpointChanges, CheckpointStore } from './store/checkpoint-store.js';
+import type { ComponentKey, ComponentRecord, StoredDescription } from './store/record.js';
+
+/** What recovery knows about a component before it is rebuilt (keyed by the node it is built from). */
+export interface RecoveredState {
+  app: string;
+  planId: string;
+  /** The original description (the node it is rebuilt from carries the checkpointed attributes). */
+  description: StoredDescription;
+  /** The attributes of its last record (cached attributes keep these values). */
+  stored: Attributes;
+  /** Records of ended children kept for it (see the contract). */
+  endedChildren: string[];
+}
+
+interface ComponentState {
+  app: string;
+  planId: string;
+  description: StoredDescription;
+  /** The live attributes, encoded, in order. */
+  attributes: Map<string, EncodedValue>;
+  stored?: Attributes;
+  /** Paths of ended children whose records wait for this component's next checkpoint. */
+  ended: Set<string>;
+  /** A recovered component that is not running again yet (write-behind). */
+  restarting: boolean;
+}
+
+const TERMINAL: ReadonlySet<string> = new Set(['terminated', 'failed']);
+const LIFECYCLE: ReadonlySet<string> = new Set(['deploying', 'deployed', 'starting', 'running', 'terminating', 'terminated', 'failed', 'recovering']);
+
+/** A plan's id; hand-made plans without one get a hash of their content. */
+export function planIdOf(plan: DeploymentPlan): string {
+  if (plan.id) return plan.id;
+  return 'sha256:' + createHash('sha256').update(JSON.stringify({ ...plan, id: '' })).digest('hex');
+}
+
+export function descriptionOf(node: PlanNode): StoredDescription {
+  const d: StoredDescription = { type: node.type, host: node.host, attributes: node.attributes, lazy: node.lazy };
+  if (node.tags) d.tags = node.tags;
+  return d;
+}
+
+export interface CheckpointerOptions {
+  /** A checkpoint that could not be written; by default a `log` event of the component. */
+  onError?: (error: unknown, component: Prim) => void;
+}
+
+export class Checkpointer {
+  private host?: ComponentHost;
+  private readonly states = new WeakMap<Prim, ComponentState>();
+  private readonly presets = new WeakMap<PlanNode, RecoveredState>();
+  /** Application name → plan id, for applications deployed or recovered here. */
+  private readonly appPlans = new Map<string, string>();
+  private last: Promise<void> = Promise.resolve();
+  private detached = false;
+  /** Checkpoints that failed (reported through `onError`). */
+  failures = 0;
+
+  constructor(
+    readonly store: CheckpointStore,
+    private readonly options: CheckpointerOptions = {},
+  ) {}
+
+  /** The hooks to give to `new ComponentHost({...})`; then call `attach(host)`. */
+  hooks(): { onTransition: (e: RuntimeEvent, c: Prim) => Promise<void>; onAttributeChange: (c: Prim, n: string, v: RuntimeValue | undefined) => void } {
+    return {
+      onTransition: (e, c) => this.onTransition(e, c),
+      onAttributeChange: (c, n, v) => this.onAttributeChange(c, n, v),
+    };
+  }
+
+  attach(host: ComponentHost): void {
+    this.host = host;
+  }
+
+  /**
+   * Stops writing checkpoints: what the store holds stays as it is. Used for a planned stop
+   * (SIGTERM), so that terminating the live components does not delete their records.
+   */
+  detach(): void {
+    this.detached = true;
+  }
+
+  /** Resolves once every commit issued so far is durable. */
+  flushed(): Promise<void> {
+    return this.last;
+  }
+
+  /** Recovery tells what it knows about a component before rebuilding it from `node`. */
+  expect(node: PlanNode, state: RecoveredState): void {
+    this.presets.set(node, state);
+    this.appPlans.set(state.app, state.planId);
+  }
+
+  /** The plan id of an application deployed or recovered here. */
+  planOf(app: string): string | undefined {
+    return this.appPlans.get(app);
+  }
+
+  /**
+   * Deploys a plan as the application `name` (default: the plan's name): the plan and the
+   * registration are made durable first, then the host deploys.
+   */
+  async deploy(plan: DeploymentPlan, options: DeployOptions = {}): Promise<DeployResult> {
+    const host = this.requireHost();
+    const name = options.name ?? plan.name;
+    if (host.application(name)) throw new Error(`an application named \`${name}\` is already running`);
+    const id = planIdOf(plan);
+    this.appPlans.set(name, id);
+    await this.commit({ plans: [{ ...plan, id }], applications: [{ name, planId: id, registered: Date.now() }] });
+    return host.deploy(plan, { ...options, name });
+  }
+
+  private requireHost(): ComponentHost {
+    if (!this.host) throw new Error('Checkpointer.attach(host) was not called');
+    return this.host;
+  }
+
+  private commit(changes: CheckpointChanges): Promise<void> {
+    const p = this.store.commit(changes);
+    this.last = p.catch(() => undefined);
+    return p;
+  }
+
+  private stateOf(c: Prim): ComponentState | undefined {
+    const known = this.states.get(c);
+    if (known) return known;
+    const preset = this.presets.get(c.node);
+    let s: ComponentState;
+    if (preset) {
+      this.presets.delete(c.node);
+      s = {
+        app: preset.app,
+        planId: preset.planId,
+        description: preset.description,
+        attributes: new Map(c.node.attributes),
+        stored: preset.stored,
+        ended: new Set(preset.endedChildren),
+        restarting: true,
+      };
+    } else {
+      let app: string | undefined;
+      let planId = '';
+      if (c.parent) {
+        const ps = this.states.get(c.parent);
+        if (!ps) return undefined;
+        app = ps.app;
+        planId = ps.planId;
+      } else {
+        app = this.host?.applicationOf(c);
+        if (!app) return undefined;
+        planId = this.appPlans.get(app) ?? '';
+      }
+      s = { app, planId, description: descriptionOf(c.node), attributes: new Map(c.node.attributes), ended: new Set(), restarting: false };
+    }
+    this.states.set(c, s);
+    return s;
+  }
+
+  private record(c: Prim, s: ComponentState, lifecycle: LifecycleState): ComponentRecord {
+    const { attributes, tags } = checkpointAttributes([...s.attributes], c.node.tags, s.stored);
+    s.stored = attributes;
+    const r: ComponentRecord = {
+      app: s.app,
+      path: c.path,
+      parent: c.parent?.path ?? null,
+      planId: s.planId,
+      description: s.description,
+      attributes,
+      children: c.children.map((x) => x.name),
+      lifecycle,
+      epoch: this.store.incarnation().epoch,
+    };
+    if (tags) r.tags = tags;
+    return r;
+  }
+
+  /** The changes that checkpoint `c` as it is now: its record, and the removal of its ended children's records. */
+  private own(c: Prim, s: ComponentState, lifecycle: LifecycleState, changes: { put: ComponentRecord[]; delete: ComponentKey[] }): void {
+    changes.put.push(this.record(c, s, lifecycle));
+    for (const path of s.ended) changes.delete.push({ app: s.app, path });
+    s.ended.clear();
+  }
+
+  private async onTransition(event: RuntimeEvent, c: Prim): Promise<void> {
+    if (this.detached || !LIFECYCLE.has(event.event)) return;
+    const state = event.event as LifecycleState;
+    const s = this.stateOf(c);
+    if (!s) return;
+    const changes = { put: [] as ComponentRecord[], delete: [] as ComponentKey[] } satisfies CheckpointChanges;
+    const extra: CheckpointChanges = {};
+    const parent = c.parent;
+    const ps = parent ? this.states.get(parent) : undefined;
+    if (TERMINAL.has(state)) {
+      for (const path of s.ended) changes.delete.push({ app: s.app, path });
+      s.ended.clear();
+      if (parent && ps && !parent.isTerminating) {
+        // Kept until the parent's next checkpoint (see the contract).
+        changes.put.push(this.record(c, s, state));
+        this.own(parent, ps, parent.state, changes);
+        ps.ended.add(c.path);
+      } else {
+        changes.delete.push({ app: s.app, path: c.path });
+      }
+      if (!parent && this.host?.applicationOf(c) === s.app && this.appPlans.get(s.app) === s.planId) {
+        this.appPlans.delete(s.app);
+        extra.deleteApplications = [s.app];
+        if (s.planId && ![...this.appPlans.values()].includes(s.planId)) extra.deletePlans = [s.planId];
+      }
+      this.states.delete(c);
+    } else {
+      this.own(c, s, state, changes);
+      if ((state === 'deploying' || state === 'recovering') && parent && ps) this.own(parent, ps, parent.state, changes);
+    }
+    const behind = s.restarting && (state === 'recovering' || state === 'deployed' || state === 'starting' || state === 'running');
+    if (state === 'running' || TERMINAL.has(state) || state === 'terminating') s.restarting = false;
+    const done = this.commit({ ...changes, ...extra }).catch((e) => this.failed(e, c));
+    if (!behind) await done;
+  }
+
+  private onAttributeChange(c: Prim, name: string, value: RuntimeValue | undefined): void {
+    if (this.detached) return;
+    const s = this.states.get(c);
+    if (!s) return;
+    if (value === undefined) s.attributes.delete(name);
+    else {
+      try {
+        s.attributes.set(name, encodeValue(value as Value));
+      } catch {
+        // A live component handle has no stored form; it is found again through its reference.
+        return;
+      }
+    }
+    if (TERMINAL.has(c.state)) return;
+    const changes = { put: [] as ComponentRecord[], delete: [] as ComponentKey[] };
+    this.own(c, s, c.state, changes);
+    void this.commit(changes).catch((e) => this.failed(e, c));
+  }
+
+  private failed(error: unknown, c: Prim): void {
+    this.failures++;
+    if (this.options.onError) this.options.onError(error, c);
+    else this.host?.emit(c, 'log', { stream: 'log', text: `checkpoint failed: ${errorText(error)}` });
+  }
+}
+

@@ -1,0 +1,206 @@
+/**
+ * Recovery of a peer from its checkpoint store (woodfrog.md §3, §4; issue 6): every recorded
+ * tree is rebuilt, parents before children, from the checkpointed attributes (not the
+ * description's), reported `recovering`, marked `recovered` (a `recovered` event each, with
+ * how the previous incarnation ended), and driven through deploy and start again. Components
+ * read the marker: Exec adopts or restarts its process, workflows resume where their
+ * attributes say.
+ *
+ * Records that `planRecovery` calls finished (terminating, terminated or failed, and what
+ * is under them) or orphans are deleted in one commit first, after the component type's
+ * `finishRecovered` hook, if it has one, has released what the record holds (Exec kills a
+ * process it left running). The exception: the record of a child that ended while its
+ * parent lives is kept and handed to the parent (`Prim.recoveredChildren`) until the
+ * parent's next checkpoint, so that a second crash during recovery still knows it ended.
+ */
+import type { DeploymentPlan, EncodedValue, PlanNode } from '../compiler/plan-types.js';
+import { Description } from '../compiler/values.js';
+import type { Checkpointer } from './checkpointing.js';
+import { decodeValue } from './codec.js';
+import type { Prim } from './component.js';
+import type { ComponentHost, RebuildNode } from './host.js';
+import { descriptionToNode } from './plan-nodes.js';
+import { restoredAttributes } from './store/attribute-filter.js';
+import { planRecovery, type RecoveryNode } from './store/recovery-plan.js';
+import type { ComponentKey, ComponentRecord, PeerIncarnation } from './store/record.js';
+
+/** A component class may release what a finished or orphaned record still holds (a process). */
+export interface FinishRecovered {
+  finishRecovered?(record: ComponentRecord): Promise<void>;
+}
+
+export interface RecoveryOptions {
+  /** Recover only these applications (default: all); records of others are left alone. */
+  applications?: string[];
+}
+
+export interface RecoveredApplication {
+  name: string;
+  planId: string;
+  root: Prim;
+}
+
+export interface RecoveryReport {
+  incarnation: PeerIncarnation;
+  applications: RecoveredApplication[];
+  /** Components rebuilt. */
+  rebuilt: number;
+  /** Finished records removed (never restarted). */
+  finished: number;
+  /** Orphan records removed. */
+  orphans: number;
+  /** Wall time from reading the store until every rebuilt root is running again and durable (ms). */
+  durationMs: number;
+}
+
+const lastName = (path: string) => path.slice(path.lastIndexOf(':') + 1);
+const keyOf = (app: string, path: string) => `${app}\u0000${path}`;
+
+function findPlanNode(plan: DeploymentPlan | undefined, path: string): PlanNode | undefined {
+  if (!plan) return undefined;
+  const [first, ...rest] = path.split(':');
+  let node: PlanNode | undefined = plan.root.name === first ? plan.root : undefined;
+  for (const name of rest) node = node?.children.find((c) => c.name === name);
+  return node;
+}
+
+/** A description held in an attribute (a LAZY action), as a node; undefined when it is not one. */
+function attributeNode(attributes: [string, EncodedValue][], name: string, path: string): PlanNode | undefined {
+  const pair = attributes.find(([n]) => n === name);
+  if (!pair) return undefined;
+  try {
+    const v = decodeValue(pair[1]);
+    return v instanceof Description ? descriptionToNode(name, path, v) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function recover(host: ComponentHost, checkpointer: Checkpointer, options: RecoveryOptions = {}): Promise<RecoveryReport> {
+  const started = performance.now();
+  const store = checkpointer.store;
+  const incarnation = store.incarnation();
+  const only = options.applications ? new Set(options.applications) : undefined;
+  const records = (await store.readAll()).filter((r) => !only || only.has(r.app));
+  const plan = planRecovery(records);
+
+  const rebuilt = new Set(plan.rebuild.map((r) => keyOf(r.app, r.path)));
+  const ended = new Map<string, Map<string, 'terminated' | 'failed'>>();
+  const deletes: ComponentKey[] = [];
+  for (const r of [...plan.finished, ...plan.orphans]) {
+    const terminal = r.lifecycle === 'terminated' || r.lifecycle === 'failed';
+    if (terminal && r.parent !== null && rebuilt.has(keyOf(r.app, r.parent))) {
+      const k = keyOf(r.app, r.parent);
+      if (!ended.has(k)) ended.set(k, new Map());
+      ended.get(k)!.set(lastName(r.path), r.lifecycle as 'terminated' | 'failed');
+      continue;
+    }
+    if (!terminal) {
+      const cls = host.registry.get(r.description.type) as (FinishRecovered & (new () => Prim)) | undefined;
+      try {
+        await cls?.finishRecovered?.(r);
+      } catch {
+        // Best effort: the record goes either way, it must never come back.
+      }
+    }
+    deletes.push({ app: r.app, path: r.path });
+  }
+  if (deletes.length) await store.commit({ delete: deletes });
+
+  const plans = new Map<string, DeploymentPlan | undefined>();
+  const applications: RecoveredApplication[] = [];
+  for (const tree of plan.trees) {
+    const app = tree.record.app;
+    const planId = (await store.getApplication(app))?.planId ?? tree.record.planId;
+    if (!plans.has(planId)) plans.set(planId, planId ? await store.getPlan(planId) : undefined);
+    const deployed = plans.get(planId);
+    const build = (n: RecoveryNode, parentNode?: PlanNode, parentRecord?: ComponentRecord): RebuildNode => {
+      const r = n.record;
+      const name = lastName(r.path);
+      // The description's own children (a workflow's actions): from the plan, else from the
+      // parent's description, else from the recorded children.
+      let described = findPlanNode(deployed, r.path);
+      if (described && described.type !== r.description.type) described = undefined;
+      described ??= parentNode?.children.find((c) => c.name === name && c.type === r.description.type);
+      if (!described && parentRecord) {
+        const fromAttr = attributeNode(parentRecord.attributes, name, r.path);
+        if (fromAttr?.type === r.description.type) described = fromAttr;
+      }
+      const children: RebuildNode[] = [];
+      const node: PlanNode = {
+        name,
+        path: r.path,
+        type: r.description.type,
+        host: r.description.host,
+        attributes: restoredAttributes(r.description, r.attributes, r.tags),
+        lazy: r.description.lazy,
+        children: [],
+      };
+      const tags = { ...(r.description.tags ?? {}), ...(r.tags ?? {}) };
+      if (Object.keys(tags).length) node.tags = tags;
+      for (const child of n.children) children.push(build(child, described ?? node, r));
+      node.children = described ? described.children : children.map((c) => c.node);
+      const endedHere = ended.get(keyOf(r.app, r.path));
+      checkpointer.expect(node, {
+        app: r.app,
+        planId: r.planId,
+        description: r.description,
+        stored: r.attributes,
+        endedChildren: endedHere ? [...endedHere.keys()].map((c) => `${r.path}:${c}`) : [],
+      });
+      return endedHere ? { node, name, children, finishedChildren: endedHere } : { node, name, children };
+    };
+    const rebuildTree = build(tree);
+    const root = await host.rebuild(rebuildTree, null, deployed?.source ?? '', app);
+    const details = {
+      lastShutdown: incarnation.lastShutdown,
+      previousEpoch: incarnation.previousEpoch,
+      epoch: incarnation.epoch,
+      incarnation: incarnation.incarnation,
+      ...(incarnation.lastShutdownReason ? { shutdownReason: incarnation.lastShutdownReason } : {}),
+    };
+    const announce = (p: Prim): void => {
+      host.emit(p, 'recovered', { application: app, ...details });
+      for (const c of p.children) announce(c);
+    };
+    announce(root);
+    await host.runApplication(root, app);
+    applications.push({ name: app, planId, root });
+  }
+  await checkpointer.flushed();
+  return {
+    incarnation,
+    applications,
+    rebuilt: plan.rebuild.length,
+    finished: plan.finished.length,
+    orphans: plan.orphans.length,
+    durationMs: performance.now() - started,
+  };
+}
+
+/**
+ * Removes an application from the store without running it (`frog run --replace`): each
+ * record's type may release what it holds first (`finishRecovered`), then the records, the
+ * registration and the plan go in one commit.
+ */
+export async function discardApplication(host: ComponentHost, checkpointer: Checkpointer, app: string): Promise<number> {
+  const store = checkpointer.store;
+  const records = (await store.readAll()).filter((r) => r.app === app);
+  for (const r of records.reverse()) {
+    if (r.lifecycle === 'terminated' || r.lifecycle === 'failed') continue;
+    const cls = host.registry.get(r.description.type) as (FinishRecovered & (new () => Prim)) | undefined;
+    try {
+      await cls?.finishRecovered?.(r);
+    } catch {
+      // Best effort, as in recovery.
+    }
+  }
+  const entry = await store.getApplication(app);
+  const others = (await store.listApplications()).filter((a) => a.name !== app && a.planId === entry?.planId);
+  await store.commit({
+    delete: records.map(({ app: a, path }) => ({ app: a, path })),
+    deleteApplications: entry ? [app] : [],
+    deletePlans: entry && !others.length ? [entry.planId] : [],
+  });
+  return records.length;
+}
