@@ -35,6 +35,7 @@ export const Messages = {
   UnterminatedBytes: entry('SF1004', 'Parse', 'Unterminated byte array.', 'A byte array ends with `#`.'),
   UnexpectedToken: entry('SF1005', 'Parse', 'Unexpected {found}; expected {expected}.'),
   IntegerTooLarge: entry('SF1006', 'Parse', 'The integer `{text}` does not fit in 32 bits.', 'Add the suffix `L` to make it a Long.'),
+  BadLong: entry('SF1016', 'Parse', 'The long `{text}` is not a whole number.', 'A Long is written with digits only, as in `100000L`; use `1e5d` for a Double.'),
   LongTooLarge: entry('SF1007', 'Parse', 'The long `{text}` does not fit in 64 bits.'),
   MixedOperators: entry('SF1008', 'Parse', 'Operators `{first}` and `{second}` are mixed without parentheses.', 'Operators have no precedence: nest them, as in `(a + (b * c))`.'),
   BinaryOperatorArity: entry('SF1009', 'Parse', 'The operator `{op}` takes exactly two operands.', 'Nest the operations, as in `((a - b) - c)`.'),

@@ -308,6 +308,11 @@ export class AstBuilder {
     const last = text.charCodeAt(text.length - 1);
     // l L
     if (last === 108 || last === 76) {
+      if (!/^-?\d+$/.test(text.slice(0, -1))) {
+        // `1e5L`, `1.5L`: a Long is written with digits only.
+        this.error(diagnostic(Messages.BadLong, { text }, span));
+        return { kind: 'Long', value: 0n, span };
+      }
       let value = BigInt(text.slice(0, -1));
       if (value < LONG_MIN || value > LONG_MAX) {
         this.error(diagnostic(Messages.LongTooLarge, { text }, span));

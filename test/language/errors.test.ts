@@ -48,6 +48,13 @@ test('SF1007 long out of 64 bits', (t) => {
   ]);
 });
 
+test('SF1016 a long written with an exponent', (t) => {
+  t.deepEqual(diagnosticsOf('a 1e5L; c 7L; d 900000E000L'), [
+    'SF1016 1:3 The long `1e5L` is not a whole number.',
+    'SF1016 1:17 The long `900000E000L` is not a whole number.',
+  ]);
+});
+
 test('SF1008 mixed operators point at the second operator (case 65)', (t) => {
   t.deepEqual(diagnosticsOf('sfConfig extends { bad (1 + 2 * 3); }'), [
     'SF1008 1:31 Operators `+` and `*` are mixed without parentheses.',
