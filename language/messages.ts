@@ -137,6 +137,7 @@ export const Messages = {
   StoreWriteFailed: entry('SF4805', 'Store', 'A checkpoint could not be written to `{dir}`: {reason}.'),
   StoreClosed: entry('SF4806', 'Store', 'The checkpoint store in `{dir}` is closed.'),
   CheckpointRejected: entry('SF4807', 'Store', 'The checkpoint of `{subject}` was rejected: {reason}.'),
+  ApplicationPlanMismatch: entry('SF4808', 'Store', 'The data directory `{dir}` already holds the application `{name}` from another plan (id {stored}); this plan has id {plan}.', 'Run the same description again to recover that application, or add `--replace` to terminate it and deploy this one.'),
 } as const satisfies Record<string, MessageEntry>;
 
 export type MessageName = keyof typeof Messages;

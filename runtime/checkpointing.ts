@@ -138,6 +138,7 @@ export class Checkpointer {
    */
   async deploy(plan: DeploymentPlan, options: DeployOptions = {}): Promise<DeployResult> {
     const host = this.requireHost();
+    if (this.detached) throw new Error('the peer is stopping: no new application is deployed');
     const name = options.name ?? plan.name;
     if (host.application(name)) throw new Error(`an application named \`${name}\` is already running`);
     const id = planIdOf(plan);
