@@ -98,9 +98,15 @@ export function fastParseFile(text: string, file: string, maxNesting: number): A
  * escape rules stay in one place. (decodeString adds one character at a time, which
  * leaves a long chain of string pieces per escaped literal; this keeps one flat string.)
  */
+/** The first `\\` in [from, to), or -1: bounded, so that a string without escapes costs its own length only. */
+function backslashIn(text: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 92) return i;
+  return -1;
+}
+
 function decodeEscapes(text: string, from: number, to: number): string {
-  let slash = text.indexOf('\\', from);
-  if (slash < 0 || slash >= to) return text.slice(from, to);
+  let slash = backslashIn(text, from, to);
+  if (slash < 0) return text.slice(from, to);
   const pieces: string[] = [];
   let run = from;
   while (slash >= 0 && slash < to) {
@@ -115,7 +121,7 @@ function decodeEscapes(text: string, from: number, to: number): string {
     if (end > to) end = to;
     pieces.push(decodeString(text.slice(slash, end), 'escape'));
     run = end;
-    slash = text.indexOf('\\', run);
+    slash = backslashIn(text, run, to);
   }
   if (run < to) pieces.push(text.slice(run, to));
   return pieces.join('');
