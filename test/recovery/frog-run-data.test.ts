@@ -1,0 +1,121 @@
+/**
+ * `frog run --data DIR FILE` with the real binary, killed with SIGKILL (issue 6): a Sequence
+ * resumes at the step it was in, an Exec adopts its program or starts it again (never two),
+ * the same plan is recovered rather than deployed twice, another plan is refused unless
+ * `--replace`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import test from 'ava';
+import { alive, frog, removeDir, tempDir, type LineProcess } from './helpers.js';
+
+const SEQUENCE = (sleep: number) => `#include "/frog/components.sf"
+sfConfig extends Sequence {
+    one extends Exec { shell true; command "echo one >> log.txt"; }
+    two extends Exec { shell true; command "echo two >> log.txt"; }
+    three extends Exec { shell true; command "echo three $FROG_EXEC_RUN >> log.txt; sleep ${sleep}; echo three-done >> log.txt"; }
+    four extends Exec { shell true; command "echo four >> log.txt"; }
+}
+`;
+
+const lines = (dir: string) => (fs.existsSync(path.join(dir, 'log.txt')) ? fs.readFileSync(path.join(dir, 'log.txt'), 'utf8').trim().split('\n') : []);
+
+/** The pid of the program of `subject` from the `log` events of `frog run --json`. */
+async function programPid(p: LineProcess, subject: string): Promise<number> {
+  const e = await p.waitFor<{ text: string }>((l) => l.event === 'log' && l.subject === subject && /\(pid \d+\)/.test(String(l.text)));
+  return Number(/\(pid (\d+)\)/.exec(e.text)![1]);
+}
+
+test('a Sequence killed in its third step resumes at the third step; the running Exec is adopted, not run twice', async (t) => {
+  t.timeout(90_000);
+  const dir = tempDir();
+  t.teardown(() => removeDir(dir));
+  fs.writeFileSync(path.join(dir, 'seq.sf'), SEQUENCE(10));
+  const first = frog(['run', '--json', '--data', 'data', 'seq.sf'], dir);
+  const pid = await programPid(first, 'sfConfig:three');
+  await first.waitFor((l) => l.event === 'running' && l.subject === 'sfConfig:three');
+  await first.kill('SIGKILL');
+  t.true(alive(pid), 'the program of step three outlives the killed peer');
+  const second = frog(['run', '--json', '--data', 'data', 'seq.sf'], dir);
+  const recovered = await second.waitFor<{ lastShutdown: string }>((l) => l.event === 'recovered' && l.subject === 'sfConfig:three');
+  t.is(recovered.lastShutdown, 'crash');
+  await second.waitFor((l) => l.event === 'log' && l.subject === 'sfConfig:three' && String(l.text).startsWith('adopted'));
+  t.is(await second.exited, 0, second.stderr);
+  t.deepEqual(lines(dir), ['one', 'two', 'three 0', 'three-done', 'four']);
+  const created = second.lines.filter((l) => (l as { event?: string }).event === 'deploying').map((l) => (l as { subject: string }).subject);
+  t.deepEqual(created, ['sfConfig:four'], 'steps one to three are not created again');
+});
+
+test('an Exec whose program died with the peer is started again on recovery, once', async (t) => {
+  t.timeout(90_000);
+  const dir = tempDir();
+  t.teardown(() => removeDir(dir));
+  fs.writeFileSync(path.join(dir, 'seq.sf'), SEQUENCE(2));
+  const first = frog(['run', '--json', '--data', 'data', 'seq.sf'], dir);
+  const pid = await programPid(first, 'sfConfig:three');
+  await first.waitFor((l) => l.event === 'running' && l.subject === 'sfConfig:three');
+  await first.kill('SIGKILL');
+  process.kill(-pid, 'SIGKILL'); // the program dies too (a reboot, say)
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+  const second = frog(['run', '--json', '--data', 'data', 'seq.sf'], dir);
+  const newPid = await programPid(second, 'sfConfig:three');
+  t.not(newPid, pid);
+  t.is(await second.exited, 0, second.stderr);
+  // The recovered run is `FROG_EXEC_RUN` 0 of the new incarnation: restarted once, never two at a time.
+  t.deepEqual(lines(dir), ['one', 'two', 'three 0', 'three 0', 'three-done', 'four']);
+});
+
+const IDLE = (label: string) => `#include "/frog/components.sf"
+sfConfig extends Compound {
+    label "${label}";
+    idle extends DoNothing { }
+}
+`;
+
+test('frog run --data twice with the same plan recovers; another plan is refused unless --replace', async (t) => {
+  t.timeout(90_000);
+  const dir = tempDir();
+  t.teardown(() => removeDir(dir));
+  fs.writeFileSync(path.join(dir, 'app.sf'), IDLE('first'));
+  const first = frog(['run', '--json', '--data', 'data', 'app.sf'], dir);
+  await first.waitFor((l) => l.event === 'running' && l.subject === 'sfConfig');
+  await first.kill('SIGKILL');
+
+  const again = frog(['run', '--json', '--data', 'data', 'app.sf'], dir);
+  await again.waitFor((l) => l.event === 'running' && l.subject === 'sfConfig');
+  t.true(again.lines.some((l) => (l as { event?: string }).event === 'recovered'), 'recovered');
+  t.false(again.lines.some((l) => (l as { event?: string }).event === 'deploying'), 'not deployed a second time');
+  t.is(await again.kill('SIGTERM'), 143);
+
+  fs.writeFileSync(path.join(dir, 'app.sf'), IDLE('second'));
+  const refused = frog(['run', '--data', 'data', 'app.sf'], dir);
+  t.is(await refused.exited, 1);
+  t.regex(refused.stderr, /SF4808/);
+  t.regex(refused.stderr, /--replace/);
+  t.notRegex(refused.stderr, /\n\s+at /, 'no stack trace');
+
+  const replaced = frog(['run', '--json', '--data', 'data', '--replace', 'app.sf'], dir);
+  await replaced.waitFor((l) => l.event === 'running' && l.subject === 'sfConfig');
+  t.false(replaced.lines.some((l) => (l as { event?: string }).event === 'recovered'));
+  t.is(await replaced.kill('SIGTERM'), 143);
+
+  // The planned stop was recorded as such, and the replacement is what comes back.
+  const last = frog(['run', '--json', '--data', 'data', 'app.sf'], dir);
+  const r = await last.waitFor<{ lastShutdown: string }>((l) => l.event === 'recovered' && l.subject === 'sfConfig');
+  t.is(r.lastShutdown, 'clean');
+  t.is(await last.kill('SIGTERM'), 143);
+});
+
+test('frog run --data with a directory in use by another peer is refused with a clear message', async (t) => {
+  t.timeout(60_000);
+  const dir = tempDir();
+  t.teardown(() => removeDir(dir));
+  fs.writeFileSync(path.join(dir, 'app.sf'), IDLE('x'));
+  const owner = frog(['run', '--json', '--data', 'data', 'app.sf'], dir);
+  await owner.waitFor((l) => l.event === 'running' && l.subject === 'sfConfig');
+  const second = frog(['run', '--data', 'data', 'app.sf'], dir);
+  t.is(await second.exited, 1);
+  t.regex(second.stderr, /SF4801/);
+  t.notRegex(second.stderr, /\n\s+at /);
+  await owner.kill('SIGTERM');
+});
