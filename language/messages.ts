@@ -129,6 +129,13 @@ export const Messages = {
   ControlUnsignedAnswer: entry('SF4310', 'Control', 'The answer from `{peer}` is not signed with our group key.', 'The peer belongs to another group, or something else listens on that address.'),
   ControlUnreachable: entry('SF4311', 'Control', 'Cannot reach the peer at `{peer}`: {reason}.', 'Start one with `frog peer`, or name another with `--peer ADDR:PORT`.'),
 
+  // --- SF46xx: the state space as components see it (runtime/state-access.ts, stdlib/state/) ---
+  NoStateSpace: entry('SF4601', 'State', 'Component `{path}` needs the state space, but its host has none.', 'Run it with `frog run` or on a peer started with `frog peer`.'),
+  BadStateName: entry('SF4602', 'State', 'The state name `{name}` is not valid: {reason}.', 'A state name is a non-empty String of at most 1024 characters, such as `service/web`.'),
+  BadStateValue: entry('SF4603', 'State', 'The value for the state name `{name}` cannot be published: {reason}.'),
+  StateWithdrawn: entry('SF4604', 'State', 'The state `{name}` was withdrawn and cannot be updated.'),
+  TooFewProviders: entry('SF4605', 'State', 'Only {count} of the {minimum} providers of `{name}` needed by `{path}` appeared within {timeout} ms.'),
+
   // --- SF48xx: checkpoint store (runtime/store/) ------------------------------------
   StoreLocked: entry('SF4801', 'Store', 'The data directory `{dir}` is in use by another peer (process {pid}).', 'Stop that peer first, or give this one another `--data` directory.'),
   StoreIncompatible: entry('SF4802', 'Store', 'The data directory `{dir}` was written by an incompatible version: {reason}.', 'Run the frogpond version that wrote it, or move the directory aside to start with an empty store.'),

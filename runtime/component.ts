@@ -23,6 +23,7 @@ import {
   type TerminationRecord,
 } from './lifecycle.js';
 import { descriptionToNode, nodeToDescription } from './plan-nodes.js';
+import type { StateAccess } from './state-access.js';
 import { parseRuntimeReference, resolveReference, resolveValue, setOwner } from './references.js';
 
 /** A value as a component sees it: the value model plus live component handles. */
@@ -58,6 +59,8 @@ export interface HostServices {
   terminated(component: Prim, record: TerminationRecord): void;
   /** Called when a component's attribute is replaced, added or removed (for checkpoints). */
   attributeChanged(component: Prim, name: string, value: RuntimeValue | undefined): void;
+  /** The state space offered to components (runtime/state-access.ts); absent on a bare host. */
+  readonly state?: StateAccess;
 }
 
 interface LivenessInfo {
@@ -107,6 +110,7 @@ export class Prim {
   private readonly terminatedPromise = new Promise<TerminationRecord>((r) => (this.resolveTerminated = r));
   private readonly timers = new Set<TimerHandle>();
   private childDescriptions?: Map<string, Description>;
+  private attributeWatchers?: Set<(name: string, value: RuntimeValue | undefined) => void>;
 
   // --- hooks for subclasses ------------------------------------------------------
 
@@ -397,6 +401,7 @@ export class Prim {
     if (value instanceof Description) setOwner(value, this);
     this.attributes.set(name, value);
     this.host.attributeChanged(this, name, value);
+    this.notifyWatchers(name, value);
   }
 
   sfAddAttribute(name: string, value: RuntimeValue): void {
@@ -404,7 +409,31 @@ export class Prim {
   }
 
   sfRemoveAttribute(name: string): void {
-    if (this.attributes.delete(name)) this.host.attributeChanged(this, name, undefined);
+    if (this.attributes.delete(name)) {
+      this.host.attributeChanged(this, name, undefined);
+      this.notifyWatchers(name, undefined);
+    }
+  }
+
+  /**
+   * Calls `watcher` after each replacement, addition or removal of one of this component's
+   * attributes (StatePublisher republishes then). Returns the function that stops it. A
+   * watcher that throws is removed.
+   */
+  watchAttributes(watcher: (name: string, value: RuntimeValue | undefined) => void): () => void {
+    (this.attributeWatchers ??= new Set()).add(watcher);
+    return () => void this.attributeWatchers?.delete(watcher);
+  }
+
+  private notifyWatchers(name: string, value: RuntimeValue | undefined): void {
+    if (!this.attributeWatchers) return;
+    for (const w of [...this.attributeWatchers]) {
+      try {
+        w(name, value);
+      } catch {
+        this.attributeWatchers.delete(w);
+      }
+    }
   }
 
   private missing(name: string): AttributeError {
@@ -584,6 +613,16 @@ export class Prim {
   /** A note about what the component is doing (`log` events). */
   log(text: string): void {
     this.host.emit(this, 'log', { stream: 'log', text });
+  }
+
+  /**
+   * The state space of the host (publish and observe named state). Throws a ComponentError
+   * (SF4601) when the host has none. Named `stateSpace` because `state` is the lifecycle state.
+   */
+  get stateSpace(): StateAccess {
+    const access = this.host.state;
+    if (!access) throw new ComponentError(formatMessage(Messages.NoStateSpace, { path: this.path }), this.path, Messages.NoStateSpace.code);
+    return access;
   }
 
   /** The root of this component's application. */

@@ -21,6 +21,7 @@ import { EventStream, type RuntimeEvent } from './events.js';
 import { ComponentError, LifecycleFailure, abnormalRecord, errorText, normalRecord, type LifecycleState, type TerminationRecord } from './lifecycle.js';
 import { LivenessSender, ParentWatchdog } from './liveness.js';
 import type { ComponentRegistry } from './registry.js';
+import type { StateAccess } from './state-access.js';
 
 export interface ComponentHostOptions {
   registry: ComponentRegistry;
@@ -36,6 +37,8 @@ export interface ComponentHostOptions {
   /** Awaited for every transition before its event is emitted (checkpoints). */
   onTransition?: (event: RuntimeEvent, component: Prim) => Promise<void> | void;
   onAttributeChange?: (component: Prim, name: string, value: RuntimeValue | undefined) => void;
+  /** The state space offered to components (`Prim.stateSpace`); may also be set later. */
+  state?: StateAccess;
 }
 
 /** A recorded subtree to rebuild: the node to construct from, its name, and its recorded live children. */
@@ -71,6 +74,8 @@ export class ComponentHost implements HostServices {
   readonly livenessDefaults: { delay: number; factor: number };
   readonly events = new EventStream();
   readonly registry: ComponentRegistry;
+  /** The state space offered to components; a peer sets it once its group member exists. */
+  state?: StateAccess;
   private readonly applications = new Map<string, Prim>();
   private readonly senders = new Map<Prim, { stop(): void }>();
   private readonly sources = new Map<Prim, string>();
@@ -88,6 +93,7 @@ export class ComponentHost implements HostServices {
     this.livenessDefaults = { delay: options.liveness?.delay ?? 15, factor: options.liveness?.factor ?? 2 };
     this.onTransition = options.onTransition;
     this.onAttributeChange = options.onAttributeChange;
+    this.state = options.state;
   }
 
   /**

@@ -28,6 +28,7 @@ import { Checkpointer, planIdOf } from '../../runtime/checkpointing.js';
 import type { Prim } from '../../runtime/component.js';
 import { ComponentHost } from '../../runtime/host.js';
 import type { TerminationRecord } from '../../runtime/lifecycle.js';
+import { LocalStateAccess } from '../../runtime/state-access.js';
 import { discardApplication, recover } from '../../runtime/recovery.js';
 import { LmdbCheckpointStore, StoreError, type PeerIncarnation } from '../../runtime/store/index.js';
 import { createStandardRegistry } from '../../stdlib/index.js';
@@ -99,7 +100,7 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
     if (!opened) return 1;
   }
   const checkpointer = opened ? new Checkpointer(opened.store) : undefined;
-  const host = new ComponentHost({ registry: createStandardRegistry(), peer: o.peer ?? hostname(), workingDirectory: io.cwd, ...checkpointer?.hooks() });
+  const host = new ComponentHost({ registry: createStandardRegistry(), peer: o.peer ?? hostname(), workingDirectory: io.cwd, state: new LocalStateAccess(), ...checkpointer?.hooks() });
   checkpointer?.attach(host);
   const view: ProgressView = o.json ? new JsonProgress(io) : io.isTty ? new TreeProgress(io) : new LineProgress(io);
   const unsubscribe = host.events.subscribe((e) => view.event(e));
