@@ -15,7 +15,8 @@
  * Error messages: the provider below only says what was expected; `parse.ts` builds the
  * diagnostic (code, found token, span) around it.
  */
-import { CstParser, EOF, type CstNode, type IOrAlt, type IParserErrorMessageProvider, type TokenType } from 'chevrotain';
+import type { CstNode, IOrAlt, IParserErrorMessageProvider, TokenType } from 'chevrotain';
+import { CstParser, EOF } from './chevrotain.js';
 import * as T from './lexer.js';
 
 /** How a token is shown in "expected ..." phrases. */

@@ -11,7 +11,8 @@
  * parser can carry on: unterminated strings count as strings for the grammar, and
  * `lex()` turns each of them into a diagnostic.
  */
-import { createToken, Lexer, type IToken, type TokenType } from 'chevrotain';
+import type { IToken, TokenType } from 'chevrotain';
+import { createToken, Lexer } from './chevrotain.js';
 import type { Diagnostic } from './diagnostics.js';
 import { diagnostic, Messages } from './messages.js';
 import type { SourceFile } from './source.js';

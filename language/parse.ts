@@ -2,7 +2,8 @@
  * The entry points of the front end: `.sf` text → AST + diagnostics. They never throw:
  * every problem in the input is a diagnostic with a code and a span.
  */
-import { EOF, type CstNode, type IRecognitionException, type IToken } from 'chevrotain';
+import type { CstNode, IRecognitionException, IToken } from 'chevrotain';
+import { EOF } from './chevrotain.js';
 import type { FileNode, Reference } from './ast.js';
 import { hasErrors, type Diagnostic } from './diagnostics.js';
 import { sfParser } from './grammar.js';
