@@ -19,6 +19,12 @@ import { TcpMessageTransport } from '../../runtime/group/tcp-message-transport.j
 import { systemClock } from '../../runtime/group/transport.js';
 import { UdpMulticastTransport } from '../../runtime/group/udp-multicast-transport.js';
 import { MAX_NODE_ID } from '../../runtime/group/bitset.js';
+import { resolve as resolvePath } from 'node:path';
+import { Checkpointer } from '../../runtime/checkpointing.js';
+import { ComponentHost } from '../../runtime/host.js';
+import { recover } from '../../runtime/recovery.js';
+import { LmdbCheckpointStore, StoreError } from '../../runtime/store/index.js';
+import { createStandardRegistry } from '../../stdlib/index.js';
 import type { Io } from '../io.js';
 import type { Register } from './index.js';
 
@@ -33,6 +39,8 @@ export interface PeerCommandOptions {
   interface?: string;
   profile?: string;
   events?: string;
+  /** A data directory: checkpoint components there and recover what it holds at start. */
+  data?: string;
   /** Tests stop the peer with this instead of a signal. */
   abort?: AbortSignal;
 }
@@ -140,9 +148,11 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
   member.stateSpace.registerProvider(self);
   if (o.events !== 'json') io.stderr(`frog peer: ${name} (id ${id}) in group ${group.group}:${group.port} on ${iface}, profile ${profile.name}\n`);
 
-  // --- run until stopped ----------------------------------------------------------------------
-  await new Promise<void>((resolve) => {
-    const off = io.onSignal?.(() => {
+  // --- run until stopped (listening from now on, so that a stop during recovery is not lost) ---
+  let stopSignal = 'stopped';
+  const stopped = new Promise<void>((resolve) => {
+    const off = io.onSignal?.((signal) => {
+      stopSignal = signal;
       off?.();
       resolve();
     });
@@ -151,8 +161,48 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
       o.abort.addEventListener('abort', () => resolve(), { once: true });
     }
   });
+
+  // --- the component host and its store (--data) ---------------------------------------------
+  const components = o.data !== undefined ? await startComponents(o.data, name, o.events === 'json', io) : undefined;
+  if (components === null) {
+    await member.stop();
+    return 1;
+  }
+  await stopped;
+  await components?.stop(stopSignal);
   await member.stop();
   return 0;
+}
+
+/**
+ * Opens the store in `dir`, recovers what it holds on a component host, and reports it. A
+ * stop (SIGTERM) is planned: components are stopped, their records kept, a clean shutdown
+ * recorded. Null (after a message) when the store cannot be opened.
+ */
+async function startComponents(dir: string, peer: string, json: boolean, io: Io): Promise<{ stop(reason: string): Promise<void> } | null> {
+  const store = new LmdbCheckpointStore(resolvePath(io.cwd, dir));
+  try {
+    await store.open();
+  } catch (e) {
+    if (!(e instanceof StoreError)) throw e;
+    io.stderr(`frog peer: error ${e.code}: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+    return null;
+  }
+  const checkpointer = new Checkpointer(store);
+  const host = new ComponentHost({ registry: createStandardRegistry(), peer, workingDirectory: io.cwd, ...checkpointer.hooks() });
+  checkpointer.attach(host);
+  if (json) host.events.subscribe((e) => io.stdout(JSON.stringify(e) + '\n'));
+  const report = await recover(host, checkpointer);
+  const summary = `recovered ${report.applications.length} applications (${report.rebuilt} components) in ${report.durationMs.toFixed(0)} ms; previous stop: ${report.incarnation.lastShutdown}`;
+  if (json) io.stdout(JSON.stringify({ time: Date.now(), peer, event: 'recovery', subject: peer, applications: report.applications.map((a) => a.name), components: report.rebuilt, ms: report.durationMs, lastShutdown: report.incarnation.lastShutdown }) + '\n');
+  else io.stderr(`frog peer: ${summary}\n`);
+  return {
+    async stop(reason: string): Promise<void> {
+      checkpointer.detach();
+      await host.terminateAll({ type: 'normal', reason: `peer stopped (${reason})`, path: '' });
+      await store.close({ clean: true, reason });
+    },
+  };
 }
 
 export const register: Register = (program: Command, io: Io, setExit) => {
@@ -166,5 +216,6 @@ export const register: Register = (program: Command, io: Io, setExit) => {
     .option('--interface <addr>', 'interface address for the group and peer links', DEFAULT_INTERFACE)
     .option('--profile <profile>', `timing profile: ${Object.keys(PROFILES).join(', ')}`, DEFAULT_PROFILE)
     .option('--events <format>', 'write events as JSON lines (json)')
+    .option('--data <dir>', 'data directory: checkpoint components there and recover what it holds')
     .action(async (opts: PeerCommandOptions) => setExit(await peerCommand(opts, io)));
 };

@@ -119,3 +119,27 @@ test('frog run --data with a directory in use by another peer is refused with a 
   t.notRegex(second.stderr, /\n\s+at /);
   await owner.kill('SIGTERM');
 });
+
+test('frog peer --data recovers what a killed frog run recorded, and records a clean stop on SIGTERM', async (t) => {
+  t.timeout(90_000);
+  const dir = tempDir();
+  t.teardown(() => removeDir(dir));
+  fs.writeFileSync(path.join(dir, 'app.sf'), IDLE('peer'));
+  const run = frog(['run', '--json', '--data', 'data', 'app.sf'], dir);
+  await run.waitFor((l) => l.event === 'running' && l.subject === 'sfConfig');
+  await run.kill('SIGKILL');
+  const key = frog(['key', 'generate', 'group.key'], dir);
+  t.is(await key.exited, 0, key.stderr);
+  const peer = frog(['peer', '--name', 'p1', '--data', 'data', '--events', 'json', '--group', '239.255.42.77:47611', '--key-file', 'group.key'], dir);
+  const summary = await peer.waitFor<{ components: number; lastShutdown: string; applications: string[] }>((l) => l.event === 'recovery');
+  t.is(summary.lastShutdown, 'crash');
+  t.deepEqual(summary.applications, ['app']);
+  t.is(summary.components, 2);
+  await peer.waitFor((l) => l.event === 'running' && l.subject === 'sfConfig');
+  t.is(await peer.kill('SIGTERM'), 0, peer.stderr);
+  const again = frog(['run', '--json', '--data', 'data', 'app.sf'], dir);
+  const r = await again.waitFor<{ lastShutdown: string; shutdownReason: string }>((l) => l.event === 'recovered' && l.subject === 'sfConfig');
+  t.is(r.lastShutdown, 'clean');
+  t.is(r.shutdownReason, 'SIGTERM');
+  t.is(await again.kill('SIGTERM'), 143);
+});

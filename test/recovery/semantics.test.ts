@@ -147,7 +147,7 @@ test('every transition is durable before its event is emitted', async (t) => {
     if (e.event !== 'running' && e.event !== 'deployed') return;
     seen.push(
       a.store.get({ app: 'd', path: e.subject }).then((r) => {
-        t.is(r?.lifecycle, e.event, `${e.subject} ${e.event}`);
+        t.is(r?.lifecycle as string | undefined, e.event, `${e.subject} ${e.event}`);
       }),
     );
   });
