@@ -93,8 +93,33 @@ function badValue(name: string, reason: string): StateAccessError {
   return new StateAccessError(formatMessage(Messages.BadStateValue, { name, reason }), Messages.BadStateValue.code);
 }
 
-/** Throws SF4603 when the value does not encode, or encodes to more than the limit. */
+/** Why a value is not plain data (null, Boolean, number, bigint, String, bytes, array, plain object), or ''. */
+function notPlain(v: unknown, depth: number): string {
+  if (depth > 64) return 'it is nested more than 64 levels deep';
+  if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string' || v instanceof Uint8Array) return '';
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const why = notPlain(x, depth + 1);
+      if (why) return why;
+    }
+    return '';
+  }
+  if (typeof v === 'object') {
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return `it contains a ${(v as object).constructor?.name ?? 'non-plain'} object, not plain data`;
+    for (const x of Object.values(v as Record<string, unknown>)) {
+      const why = notPlain(x, depth + 1);
+      if (why) return why;
+    }
+    return '';
+  }
+  return `it contains a ${typeof v}, not plain data`;
+}
+
+/** Throws SF4603 when the value is not plain data, does not encode, or encodes to more than the limit. */
 export function checkStateValue(name: string, value: StateValue, maxBytes = DEFAULT_MAX_VALUE_BYTES): void {
+  const why = notPlain(value, 0);
+  if (why) throw badValue(name, why);
   let size: number;
   try {
     size = pack(value).length;
@@ -290,6 +315,7 @@ export class GroupStateAccess implements StateAccess {
   publish(name: string, value: StateValue): PublishedState {
     checkStateName(name);
     const provider = new Provider(name, this.space.maxValueBytes);
+    checkStateValue(name, value, this.space.maxValueBytes);
     setProviderValue(provider, value);
     this.space.registerProvider(provider);
     const space = this.space;
@@ -304,6 +330,7 @@ export class GroupStateAccess implements StateAccess {
       },
       update(v: StateValue): void {
         if (withdrawn) throw withdrawnError(name);
+        checkStateValue(name, v, space.maxValueBytes);
         setProviderValue(provider, v);
       },
       withdraw(): void {

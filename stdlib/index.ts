@@ -12,6 +12,9 @@ import { Echo, Log } from './echo.js';
 import { Exec } from './exec.js';
 import { Directory, File } from './files.js';
 import { HttpProbe } from './http-probe.js';
+import { ForEach } from './state/for-each.js';
+import { StateObserver } from './state/state-observer.js';
+import { StatePublisher } from './state/state-publisher.js';
 import { Parallel, Repeat, Retry, Sequence } from './workflow/combinators.js';
 import { FailingWaitFor, If, Run, Terminator, Try, WaitFor } from './workflow/control.js';
 import { Delay, DoNothing, During, Timeout } from './workflow/timing.js';
@@ -47,7 +50,11 @@ export function registerStandardComponents(registry: ComponentRegistry): Compone
     .register('Exec', Exec)
     .register('File', File)
     .register('Directory', Directory)
-    .register('HttpProbe', HttpProbe);
+    .register('HttpProbe', HttpProbe)
+    .register('StatePublisher', StatePublisher)
+    .register('StateObserver', StateObserver)
+    .register('ForEach', ForEach)
+    .register('DeployOnEach', ForEach);
   return registry;
 }
 
@@ -59,6 +66,9 @@ export { Echo, Log, valueText } from './echo.js';
 export { Exec } from './exec.js';
 export { File, Directory } from './files.js';
 export { HttpProbe } from './http-probe.js';
+export { StatePublisher } from './state/state-publisher.js';
+export { StateObserver } from './state/state-observer.js';
+export { ForEach } from './state/for-each.js';
 export { Condition, isCondition, True, False, BooleanValue, And, Or, Not, FileExists, PortOpen, UrlResponds, type ConditionComponent } from './conditions.js';
 export { WorkflowCompound } from './workflow/workflow-compound.js';
 export { Sequence, Parallel, Repeat, Retry } from './workflow/combinators.js';
