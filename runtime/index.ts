@@ -1,7 +1,9 @@
 /** The component runtime of one peer: component API, host, registry, events, liveness. */
 export { Prim, isComponentClass, COMPONENT_BRAND, type RuntimeValue, type RuntimeFunctions, type HostServices } from './component.js';
 export { Compound } from './compound.js';
-export { ComponentHost, type ComponentHostOptions, type DeployResult, type DeployOptions } from './host.js';
+export { ComponentHost, type ComponentHostOptions, type DeployResult, type DeployOptions, type RebuildNode } from './host.js';
+export { Checkpointer, planIdOf, type CheckpointerOptions, type RecoveredState } from './checkpointing.js';
+export { recover, discardApplication, type RecoveryOptions, type RecoveryReport, type RecoveredApplication, type FinishRecovered } from './recovery.js';
 export { ComponentRegistry, type ComponentClass } from './registry.js';
 export { EventStream, EventRecorder, formatEventLine, type RuntimeEvent, type EventListener, type ComponentEventName } from './events.js';
 export { SystemClock, ManualClock, settle, type Clock, type TimerHandle } from './clock.js';
