@@ -80,7 +80,10 @@ export class TreeProgress implements ProgressView {
     }
     const row = this.rows.get(e.subject) ?? { state: '', note: '' };
     if (e.event === 'log') row.note = e.text ?? '';
-    else {
+    else if (!(e.event in STATE_COLOURS) && typeof e.text === 'string') {
+      // A component event that is not a state (`provider-added`, ...): shown as a note.
+      row.note = `${e.event} ${e.text}`;
+    } else {
       row.state = e.event;
       if (e.record && e.event !== 'terminating') row.note = e.record.type === 'normal' ? e.record.reason : `${e.record.type}: ${e.record.reason}`;
     }

@@ -113,5 +113,7 @@ export function formatEventLine(e: RuntimeEvent): string {
     if (e.record.path && e.record.path !== e.subject) line += ` at ${e.record.path}`;
   }
   if (e.event === 'output' || e.event === 'log') line += ` ${e.stream ?? ''} ${JSON.stringify(e.text ?? '')}`;
+  // Other component events (`provider-added`, ...) carry their summary in `text`.
+  else if (typeof e.text === 'string' && !e.record) line += ` ${e.text}`;
   return line;
 }
