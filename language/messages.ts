@@ -136,6 +136,17 @@ export const Messages = {
   StateWithdrawn: entry('SF4604', 'State', 'The state `{name}` was withdrawn and cannot be updated.'),
   TooFewProviders: entry('SF4605', 'State', 'Only {count} of the {minimum} providers of `{name}` needed by `{path}` appeared within {timeout} ms.'),
 
+  // --- SF44xx: distributed deployment (runtime/peer.ts, runtime/placement.ts) --------
+  PlacementTimeout: entry('SF4401', 'Placement', 'Peer `{peer}` for `{path}` did not appear in the group within {seconds} s.', 'Start `frog peer --name {peer}` in the same group (same `--group` and key), or change `sfProcessHost`.'),
+  RemotePeerLost: entry('SF4402', 'Placement', 'Peer `{peer}` running `{path}` is no longer in the group: {reason}.'),
+  UnknownSubtree: entry('SF4403', 'Placement', 'Peer `{peer}` runs no live `{path}` of application `{app}` with instance `{instance}`.'),
+  SubtreeFenced: entry('SF4404', 'Placement', 'The subtree `{path}` (instance `{instance}`) was {verdict} by its parent on peer `{peer}`; this copy terminates.'),
+  UnknownApplication: entry('SF4405', 'Control', 'No application named `{app}` runs on any peer of the group.', 'List the applications with `frog status`.'),
+  BadApplicationName: entry('SF4406', 'Control', 'The application name `{name}` is not valid: use 1 to 64 letters, digits, `_`, `.` or `-`.'),
+  ApplicationExists: entry('SF4407', 'Control', 'An application named `{name}` already runs on peer `{peer}`.', 'Choose another name with `--name`, or terminate it first with `frog terminate {name}`.'),
+  RemoteDeployFailed: entry('SF4408', 'Placement', 'Deploying `{path}` on peer `{peer}` failed: {reason}.'),
+  BadControlRequest: entry('SF4409', 'Control', 'The `{operation}` request is not valid: {reason}.'),
+
   // --- SF48xx: checkpoint store (runtime/store/) ------------------------------------
   StoreLocked: entry('SF4801', 'Store', 'The data directory `{dir}` is in use by another peer (process {pid}).', 'Stop that peer first, or give this one another `--data` directory.'),
   StoreIncompatible: entry('SF4802', 'Store', 'The data directory `{dir}` was written by an incompatible version: {reason}.', 'Run the frogpond version that wrote it, or move the directory aside to start with an empty store.'),

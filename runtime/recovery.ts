@@ -32,6 +32,8 @@ export interface FinishRecovered {
 export interface RecoveryOptions {
   /** Recover only these applications (default: all); records of others are left alone. */
   applications?: string[];
+  /** Applications whose root has its parent on another peer (a placed subtree): it watches for the parent's pings. */
+  remoteParent?: (app: string) => boolean;
 }
 
 export interface RecoveredApplication {
@@ -164,7 +166,7 @@ export async function recover(host: ComponentHost, checkpointer: Checkpointer, o
       for (const c of p.children) announce(c);
     };
     announce(root);
-    await host.runApplication(root, app);
+    await host.runApplication(root, app, options.remoteParent?.(app) ?? false);
     applications.push({ name: app, planId, root });
   }
   await checkpointer.flushed();

@@ -1,0 +1,12 @@
+/**
+ * Components for the multi-peer tests. `Backend` stands for a service with an address chosen
+ * when it starts (as a server that binds port 0 would): it publishes it as its attribute
+ * `address`, `<peer>/<start time>`, so a reference to it is stale if it still reads an older one.
+ */
+import { Prim } from '../../runtime/component.js';
+
+export class Backend extends Prim {
+  protected override async start(): Promise<void> {
+    this.sfReplaceAttribute('address', `${this.host.peer}/${this.host.clock.now()}`);
+  }
+}
