@@ -22,5 +22,20 @@ export {
 } from './lifecycle.js';
 export { LivenessSender, ParentWatchdog } from './liveness.js';
 export { nodeToDescription, descriptionToNode } from './plan-nodes.js';
+export {
+  LocalStateAccess,
+  GroupStateAccess,
+  StateAccessError,
+  checkStateName,
+  checkStateValue,
+  type StateAccess,
+  type StateValue,
+  type ProviderEntry,
+  type Observation,
+  type ObservationHandlers,
+  type PublishedState,
+  type LocalStateAccessOptions,
+} from './state-access.js';
+export { toStateValue, fromStateValue } from './state-values.js';
 export * as group from './group/index.js';
 export * as store from './store/index.js';
