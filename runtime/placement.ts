@@ -175,7 +175,7 @@ export class RemoteSubtree extends Prim {
     }
     this.target = target;
     this.offGone = svc.onPeerGone(this.targetPeer, (e) => {
-      if (e.instance === this.target?.instance) this.lost('its peer left the group (it failed, stopped or is partitioned away)');
+      if (e.instance === this.target?.instance) this.lost('it failed, stopped or is partitioned away');
     });
     // A recovered proxy re-adopts the subtree it recorded when that one still runs.
     const recorded = this.recovered && this.hasAttribute(INSTANCE_ATTRIBUTE) ? this.resolveString(INSTANCE_ATTRIBUTE, '') : '';
