@@ -443,3 +443,22 @@ test('a provider that goes while its copy is being deployed leaves no copy behin
 });
 
 const LAZY_PROVIDER = lazy('provider');
+
+test('a ForEach rebuilt by recovery replaces its recorded copies with fresh ones for the providers visible now', async (t) => {
+  const h = componentHarness();
+  const w = localWorld(h);
+  h.host.state = w.here;
+  const p = plan(c('ForEach', { stateName: 'svc', deployed: 1 }, { template: c('Show', { message: LAZY_PROVIDER }) }));
+  const copy = { ...p.root.children[0]!, name: 'each_1', path: 'sfConfig:each_1', attributes: [...p.root.children[0]!.attributes, ['provider', 'gone'] as [string, string]] };
+  w.here.publish('svc', 'present');
+  const root = await h.host.rebuild({ node: p.root, name: 'sfConfig', children: [{ node: copy, name: 'each_1', children: [] }] }, null, '', 'app');
+  await h.host.runApplication(root, 'app');
+  await h.clock.advance(100);
+  t.deepEqual(root.children.map((c) => c.name), ['each_2']);
+  t.deepEqual(
+    h.recorder.events.filter((e) => e.event === 'output' || e.event === 'terminated').map((e) => `${e.event} ${e.subject} ${e.text ?? e.record?.reason}`),
+    // The recorded copy is terminated before it starts again (children start after the ForEach's start hook).
+    ['terminated sfConfig:each_1 replaced after recovery', 'output sfConfig:each_2 present'],
+  );
+  await h.host.terminateAll();
+});
