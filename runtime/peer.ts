@@ -165,6 +165,7 @@ export class Peer implements PlacementService {
       clock: this.clock,
       workingDirectory: options.workingDirectory,
       liveness: options.liveness,
+      state: this.state,
       onTransition: async (e, c) => {
         if (hooks) await hooks.onTransition(e, c);
         this.publisher.onTransition(e, c);

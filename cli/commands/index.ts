@@ -6,7 +6,9 @@ import { register as resolve } from './resolve.js';
 import { register as run } from './run.js';
 import { register as peer } from './peer.js';
 import { register as key } from './key.js';
+import { register as deploy } from './deploy.js';
+import { register as status } from './status.js';
 
 export type Register = (program: Command, io: Io, setExit: (code: number) => void) => void;
 
-export const commands: Register[] = [parse, resolve, run, peer, key];
+export const commands: Register[] = [parse, resolve, run, peer, deploy, status, key];

@@ -1,28 +1,30 @@
 /**
  * `frog peer --name NAME [--id N] [--group ADDR:PORT] --key-file FILE [--interface ADDR]
- *  [--profile P] [--events json]`: runs a peer. For now the peer is its group part (membership,
- * stability, leader, state space); the component host, store and control server join it as further
- * parts started in `startPeer` and stopped in reverse order.
+ *  [--profile P] [--events json] [--data DIR] [--listen ADDR:PORT] [--placement-timeout S]`:
+ * runs a peer (runtime/peer.ts): the group member (membership, stability, leader, state space),
+ * the component host, the store (`--data`) and the authenticated control API (`--listen`,
+ * default 127.0.0.1:7420; when that default is taken by another peer on this machine, an
+ * ephemeral loopback port is used and printed; an explicit `--listen` that is taken is an error).
  *
  * With `--events json`, membership and stability events go to stdout as JSON lines
  * (`{"time","peer","event","subject",...}`); otherwise as short text lines. Exit codes: 0 after
  * SIGINT/SIGTERM; 1 bad options or key file; 2 the network could not be set up.
  */
+import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { GroupMember, eventRecord } from '../../runtime/group/group-member.js';
 import type { GroupEvent } from '../../runtime/group/heartbeat-machine.js';
 import { readKeyFile, KeyFileError } from '../../runtime/group/key-file.js';
 import { DEFAULT_PROFILE, getProfile, profileWarnings, PROFILES } from '../../runtime/group/profiles.js';
-import { Provider } from '../../runtime/group/state-space.js';
 import { TcpMessageTransport } from '../../runtime/group/tcp-message-transport.js';
 import { systemClock } from '../../runtime/group/transport.js';
 import { UdpMulticastTransport } from '../../runtime/group/udp-multicast-transport.js';
 import { MAX_NODE_ID } from '../../runtime/group/bitset.js';
 import { resolve as resolvePath } from 'node:path';
-import { Checkpointer } from '../../runtime/checkpointing.js';
-import { ComponentHost } from '../../runtime/host.js';
-import { recover } from '../../runtime/recovery.js';
+import type { GroupKey } from '../../runtime/group/authenticated-transport.js';
+import { HttpPeerLink } from '../../runtime/peer-link.js';
+import { Peer } from '../../runtime/peer.js';
 import { LmdbCheckpointStore, StoreError } from '../../runtime/store/index.js';
 import { createStandardRegistry } from '../../stdlib/index.js';
 import type { Io } from '../io.js';
@@ -30,6 +32,7 @@ import type { Register } from './index.js';
 
 export const DEFAULT_GROUP = '239.255.42.42:4242';
 export const DEFAULT_INTERFACE = '127.0.0.1';
+export const DEFAULT_LISTEN = '127.0.0.1:7420';
 
 export interface PeerCommandOptions {
   name?: string;
@@ -41,6 +44,10 @@ export interface PeerCommandOptions {
   events?: string;
   /** A data directory: checkpoint components there and recover what it holds at start. */
   data?: string;
+  /** The control API's address (default 127.0.0.1:7420). */
+  listen?: string;
+  /** Seconds a placement waits for an absent peer (default 60). */
+  placementTimeout?: string;
   /** Tests stop the peer with this instead of a signal. */
   abort?: AbortSignal;
 }
@@ -142,10 +149,6 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
     else io.stdout(eventText(name, e) + '\n');
   });
   member.start();
-  // A peer publishes itself as `peer/<name>`.
-  const self = new Provider(`peer/${name}`);
-  self.setValue({ name, id, epoch, contact: messages.address });
-  member.stateSpace.registerProvider(self);
   if (o.events !== 'json') io.stderr(`frog peer: ${name} (id ${id}) in group ${group.group}:${group.port} on ${iface}, profile ${profile.name}\n`);
 
   // --- run until stopped (listening from now on, so that a stop during recovery is not lost) ---
@@ -162,47 +165,76 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
     }
   });
 
-  // --- the component host and its store (--data) ---------------------------------------------
-  const components = o.data !== undefined ? await startComponents(o.data, name, o.events === 'json', io) : undefined;
-  if (components === null) {
+  // --- the component host, its store (--data) and the control server (--listen) ---------------
+  const components = await startComponents(o, name, member, key, io);
+  if (typeof components === 'number') {
     await member.stop();
-    return 1;
+    return components;
   }
   await stopped;
-  await components?.stop(stopSignal);
+  await components.stop(stopSignal);
   await member.stop();
   return 0;
 }
 
 /**
- * Opens the store in `dir`, recovers what it holds on a component host, and reports it. A
- * stop (SIGTERM) is planned: components are stopped, their records kept, a clean shutdown
- * recorded. Null (after a message) when the store cannot be opened.
+ * Starts the full peer (runtime/peer.ts) around the group member: the store in `--data` (its
+ * applications recovered), the component host, and the control server on `--listen`. A stop
+ * (SIGTERM) is planned: components are stopped, their records kept, a clean shutdown recorded.
+ * An exit code (after a message) when the store or the control address cannot be used.
  */
-async function startComponents(dir: string, peer: string, json: boolean, io: Io): Promise<{ stop(reason: string): Promise<void> } | null> {
-  const store = new LmdbCheckpointStore(resolvePath(io.cwd, dir));
-  try {
-    await store.open();
-  } catch (e) {
-    if (!(e instanceof StoreError)) throw e;
-    io.stderr(`frog peer: error ${e.code}: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
-    return null;
+async function startComponents(o: PeerCommandOptions, name: string, member: GroupMember, key: GroupKey, io: Io): Promise<{ stop(reason: string): Promise<void> } | number> {
+  const json = o.events === 'json';
+  let store: LmdbCheckpointStore | undefined;
+  if (o.data !== undefined) {
+    store = new LmdbCheckpointStore(resolvePath(io.cwd, o.data));
+    try {
+      await store.open();
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      io.stderr(`frog peer: error ${e.code}: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+      return 1;
+    }
   }
-  const checkpointer = new Checkpointer(store);
-  const host = new ComponentHost({ registry: createStandardRegistry(), peer, workingDirectory: io.cwd, ...checkpointer.hooks() });
-  checkpointer.attach(host);
-  if (json) host.events.subscribe((e) => io.stdout(JSON.stringify(e) + '\n'));
-  const report = await recover(host, checkpointer);
-  const summary = `recovered ${report.applications.length} applications (${report.rebuilt} components) in ${report.durationMs.toFixed(0)} ms; previous stop: ${report.incarnation.lastShutdown}`;
-  if (json) io.stdout(JSON.stringify({ time: Date.now(), peer, event: 'recovery', subject: peer, applications: report.applications.map((a) => a.name), components: report.rebuilt, ms: report.durationMs, lastShutdown: report.incarnation.lastShutdown }) + '\n');
-  else io.stderr(`frog peer: ${summary}\n`);
-  return {
-    async stop(reason: string): Promise<void> {
-      checkpointer.detach();
-      await host.terminateAll({ type: 'normal', reason: `peer stopped (${reason})`, path: '' });
-      await store.close({ clean: true, reason });
-    },
-  };
+  const placement = Number(o.placementTimeout ?? 60);
+  if (!Number.isFinite(placement) || placement <= 0) {
+    io.stderr(`frog peer: --placement-timeout must be a positive number of seconds; got \`${o.placementTimeout}\`.\n`);
+    await store?.close({ clean: true, reason: 'bad options' });
+    return 1;
+  }
+  let listen = o.listen ?? DEFAULT_LISTEN;
+  if (o.listen === undefined && !(await portFree(DEFAULT_LISTEN))) {
+    listen = '127.0.0.1:0';
+    io.stderr(`frog peer: warning: ${DEFAULT_LISTEN} is in use (another peer on this machine?); the control API takes a free loopback port\n`);
+  }
+  const peer = new Peer({ name, member, key, listen, link: new HttpPeerLink(key), registry: createStandardRegistry(), store, workingDirectory: io.cwd, placementTimeoutMs: placement * 1000 });
+  if (json) peer.host.events.subscribe((e) => io.stdout(JSON.stringify(e) + '\n'));
+  try {
+    await peer.start();
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the address is in use (another peer? choose another with --listen)' : e instanceof Error ? e.message : String(e);
+    io.stderr(`frog peer: cannot start the control server on ${listen}: ${reason}\n`);
+    await peer.stop('the peer could not start').catch(() => undefined);
+    return 2;
+  }
+  if (!json) io.stderr(`frog peer: control API on ${peer.control}\n`);
+  const report = peer.recovery;
+  if (report) {
+    const summary = `recovered ${report.applications.length} applications (${report.rebuilt} components) in ${report.durationMs.toFixed(0)} ms; previous stop: ${report.incarnation.lastShutdown}`;
+    if (json) io.stdout(JSON.stringify({ time: Date.now(), peer: name, event: 'recovery', subject: name, applications: report.applications.map((a) => a.name), components: report.rebuilt, ms: report.durationMs, lastShutdown: report.incarnation.lastShutdown }) + '\n');
+    else io.stderr(`frog peer: ${summary}\n`);
+  }
+  return { stop: (reason: string) => peer.stop(`peer stopped (${reason})`) };
+}
+
+/** True when nothing listens on `host:port` yet. */
+function portFree(address: string): Promise<boolean> {
+  const at = address.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(Number(address.slice(at + 1)), address.slice(0, at), () => server.close(() => resolve(true)));
+  });
 }
 
 export const register: Register = (program: Command, io: Io, setExit) => {
@@ -217,5 +249,7 @@ export const register: Register = (program: Command, io: Io, setExit) => {
     .option('--profile <profile>', `timing profile: ${Object.keys(PROFILES).join(', ')}`, DEFAULT_PROFILE)
     .option('--events <format>', 'write events as JSON lines (json)')
     .option('--data <dir>', 'data directory: checkpoint components there and recover what it holds')
+    .option('--listen <addr:port>', `control API address (default ${DEFAULT_LISTEN})`)
+    .option('--placement-timeout <seconds>', 'how long a deployment waits for a peer named by sfProcessHost', '60')
     .action(async (opts: PeerCommandOptions) => setExit(await peerCommand(opts, io)));
 };

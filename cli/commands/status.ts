@@ -1,0 +1,127 @@
+/**
+ * `frog status [--peer ADDR] [--key-file FILE] [--json]`: what every peer of the group sees
+ * (members, partition, stability, leader) and every application with its component tree and
+ * each component's state and peer, across all peers. `frog members` prints the membership as
+ * one peer sees it; `frog terminate APP` terminates an application wherever its root runs.
+ *
+ * Exit codes: 0 done; 1 bad options or key file; 2 the peer refused or could not be reached
+ * (or, for terminate, no peer runs the application).
+ */
+import type { Command } from 'commander';
+import type { Io } from '../io.js';
+import { DEFAULT_PEER, clientKey, reportError, request, type ClientOptions } from '../peer-client.js';
+import type { Register } from './index.js';
+
+interface ComponentStatus {
+  name: string;
+  path: string;
+  type: string;
+  state: string;
+  peer: string;
+  remote?: { peer: string; instance: string };
+  children: ComponentStatus[];
+}
+
+interface PeerView {
+  peer: string;
+  control?: string;
+  stable?: boolean;
+  leader?: string;
+  partition?: string[];
+  error?: string;
+}
+
+interface GroupStatus {
+  peer: string;
+  peers: PeerView[];
+  applications: { name: string; peer: string; root: ComponentStatus }[];
+}
+
+export interface StatusCommandOptions extends ClientOptions {
+  json?: boolean;
+}
+
+function treeLines(c: ComponentStatus, depth: number, out: string[]): void {
+  const where = c.remote ? `${c.peer} (placed, instance ${c.remote.instance})` : c.peer;
+  out.push(`${'  '.repeat(depth + 1)}${depth === 0 ? c.path : c.name}  ${c.type}  ${c.state}  on ${where}`);
+  for (const x of c.children) treeLines(x, depth + 1, out);
+}
+
+export function renderStatus(s: GroupStatus): string {
+  const out: string[] = [];
+  for (const p of s.peers) {
+    if (p.error) out.push(`peer ${p.peer}: unreachable: ${p.error}`);
+    else out.push(`peer ${p.peer} (${p.control}): ${p.stable ? 'stable' : 'unstable'}, leader ${p.leader}, partition {${(p.partition ?? []).join(', ')}}`);
+  }
+  if (!s.applications.length) out.push('no applications');
+  for (const a of s.applications) {
+    out.push(`application ${a.name} (root on ${a.peer})`);
+    treeLines(a.root, 0, out);
+  }
+  return out.join('\n') + '\n';
+}
+
+export async function statusCommand(o: StatusCommandOptions, io: Io): Promise<number> {
+  const key = await clientKey('status', o, io);
+  if (!key) return 1;
+  try {
+    const s = await request<GroupStatus>('status', o, key, 'status', { all: true });
+    if (!s) return 2;
+    io.stdout(o.json ? JSON.stringify(s, null, 2) + '\n' : renderStatus(s));
+    return 0;
+  } catch (e) {
+    return reportError('status', e, io);
+  }
+}
+
+export interface TerminateCommandOptions extends ClientOptions {
+  app: string;
+}
+
+export async function terminateCommand(o: TerminateCommandOptions, io: Io): Promise<number> {
+  const key = await clientKey('terminate', o, io);
+  if (!key) return 1;
+  try {
+    const r = await request<{ app: string; peer: string }>('terminate', o, key, 'terminate', { app: o.app }, 120_000);
+    if (!r) return 2;
+    io.stdout(`${r.app}: terminated (its root ran on ${r.peer})\n`);
+    return 0;
+  } catch (e) {
+    return reportError('terminate', e, io);
+  }
+}
+
+export interface MembersCommandOptions extends ClientOptions {
+  json?: boolean;
+}
+
+export async function membersCommand(o: MembersCommandOptions, io: Io): Promise<number> {
+  const key = await clientKey('members', o, io);
+  if (!key) return 1;
+  try {
+    const m = await request<{ peer: string; stable: boolean; leader: string; partition: string[]; members: { name: string; id: number; state: string; control?: string; load?: number }[] }>('members', o, key, 'members', {});
+    if (!m) return 2;
+    if (o.json) {
+      io.stdout(JSON.stringify(m, null, 2) + '\n');
+      return 0;
+    }
+    const lines = [`as seen by ${m.peer}: ${m.stable ? 'stable' : 'unstable'}, leader ${m.leader}, partition {${m.partition.join(', ')}}`];
+    for (const x of m.members) lines.push(`  ${x.name}  id ${x.id}  ${x.state}${x.control ? `  control ${x.control}` : ''}${x.load !== undefined ? `  load ${x.load}` : ''}`);
+    io.stdout(lines.join('\n') + '\n');
+    return 0;
+  } catch (e) {
+    return reportError('members', e, io);
+  }
+}
+
+export const register: Register = (program: Command, io: Io, setExit) => {
+  const client = (c: Command) => c.option('--peer <addr:port>', 'the peer to ask', DEFAULT_PEER).option('--key-file <file>', 'group key file (or FROG_KEY_FILE)');
+  client(program.command('status').description('show the group and every application across the peers'))
+    .option('--json', 'print the status as JSON', false)
+    .action(async (opts: StatusCommandOptions) => setExit(await statusCommand(opts, io)));
+  client(program.command('terminate').description('terminate an application wherever its root runs').argument('<app>', 'the application name'))
+    .action(async (app: string, opts: ClientOptions) => setExit(await terminateCommand({ ...opts, app }, io)));
+  client(program.command('members').description('show the members of the group as one peer sees them'))
+    .option('--json', 'print them as JSON', false)
+    .action(async (opts: MembersCommandOptions) => setExit(await membersCommand(opts, io)));
+};
