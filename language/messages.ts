@@ -115,6 +115,7 @@ export const Messages = {
   LivenessFailure: entry('SF4009', 'Liveness', 'Component `{path}` did not answer a liveness ping within {seconds} s.'),
   ParentUnreachable: entry('SF4010', 'Liveness', 'Component `{path}` has not been pinged by its parent for {seconds} s; the parent is presumed dead.'),
   BadPlanFile: entry('SF4011', 'Deploy', 'The plan file `{file}` cannot be read: {reason}.'),
+  DeployFailed: entry('SF4012', 'Deploy', 'Deploying `{path}` failed: {reason}.'),
 
   // --- SF43xx: control API (runtime/control/) --------------------------------------
   ControlNoOperation: entry('SF4301', 'Control', 'No operation at `{what}`.'),

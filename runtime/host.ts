@@ -106,7 +106,22 @@ export class ComponentHost implements HostServices {
     if (diagnostics.length) {
       return { diagnostics, terminated: Promise.resolve(abnormalRecord(diagnostics[0].message, diagnostics[0].path ?? plan.root.path)) };
     }
-    const root = await this.deployRoot(plan.root, options.name ?? plan.name, plan.source, options.remoteParent ?? false);
+    let root: Prim;
+    try {
+      root = await this.deployRoot(plan.root, options.name ?? plan.name, plan.source, options.remoteParent ?? false);
+    } catch (e) {
+      // The root itself could not be built (construction, binding or its first checkpoint failed):
+      // that is a diagnostic for the caller, not an exception.
+      const path = e instanceof ComponentError ? e.path : plan.root.path;
+      const record = e instanceof LifecycleFailure ? e.record : abnormalRecord(errorText(e), path, e);
+      const d: Diagnostic = {
+        code: e instanceof ComponentError && e.code ? e.code : Messages.DeployFailed.code,
+        severity: 'error',
+        message: e instanceof ComponentError ? e.message : formatMessage(Messages.DeployFailed, { path: record.path, reason: record.reason }),
+        path: record.path,
+      };
+      return { diagnostics: [d], terminated: Promise.resolve(record) };
+    }
     return { diagnostics, root, terminated: root.whenTerminated() };
   }
 

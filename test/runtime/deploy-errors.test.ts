@@ -68,3 +68,22 @@ test('an unknown restart policy is rejected', async (t) => {
   const r = await h.host.deploy(plan(c('Exec', { command: 'true', restart: 'sometimes' })));
   t.regex((await r.terminated).reason, /`restart` of `sfConfig` must be "never", "on-failure" or "always"/);
 });
+
+test('a root component that cannot be constructed is a diagnostic, not an exception', async (t) => {
+  const { ComponentHost } = await import('../../runtime/host.js');
+  const { Prim } = await import('../../runtime/component.js');
+  const { createStandardRegistry } = await import('../../stdlib/index.js');
+  class Broken extends Prim {
+    constructor() {
+      super();
+      throw new Error('cannot build');
+    }
+  }
+  const host = new ComponentHost({ registry: createStandardRegistry().register('Broken', Broken), peer: 'test', liveness: { delay: 0 } });
+  const r = await host.deploy(plan(c('Broken')));
+  t.is(r.root, undefined);
+  t.is(r.diagnostics.length, 1);
+  t.like(r.diagnostics[0], { code: 'SF4012', severity: 'error', path: 'sfConfig' });
+  t.regex(r.diagnostics[0].message, /cannot build/);
+  t.is((await r.terminated).type, 'abnormal');
+});
