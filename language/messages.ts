@@ -40,7 +40,6 @@ export const Messages = {
   MixedOperators: entry('SF1008', 'Parse', 'Operators `{first}` and `{second}` are mixed without parentheses.', 'Operators have no precedence: nest them, as in `(a + (b * c))`.'),
   BinaryOperatorArity: entry('SF1009', 'Parse', 'The operator `{op}` takes exactly two operands.', 'Nest the operations, as in `((a - b) - c)`.'),
   BadByteArray: entry('SF1010', 'Parse', 'Invalid {encoding} byte array: {reason}.'),
-  BadEscape: entry('SF1011', 'Parse', 'Invalid escape `{text}`.'),
   DataAndLazy: entry('SF1012', 'Parse', '`DATA` and `LAZY` cannot both mark one reference.'),
   ConstraintVariable: entry('SF1013', 'Parse', 'Constraint variables (`VAR`) are not supported.'),
   UnexpectedEnd: entry('SF1014', 'Parse', 'Unexpected end of file; expected {expected}.'),
