@@ -217,7 +217,8 @@ async function startComponents(o: PeerCommandOptions, name: string, member: Grou
     await peer.stop('the peer could not start').catch(() => undefined);
     return 2;
   }
-  if (!json) io.stderr(`frog peer: control API on ${peer.control}\n`);
+  if (json) io.stdout(JSON.stringify({ time: Date.now(), peer: name, event: 'listening', subject: name, control: peer.control }) + '\n');
+  else io.stderr(`frog peer: control API on ${peer.control}\n`);
   const report = peer.recovery;
   if (report) {
     const summary = `recovered ${report.applications.length} applications (${report.rebuilt} components) in ${report.durationMs.toFixed(0)} ms; previous stop: ${report.incarnation.lastShutdown}`;
