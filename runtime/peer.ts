@@ -230,16 +230,16 @@ export class Peer implements PlacementService {
   /**
    * Stops the peer. With a store, a planned stop: the components are stopped but their records
    * kept for the next start. Parents of subtrees here learn it through the group (this peer's
-   * `peer/<name>` goes), and treat it as a failure.
+   * `peer/<name>` goes), and treat it as a failure. `reason` (a signal name) is recorded in the store.
    */
-  async stop(reason = 'the peer is stopping'): Promise<void> {
+  async stop(reason = 'stopped'): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     await this.server?.stop();
     this.checkpointer?.detach();
     this.self?.withdraw();
     for (const e of this.subtrees.values()) e.byParent = true;
-    await this.host.terminateAll(normalRecord(reason));
+    await this.host.terminateAll(normalRecord(`peer ${this.name} stopped (${reason})`));
     this.loadTimer?.cancel();
     this.offGroup?.();
     this.offDirectory?.();

@@ -225,7 +225,7 @@ async function startComponents(o: PeerCommandOptions, name: string, member: Grou
     if (json) io.stdout(JSON.stringify({ time: Date.now(), peer: name, event: 'recovery', subject: name, applications: report.applications.map((a) => a.name), components: report.rebuilt, ms: report.durationMs, lastShutdown: report.incarnation.lastShutdown }) + '\n');
     else io.stderr(`frog peer: ${summary}\n`);
   }
-  return { stop: (reason: string) => peer.stop(`peer stopped (${reason})`) };
+  return { stop: (reason: string) => peer.stop(reason) };
 }
 
 /** True when nothing listens on `host:port` yet. */
