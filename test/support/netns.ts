@@ -55,12 +55,24 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Deletes `frogtest-<pid>-*` namespaces left by test processes that no longer exist (a killed run). */
+/**
+ * Deletes `frogtest-<pid>-*` namespaces left by test processes that no longer exist (a killed run),
+ * after killing the processes still running inside them.
+ */
 export function removeStaleNamespaces(): string[] {
   const removed: string[] = [];
   for (const ns of listNamespaces()) {
     const m = /^frogtest-(\d+)-/.exec(ns);
     if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
+    // Processes a killed run left inside its own namespaces would keep them alive after deletion.
+    const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', timeout: COMMAND_TIMEOUT_MS });
+    for (const pid of (pids.stdout ?? '').split('\n').map(Number).filter((n) => Number.isInteger(n) && n > 1)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     if (attempt('ip', ['netns', 'del', ns])) removed.push(ns);
   }
   return removed;
