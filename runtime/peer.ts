@@ -41,7 +41,7 @@ import {
   type SubtreeName,
   type SubtreeState,
 } from './placement.js';
-import { recover, type RecoveryReport } from './recovery.js';
+import { discardApplication, recover, type RecoveryReport } from './recovery.js';
 import type { ComponentRegistry } from './registry.js';
 import { GroupStateAccess, type PublishedState, type StateAccess, type StateValue } from './state-access.js';
 import type { CheckpointStore } from './store/checkpoint-store.js';
@@ -139,6 +139,9 @@ export class Peer implements PlacementService {
   private readonly publisher: LifecyclePublisher;
   private readonly proxies = new Map<string, RemoteSubtree>();
   private readonly subtrees = new Map<string, SubtreeEntry>();
+  /** Recorded subtrees waiting for their parent's word after a restart: key → application name. */
+  private readonly pending = new Map<string, string>();
+  private storeOps: Promise<void> = Promise.resolve();
   private server?: ControlServer;
   private self?: PublishedState;
   private controlAddress = '';
@@ -210,21 +213,75 @@ export class Peer implements PlacementService {
     this.self = this.state.publish(`peer/${this.name}`, this.selfValue());
     if (this.checkpointer) {
       this.recovering = true;
+      const subtreeApps: string[] = [];
       try {
-        this.recovery = await recover(this.host, this.checkpointer, { remoteParent: (app) => parseSubtreeAppName(app) !== undefined });
+        // User modules of recorded applications are loaded before their components are rebuilt.
+        const store = this.checkpointer.store;
+        const apps = await store.listApplications();
+        for (const a of apps) {
+          const plan = await store.getPlan(a.planId);
+          if (plan) await this.host.registry.preparePlan(plan);
+          if (parseSubtreeAppName(a.name)) subtreeApps.push(a.name);
+        }
+        // Subtrees placed here by other peers wait for their parent's word (below): never two copies.
+        const own = apps.map((a) => a.name).filter((n) => !parseSubtreeAppName(n));
+        this.recovery = await recover(this.host, this.checkpointer, { applications: own });
       } finally {
         this.recovering = false;
       }
-      for (const a of this.recovery.applications) {
-        const name = parseSubtreeAppName(a.name);
-        if (!name) continue;
-        const entry: SubtreeEntry = { name, internal: a.name, root: a.root, byParent: false };
-        this.subtrees.set(keyOf(name.app, name.path), entry);
-        this.directory.watch(name.parentPeer);
-        void this.checkWithParent(entry);
+      for (const internal of subtreeApps) {
+        const name = parseSubtreeAppName(internal)!;
+        this.pending.set(keyOf(name.app, name.path), internal);
+        void this.resumeSubtree(name, internal);
       }
       this.loadChanged();
     }
+  }
+
+  /**
+   * A subtree recorded here before a restart is rebuilt only if its parent's peer says it is
+   * still the current instance; if the parent replaced it, terminated, or does not come back
+   * within the placement timeout, its records are discarded (its type's `finishRecovered` runs).
+   */
+  private async resumeSubtree(name: SubtreeName, internal: string): Promise<void> {
+    const key = keyOf(name.app, name.path);
+    this.directory.watch(name.parentPeer);
+    let verdict = 'gone';
+    for (let attempt = 0; attempt < 30 && !this.stopping; attempt++) {
+      const parent = await this.directory.whenPresent(name.parentPeer, this.placementTimeoutMs, undefined, 5000, () => this.stopping || this.pending.get(key) !== internal);
+      if (!parent || this.pending.get(key) !== internal) break;
+      try {
+        const answer = await this.options.link.call<{ verdict: string }>(parent.control, 'subtree-status', { app: name.app, path: name.path, instance: name.instance }, 10_000);
+        verdict = answer?.verdict ?? 'unknown';
+      } catch {
+        verdict = 'unknown';
+      }
+      if (verdict !== 'unknown') break;
+      await this.clock.sleep(1000);
+    }
+    await this.resolvePending(key, internal, verdict === 'current');
+  }
+
+  /** Recovers (when `keep`) or discards a pending recorded subtree, one store operation at a time. */
+  private resolvePending(key: string, internal: string, keep: boolean): Promise<void> {
+    const run = async () => {
+      if (this.pending.get(key) !== internal || this.stopping) return;
+      this.pending.delete(key);
+      const name = parseSubtreeAppName(internal)!;
+      if (!keep) {
+        const n = await discardApplication(this.host, this.checkpointer!, internal);
+        this.host.events.emit({ time: this.clock.now(), peer: this.name, event: 'log', subject: name.path, stream: 'log', text: formatMessage(Messages.SubtreeFenced, { path: name.path, instance: name.instance, verdict: 'replaced or terminated', peer: name.parentPeer }) + ` (${n} recorded components discarded, never restarted)` });
+        return;
+      }
+      const report = await recover(this.host, this.checkpointer!, { applications: [internal], remoteParent: () => true });
+      for (const a of report.applications) {
+        const entry: SubtreeEntry = { name, internal, root: a.root, byParent: false };
+        this.subtrees.set(key, entry);
+      }
+      this.loadChanged();
+    };
+    this.storeOps = this.storeOps.then(run, run).catch(() => undefined);
+    return this.storeOps;
   }
 
   /**
@@ -560,6 +617,11 @@ export class Peer implements PlacementService {
     const node = checkedNode((body as { node?: unknown }).node, op);
     const name: SubtreeName = { app, path, instance, parentPeer };
     const key = keyOf(app, path);
+    const waiting = this.pending.get(key);
+    if (waiting) {
+      const recorded = parseSubtreeAppName(waiting)!;
+      await this.resolvePending(key, waiting, recorded.instance === instance);
+    }
     const existing = this.subtrees.get(key);
     if (existing && existing.name.instance === instance && existing.root) return subtreeState(existing.root);
     // The parent replaced an older copy: never two live copies of one subtree.

@@ -213,7 +213,7 @@ async function startComponents(o: PeerCommandOptions, name: string, member: Grou
     await peer.start();
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the address is in use (another peer? choose another with --listen)' : e instanceof Error ? e.message : String(e);
-    io.stderr(`frog peer: cannot start the control server on ${listen}: ${reason}\n`);
+    io.stderr(`frog peer: cannot start${(e as NodeJS.ErrnoException).code ? ` the control server on ${listen}` : ''}: ${reason}\n`);
     await peer.stop('the peer could not start').catch(() => undefined);
     return 2;
   }

@@ -69,7 +69,6 @@ test('a crashed peer: the parent hears within the detection bound, Retry redeplo
     await cluster.run(2000);
     const restartedAt = cluster.clock.now();
     const B2 = (await cluster.add('B', 2, { storage: storageB })).peer;
-    t.true((B2.recovery?.rebuilt ?? 0) >= 1, 'B recovered the old subtree');
     let maxRunning = 0;
     const proxy2 = () => A.host.find('sfConfig:keep:svc') as RemoteSubtree | undefined;
     const rebound = await cluster.until(() => {
@@ -86,6 +85,9 @@ test('a crashed peer: the parent hears within the detection bound, Retry redeplo
     t.is(maxRunning, 1, 'never two running copies');
     t.is(B2.publicLocation(copies[0]!)?.instance, proxy2()!.instance, 'the copy is the parent’s current instance');
     t.true(restartedAt > killedAt);
+    // The recorded old copy waited for its parent's word and was discarded, never restarted.
+    t.true(cluster.peers.get('B')!.recorder.events.some((e) => e.event === 'log' && /SF4404|discarded, never restarted/.test(String(e.text)) || /was replaced or terminated/.test(String(e.text))));
+    t.false(cluster.peers.get('B')!.recorder.events.some((e) => e.event === 'recovering'), 'the old copy was not rebuilt');
   } finally {
     await cluster.close();
   }
