@@ -39,3 +39,7 @@ export {
 export { toStateValue, fromStateValue } from './state-values.js';
 export * as group from './group/index.js';
 export * as store from './store/index.js';
+export { Peer, GroupRuntimeClock, type PeerOptions, type PeerStatus, type ComponentStatus } from './peer.js';
+export { HttpPeerLink, MemoryPeerLinks, type PeerLink, type MemoryEndpoint } from './peer-link.js';
+export { RemoteSubtree, placePlan, placeNode, REMOTE_TYPE, parseSubtreeAppName, subtreeAppName, type SubtreeName } from './placement.js';
+export { PeerDirectory, LifecyclePublisher, type PeerEntry } from './peer-state.js';
