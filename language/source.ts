@@ -20,16 +20,21 @@ export interface Position {
 }
 
 export class SourceFile {
-  readonly lineStarts: number[];
+  private starts?: number[];
 
-  constructor(readonly path: string, readonly text: string) {
+  constructor(readonly path: string, readonly text: string) {}
+
+  /** Offsets where lines start; built on first use, since only rendering needs it. */
+  get lineStarts(): number[] {
+    if (this.starts) return this.starts;
     const starts = [0];
+    const text = this.text;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10) starts.push(i + 1);
       else if (c === 13 && text.charCodeAt(i + 1) !== 10) starts.push(i + 1);
     }
-    this.lineStarts = starts;
+    return (this.starts = starts);
   }
 
   position(offset: number): Position {
