@@ -7,18 +7,8 @@
  * Usage: npm run bench -- parse [sizeMB=5] [rounds=5]
  */
 import { parse } from '../language/parse.js';
+import { seededRandom } from '../runtime/group/memory-network.js';
 
-/** A small deterministic PRNG (mulberry32) so that every run parses the same text. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The generated data, written out twice: as `.sf` and as JSON. */
 type Node =
@@ -32,7 +22,7 @@ type Node =
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'port', 'host', 'name', 'timeout', 'retries', 'path', 'user', 'mode'];
 
 function generate(targetBytes: number): Node {
-  const rand = prng(42);
+  const rand = seededRandom(42);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
   let approx = 0;
   const leaf = (): Node => {

@@ -5,6 +5,7 @@
  * the type phase.
  */
 import type * as Ast from '../language/ast.js';
+import { forEachMember } from '../language/walk.js';
 import type { Span } from '../language/source.js';
 import type { DiagnosticBag } from '../language/diagnostics.js';
 import { Applied, Description, Ref, SfDouble, SfFloat, TBD, type Value } from './values.js';
@@ -201,47 +202,10 @@ function isBinary(op: string): boolean {
 /** Every attribute name written anywhere in the files, so that generated names avoid them. */
 export function collectNames(files: Iterable<Ast.FileNode>): Set<string> {
   const names = new Set<string>();
-  const visitValue = (v: Ast.Value): void => {
-    switch (v.kind) {
-      case 'Component':
-        for (const p of v.prototypes) if (p.kind === 'Body') visitMembers(p.members);
-        break;
-      case 'Apply':
-        visitMembers(v.body.members);
-        break;
-      case 'Paren':
-        visitValue(v.inner);
-        break;
-      case 'Operation':
-        v.operands.forEach(visitValue);
-        break;
-      case 'VectorExpr':
-        v.items.forEach(visitValue);
-        break;
-      case 'If':
-        visitValue(v.condition);
-        visitValue(v.then);
-        visitValue(v.else);
-        break;
-      case 'Switch':
-        if (v.bindings) visitMembers(v.bindings.members);
-        for (const c of v.cases) {
-          visitValue(c.condition);
-          visitValue(c.value);
-        }
-        break;
-      default:
-        break;
-    }
-  };
-  const visitMembers = (members: readonly Ast.Member[]): void => {
-    for (const m of members) {
-      if (m.kind !== 'Attribute') continue;
-      if (m.name.kind === 'Name') names.add(m.name.parts[m.name.parts.length - 1]);
-      visitValue(m.value);
-    }
-  };
-  for (const f of files) visitMembers(f.members);
+  for (const f of files) {
+    forEachMember(f.members, (m) => {
+      if (m.kind === 'Attribute' && m.name.kind === 'Name') names.add(m.name.parts[m.name.parts.length - 1]);
+    });
+  }
   return names;
 }
-

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Ast from '../language/ast.js';
+import { forEachMember } from '../language/walk.js';
 import { parse } from '../language/parse.js';
 import type { SourceFile } from '../language/source.js';
 import type { DiagnosticBag } from '../language/diagnostics.js';
@@ -191,45 +192,8 @@ function shortName(p: string): string {
 /** Every include node of a member list, including those inside bodies. */
 export function includesOf(members: readonly Ast.Member[]): Ast.Include[] {
   const found: Ast.Include[] = [];
-  const visitValue = (v: Ast.Value): void => {
-    switch (v.kind) {
-      case 'Component':
-        for (const p of v.prototypes) if (p.kind === 'Body') visit(p.members);
-        break;
-      case 'Apply':
-        visit(v.body.members);
-        break;
-      case 'Paren':
-        visitValue(v.inner);
-        break;
-      case 'Operation':
-        v.operands.forEach(visitValue);
-        break;
-      case 'VectorExpr':
-        v.items.forEach(visitValue);
-        break;
-      case 'If':
-        visitValue(v.condition);
-        visitValue(v.then);
-        visitValue(v.else);
-        break;
-      case 'Switch':
-        if (v.bindings) visit(v.bindings.members);
-        for (const c of v.cases) {
-          visitValue(c.condition);
-          visitValue(c.value);
-        }
-        break;
-      default:
-        break;
-    }
-  };
-  const visit = (ms: readonly Ast.Member[]): void => {
-    for (const m of ms) {
-      if (m.kind === 'Include') found.push(m);
-      else visitValue(m.value);
-    }
-  };
-  visit(members);
+  forEachMember(members, (m) => {
+    if (m.kind === 'Include') found.push(m);
+  });
   return found;
 }

@@ -9,19 +9,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveFile } from '../../compiler/resolve.js';
 import { compile } from '../../compiler/plan.js';
+import { seededRandom } from '../../runtime/group/memory-network.js';
 
 const cases = join(dirname(fileURLToPath(import.meta.url)), '..', 'conformance', 'cases');
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOKENS = ['extends', '{', '}', ';', ':', 'LAZY', 'DATA', 'PARENT', 'ROOT', 'ATTRIB', '(', ')', '+', '[', ']', '[|', '|]', 'TBD', '--', 'sfConfig', 'x', '"s"', '1', 'IF', 'THEN', 'ELSE', 'FI', '#include "lib.sf"', 'OPTIONAL(1)', 'APPLY', 'ASSERT', '[sfTemp]', 'a:b'];
 
@@ -49,7 +40,7 @@ function mutate(text: string, rnd: () => number): string {
 }
 
 test('mutated conformance inputs never throw or hang in resolution', (t) => {
-  const rnd = prng(20261126);
+  const rnd = seededRandom(20261126);
   const folders = readdirSync(cases).filter((c) => existsSync(join(cases, c, 'input.sf'))).sort();
   const work = mkdtempSync(join(tmpdir(), 'frog-fuzz-'));
   let runs = 0;

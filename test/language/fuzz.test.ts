@@ -14,6 +14,7 @@ import { parse, parseReference } from '../../language/parse.js';
 import { print } from '../../language/printer.js';
 import { toSExpression } from '../../language/sexpr.js';
 import { SourceFile } from '../../language/source.js';
+import { seededRandom } from '../../runtime/group/memory-network.js';
 
 const casesDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'conformance', 'cases');
 const seeds: string[] = [];
@@ -23,17 +24,6 @@ for (const name of readdirSync(casesDir).sort()) {
   }
 }
 
-/** mulberry32: small, seeded, good enough to pick mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Characters that matter to the lexer, plus a few that it does not know. */
 const INTERESTING = '{}[]()|;:,"#\\/*-+!<>=&x.0123456789eELfd \n\t\u00e9\u0000?`@';
@@ -59,7 +49,7 @@ const ROUNDS = 3000;
 const GUARD_MS = 5000;
 
 test(`${ROUNDS} mutated inputs never throw and only give well-formed diagnostics`, (t) => {
-  const rand = prng(20260501);
+  const rand = seededRandom(20260501);
   let clean = 0;
   let failed = 0;
   for (let i = 0; i < ROUNDS; i++) {
@@ -109,7 +99,7 @@ test(`${ROUNDS} mutated inputs never throw and only give well-formed diagnostics
 });
 
 test('parseReference never throws on mutated references', (t) => {
-  const rand = prng(7);
+  const rand = seededRandom(7);
   const refs = ['PARENT:x', 'LAZY ROOT:a:b', 'DATA x', 'OPTIONAL(3) a:b', 'HERE "odd name":c', 'ATTRIB a'];
   for (let i = 0; i < 1000; i++) {
     const text = mutate(refs[Math.floor(rand() * refs.length)], rand);
