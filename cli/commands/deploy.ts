@@ -8,13 +8,9 @@
  * plan or options have errors (nothing sent); 2 the peer refused it, could not be reached, or
  * the application failed while deploying.
  */
-import { readFile } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
-import { compileFile, readPlan, serialisePlan, PlanFormatError } from '../../compiler/index.js';
-import type { DeploymentPlan } from '../../compiler/plan-types.js';
-import { Messages, diagnostic } from '../../language/messages.js';
-import { renderDiagnostics } from '../../language/render.js';
+import { serialisePlan } from '../../compiler/index.js';
+import { loadPlan } from '../plans.js';
 import type { Io } from '../io.js';
 import { clientKey, reportError, request, type ClientOptions } from '../peer-client.js';
 import type { Register } from './index.js';
@@ -27,22 +23,6 @@ export interface DeployCommandOptions extends ClientOptions {
   wait?: number;
 }
 
-async function loadPlan(o: DeployCommandOptions, io: Io): Promise<DeploymentPlan | undefined> {
-  const file = resolvePath(io.cwd, o.file);
-  if (file.endsWith('.json') || file.endsWith('.plan')) {
-    try {
-      return readPlan(await readFile(file));
-    } catch (e) {
-      const reason = e instanceof PlanFormatError ? e.reason : (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-      io.stderr(renderDiagnostics([diagnostic(Messages.BadPlanFile, { file: o.file, reason })], () => undefined, { cwd: io.cwd }));
-      return undefined;
-    }
-  }
-  const result = compileFile(file, { includePath: (o.includePath ?? []).map((p) => resolvePath(io.cwd, p)), env: io.env });
-  if (result.diagnostics.length) io.stderr(renderDiagnostics(result.diagnostics, (f) => result.sources.get(f), { cwd: io.cwd, color: io.isTty && !io.env.NO_COLOR }));
-  if (result.diagnostics.some((d) => d.severity === 'error') || !result.plan) return undefined;
-  return result.plan;
-}
 
 export async function deployCommand(o: DeployCommandOptions, io: Io): Promise<number> {
   const wait = o.wait ?? 120;

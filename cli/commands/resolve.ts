@@ -6,9 +6,7 @@ import { resolveFile } from '../../compiler/resolve.js';
 import { toCanonicalJson } from '../../compiler/canonical.js';
 import { unparse } from '../../compiler/unparse.js';
 import { compileFile, serialisePlan } from '../../compiler/plan.js';
-import type { Diagnostic } from '../../language/diagnostics.js';
-import type { SourceFile } from '../../language/source.js';
-import { renderDiagnostics } from '../../language/render.js';
+import { reportDiagnostics } from '../plans.js';
 import type { Io } from '../io.js';
 import type { Register } from './index.js';
 
@@ -18,18 +16,12 @@ export interface ResolveCommandOptions {
   format: 'json' | 'sf';
 }
 
-function report(diagnostics: Diagnostic[], sources: Map<string, SourceFile>, io: Io): boolean {
-  if (diagnostics.length) {
-    io.stderr(renderDiagnostics(diagnostics, (f) => sources.get(f), { cwd: io.cwd, color: io.isTty && !io.env.NO_COLOR }));
-  }
-  return diagnostics.some((d) => d.severity === 'error');
-}
 
 const abs = (io: Io, p: string): string => resolvePath(io.cwd, p);
 
 export async function resolveCommand(o: ResolveCommandOptions, io: Io): Promise<number> {
   const result = resolveFile(abs(io, o.file), { includePath: o.includePath.map((p) => abs(io, p)), env: io.env });
-  if (report(result.diagnostics, result.sources, io) || !result.description) return 1;
+  if (reportDiagnostics(result.diagnostics, result.sources, io) || !result.description) return 1;
   io.stdout(o.format === 'sf' ? unparse(result.description) : toCanonicalJson(result.description));
   return 0;
 }
@@ -38,14 +30,14 @@ export async function validateCommand(o: { files: string[]; includePath: string[
   let failed = false;
   for (const file of o.files) {
     const result = resolveFile(abs(io, file), { includePath: o.includePath.map((p) => abs(io, p)), env: io.env });
-    if (report(result.diagnostics, result.sources, io)) failed = true;
+    if (reportDiagnostics(result.diagnostics, result.sources, io)) failed = true;
   }
   return failed ? 1 : 0;
 }
 
 export async function compileCommand(o: { file: string; includePath: string[]; output: string; name?: string }, io: Io): Promise<number> {
   const result = compileFile(abs(io, o.file), { includePath: o.includePath.map((p) => abs(io, p)), name: o.name, env: io.env });
-  if (report(result.diagnostics, result.sources, io) || !result.plan) return 1;
+  if (reportDiagnostics(result.diagnostics, result.sources, io) || !result.plan) return 1;
   const out = abs(io, o.output);
   try {
     writeFileSync(out, serialisePlan(result.plan, out.endsWith('.json') ? 'json' : 'msgpack'));

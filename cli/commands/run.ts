@@ -14,16 +14,12 @@
  * are stopped but their records are kept (the next run recovers them) and the store records
  * a clean shutdown. When the application terminates by itself, its records are removed.
  */
-import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
-import { compileFile, readPlan, PlanFormatError } from '../../compiler/index.js';
+import { loadPlan, reportDiagnostics } from '../plans.js';
 import type { DeploymentPlan } from '../../compiler/plan-types.js';
-import type { Diagnostic } from '../../language/diagnostics.js';
-import { Messages, diagnostic, formatMessage } from '../../language/messages.js';
-import { renderDiagnostics } from '../../language/render.js';
-import type { SourceFile } from '../../language/source.js';
+import { Messages, formatMessage } from '../../language/messages.js';
 import { Checkpointer, planIdOf } from '../../runtime/checkpointing.js';
 import type { Prim } from '../../runtime/component.js';
 import { ComponentHost } from '../../runtime/host.js';
@@ -64,27 +60,7 @@ ${e.hint ? `  hint: ${e.hint}
 
 const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
 
-function report(diagnostics: Diagnostic[], sources: Map<string, SourceFile>, io: Io): boolean {
-  if (diagnostics.length) io.stderr(renderDiagnostics(diagnostics, (f) => sources.get(f), { cwd: io.cwd, color: io.isTty && !io.env.NO_COLOR }));
-  return diagnostics.some((d) => d.severity === 'error');
-}
 
-/** The plan to run: compiled from a `.sf` file, or read from a compiled plan file. */
-async function loadPlan(o: RunCommandOptions, io: Io): Promise<DeploymentPlan | undefined> {
-  const file = resolvePath(io.cwd, o.file);
-  if (file.endsWith('.json') || file.endsWith('.plan')) {
-    try {
-      return readPlan(await readFile(file));
-    } catch (e) {
-      const reason = e instanceof PlanFormatError ? e.reason : (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-      report([diagnostic(Messages.BadPlanFile, { file: o.file, reason })], new Map(), io);
-      return undefined;
-    }
-  }
-  const result = compileFile(file, { includePath: o.includePath.map((p) => resolvePath(io.cwd, p)), env: io.env });
-  if (report(result.diagnostics, result.sources, io) || !result.plan) return undefined;
-  return result.plan;
-}
 
 function recordText(r: TerminationRecord): string {
   const code = r.cause?.code && !r.reason.includes(r.cause.code) ? ` [${r.cause.code}]` : '';
@@ -125,7 +101,7 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
     else {
       const deployed = checkpointer ? await checkpointer.deploy(plan) : await host.deploy(plan);
       if (deployed.diagnostics.length) {
-        report(deployed.diagnostics, new Map(), io);
+        reportDiagnostics(deployed.diagnostics, new Map(), io);
         return 1;
       }
       terminated = deployed.terminated;
