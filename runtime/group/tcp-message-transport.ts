@@ -12,8 +12,11 @@
  * | n    | msgpack `[from, epoch, seq, message]` |
  * | 16   | HMAC-SHA256 over magic..body, truncated |
  *
- * `seq` counts frames on the connection from 0; anything out of order, unauthenticated, oversized or
- * undecodable closes the link and is reported as a link failure of that peer (untimeliness).
+ * `seq` counts the frames a sender has sent to one peer during one incarnation (epoch), across
+ * reconnections; a receiver accepts only increasing numbers from one sender and incarnation, and
+ * nothing from an older incarnation, so a captured frame cannot be replayed on a new connection.
+ * Anything out of order, unauthenticated, oversized or undecodable closes the link and is reported
+ * as a link failure of that peer (untimeliness).
  */
 import net from 'node:net';
 import { Packr } from 'msgpackr';
@@ -46,6 +49,10 @@ export class TcpMessageTransport implements MessageTransport {
   private contact: Contact | null = null;
   private readonly outgoing = new Map<number, { socket: net.Socket; seq: number; queued: number }>();
   private readonly incoming = new Set<net.Socket>();
+  /** Per destination: the next sequence number, kept across reconnections. */
+  private readonly nextSeq = new Map<number, number>();
+  /** Per sender: the latest incarnation and the last sequence number accepted from it. */
+  private readonly lastSeen = new Map<number, { epoch: number; seq: number }>();
   private messageHandler: ((from: number, m: unknown) => void) | null = null;
   private failureHandler: ((peer: number) => void) | null = null;
   private closed = false;
@@ -87,7 +94,7 @@ export class TcpMessageTransport implements MessageTransport {
     if (!link) {
       const socket = net.connect({ host: to.contact.host, port: to.contact.port });
       socket.setNoDelay(true);
-      link = { socket, seq: 0, queued: 0 };
+      link = { socket, seq: this.nextSeq.get(to.id) ?? 0, queued: 0 };
       this.outgoing.set(to.id, link);
       const fail = () => {
         if (this.outgoing.get(to.id)?.socket !== socket) return;
@@ -100,6 +107,7 @@ export class TcpMessageTransport implements MessageTransport {
       socket.on('data', () => socket.destroy()); // nothing is ever sent back on an outgoing link
     }
     const body = packr.pack([this.options.self, this.options.epoch, link.seq++, message]);
+    this.nextSeq.set(to.id, link.seq);
     if (body.length > this.maxFrame) throw new RangeError(`message of ${body.length} bytes exceeds the frame limit ${this.maxFrame}`);
     if (link.socket.writableLength > MAX_QUEUED * 1024) {
       link.socket.destroy(new Error('send queue full'));
@@ -158,10 +166,19 @@ export class TcpMessageTransport implements MessageTransport {
         }
         if (!Array.isArray(decoded) || decoded.length !== 4) return bad();
         const [from, epoch, seq, message] = decoded as unknown[];
-        if (typeof from !== 'number' || !Number.isInteger(from) || from < 0 || from > 2047 || typeof epoch !== 'number' || seq !== expected) return bad();
-        if (peer >= 0 && (from !== peer || epoch !== peerEpoch)) return bad();
+        if (typeof from !== 'number' || !Number.isInteger(from) || from < 0 || from > 2047 || typeof epoch !== 'number') return bad();
+        if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0) return bad();
+        if (peer >= 0) {
+          if (from !== peer || epoch !== peerEpoch || seq !== expected) return bad();
+        } else {
+          // The first frame of a connection: newer than anything accepted from that sender.
+          const last = this.lastSeen.get(from);
+          if (last && (epoch < last.epoch || (epoch === last.epoch && seq <= last.seq))) return bad();
+          expected = seq;
+        }
         peer = from;
         peerEpoch = epoch;
+        this.lastSeen.set(from, { epoch, seq });
         expected++;
         this.counters.framesIn++;
         try {
