@@ -61,8 +61,11 @@ export class ControlServer {
   async start(): Promise<string> {
     const [host, portText] = splitAddress(this.options.listen ?? `127.0.0.1:${DEFAULT_CONTROL_PORT}`);
     const server = createServer((req, res) => void this.handle(req, res));
+    // Slow or idle clients cannot hold the peer's resources for long, nor too many at once.
     server.headersTimeout = 10_000;
     server.requestTimeout = 60_000;
+    server.keepAliveTimeout = 5_000;
+    server.maxConnections = 512;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
