@@ -4,22 +4,31 @@
  * `nextWakeup()` is due and `receive(heartbeat, now)` for every authenticated, decoded heartbeat; both
  * return the heartbeats to multicast and the events to report. `now` is the wall clock in ms.
  *
- * Per tick, in order: check timeouts (evict untimely peers, forget quiesced ones), check for chronic
- * one-way links, view-change check (shrink the partition, test consistency, start the stability
- * countdown), the stability deadline, then send our heartbeat.
+ * Per tick, in order: check timeouts (evict untimely peers, forget quiesced ones), end refusals whose
+ * reason has gone, resolve conflicts of the hearing graph, view-change check (shrink the partition,
+ * test consistency, start the stability countdown), the stability deadline, then send our heartbeat.
  *
- * Rules beyond the Java code, where the test plan asks for convergence it cannot give (documented
- * choices, see the README of test/group):
- * - Every heartbeat also carries the sender's *heard set*: the peers whose heartbeats it currently
- *   receives, admitted or not. Unlike connection sets it depends only on the network, so rules based
- *   on it cannot deadlock each other.
- * - "dropped me": a connected peer whose heard set contained us and then stops containing us cannot
- *   hear us: it is evicted from the connection set at once (test plan PM-2, bound B2) and *refused*
- *   until it hears us again and Q has passed since the eviction.
- * - chronic inconsistency: a connected peer whose view has differed from ours for more than T + I
- *   without either view changing, while some hearing relation we know of is one-way, is evicted and refused (test plan PM-3, one-way single link: without
- *   this rule one such link keeps every peer unstable forever). The refusal ends, after Q, once every
- *   hearing relation we know of is symmetric again.
+ * Rules beyond the Java code, where the test plan asks for convergence that timeliness alone cannot
+ * give (a one-way link leaves the node that hears both ends with a view nobody else shares):
+ * - Every heartbeat carries the sender's *heard set*: the peers whose valid, timely heartbeats it
+ *   received within T, admitted or not (quiescing included). It depends only on the network.
+ * - "x misses y": x's heartbeat sent at t lacks y although we heard y both before t − W and at or
+ *   after t − W (W = T − I, the slack, and every peer including x was known to us before t − W).
+ *   y sends every I, so one of its heartbeats was sent in [t − T, t − W]; it would have reached x
+ *   before t and been timely there: x lost it (the link y→x is down), not y crashed or joined late.
+ * - Conflict resolution: over the peers we hear (and us), an edge is broken when either end misses
+ *   the other. Greedy clique partition in ascending id order (a node joins the first clique with no
+ *   broken edge to it); peers outside our clique are *refused*. Peers with the same knowledge compute
+ *   the same cliques; where knowledge differs, the refusal travels (below).
+ * - "dropped me": a peer whose heard set contained us and then stops containing us cannot hear us:
+ *   it is refused at once (test plan PM-2, bound B2) until it hears us again and Q has passed.
+ * - Both kinds of refusal are advertised in the *refused set* of our heartbeats. A peer that finds
+ *   itself there leaves us out of its connection set in turn ("mirror"), and takes us back as soon as
+ *   we stop refusing it. Mirrored refusals are never advertised, so refusals depend only on the
+ *   hearing graph and the clock: they cannot wait on each other, and end once the links are two-way.
+ * With one one-way link (PM-3) every node is stable within T + 3I + S (+ 2d) of the cut: the deaf end
+ * times out the other at most T + I after the cut; the node hearing both refuses one end on its next
+ * tick (one interval), whose heartbeat makes the refused end mirror; one more tick checks consistency.
  */
 import { Bitset } from './bitset.js';
 import type { TimingProfile } from './profiles.js';
@@ -93,7 +102,9 @@ interface PeerRecord {
   epoch: number;
   contact: Contact | null;
   state: PeerState;
-  /** Send time of the newest accepted heartbeat. */
+  /** Send time of the first accepted heartbeat of this record (how long we have known it). */
+  firstTime: number;
+  /** Send time of the newest accepted heartbeat (also the time its `heard` set describes). */
   lastTime: number;
   view: Bitset;
   viewNumber: number;
@@ -104,10 +115,23 @@ interface PeerRecord {
   heard: Bitset;
   /** Its last heard set held us (so losing us from it is a "dropped me"). */
   heardMe: boolean;
-  evictedAt: number;
-  refusal: 'dropped' | 'inconsistent' | null;
-  /** Since when its view has differed from ours with no change on either side; −1 when equal. */
-  diffSince: number;
+  /** When it stopped hearing us and we refused it; −1 when no such refusal is in force. */
+  droppedAt: number;
+  /** Outside our clique of the hearing graph: refused by conflict resolution. */
+  conflict: boolean;
+  /** Its refused set holds us: we leave it out in turn until it stops. */
+  refusesMe: boolean;
+  /** `heard` (compared by identity) held everyone we hear, at hearing version `coverVersion`. */
+  coveredHeard: Bitset | null;
+  coverVersion: number;
+}
+
+/** Replay memory per node id (outlives records), and when we last heard that node at all. */
+interface SeenEntry {
+  epoch: number;
+  seq: number;
+  /** Send time of its newest valid heartbeat, whatever the state of its record. */
+  heardAt: number;
 }
 
 export interface MachineSnapshot {
@@ -135,8 +159,7 @@ export class HeartbeatMachine {
   private readonly random: () => number;
 
   private readonly records = new Map<number, PeerRecord>();
-  /** Replay memory per node id: highest epoch and its highest seq; outlives records. */
-  private readonly seen = new Map<number, { epoch: number; seq: number }>();
+  private readonly seen = new Map<number, SeenEntry>();
   private readonly names = new Map<number, string>();
 
   private connSet: Bitset;
@@ -149,6 +172,14 @@ export class HeartbeatMachine {
   private partition: Bitset;
   private vote: number;
   private seq = 0;
+  /** Send time of our first heartbeat (−1 before it). */
+  private firstSent = -1;
+
+  /** Bumped whenever the set of peers we hear (records not quiescing) changes. */
+  private hearingVersion = 0;
+  private hearingCache: Bitset | null = null;
+  /** How many records are refused by conflict resolution (so an all-clear tick can skip them). */
+  private conflicts = 0;
 
   private started = false;
   private nextTickAt = 0;
@@ -156,7 +187,7 @@ export class HeartbeatMachine {
 
   private reported: { partition: Bitset; stable: boolean; timeRef: number; leader: number };
   private reportedLeaderStable = -1;
-  private readonly conflicts = new Set<string>();
+  private readonly idConflicts = new Set<string>();
   /** Something reported by `notify` may have changed since it last ran. */
   private dirty = false;
 
@@ -207,7 +238,7 @@ export class HeartbeatMachine {
       this.lastTickAt = now;
       this.checkTimeouts(now, out);
       this.checkRefusals(now, out);
-      this.checkChronicInconsistency(now, out);
+      this.resolveConflicts(now, out);
       this.viewChangeCheck(now);
       this.checkStabilityDeadline(now);
       this.notify(now, out);
@@ -236,9 +267,8 @@ export class HeartbeatMachine {
       return this.drop(out, 'conflict');
     }
     const rec = this.records.get(hb.nodeId);
-    const knownName = rec?.name ?? this.names.get(hb.nodeId);
-    if (rec && knownName !== hb.name) {
-      this.reportConflict(out, now, hb, `Peers \`${knownName}\` and \`${hb.name}\` both use node id ${hb.nodeId}; give each peer a distinct \`--id\` (0..2047).`);
+    if (rec && rec.name !== hb.name) {
+      this.reportConflict(out, now, hb, `Peers \`${rec.name}\` and \`${hb.name}\` both use node id ${hb.nodeId}; give each peer a distinct \`--id\` (0..2047).`);
       return this.drop(out, 'conflict');
     }
     const mem = this.seen.get(hb.nodeId);
@@ -247,21 +277,32 @@ export class HeartbeatMachine {
     if (mem) {
       mem.epoch = hb.epoch;
       mem.seq = hb.seq;
-    } else this.seen.set(hb.nodeId, { epoch: hb.epoch, seq: hb.seq });
-    this.names.set(hb.nodeId, hb.name);
+      mem.heardAt = hb.sendTime;
+    } else {
+      this.seen.set(hb.nodeId, { epoch: hb.epoch, seq: hb.seq, heardAt: hb.sendTime });
+      this.names.set(hb.nodeId, hb.name);
+    }
 
     if (!rec) {
-      this.records.set(hb.nodeId, this.newRecord(hb));
-      this.connSet.add(hb.nodeId);
-      this.connectionChanged();
-      out.events.push({ type: 'connected', time: now, subject: this.ref(hb.nodeId) });
+      const r = this.newRecord(hb);
+      this.names.set(hb.nodeId, hb.name);
+      this.records.set(hb.nodeId, r);
+      this.hearingChanged();
+      if (r.refusesMe) {
+        // It refuses us already (we reappeared while it still holds a reason): wait for it to stop.
+        r.state = 'refused';
+      } else {
+        this.connSet.add(hb.nodeId);
+        this.connectionChanged();
+        out.events.push({ type: 'connected', time: now, subject: this.ref(hb.nodeId) });
+      }
       this.notify(now, out);
       return out;
     }
     if (rec.epoch !== hb.epoch) {
       // A new incarnation: the old one is gone. Evict it; the new one is admitted once the old record quiesces.
       if (rec.state === 'connected') this.evict(rec, now, 'quiescing', 'restarted', out);
-      else if (rec.state === 'refused') rec.state = 'quiescing';
+      else if (rec.state === 'refused') this.quiesce(rec);
       this.notify(now, out);
       return this.drop(out, 'quiescent');
     }
@@ -279,27 +320,24 @@ export class HeartbeatMachine {
     if (viewChanged) {
       rec.view = hb.view;
       rec.viewNumber = hb.viewNumber;
-      rec.diffSince = -1;
     }
     rec.heard = hb.heard;
     const heardMe = hb.heard.has(me.id);
-    const droppedMe = rec.heardMe && !heardMe;
+    if (rec.heardMe && !heardMe && rec.droppedAt < 0) rec.droppedAt = now;
     rec.heardMe = heardMe;
-    if (rec.state === 'refused') {
-      if (this.mayReadmit(rec, now)) this.readmit(rec, now, out);
-      this.notify(now, out);
-      return out;
-    }
-    if (droppedMe) {
-      this.evict(rec, now, 'refused', 'dropped', out);
-    } else if (viewChanged) {
-      this.markChanged();
-      // Rule 3: a peer that does not see us cannot be in our partition.
-      if (!hb.view.has(me.id)) this.partition.delete(hb.nodeId);
-      this.dirty = true;
-    } else if (tsChanged && this.stabilising && !this.changed && hb.viewTimeStamp >= 0 && hb.viewTimeStamp < this.connTs) {
-      // Adopt the earliest deadline advertised by a consistent peer, so all members agree on the time reference.
-      this.connTs = hb.viewTimeStamp;
+    rec.refusesMe = hb.refused !== undefined && hb.refused.has(me.id);
+    const wasConnected = rec.state === 'connected';
+    this.settle(rec, now, out);
+    if (wasConnected && rec.state === 'connected') {
+      if (viewChanged) {
+        this.markChanged();
+        // Rule 3: a peer that does not see us cannot be in our partition.
+        if (!hb.view.has(me.id)) this.partition.delete(hb.nodeId);
+        this.dirty = true;
+      } else if (tsChanged && this.stabilising && !this.changed && hb.viewTimeStamp >= 0 && hb.viewTimeStamp < this.connTs) {
+        // Adopt the earliest deadline advertised by a consistent peer, so all members agree on the time reference.
+        this.connTs = hb.viewTimeStamp;
+      }
     }
     this.notify(now, out);
     return out;
@@ -363,19 +401,21 @@ export class HeartbeatMachine {
 
   private reportConflict(out: MachineOutput, now: number, hb: Heartbeat, message: string): void {
     const key = `${hb.nodeId}/${hb.name}/${hb.epoch}`;
-    if (this.conflicts.has(key)) return;
-    if (this.conflicts.size >= MAX_CONFLICT_MEMORY) this.conflicts.clear();
-    this.conflicts.add(key);
+    if (this.idConflicts.has(key)) return;
+    if (this.idConflicts.size >= MAX_CONFLICT_MEMORY) this.idConflicts.clear();
+    this.idConflicts.add(key);
     out.events.push({ type: 'conflict', time: now, subject: { id: hb.nodeId, name: hb.name }, message });
   }
 
   private newRecord(hb: Heartbeat): PeerRecord {
+    const me = this.identity.id;
     return {
       id: hb.nodeId,
       name: hb.name,
       epoch: hb.epoch,
       contact: hb.contact,
       state: 'connected',
+      firstTime: hb.sendTime,
       lastTime: hb.sendTime,
       view: hb.view,
       viewNumber: hb.viewNumber,
@@ -384,10 +424,12 @@ export class HeartbeatMachine {
       preferred: hb.preferred,
       candidate: hb.candidate.id,
       heard: hb.heard,
-      heardMe: hb.heard.has(this.identity.id),
-      evictedAt: -1,
-      refusal: null,
-      diffSince: -1,
+      heardMe: hb.heard.has(me),
+      droppedAt: -1,
+      conflict: false,
+      refusesMe: hb.refused !== undefined && hb.refused.has(me),
+      coveredHeard: null,
+      coverVersion: -1,
     };
   }
 
@@ -406,49 +448,62 @@ export class HeartbeatMachine {
     this.markChanged();
     this.partition.intersect(this.connSet);
     if (!this.partition.has(this.vote)) this.vote = this.identity.id;
-    for (const r of this.records.values()) r.diffSince = -1;
+  }
+
+  private hearingChanged(): void {
+    this.hearingVersion++;
+    this.hearingCache = null;
+  }
+
+  /** Us and every peer whose record is not quiescing: the nodes of our part of the hearing graph. */
+  private hearing(): Bitset {
+    if (this.hearingCache) return this.hearingCache;
+    const h = Bitset.of([this.identity.id]);
+    for (const r of this.records.values()) if (r.state !== 'quiescing') h.add(r.id);
+    this.hearingCache = h;
+    return h;
+  }
+
+  private quiesce(rec: PeerRecord): void {
+    if (rec.conflict) this.conflicts--;
+    rec.state = 'quiescing';
+    rec.conflict = false;
+    rec.droppedAt = -1;
+    this.hearingChanged();
   }
 
   private evict(rec: PeerRecord, now: number, state: 'quiescing' | 'refused', reason: string, out: MachineOutput): void {
-    rec.state = state;
-    rec.evictedAt = now;
-    rec.refusal = state === 'refused' ? (reason === 'dropped' ? 'dropped' : 'inconsistent') : null;
+    if (state === 'quiescing') this.quiesce(rec);
+    else rec.state = state;
     this.connSet.delete(rec.id);
     this.connectionChanged();
     out.events.push({ type: 'disconnected', time: now, subject: this.ref(rec.id), reason });
   }
 
-  private mayReadmit(rec: PeerRecord, now: number): boolean {
-    if (now - rec.evictedAt < this.profile.quiescence) return false;
-    const me = this.identity.id;
-    if (rec.refusal === 'dropped') return rec.heard.has(me);
-    return rec.heard.has(me) && this.hearingSymmetric();
-  }
-
-  /** True when every hearing relation we know of (ours and our tracked peers') goes both ways. */
-  private hearingSymmetric(): boolean {
-    const me = this.identity.id;
-    const tracked = [...this.records.values()].filter((r) => r.state !== 'quiescing');
-    for (const a of tracked) {
-      if (!a.heard.has(me)) return false;
-      for (const b of tracked) if (a !== b && a.heard.has(b.id) !== b.heard.has(a.id)) return false;
-    }
-    return true;
-  }
-
-  private heardSet(): Bitset {
-    const h = Bitset.of([this.identity.id]);
-    for (const r of this.records.values()) if (r.state !== 'quiescing') h.add(r.id);
-    return h;
-  }
-
   private readmit(rec: PeerRecord, now: number, out: MachineOutput): void {
     rec.state = 'connected';
-    rec.refusal = null;
-    rec.heardMe = rec.heard.has(this.identity.id);
     this.connSet.add(rec.id);
     this.connectionChanged();
     out.events.push({ type: 'connected', time: now, subject: this.ref(rec.id) });
+  }
+
+  /** Why we refuse this peer now, or null. Ends a "dropped me" refusal once it has run its course. */
+  private refusal(rec: PeerRecord, now: number): string | null {
+    if (rec.droppedAt >= 0) {
+      if (now - rec.droppedAt >= this.profile.quiescence && rec.heard.has(this.identity.id)) rec.droppedAt = -1;
+      else return 'dropped';
+    }
+    if (rec.conflict) return 'conflict';
+    if (rec.refusesMe) return 'refused';
+    return null;
+  }
+
+  /** Evicts or re-admits a peer that is not quiescing, as its refusal says. */
+  private settle(rec: PeerRecord, now: number, out: MachineOutput): void {
+    if (rec.state === 'quiescing') return;
+    const reason = this.refusal(rec, now);
+    if (rec.state === 'connected' && reason !== null) this.evict(rec, now, 'refused', reason, out);
+    else if (rec.state === 'refused' && reason === null) this.readmit(rec, now, out);
   }
 
   private checkTimeouts(now: number, out: MachineOutput): void {
@@ -457,31 +512,86 @@ export class HeartbeatMachine {
       const age = Math.abs(now - rec.lastTime);
       if (age <= timeout) continue;
       if (rec.state === 'connected') this.evict(rec, now, 'quiescing', 'timeout', out);
-      else if (rec.state === 'refused') rec.state = 'quiescing';
+      else if (rec.state === 'refused') this.quiesce(rec);
       if (now - rec.lastTime > quiescence) this.records.delete(rec.id);
     }
   }
 
   private checkRefusals(now: number, out: MachineOutput): void {
-    for (const rec of this.records.values()) if (rec.state === 'refused' && this.mayReadmit(rec, now)) this.readmit(rec, now, out);
+    for (const rec of this.records.values()) if (rec.state === 'refused' || rec.droppedAt >= 0) this.settle(rec, now, out);
   }
 
-  private checkChronicInconsistency(now: number, out: MachineOutput): void {
-    const limit = this.profile.timeout + this.profile.interval;
-    // Only a one-way link explains a lasting difference; with symmetric hearing, differences are
-    // transient (quiescence and refusals ending at slightly different times) and resolve themselves.
-    let symmetric: boolean | null = null;
-    for (const rec of this.records.values()) {
-      if (rec.state !== 'connected') continue;
-      if (rec.view.equals(this.connSet)) {
-        rec.diffSince = -1;
-      } else if (rec.diffSince < 0) {
-        rec.diffSince = now;
-      } else if (now - rec.diffSince > limit) {
-        symmetric ??= this.hearingSymmetric();
-        if (!symmetric) this.evict(rec, now, 'refused', 'inconsistent', out);
+  /**
+   * Conflict resolution over the hearing graph (see the file comment): finds the broken edges among
+   * us and the peers we hear, partitions those nodes greedily into cliques in ascending id order, and
+   * refuses every peer outside our clique. Heard sets that hold everyone we hear are remembered by
+   * identity, so a quiet tick costs one comparison per peer.
+   */
+  private resolveConflicts(now: number, out: MachineOutput): void {
+    const slack = this.profile.timeout - this.profile.interval;
+    const hearing = this.hearing();
+    let broken: Map<number, number[]> | null = null;
+    const edge = (a: number, b: number) => {
+      broken ??= new Map();
+      const la = broken.get(a);
+      if (la) la.push(b);
+      else broken.set(a, [b]);
+      const lb = broken.get(b);
+      if (lb) lb.push(a);
+      else broken.set(b, [a]);
+    };
+    for (const x of this.records.values()) {
+      if (x.state === 'quiescing') continue;
+      if (x.coveredHeard === x.heard && x.coverVersion === this.hearingVersion) continue;
+      if (hearing.subsetOf(x.heard)) {
+        x.coveredHeard = x.heard;
+        x.coverVersion = this.hearingVersion;
+        continue;
+      }
+      // x's heard set lacks someone; it tells only if x was known to us before `from`.
+      const from = x.lastTime - slack;
+      if (x.firstTime > from) continue;
+      for (const y of hearing.ids()) {
+        if (y === x.id || x.heard.has(y)) continue;
+        if (this.heardThrough(y, from, now)) edge(x.id, y);
       }
     }
+    if (broken === null && this.conflicts === 0) return;
+    const clique = broken === null ? null : this.cliqueOf(broken, hearing);
+    for (const r of this.records.values()) {
+      if (r.state === 'quiescing') continue;
+      const conflict = clique !== null && !clique.has(r.id);
+      if (conflict === r.conflict) continue;
+      r.conflict = conflict;
+      this.conflicts += conflict ? 1 : -1;
+      this.settle(r, now, out);
+    }
+  }
+
+  /** We heard `y` (or we are `y`) both at or before `from` and at or after it. */
+  private heardThrough(y: number, from: number, now: number): boolean {
+    if (y === this.identity.id) return this.firstSent >= 0 && this.firstSent <= from && now >= from;
+    const r = this.records.get(y)!;
+    return r.firstTime <= from && r.lastTime >= from;
+  }
+
+  /** Greedy clique partition in ascending id order; returns the clique that holds us. */
+  private cliqueOf(broken: Map<number, number[]>, hearing: Bitset): Set<number> {
+    const me = this.identity.id;
+    let remaining = hearing.ids();
+    // Every round places at least the first remaining node, so this ends within |remaining| rounds.
+    while (remaining.length > 0) {
+      const clique = new Set<number>();
+      const rest: number[] = [];
+      for (const v of remaining) {
+        const adj = broken.get(v);
+        if (adj !== undefined && adj.some((u) => clique.has(u))) rest.push(v);
+        else clique.add(v);
+      }
+      if (clique.has(me)) return clique;
+      remaining = rest;
+    }
+    return new Set([me]);
   }
 
   private viewChangeCheck(now: number): void {
@@ -573,7 +683,23 @@ export class HeartbeatMachine {
     }
   }
 
+  /** Everyone whose valid heartbeat we received within T, admitted or not, and us. */
+  private heardSet(now: number): Bitset {
+    const h = Bitset.of([this.identity.id]);
+    const t = this.profile.timeout;
+    for (const [id, e] of this.seen) if (Math.abs(now - e.heardAt) <= t) h.add(id);
+    return h;
+  }
+
+  /** The peers we refuse for a reason of our own; mirrored refusals are left out on purpose. */
+  private refusedSet(): Bitset {
+    const r = new Bitset();
+    for (const rec of this.records.values()) if (rec.state === 'refused' && (rec.droppedAt >= 0 || rec.conflict)) r.add(rec.id);
+    return r;
+  }
+
   private heartbeat(now: number): Heartbeat {
+    if (this.firstSent < 0) this.firstSent = now;
     return {
       systemMagic: this.systemMagic,
       nodeId: this.identity.id,
@@ -587,7 +713,8 @@ export class HeartbeatMachine {
       preferred: this.preferred,
       candidate: { id: this.vote, epoch: this.vote === this.identity.id ? this.identity.epoch : (this.records.get(this.vote)?.epoch ?? 0) },
       view: this.connSet.copy(),
-      heard: this.heardSet(),
+      heard: this.heardSet(now),
+      refused: this.refusedSet(),
       msgLinks: new Bitset(),
       contact: this.contact,
     };

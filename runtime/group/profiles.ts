@@ -18,6 +18,10 @@
  * (kept for timing comparison). local-test is the test plan's fast CI profile (paper-safe formulas).
  * lan is tuned for fast detection on one local network (loopback or a LAN with sub-100 ms delays and
  * NTP-synchronised clocks): k = 4 keeps 600 ms of slack for delay, skew and event-loop stalls.
+ *
+ * A one-way link (test plan PM-3) is covered by the restabilisation bound T + 3I + S (+ 2d): its two
+ * ends part and every peer is stable again within it (conflict resolution of the hearing graph, see
+ * heartbeat-machine.ts). Once every link is two-way again, one view forms within the heal bound.
  */
 export interface TimingProfile {
   readonly name: string;
@@ -42,7 +46,7 @@ export interface ProfileBounds {
   earliestDetection: number;
   /** B2: a peer that stops hearing another evicts it within this time. */
   asymmetricEviction: number;
-  /** B4: survivors are stable again within this time of a crash or split. */
+  /** B4: survivors are stable again within this time of a crash or split; also after a one-way link failure (PM-3). */
   restabilisation: number;
   /** B5: a new peer is part of a stable merged view within this time of starting. */
   join: number;

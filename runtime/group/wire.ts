@@ -19,6 +19,7 @@
  * | 56     | 8    | leader vote: epoch |
  * | 64     | 2+n  | connection set: length n ≤ 256, then n bitset bytes |
  * |        | 2+h  | heard set: the peers whose heartbeats the sender currently receives (same encoding) |
+ * |        | 2+r  | refused set: the peers the sender refuses for a reason of its own (same encoding) |
  * |        | 2+m  | message links: length m ≤ 256, then m bitset bytes |
  * |        | 1+a+2| control address: family (0 none, 4 IPv4, 6 IPv6), a = 0/4/16 address bytes, port |
  * |        | 1+l  | sender name: length 1..64, UTF-8 |
@@ -34,8 +35,8 @@ export const WIRE_VERSION = 1;
 export const TYPE_HEARTBEAT = 1;
 export const TAG_BYTES = 16;
 export const FIXED_HEADER_BYTES = 64;
-/** The smallest well-formed datagram: header, three empty bitsets, no address, a 1-byte name, tag. */
-export const MIN_DATAGRAM = FIXED_HEADER_BYTES + 2 + 2 + 2 + 1 + 2 + TAG_BYTES;
+/** The smallest well-formed datagram: header, four empty bitsets, no address, a 1-byte name, tag. */
+export const MIN_DATAGRAM = FIXED_HEADER_BYTES + 2 + 2 + 2 + 2 + 1 + 2 + TAG_BYTES;
 /** Never more than this, so a heartbeat never fragments (anubis.md §4). */
 export const MAX_DATAGRAM = 1200;
 export const MAX_NAME_BYTES = 64;
@@ -63,6 +64,11 @@ export interface Heartbeat {
   view: Bitset;
   /** Peers whose heartbeats the sender receives, admitted or not: tells one-way links apart. */
   heard: Bitset;
+  /**
+   * Peers the sender refuses because of the hearing graph (not because they refuse it): a refused
+   * peer leaves the sender out of its own connection set in turn. Absent means empty.
+   */
+  refused?: Bitset;
   msgLinks: Bitset;
   contact: Contact | null;
 }
@@ -112,9 +118,10 @@ export function encodeHeartbeat(hb: Heartbeat): Buffer {
   if (name.length < 1 || name.length > MAX_NAME_BYTES) throw new RangeError(`peer name must be 1..${MAX_NAME_BYTES} bytes of UTF-8`);
   const view = hb.view.trimmed();
   const heard = hb.heard.trimmed();
+  const refused = hb.refused ? hb.refused.trimmed() : EMPTY_BITSET.trimmed();
   const links = hb.msgLinks.trimmed();
   const addr = hb.contact ? parseAddress(hb.contact.host) : null;
-  const size = FIXED_HEADER_BYTES + 2 + view.length + 2 + heard.length + 2 + links.length + 1 + (addr ? addr.length + 2 : 0) + 1 + name.length + TAG_BYTES;
+  const size = FIXED_HEADER_BYTES + 2 + view.length + 2 + heard.length + 2 + refused.length + 2 + links.length + 1 + (addr ? addr.length + 2 : 0) + 1 + name.length + TAG_BYTES;
   if (size > MAX_DATAGRAM) throw new RangeError(`heartbeat of ${size} bytes exceeds ${MAX_DATAGRAM}`);
   const b = Buffer.alloc(size);
   b.writeUInt32BE(PROTOCOL_MAGIC, 0);
@@ -138,6 +145,9 @@ export function encodeHeartbeat(hb: Heartbeat): Buffer {
   b.writeUInt16BE(heard.length, o);
   b.set(heard, o + 2);
   o += 2 + heard.length;
+  b.writeUInt16BE(refused.length, o);
+  b.set(refused, o + 2);
+  o += 2 + refused.length;
   b.writeUInt16BE(links.length, o);
   b.set(links, o + 2);
   o += 2 + links.length;
@@ -187,6 +197,7 @@ export function decodeHeartbeat(b: Uint8Array): Heartbeat {
   };
   const view = readBitset();
   const heard = readBitset();
+  const refused = readBitset();
   const msgLinks = readBitset();
   if (o + 1 > end) throw new MalformedHeartbeatError('address beyond the end');
   const family = buf[o]!;
@@ -220,6 +231,7 @@ export function decodeHeartbeat(b: Uint8Array): Heartbeat {
     candidate: { id: candId, epoch: candEpoch },
     view,
     heard,
+    refused,
     msgLinks,
     contact,
   };

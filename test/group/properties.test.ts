@@ -57,12 +57,12 @@ async function randomRun(seed: number): Promise<string[]> {
     }
     sim.advance(Math.floor(rnd() * 2 * bounds.restabilisation), 50);
   }
-  // Heal everything: the survivors converge to one stable partition within the merge bound
-  // (plus T + I for the chronic-inconsistency rule, and quiescence of a refusal).
+  // Heal everything: the survivors converge to one stable partition within the merge bound B6
+  // (refusals end once every link is two-way, a "dropped me" refusal Q after it began).
   sim.net.heal();
   sim.net.conditions.loss = 0;
   const alive = sim.alive().map((p) => p.id);
-  const limit = bounds.merge + profile.timeout + profile.interval + profile.quiescence + MARGIN;
+  const limit = bounds.merge + sim.net.conditions.maxDelay + MARGIN;
   if (sim.until(() => sim.stableWith(alive), limit, 20) < 0) problems.push(`seed ${seed}: no single stable view of ${alive} within ${limit} ms`);
   problems.push(...sim.violations.map((v) => `seed ${seed}: ${v}`));
   await sim.close();
@@ -117,4 +117,46 @@ test('the leader rule: a stable leader had selected itself one stability interva
   t.true(checked > 100);
   t.deepEqual(sim.violations, []);
   await sim.close();
+});
+
+/**
+ * PM-3 over random groups: one link fails in one direction only (3..8 peers, delays up to 30 ms).
+ * Every peer becomes stable with the two ends in different partitions within T + 3I + S of the cut
+ * (plus two network delays and one step), and stays so; P1, P2, P3, P5 hold at every step.
+ */
+test('one one-way link: its ends part and every peer is stable within T + 3I + S (PM-3)', async (t) => {
+  const problems: string[] = [];
+  for (let seed = 1; seed <= 100; seed++) {
+    const rnd = seededRandom(seed * 31 + 7);
+    const sim = new Simulation({ profile, seed, checkProperties: true, recordEvents: false });
+    const n = 3 + Math.floor(rnd() * 6);
+    sim.net.conditions.maxDelay = 1 + Math.floor(rnd() * 30);
+    const ids = Array.from({ length: n }, (_, i) => i + 1);
+    for (const id of ids) sim.addPeer(id);
+    if (sim.until(() => sim.stableWith(ids), bounds.join + profile.interval + MARGIN + sim.net.conditions.maxDelay) < 0) {
+      problems.push(`seed ${seed}: no stable start`);
+      continue;
+    }
+    sim.advance(Math.floor(rnd() * profile.interval), 5);
+    const from = ids[Math.floor(rnd() * n)]!;
+    const to = ids.filter((id) => id !== from)[Math.floor(rnd() * (n - 1))]!;
+    sim.net.cut(from, to);
+    const settled = (id: number) => {
+      const s = sim.snapshot(id);
+      return s.stable && !(s.partition.includes(from) && s.partition.includes(to));
+    };
+    const limit = bounds.restabilisation + 2 * sim.net.conditions.maxDelay + MARGIN;
+    const done = new Set<number>();
+    const start = sim.clock.now();
+    while (sim.clock.now() - start <= limit && done.size < n) {
+      sim.advance(5, 5);
+      for (const id of ids) if (settled(id)) done.add(id);
+    }
+    if (done.size < n) problems.push(`seed ${seed}: cut ${from}>${to} among ${n}: ${ids.filter((id) => !done.has(id))} not stable within ${limit} ms`);
+    sim.advance(bounds.restabilisation, 50);
+    if (!ids.every(settled)) problems.push(`seed ${seed}: cut ${from}>${to}: the split did not hold`);
+    problems.push(...sim.violations.map((v) => `seed ${seed}: ${v}`));
+    await sim.close();
+  }
+  t.deepEqual(problems.slice(0, 20), []);
 });
