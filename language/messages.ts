@@ -146,6 +146,7 @@ export const Messages = {
   ApplicationExists: entry('SF4407', 'Control', 'An application named `{name}` already runs on peer `{peer}`.', 'Choose another name with `--name`, or terminate it first with `frog terminate {name}`.'),
   RemoteDeployFailed: entry('SF4408', 'Placement', 'Deploying `{path}` on peer `{peer}` failed: {reason}.'),
   BadControlRequest: entry('SF4409', 'Control', 'The `{operation}` request is not valid: {reason}.'),
+  RemoteReference: entry('SF4410', 'LinkResolution', 'Reference `{ref}` in `{path}` reaches `{target}` of application `{app}` on another peer, which {reason}.', 'Components on other peers are read through the state space: the value is there while the component runs and is published.'),
 
   // --- SF48xx: checkpoint store (runtime/store/) ------------------------------------
   StoreLocked: entry('SF4801', 'Store', 'The data directory `{dir}` is in use by another peer (process {pid}).', 'Stop that peer first, or give this one another `--data` directory.'),

@@ -43,3 +43,5 @@ export { Peer, GroupRuntimeClock, type PeerOptions, type PeerStatus, type Compon
 export { HttpPeerLink, MemoryPeerLinks, type PeerLink, type MemoryEndpoint } from './peer-link.js';
 export { RemoteSubtree, placePlan, placeNode, REMOTE_TYPE, parseSubtreeAppName, subtreeAppName, type SubtreeName } from './placement.js';
 export { PeerDirectory, LifecyclePublisher, type PeerEntry } from './peer-state.js';
+export { PeerReferences, type PeerReferencesOptions } from './peer-references.js';
+export { bindRemoteTree, type RemoteTree, type RemotePlace, type RemoteEntry } from './references.js';

@@ -8,9 +8,12 @@
  *   of the partition, within the group's detection bound B3).
  * - `LifecyclePublisher` publishes every component's lifecycle state as
  *   `app/<application>/<component path>` with the value
- *   `{state, peer, type, instance?, record?, attributes?}`; a terminal state is published and
+ *   `{state, peer, type, instance?, within?, record?, attributes?, refs?}` (`instance` on the
+ *   root of a placed subtree, `within` on its other components; `refs`: the attributes that
+ *   are LAZY references, published as their text); a terminal state is published and
  *   then the provider is withdrawn, so observers see how it ended before it goes.
  */
+import { Ref } from '../compiler/values.js';
 import type { Prim } from './component.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { RuntimeEvent } from './events.js';
@@ -135,6 +138,8 @@ export interface PublicLocation {
   path: string;
   /** The instance id of the remote subtree it belongs to, for the subtree's root. */
   instance?: string;
+  /** For the other components of a placed subtree: the instance of the subtree they belong to. */
+  within?: string;
 }
 
 const LIFECYCLE: ReadonlySet<string> = new Set(LIFECYCLE_STATES);
@@ -215,8 +220,19 @@ export class LifecyclePublisher {
   private valueOf(c: Prim, stateName: string, location: PublicLocation, record?: TerminationRecord, withAttributes = true): StateValue {
     const v: Record<string, StateValue> = { state: stateName, peer: this.peer, type: c.type };
     if (location.instance) v.instance = location.instance;
+    if (location.within) v.within = location.within;
     if (record) v.record = { type: record.type, reason: record.reason, path: record.path, ...(record.cause ? { cause: { ...record.cause } } : {}) };
-    if (withAttributes) v.attributes = publishedAttributes(c);
+    if (withAttributes) {
+      const attributes = publishedAttributes(c);
+      v.attributes = attributes;
+      // Which published attributes are LAZY references (published as their text), so that a
+      // reference from another peer resolves them where they are (runtime/references.ts).
+      const refs = Object.keys(attributes).filter((n) => {
+        const raw = c.rawAttribute(n);
+        return raw instanceof Ref && !raw.data;
+      });
+      if (refs.length) v.refs = refs;
+    }
     return v;
   }
 

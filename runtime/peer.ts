@@ -9,7 +9,9 @@
  * `RemoteSubtree` proxies (placement.ts), runs the subtrees other peers hand to it, and fences
  * them: a subtree whose parent has replaced it or terminated terminates itself when it learns
  * so (after this peer recovers, when the parent's peer reappears, or when the parent deploys a
- * new instance at the same place).
+ * new instance at the same place). LAZY references that leave the part of an application this
+ * peer runs continue through the state space (peer-references.ts); before a component starts,
+ * the places its references reach are looked up.
  *
  * Control operations (the handlers of `handle`): `deploy`, `status`, `terminate`, `members`
  * for clients; `deploy-subtree`, `ping-subtree`, `terminate-subtree`, `subtree-ended`,
@@ -28,6 +30,7 @@ import type { Clock as GroupClock } from './group/transport.js';
 import { ComponentHost } from './host.js';
 import { abnormalRecord, errorText, normalRecord, type TerminationRecord } from './lifecycle.js';
 import type { PeerLink } from './peer-link.js';
+import { PeerReferences } from './peer-references.js';
 import { LifecyclePublisher, PeerDirectory, publishedAttributes, type PeerEntry } from './peer-state.js';
 import {
   RemoteSubtree,
@@ -42,6 +45,7 @@ import {
   type SubtreeState,
 } from './placement.js';
 import { discardApplication, recover, type RecoveryReport } from './recovery.js';
+import { bindRemoteTree } from './references.js';
 import type { ComponentRegistry } from './registry.js';
 import { GroupStateAccess, type PublishedState, type StateAccess, type StateValue } from './state-access.js';
 import type { CheckpointStore } from './store/checkpoint-store.js';
@@ -137,6 +141,8 @@ export class Peer implements PlacementService {
   recovery?: RecoveryReport;
   private readonly clock: Clock;
   private readonly publisher: LifecyclePublisher;
+  /** LAZY references that reach components on other peers (peer-references.ts). */
+  readonly references: PeerReferences;
   private readonly proxies = new Map<string, RemoteSubtree>();
   private readonly subtrees = new Map<string, SubtreeEntry>();
   /** Recorded subtrees waiting for their parent's word after a restart: key → application name. */
@@ -174,6 +180,8 @@ export class Peer implements PlacementService {
         this.publisher.onTransition(e, c);
         if (!c.parent && (e.event === 'terminated' || e.event === 'failed')) this.rootEnded(c, e.record);
         this.loadChanged();
+        // Before it starts, the places its references reach on other peers are looked up.
+        if (e.event === 'starting' && !this.stopping) await this.references.prepare(c);
       },
       onAttributeChange: (c, n, v) => {
         hooks?.onAttributeChange(c, n, v);
@@ -182,6 +190,8 @@ export class Peer implements PlacementService {
     });
     this.checkpointer?.attach(this.host);
     bindPlacement(this.host, this);
+    this.references = new PeerReferences({ state: this.state, clock: this.clock, host: this.host, locate: (c) => this.publicLocation(c) });
+    bindRemoteTree(this.host, this.references);
   }
 
   get peerName(): string {
@@ -301,6 +311,7 @@ export class Peer implements PlacementService {
     this.offGroup?.();
     this.offDirectory?.();
     this.publisher.close();
+    this.references.close();
     this.directory.close();
     await this.member.stop();
     await this.options.store?.close({ clean: true, reason });
@@ -317,6 +328,7 @@ export class Peer implements PlacementService {
     this.checkpointer?.detach();
     this.loadTimer?.cancel();
     await this.member.stop();
+    this.references.close();
     this.options.onCrash?.();
     await this.host.terminateAll(abnormalRecord('the peer crashed'));
   }
@@ -337,14 +349,14 @@ export class Peer implements PlacementService {
   // --- where components are published -----------------------------------------------------
 
   /** The application and complete path of a component (a subtree's paths are those of its application). */
-  publicLocation(c: Prim): { app: string; path: string; instance?: string } | undefined {
+  publicLocation(c: Prim): { app: string; path: string; instance?: string; within?: string } | undefined {
     const root = c.root();
     const internal = this.host.applicationOf(root);
     if (!internal) return undefined;
     const sub = parseSubtreeAppName(internal);
     if (!sub) return { app: internal, path: c.path };
     const path = sub.path + c.path.slice(root.path.length);
-    return c === root ? { app: sub.app, path, instance: sub.instance } : { app: sub.app, path };
+    return c === root ? { app: sub.app, path, instance: sub.instance } : { app: sub.app, path, within: sub.instance };
   }
 
   locate(c: Prim): { app: string; path: string } | undefined {
@@ -652,6 +664,9 @@ export class Peer implements PlacementService {
 
   private async opPingSubtree(body: unknown): Promise<SubtreeState> {
     const { entry, app, path, instance } = this.findSubtree(body, 'ping-subtree');
+    // Still being deployed here (its components may wait, e.g. for the places their references reach): alive.
+    const deploying = this.subtrees.get(keyOf(app, path));
+    if (!entry && deploying && deploying.name.instance === instance && !deploying.root) return { state: 'deploying' };
     if (!entry) throw new ControlRefusal(Messages.UnknownSubtree.code, formatMessage(Messages.UnknownSubtree, { peer: this.name, path, app, instance }), 404);
     await entry.root!.sfPing(null);
     return subtreeState(entry.root!);

@@ -19,7 +19,7 @@ import { GroupRuntimeClock, Peer } from '../../runtime/peer.js';
 import { MemoryCheckpointStore, MemoryStorage } from '../../runtime/store/index.js';
 import { createStandardRegistry } from '../../stdlib/index.js';
 import { testRegistry } from '../runtime/helpers.js';
-import { Backend } from './fixtures.js';
+import { Backend, Keeper } from './fixtures.js';
 
 export const profile = getProfile('local-test');
 export const bounds = boundsOf(profile);
@@ -60,7 +60,7 @@ export class Cluster {
       await store.open({ epoch: this.clock.now() });
     }
     const address = `mem:${name}`;
-    const registry = testRegistry().register('Backend', Backend);
+    const registry = testRegistry().register('Backend', Backend).register('Keeper', Keeper);
     void createStandardRegistry;
     const peer = new Peer({
       name,

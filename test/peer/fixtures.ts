@@ -10,3 +10,9 @@ export class Backend extends Prim {
     this.sfReplaceAttribute('address', `${this.host.peer}/${this.host.clock.now()}`);
   }
 }
+
+/** A compound that outlives its children: a child that ends leaves it running (for removals). */
+export class Keeper extends Prim {
+  protected override deploysChildren = true;
+  protected override onChildTerminated(): void {}
+}
