@@ -30,7 +30,7 @@
  * times out the other at most T + I after the cut; the node hearing both refuses one end on its next
  * tick (one interval), whose heartbeat makes the refused end mirror; one more tick checks consistency.
  */
-import { Bitset } from './bitset.js';
+import { Bitset, MAX_NODE_ID } from './bitset.js';
 import type { TimingProfile } from './profiles.js';
 import type { Contact, DropReason, Heartbeat } from './wire.js';
 
@@ -126,12 +126,10 @@ interface PeerRecord {
   coverVersion: number;
 }
 
-/** Replay memory per node id (outlives records), and when we last heard that node at all. */
+/** Replay memory per node id (outlives records). */
 interface SeenEntry {
   epoch: number;
   seq: number;
-  /** Send time of its newest valid heartbeat, whatever the state of its record. */
-  heardAt: number;
 }
 
 export interface MachineSnapshot {
@@ -150,6 +148,17 @@ export interface MachineSnapshot {
 
 const MAX_CONFLICT_MEMORY = 64;
 
+function emptyOutput(): MachineOutput {
+  return { heartbeats: [], events: [], partitionChanged: false };
+}
+
+/** The output of a call that has nothing to report (shared, frozen). */
+const NOTHING: MachineOutput = Object.freeze({
+  heartbeats: Object.freeze([]) as unknown as Heartbeat[],
+  events: Object.freeze([]) as unknown as GroupEvent[],
+  partitionChanged: false,
+});
+
 export class HeartbeatMachine {
   readonly identity: Identity;
   readonly profile: TimingProfile;
@@ -158,8 +167,26 @@ export class HeartbeatMachine {
   private contact: Contact | null;
   private readonly random: () => number;
 
+  /** Records in order of creation (the order ticks visit them), and the same records by node id. */
   private readonly records = new Map<number, PeerRecord>();
-  private readonly seen = new Map<number, SeenEntry>();
+  private readonly byId: (PeerRecord | undefined)[] = [];
+  /** Replay memory by node id, and the ids that have an entry (node ids are 0..2047). */
+  private readonly seen: (SeenEntry | undefined)[] = [];
+  private readonly seenIds: number[] = [];
+  /**
+   * Per node id, kept in flat arrays so that the per-tick scans (heard set, timeouts) read contiguous
+   * memory: the send time of its newest valid heartbeat whatever its record's state (the heard set),
+   * and its record's `lastTime`.
+   */
+  private readonly heardAt = new Float64Array(MAX_NODE_ID + 1);
+  private readonly lastTimes = new Float64Array(MAX_NODE_ID + 1);
+  /** Records in the `refused` state (a tick with none skips the refusal pass). */
+  private refusedCount = 0;
+  /** Some record's heard set changed (by identity) since the last conflict pass. */
+  private heardChanged = false;
+  /** The hearing version and the number of records whose heard set lacked someone, at the last pass. */
+  private resolvedVersion = -1;
+  private uncovered = 0;
   private readonly names = new Map<number, string>();
 
   private connSet: Bitset;
@@ -190,6 +217,8 @@ export class HeartbeatMachine {
   private readonly idConflicts = new Set<string>();
   /** Something reported by `notify` may have changed since it last ran. */
   private dirty = false;
+  /** The output the current call fills (see `finish`). */
+  private scratch: MachineOutput = emptyOutput();
 
   constructor(options: MachineOptions) {
     this.identity = { ...options.identity };
@@ -226,7 +255,12 @@ export class HeartbeatMachine {
   }
 
   tick(now: number): MachineOutput {
-    const out = this.output();
+    const out = this.scratch;
+    this.tickInto(now, out);
+    return this.finish(out);
+  }
+
+  private tickInto(now: number, out: MachineOutput): void {
     if (!this.started) this.start(now);
     const { interval, timeout } = this.profile;
     if (now >= this.nextTickAt) {
@@ -251,7 +285,6 @@ export class HeartbeatMachine {
       this.checkStabilityDeadline(now);
       this.notify(now, out);
     }
-    return out;
   }
 
   /**
@@ -259,38 +292,50 @@ export class HeartbeatMachine {
    * `replay`, `untimely` and `quiescent` checks, then updates the connection record.
    */
   receive(hb: Heartbeat, now: number): MachineOutput {
-    const out = this.output();
+    const out = this.scratch;
+    this.receiveInto(hb, now, out);
+    return this.finish(out);
+  }
+
+  private receiveInto(hb: Heartbeat, now: number, out: MachineOutput): MachineOutput {
     const me = this.identity;
     if (hb.nodeId === me.id) {
       if (hb.epoch === me.epoch && hb.name === me.name) return this.drop(out, 'self');
       this.reportConflict(out, now, hb, `Peer \`${hb.name}\` also uses node id ${me.id}; give each peer a distinct \`--id\` (0..2047).`);
       return this.drop(out, 'conflict');
     }
-    const rec = this.records.get(hb.nodeId);
+    const rec = this.byId[hb.nodeId];
     if (rec && rec.name !== hb.name) {
       this.reportConflict(out, now, hb, `Peers \`${rec.name}\` and \`${hb.name}\` both use node id ${hb.nodeId}; give each peer a distinct \`--id\` (0..2047).`);
       return this.drop(out, 'conflict');
     }
-    const mem = this.seen.get(hb.nodeId);
+    if (!(hb.nodeId >= 0 && hb.nodeId <= MAX_NODE_ID)) return this.drop(out, 'malformed');
+    const mem = this.seen[hb.nodeId];
     if (mem && (hb.epoch < mem.epoch || (hb.epoch === mem.epoch && hb.seq <= mem.seq))) return this.drop(out, 'replay');
     if (Math.abs(now - hb.sendTime) > this.profile.timeout) return this.drop(out, 'untimely');
     if (mem) {
       mem.epoch = hb.epoch;
       mem.seq = hb.seq;
-      mem.heardAt = hb.sendTime;
     } else {
-      this.seen.set(hb.nodeId, { epoch: hb.epoch, seq: hb.seq, heardAt: hb.sendTime });
+      this.seen[hb.nodeId] = { epoch: hb.epoch, seq: hb.seq };
+      this.seenIds.push(hb.nodeId);
       this.names.set(hb.nodeId, hb.name);
     }
 
+    this.heardAt[hb.nodeId] = hb.sendTime;
+
     if (!rec) {
       const r = this.newRecord(hb);
+      this.lastTimes[hb.nodeId] = hb.sendTime;
+      this.heardChanged = true;
       this.names.set(hb.nodeId, hb.name);
       this.records.set(hb.nodeId, r);
+      this.byId[hb.nodeId] = r;
       this.hearingChanged();
       if (r.refusesMe) {
         // It refuses us already (we reappeared while it still holds a reason): wait for it to stop.
         r.state = 'refused';
+        this.refusedCount++;
       } else {
         this.connSet.add(hb.nodeId);
         this.connectionChanged();
@@ -309,6 +354,7 @@ export class HeartbeatMachine {
     if (rec.state === 'quiescing') return this.drop(out, 'quiescent');
 
     rec.lastTime = hb.sendTime;
+    this.lastTimes[hb.nodeId] = hb.sendTime;
     rec.contact = hb.contact;
     rec.stable = hb.stable;
     rec.preferred = hb.preferred;
@@ -321,7 +367,10 @@ export class HeartbeatMachine {
       rec.view = hb.view;
       rec.viewNumber = hb.viewNumber;
     }
-    rec.heard = hb.heard;
+    if (rec.heard !== hb.heard) {
+      rec.heard = hb.heard;
+      this.heardChanged = true;
+    }
     const heardMe = hb.heard.has(me.id);
     if (rec.heardMe && !heardMe && rec.droppedAt < 0) rec.droppedAt = now;
     rec.heardMe = heardMe;
@@ -345,11 +394,11 @@ export class HeartbeatMachine {
 
   /** A message link to `peer` failed: that is untimeliness (anubis.md §2.1). */
   linkFailed(peer: number, now: number): MachineOutput {
-    const out = this.output();
+    const out = this.scratch;
     const rec = this.records.get(peer);
     if (rec && rec.state === 'connected') this.evict(rec, now, 'quiescing', 'link failure', out);
     this.notify(now, out);
-    return out;
+    return this.finish(out);
   }
 
   view(): PartitionView {
@@ -386,8 +435,15 @@ export class HeartbeatMachine {
 
   // --- internals ---------------------------------------------------------------------------
 
-  private output(): MachineOutput {
-    return { heartbeats: [], events: [], partitionChanged: false };
+  /**
+   * Hands out the output of one call. An output with nothing in it is the shared frozen NOTHING, so the
+   * common case (a heartbeat that changes nothing) allocates nothing; any other output is the caller's
+   * to keep, and a fresh scratch object takes its place.
+   */
+  private finish(out: MachineOutput): MachineOutput {
+    if (out.heartbeats.length === 0 && out.events.length === 0 && out.dropped === undefined && !out.partitionChanged) return NOTHING;
+    this.scratch = emptyOutput();
+    return out;
   }
 
   private drop(out: MachineOutput, reason: DropReason): MachineOutput {
@@ -466,6 +522,7 @@ export class HeartbeatMachine {
 
   private quiesce(rec: PeerRecord): void {
     if (rec.conflict) this.conflicts--;
+    if (rec.state === 'refused') this.refusedCount--;
     rec.state = 'quiescing';
     rec.conflict = false;
     rec.droppedAt = -1;
@@ -474,7 +531,10 @@ export class HeartbeatMachine {
 
   private evict(rec: PeerRecord, now: number, state: 'quiescing' | 'refused', reason: string, out: MachineOutput): void {
     if (state === 'quiescing') this.quiesce(rec);
-    else rec.state = state;
+    else {
+      rec.state = state;
+      this.refusedCount++;
+    }
     this.connSet.delete(rec.id);
     this.connectionChanged();
     out.events.push({ type: 'disconnected', time: now, subject: this.ref(rec.id), reason });
@@ -482,6 +542,7 @@ export class HeartbeatMachine {
 
   private readmit(rec: PeerRecord, now: number, out: MachineOutput): void {
     rec.state = 'connected';
+    this.refusedCount--;
     this.connSet.add(rec.id);
     this.connectionChanged();
     out.events.push({ type: 'connected', time: now, subject: this.ref(rec.id) });
@@ -508,17 +569,31 @@ export class HeartbeatMachine {
 
   private checkTimeouts(now: number, out: MachineOutput): void {
     const { timeout, quiescence } = this.profile;
+    // A quick scan of the flat array first: most ticks find every peer timely.
+    let due = false;
+    for (const id of this.records.keys()) {
+      if (Math.abs(now - this.lastTimes[id]!) > timeout) {
+        due = true;
+        break;
+      }
+    }
+    if (!due) return;
     for (const rec of this.records.values()) {
       const age = Math.abs(now - rec.lastTime);
       if (age <= timeout) continue;
       if (rec.state === 'connected') this.evict(rec, now, 'quiescing', 'timeout', out);
       else if (rec.state === 'refused') this.quiesce(rec);
-      if (now - rec.lastTime > quiescence) this.records.delete(rec.id);
+      if (now - rec.lastTime > quiescence) {
+        this.records.delete(rec.id);
+        this.byId[rec.id] = undefined;
+      }
     }
   }
 
   private checkRefusals(now: number, out: MachineOutput): void {
-    for (const rec of this.records.values()) if (rec.state === 'refused' || rec.droppedAt >= 0) this.settle(rec, now, out);
+    // A "dropped me" refusal (droppedAt ≥ 0) always goes with the refused state: receive settles at once.
+    if (this.refusedCount === 0) return;
+    for (const rec of this.records.values()) if (rec.state === 'refused') this.settle(rec, now, out);
   }
 
   /**
@@ -528,6 +603,12 @@ export class HeartbeatMachine {
    * identity, so a quiet tick costs one comparison per peer.
    */
   private resolveConflicts(now: number, out: MachineOutput): void {
+    // Broken edges change only when a heard set or the set of peers we hear changes, or, while some
+    // heard set lacks someone, with the send times that `heardThrough` compares.
+    if (!this.heardChanged && this.resolvedVersion === this.hearingVersion && this.uncovered === 0 && this.conflicts === 0) return;
+    this.heardChanged = false;
+    this.resolvedVersion = this.hearingVersion;
+    this.uncovered = 0;
     const slack = this.profile.timeout - this.profile.interval;
     const hearing = this.hearing();
     let broken: Map<number, number[]> | null = null;
@@ -549,6 +630,7 @@ export class HeartbeatMachine {
         continue;
       }
       // x's heard set lacks someone; it tells only if x was known to us before `from`.
+      this.uncovered++;
       const from = x.lastTime - slack;
       if (x.firstTime > from) continue;
       for (const y of hearing.ids()) {
@@ -686,8 +768,10 @@ export class HeartbeatMachine {
   /** Everyone whose valid heartbeat we received within T, admitted or not, and us. */
   private heardSet(now: number): Bitset {
     const h = Bitset.of([this.identity.id]);
+    const bytes = h.bytes;
     const t = this.profile.timeout;
-    for (const [id, e] of this.seen) if (Math.abs(now - e.heardAt) <= t) h.add(id);
+    const heardAt = this.heardAt;
+    for (const id of this.seenIds) if (Math.abs(now - heardAt[id]!) <= t) bytes[id >> 3]! |= 1 << (id & 7);
     return h;
   }
 
