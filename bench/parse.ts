@@ -4,7 +4,13 @@
  * data written as JSON, in the same run. Prints MB/s, lines/s, the ratio (target: at
  * least 0.25 of JSON.parse's throughput) and peak memory.
  *
- * Usage: npm run bench -- parse [sizeMB=5] [rounds=5]
+ * The two are timed in alternating rounds, each after a full collection (npm run bench
+ * runs node with --expose-gc), so each round starts from the small heap a fresh `frog`
+ * process has, and neither pays for the other's garbage. Without the collections the
+ * figures depend on which ran first and how far the heap had grown: the ratio then
+ * moved between 0.13 and 0.40 from one run to the next on this machine.
+ *
+ * Usage: npm run bench -- parse [sizeMB=5] [rounds=9]
  */
 import { parse } from '../language/parse.js';
 import { seededRandom } from '../runtime/group/memory-network.js';
@@ -108,16 +114,34 @@ function toJson(node: Node): unknown {
   }
 }
 
-function best(rounds: number, run: () => void): number {
-  let bestMs = Infinity;
-  for (let i = 0; i < rounds; i++) {
+/** A full collection before a timed round, when node runs with --expose-gc (npm run bench does). */
+function collect(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) gc();
+}
+
+/**
+ * Times `a` and `b` in alternating rounds, each after a full collection, so that
+ * neither pays for the other's garbage and both see the same machine load. Returns the
+ * best and the median of each, in milliseconds.
+ */
+function alternate(rounds: number, a: () => void, b: () => void): { a: number[]; b: number[] } {
+  const ta: number[] = [];
+  const tb: number[] = [];
+  const time = (run: () => void, into: number[]) => {
+    collect();
     const t0 = process.hrtime.bigint();
     run();
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (ms < bestMs) bestMs = ms;
+    into.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  };
+  for (let i = 0; i < rounds; i++) {
+    time(a, ta);
+    time(b, tb);
   }
-  return bestMs;
+  return { a: ta.sort((x, y) => x - y), b: tb.sort((x, y) => x - y) };
 }
+
+const median = (sorted: number[]): number => sorted[sorted.length >> 1];
 
 /** The same generated data as `.sf` text and as JSON text. */
 export function benchTexts(sizeMb: number): { sfText: string; jsonText: string } {
@@ -135,7 +159,7 @@ export function benchTexts(sizeMb: number): { sfText: string; jsonText: string }
 
 export function main(args: string[]): void {
   const sizeMb = Number(args[0] ?? 5);
-  const rounds = Math.max(1, Number(args[1] ?? 5));
+  const rounds = Math.max(1, Number(args[1] ?? 9));
   const { sfText, jsonText } = benchTexts(sizeMb);
   const sfMb = Buffer.byteLength(sfText) / 1e6;
   const jsonMb = Buffer.byteLength(jsonText) / 1e6;
@@ -148,25 +172,32 @@ export function main(args: string[]): void {
 
   const rssBefore = process.memoryUsage().rss;
   let heapPeak = 0;
-  const sfMs = best(rounds, () => {
-    const r = parse(sfText, 'bench.sf');
-    heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
-    if (r.ast.members.length === 0) throw new Error('empty parse');
-  });
-  const jsonMs = best(rounds, () => {
-    JSON.parse(jsonText);
-  });
+  const times = alternate(
+    rounds,
+    () => {
+      const r = parse(sfText, 'bench.sf');
+      heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+      if (r.ast.members.length === 0) throw new Error('empty parse');
+    },
+    () => {
+      JSON.parse(jsonText);
+    },
+  );
+  const sfMs = times.a[0];
+  const jsonMs = times.b[0];
   const sfRate = sfMb / (sfMs / 1000);
   const jsonRate = jsonMb / (jsonMs / 1000);
+  const medianRatio = (sfMb / median(times.a)) / (jsonMb / median(times.b));
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
 
   const f = (n: number, d = 1) => n.toFixed(d);
   process.stdout.write(
     [
-      `parse bench: ${f(sfMb, 2)} MB of .sf (${lines} lines), ${f(jsonMb, 2)} MB of equivalent JSON, best of ${rounds}`,
-      `  frogpond parse : ${f(sfMs, 0)} ms  ${f(sfRate)} MB/s  ${f(lines / (sfMs / 1000) / 1e6, 2)} M lines/s`,
-      `  JSON.parse     : ${f(jsonMs, 0)} ms  ${f(jsonRate)} MB/s`,
-      `  ratio          : ${f(sfRate / jsonRate, 3)} of JSON.parse throughput (target >= 0.25)`,
+      `parse bench: ${f(sfMb, 2)} MB of .sf (${lines} lines), ${f(jsonMb, 2)} MB of equivalent JSON, ` +
+        `best of ${rounds} alternating rounds${(globalThis as { gc?: unknown }).gc ? ', each after a full GC' : ''}`,
+      `  frogpond parse : ${f(sfMs, 0)} ms  ${f(sfRate)} MB/s  ${f(lines / (sfMs / 1000) / 1e6, 2)} M lines/s  (median ${f(median(times.a), 0)} ms)`,
+      `  JSON.parse     : ${f(jsonMs, 0)} ms  ${f(jsonRate)} MB/s  (median ${f(median(times.b), 0)} ms)`,
+      `  ratio          : ${f(sfRate / jsonRate, 3)} of JSON.parse throughput, best against best (target >= 0.25); median against median ${f(medianRatio, 3)}`,
       `  memory         : peak heap seen ${f(heapPeak / 1e6, 0)} MB, max RSS ${f(maxRssMb, 0)} MB (RSS before timing ${f(rssBefore / 1e6, 0)} MB)`,
       '',
     ].join('\n'),

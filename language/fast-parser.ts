@@ -107,24 +107,59 @@ function backslashIn(text: string, from: number, to: number): number {
 function decodeEscapes(text: string, from: number, to: number): string {
   let slash = backslashIn(text, from, to);
   if (slash < 0) return text.slice(from, to);
-  const pieces: string[] = [];
+  let out = '';
   let run = from;
   while (slash >= 0 && slash < to) {
-    if (slash > run) pieces.push(text.slice(run, slash));
+    if (slash > run) out += text.slice(run, slash);
+    const first = text.charCodeAt(slash + 1);
+    // n t b r f
+    const named = first === 110 || first === 116 || first === 98 || first === 114 || first === 102;
+    if (!named && !(first >= 48 && first <= 55) && slash + 1 < to) {
+      // Any other escaped character stands for itself: it starts the next run.
+      run = slash + 1;
+      slash = backslashIn(text, slash + 2, to);
+      continue;
+    }
     // `\` and one character, or up to three octal digits (two if the first is 4-7).
     let end = slash + 2;
-    const first = text.charCodeAt(slash + 1);
     if (first >= 48 && first <= 55) {
       const max = slash + 1 + (first <= 51 ? 3 : 2);
       while (end < max && end < to && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 55) end++;
     }
     if (end > to) end = to;
-    pieces.push(decodeString(text.slice(slash, end), 'escape'));
+    out += decodeString(text.slice(slash, end), 'escape');
     run = end;
     slash = backslashIn(text, run, to);
   }
-  if (run < to) pieces.push(text.slice(run, to));
-  return pieces.join('');
+  if (run < to) out += text.slice(run, to);
+  return out;
+}
+
+/** The tags of every untagged attribute: one shared, frozen empty list. */
+const NO_TAGS: A.Tag[] = Object.freeze([]) as unknown as A.Tag[];
+
+/**
+ * Words (attribute names, reference parts) repeat throughout a description; a small
+ * direct-mapped table of the words seen recently gives each repetition the string made
+ * for the first one instead of a new copy, which saves most of the parser's string
+ * allocations. One table per parse, so that no string (which may be a slice of the
+ * source text) outlives the parse through it. Words longer than WORD_CACHE_MAX_LENGTH
+ * are not cached.
+ */
+const WORD_CACHE_SIZE = 4096;
+const WORD_CACHE_MAX_LENGTH = 40;
+
+function internWord(wordCache: (string | undefined)[], text: string, start: number, end: number): string {
+  const length = end - start;
+  if (length > WORD_CACHE_MAX_LENGTH) return text.slice(start, end);
+  let h = length;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  const slot = (h ^ (h >>> 13)) & (WORD_CACHE_SIZE - 1);
+  const cached = wordCache[slot];
+  if (cached !== undefined && cached.length === length && text.startsWith(cached, start)) return cached;
+  const fresh = text.slice(start, end);
+  wordCache[slot] = fresh;
+  return fresh;
 }
 
 class FastParser {
@@ -133,6 +168,7 @@ class FastParser {
   private readonly ends: Int32Array;
   private pos = 0;
   private depth = 0;
+  private readonly words: (string | undefined)[] = new Array(WORD_CACHE_SIZE).fill(undefined);
 
   constructor(
     private readonly text: string,
@@ -167,6 +203,11 @@ class FastParser {
 
   private image(i: number): string {
     return this.text.slice(this.starts[i], this.ends[i]);
+  }
+
+  /** A WORD's text, shared with earlier occurrences of the same word (see internWord). */
+  private word(i: number): string {
+    return internWord(this.words, this.text, this.starts[i], this.ends[i]);
   }
 
   private enter(): void {
@@ -253,18 +294,18 @@ class FastParser {
   private attribute(): A.Attribute {
     const kinds = this.kinds;
     const start = this.starts[this.pos];
-    const tags = kinds[this.pos] === K_LBRACKET ? this.tags() : [];
+    const tags = kinds[this.pos] === K_LBRACKET ? this.tags() : NO_TAGS;
     let name: A.AttrName;
     const p = this.pos;
     const k = kinds[p];
     if (k === K_WORD) {
-      const parts = [this.image(p)];
+      const parts = [this.word(p)];
       let last = p;
       this.pos = p + 1;
       while (kinds[this.pos] === K_COLON) {
         this.pos++;
         last = this.expect(K_WORD);
-        parts.push(this.image(last));
+        parts.push(this.word(last));
       }
       name = { kind: 'Name', parts, quoted: false, span: this.span(this.starts[p], this.ends[last]) };
     } else if (k === K_QSTRING || k === K_MSTRING) {
@@ -648,9 +689,9 @@ class FastParser {
       this.pos++;
       parts.push(this.refPart());
     }
-    const start = parts[0].span.start;
-    const end = parts[parts.length - 1].span.end;
-    return { kind: 'Reference', parts, lazy: false, data: false, optional: false, span: this.span(start, end) };
+    // A one-part path shares its part's span (spans are never changed in place).
+    const span = parts.length === 1 ? parts[0].span : this.span(parts[0].span.start, parts[parts.length - 1].span.end);
+    return { kind: 'Reference', parts, lazy: false, data: false, optional: false, span };
   }
 
   private refPart(): A.RefPart {
@@ -658,7 +699,7 @@ class FastParser {
     const k = this.kinds[p];
     if (k === K_WORD) {
       this.pos = p + 1;
-      return { kind: 'WORD', name: this.image(p), span: this.tokenSpan(p) };
+      return { kind: 'WORD', name: this.word(p), span: this.tokenSpan(p) };
     }
     const bare = BARE_PARTS[k];
     if (bare !== undefined) {
@@ -670,7 +711,7 @@ class FastParser {
     const n = p + 1;
     const nk = this.kinds[n];
     this.pos = n + 1;
-    if (nk === K_WORD) return { kind: named, name: this.image(n), span: this.span(this.starts[p], this.ends[n]) };
+    if (nk === K_WORD) return { kind: named, name: this.word(n), span: this.span(this.starts[p], this.ends[n]) };
     if (nk === K_QSTRING || nk === K_MSTRING) {
       return { kind: named, name: this.stringValue(n), quoted: true, span: this.span(this.starts[p], this.ends[n]) };
     }
