@@ -4,10 +4,11 @@
  * we time how long until every survivor has reported it `left` (events carry wall-clock times).
  * Then the same with 5 serf agents (Debian's `serf`, bound to 127.0.0.1, joined explicitly, never
  * -discover), polling `serf members` every 50 ms on each survivor. Prints medians and the ratio.
- * `--idle S` first runs the frog group idle for S seconds and counts false suspicions.
+ * The first frog trial runs the group idle for `--idle S` seconds (default 120, the issue's
+ * two minutes; `--idle 0` skips it) before the kill and counts false suspicions.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +100,7 @@ async function serfTrial(trial: number): Promise<number | null> {
   const base = 47000 + trial * 20;
   const procs: ChildProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'serf-bench-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   try {
     for (let i = 0; i < N; i++) {
       const args = ['agent', `-node=s${i}`, `-bind=127.0.0.1:${base + i}`, `-rpc-addr=127.0.0.1:${base + 10 + i}`, '-log-level=err', `-snapshot=${join(dir, `s${i}.snap`)}`];
@@ -133,10 +135,11 @@ async function serfTrial(trial: number): Promise<number | null> {
 
 export async function main(args: string[]): Promise<void> {
   const trials = Number(args[args.indexOf('--trials') + 1] ?? 5) || 5;
-  const idle = args.includes('--idle') ? Number(args[args.indexOf('--idle') + 1]) : 0;
+  const idle = args.includes('--idle') ? Number(args[args.indexOf('--idle') + 1]) || 0 : 120;
   const profile = getProfile('lan');
   const b = boundsOf(profile);
   const dir = mkdtempSync(join(tmpdir(), 'frog-detect-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const keyFile = join(dir, 'group.key');
   await generateKeyFile(keyFile);
   console.log(`frogpond, ${N} peers, profile lan (I=${profile.interval} ms, T=${profile.timeout} ms; bound T+I = ${b.detection} ms)`);

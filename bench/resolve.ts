@@ -5,7 +5,7 @@
  * same run. Prints both times, the ratio, and peak memory. Not a test.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,7 @@ export async function main(args: string[]): Promise<void> {
   const n = Number(args[0] ?? 10_000);
   const trials = Number(args[1] ?? 3);
   const dir = mkdtempSync(join(tmpdir(), 'frog-bench-resolve-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const { sf, jsonnet } = generate(n);
   writeFileSync(join(dir, 'app.sf'), sf);
   writeFileSync(join(dir, 'app.jsonnet'), jsonnet);

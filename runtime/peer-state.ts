@@ -12,13 +12,18 @@
  *   root of a placed subtree, `within` on its other components; `refs`: the attributes that
  *   are LAZY references, published as their text); a terminal state is published and
  *   then the provider is withdrawn, so observers see how it ended before it goes.
+ *   A lazy function, or a vector holding LAZY values, is published as its value evaluated
+ *   on the owning peer when the component is published (each transition and attribute
+ *   change), `null` if it cannot be evaluated then; a reference (top level) stays text so
+ *   that readers on other peers resolve it live.
  */
-import { Ref } from '../compiler/values.js';
-import type { Prim } from './component.js';
+import { Applied, Ref } from '../compiler/values.js';
+import type { Prim, RuntimeValue } from './component.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { RuntimeEvent } from './events.js';
 import { LIFECYCLE_STATES, type TerminationRecord } from './lifecycle.js';
 import type { Observation, PublishedState, StateAccess, StateValue } from './state-access.js';
+import { resolveValue } from './references.js';
 import { toStateValue } from './state-values.js';
 
 export interface PeerEntry {
@@ -145,7 +150,10 @@ export interface PublicLocation {
 const LIFECYCLE: ReadonlySet<string> = new Set(LIFECYCLE_STATES);
 const MAX_PUBLISHED_ATTRIBUTES = 64;
 
-/** The attributes of a component as plain data (unresolved references as text, lazy functions left out). */
+/**
+ * The attributes of a component as plain data: LAZY references (top level) as their text,
+ * lazy functions and vectors holding LAZY values evaluated here, now (null when that fails).
+ */
 export function publishedAttributes(c: Prim): Record<string, StateValue> {
   const out: Record<string, StateValue> = {};
   let n = 0;
@@ -153,9 +161,23 @@ export function publishedAttributes(c: Prim): Record<string, StateValue> {
     if (name.startsWith('frog') || n++ >= MAX_PUBLISHED_ATTRIBUTES) continue;
     const v = c.rawAttribute(name);
     if (v === undefined) continue;
-    Object.defineProperty(out, name, { value: toStateValue(v), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, name, { value: toStateValue(evaluatedHere(c, v)), enumerable: true, writable: true, configurable: true });
   }
   return out;
+}
+
+function holdsLazy(v: RuntimeValue): boolean {
+  return (v instanceof Applied && !v.data) || (Array.isArray(v) && v.some((x) => (x instanceof Ref || x instanceof Applied) && !x.data));
+}
+
+/** A lazy function or a vector with LAZY values, evaluated on its component; anything else as it is. */
+function evaluatedHere(c: Prim, v: RuntimeValue): RuntimeValue {
+  if (!holdsLazy(v)) return v;
+  try {
+    return resolveValue(v, c, c);
+  } catch {
+    return null;
+  }
 }
 
 export class LifecyclePublisher {

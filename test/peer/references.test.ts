@@ -13,6 +13,8 @@ import { MemoryStorage } from '../../runtime/store/index.js';
 import { c, lazy, plan } from '../runtime/helpers.js';
 import { Cluster, bounds, liveCopies } from './cluster.js';
 
+const F = 'org.smartfrog.sfcore.languages.sf.functions.';
+
 type Spec = ReturnType<typeof c> & { host?: string };
 const on = (spec: Spec, host: string): Spec => Object.assign(spec, { host });
 
@@ -55,7 +57,12 @@ test('references from the parent side reach the children of a placed subtree, wi
       c('Compound', {}, {
         svc: on(
           c('Keeper', {}, {
-            inner: c('Backend', { port: 8080, url: lazy('PARENT:deep:leaf:address') }),
+            inner: c('Backend', {
+              port: 8080,
+              url: lazy('PARENT:deep:leaf:address'),
+              label: { $apply: { $cd: [['sfFunctionClass', `${F}Concatenate`], ['a', lazy('ATTRIB address')], ['b', ':'], ['c', lazy('ATTRIB port')]], eager: false }, lazy: true },
+              pair: [lazy('ATTRIB port'), 'fixed'],
+            }),
             gone: c('Backend'),
             deep: c('Keeper', {}, { leaf: c('Backend') }),
           }),
@@ -66,6 +73,8 @@ test('references from the parent side reach the children of a placed subtree, wi
           port: lazy('PARENT:svc:inner:port'),
           leaf: lazy('PARENT:svc:deep:leaf:address'),
           url: lazy('PARENT:svc:inner:url'),
+          label: lazy('PARENT:svc:inner:label'),
+          pair: lazy('PARENT:svc:inner:pair'),
           gone: lazy('PARENT:svc:gone:address'),
           nothing: lazy('PARENT:svc:nosuch:address'),
           whole: lazy('PARENT:svc:inner'),
@@ -85,11 +94,15 @@ test('references from the parent side reach the children of a placed subtree, wi
     t.is(read(front, 'leaf').value, leaf.rawAttribute('address'));
     // A reference held by the remote component is resolved there (PARENT of `inner` is `svc`).
     t.is(read(front, 'url').value, leaf.rawAttribute('address'));
+    // A lazy function and a vector holding a LAZY reference: their values where they are.
+    t.is(read(front, 'label').value, `${String(inner.rawAttribute('address'))}:8080`);
+    t.deepEqual(read(front, 'pair').value, [8080, 'fixed']);
 
     // Current values: B changes them, A reads the new ones once they are published.
     inner.sfReplaceAttribute('address', 'B/changed');
     leaf.sfReplaceAttribute('address', 'B/leaf-changed');
     t.true((await cluster.until(() => read(front, 'addr').value === 'B/changed' && read(front, 'url').value === 'B/leaf-changed', 5000)) >= 0);
+    t.is(read(front, 'label').value, 'B/changed:8080');
 
     // A component on another peer is not a value; a place nobody publishes says so.
     t.regex(read(front, 'whole').error!, /^SF4410 Reference `PARENT:svc:inner` in `sfConfig:front` reaches `sfConfig:svc:inner` of application `app` on another peer, which is a component on peer `B`, not a value/);
