@@ -382,7 +382,15 @@ export class SfParser extends CstParser {
   });
 }
 
-/** The one parser instance; `parse()` resets its input for each file. */
-export const sfParser = new SfParser();
+let instance: SfParser | undefined;
+
+/**
+ * The one parser instance, built on first use (building it analyses the whole grammar,
+ * which a run whose input all takes the fast path never needs); `parse()` resets its
+ * input for each file.
+ */
+export function sfParser(): SfParser {
+  return (instance ??= new SfParser());
+}
 
 export type { CstNode };

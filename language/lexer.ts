@@ -203,11 +203,8 @@ export const allTokens: TokenType[] = [
   Operator,
 ];
 
-/** Built once: building a chevrotain lexer analyses every pattern. */
-const lexer = new Lexer(allTokens, {
-  positionTracking: 'onlyOffset',
-  ensureOptimizations: true,
-});
+/** Built once, on first use: building a chevrotain lexer analyses every pattern. */
+let lexer: InstanceType<typeof Lexer> | undefined;
 
 export interface LexResult {
   tokens: IToken[];
@@ -216,6 +213,7 @@ export interface LexResult {
 
 /** Splits a file into tokens; lexical errors become diagnostics, never exceptions. */
 export function lex(source: SourceFile): LexResult {
+  lexer ??= new Lexer(allTokens, { positionTracking: 'onlyOffset', ensureOptimizations: true });
   const result = lexer.tokenize(source.text);
   const diagnostics: Diagnostic[] = [];
   for (const e of result.errors) {

@@ -174,11 +174,12 @@ function parseChunks(tokens: IToken[], source: SourceFile, diagnostics: Diagnost
   let from = 0;
   while (from < tokens.length || chunks.length === 0) {
     const slice = from === 0 ? tokens : tokens.slice(from);
-    sfParser.input = slice;
-    const cst = sfParser.file();
-    const errors = sfParser.errors;
+    const parser = sfParser();
+    parser.input = slice;
+    const cst = parser.file();
+    const errors = parser.errors;
     // Drop the token vector: the parser instance is shared and long-lived.
-    sfParser.input = [];
+    parser.input = [];
     chunks.push(cst);
     const stop = errors.find((e) => e.name === 'NotAllInputParsedException');
     diagnostics.push(...syntaxDiagnostics(errors, source));
@@ -227,10 +228,11 @@ export function parseReference(text: string, file = '<reference>'): ReferencePar
   const tokens = prepare(source, diagnostics);
   if (!tokens) return { diagnostics };
   const reference = guarded(source, diagnostics, () => {
-    sfParser.input = tokens;
-    const cst = sfParser.referenceOnly();
-    diagnostics.push(...syntaxDiagnostics(sfParser.errors, source));
-    sfParser.input = [];
+    const parser = sfParser();
+    parser.input = tokens;
+    const cst = parser.referenceOnly();
+    diagnostics.push(...syntaxDiagnostics(parser.errors, source));
+    parser.input = [];
     const refNode = cst?.children.reference?.[0];
     if (!refNode || !('children' in refNode)) return undefined;
     const built = new AstBuilder(source, diagnostics).reference(refNode);

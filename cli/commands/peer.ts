@@ -12,7 +12,6 @@
  */
 import { createServer } from 'node:net';
 import { hostname } from 'node:os';
-import type { Command } from 'commander';
 import { GroupMember, eventRecord } from '../../runtime/group/group-member.js';
 import type { GroupEvent } from '../../runtime/group/heartbeat-machine.js';
 import { readKeyFile, KeyFileError } from '../../runtime/group/key-file.js';
@@ -28,11 +27,9 @@ import { Peer } from '../../runtime/peer.js';
 import { LmdbCheckpointStore, StoreError } from '../../runtime/store/index.js';
 import { createStandardRegistry } from '../../stdlib/index.js';
 import type { Io } from '../io.js';
-import type { Register } from './index.js';
 
-export const DEFAULT_GROUP = '239.255.42.42:4242';
-export const DEFAULT_INTERFACE = '127.0.0.1';
-export const DEFAULT_LISTEN = '127.0.0.1:7420';
+export { DEFAULT_GROUP, DEFAULT_INTERFACE, DEFAULT_LISTEN } from './peer-cli.js';
+import { DEFAULT_GROUP, DEFAULT_INTERFACE, DEFAULT_LISTEN } from './peer-cli.js';
 
 export interface PeerCommandOptions {
   name?: string;
@@ -237,20 +234,3 @@ function portFree(address: string): Promise<boolean> {
     server.listen(Number(address.slice(at + 1)), address.slice(0, at), () => server.close(() => resolve(true)));
   });
 }
-
-export const register: Register = (program: Command, io: Io, setExit) => {
-  program
-    .command('peer')
-    .description('run a peer: join the heartbeat group and report membership')
-    .option('--name <name>', 'peer name (default: the host name)')
-    .option('--id <n>', 'node id 0..2047 (default: derived from the name)')
-    .option('--group <addr:port>', 'multicast group', DEFAULT_GROUP)
-    .option('--key-file <file>', 'group key file (or FROG_KEY_FILE)')
-    .option('--interface <addr>', 'interface address for the group and peer links', DEFAULT_INTERFACE)
-    .option('--profile <profile>', `timing profile: ${Object.keys(PROFILES).join(', ')}`, DEFAULT_PROFILE)
-    .option('--events <format>', 'write events as JSON lines (json)')
-    .option('--data <dir>', 'data directory: checkpoint components there and recover what it holds')
-    .option('--listen <addr:port>', `control API address (default ${DEFAULT_LISTEN})`)
-    .option('--placement-timeout <seconds>', 'how long a deployment waits for a peer named by sfProcessHost', '60')
-    .action(async (opts: PeerCommandOptions) => setExit(await peerCommand(opts, io)));
-};

@@ -16,7 +16,6 @@
  */
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
-import type { Command } from 'commander';
 import { loadPlan, reportDiagnostics } from '../plans.js';
 import type { DeploymentPlan } from '../../compiler/plan-types.js';
 import { Messages, formatMessage } from '../../language/messages.js';
@@ -30,7 +29,6 @@ import { LmdbCheckpointStore, StoreError, type PeerIncarnation } from '../../run
 import { createStandardRegistry } from '../../stdlib/index.js';
 import type { Io } from '../io.js';
 import { JsonProgress, LineProgress, TreeProgress, type ProgressView } from '../run-progress.js';
-import type { Register } from './index.js';
 
 export interface RunCommandOptions {
   file: string;
@@ -163,21 +161,3 @@ async function recoverOrRefuse(
   }
   return app?.root;
 }
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-export const register: Register = (program: Command, io, setExit) => {
-  program
-    .command('run')
-    .description('compile a description and run it on a peer embedded in this process; exits when its root terminates')
-    .argument('<file>', 'the .sf file (or a compiled plan: .json or .plan)')
-    .option('-I, --include <dir>', 'add a folder to the include path (repeatable)', collect, [])
-    .option('--json', 'print every event as a JSON line on standard output', false)
-    .option('--name <peer>', 'the peer name shown in events (default: the host name)')
-    .option('--data <dir>', 'checkpoint to this data directory and recover the application it holds')
-    .option('--replace', 'with --data: discard an application of the same name from another plan', false)
-    .addHelpText('after', '\nExit codes: 0 normal termination, 1 errors in the description, 2 abnormal termination, 128+N after signal N.')
-    .action(async (file: string, opts: { include: string[]; json: boolean; name?: string; data?: string; replace: boolean }) => {
-      setExit(await runCommand({ file, includePath: opts.include, json: opts.json, peer: opts.name, data: opts.data, replace: opts.replace }, io));
-    });
-};
