@@ -13,7 +13,6 @@ import { WorkflowCompound } from './workflow-compound.js';
  * follow-on does. No follow-on ⇒ the record is forwarded.
  */
 export class Try extends WorkflowCompound {
-  private actionChild?: Prim;
   private handling = false;
 
   protected override action(): PlanNode | undefined {
@@ -21,7 +20,7 @@ export class Try extends WorkflowCompound {
   }
 
   protected override async start(): Promise<void> {
-    this.actionChild = await this.createChild(this.requireAction());
+    await this.createChild(this.requireAction());
   }
 
   protected override onChildTerminated(child: Prim | null, record: TerminationRecord): void {

@@ -3,7 +3,7 @@
  * diagnostic with a code and a span. Seeded, so a failure is reproducible.
  */
 import test from 'ava';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,7 @@ test('mutated conformance inputs never throw or hang in resolution', (t) => {
   const rnd = seededRandom(20261126);
   const folders = readdirSync(cases).filter((c) => existsSync(join(cases, c, 'input.sf'))).sort();
   const work = mkdtempSync(join(tmpdir(), 'frog-fuzz-'));
+  t.teardown(() => rmSync(work, { recursive: true, force: true }));
   let runs = 0;
   let withErrors = 0;
   const deadline = Date.now() + 90_000;

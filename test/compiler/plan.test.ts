@@ -1,11 +1,11 @@
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileFile, readPlan, serialisePlan, PlanFormatError } from '../../compiler/plan.js';
+import { scratchDir } from '../support/scratch.js';
 
 function source(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'frog-plan-'));
+  const dir = scratchDir('frog-plan-');
   writeFileSync(join(dir, 'app.sf'), text);
   return join(dir, 'app.sf');
 }

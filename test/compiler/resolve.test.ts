@@ -1,13 +1,13 @@
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveFile } from '../../compiler/resolve.js';
 import { toCanonicalJson } from '../../compiler/canonical.js';
 import { unparse } from '../../compiler/unparse.js';
+import { scratchDir } from '../support/scratch.js';
 
 function write(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'frog-resolve-'));
+  const dir = scratchDir('frog-resolve-');
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }

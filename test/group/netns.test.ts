@@ -10,13 +10,12 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKeyFile } from '../../runtime/group/key-file.js';
 import { boundsOf, getProfile } from '../../runtime/group/profiles.js';
 import { NetnsHarness, iptablesAvailability, netnsAvailability } from '../support/netns.js';
+import { scratchDir } from '../support/scratch.js';
 
 const M = 1000; // measurement margin on a shared runner (process start-up excluded: bounds are timed from the cause)
 const STARTUP_LIMIT = 30_000; // generous guard for three tsx start-ups and the first stable view
@@ -136,7 +135,7 @@ class Pond {
 
 const netns = netnsAvailability();
 const iptables = iptablesAvailability();
-const keyDir = mkdtempSync(join(tmpdir(), 'frog-netns-'));
+const keyDir = scratchDir('frog-netns-');
 
 async function withPond(t: ExecutionContext, port: number, body: (pond: Pond) => Promise<void>): Promise<void> {
   const keyFile = join(keyDir, `group-${port}.key`);

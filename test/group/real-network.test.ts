@@ -6,8 +6,7 @@
 import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GroupKey } from '../../runtime/group/authenticated-transport.js';
@@ -20,6 +19,7 @@ import { UdpMulticastTransport } from '../../runtime/group/udp-multicast-transpo
 import { keyGenerateCommand } from '../../cli/commands/key.js';
 import { peerCommand } from '../../cli/commands/peer.js';
 import { memoryIo } from '../../cli/io.js';
+import { scratchDir } from '../support/scratch.js';
 
 const M = 500; // margin on a shared runner
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -70,7 +70,7 @@ test.serial('in-process members over UDP multicast and TCP on loopback', async (
 });
 
 test('frog key generate writes an owner-only key and refuses to overwrite', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'frog-key-'));
+  const dir = scratchDir('frog-key-');
   const io = memoryIo(dir);
   t.is(await keyGenerateCommand({ file: 'group.key' }, io), 0);
   t.is(statSync(join(dir, 'group.key')).mode & 0o777, 0o600);
@@ -79,7 +79,7 @@ test('frog key generate writes an owner-only key and refuses to overwrite', asyn
 });
 
 test('frog peer refuses a key file that others can read, and bad options', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'frog-key-'));
+  const dir = scratchDir('frog-key-');
   const file = join(dir, 'k');
   writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o644 });
   let io = memoryIo(dir);
@@ -99,7 +99,7 @@ test('frog peer refuses a key file that others can read, and bad options', async
 test.serial('frog peer processes: a SIGKILLed peer is reported gone by the others within the bound', async (t) => {
   const profile = getProfile('lan');
   const b = boundsOf(profile);
-  const dir = mkdtempSync(join(tmpdir(), 'frog-peers-'));
+  const dir = scratchDir('frog-peers-');
   const keyFile = join(dir, 'group.key');
   await keyGenerateCommand({ file: keyFile }, memoryIo(dir));
   const procs: ChildProcess[] = [];

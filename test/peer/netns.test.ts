@@ -19,13 +19,13 @@
  */
 import test from 'ava';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKeyFile } from '../../runtime/group/key-file.js';
 import { boundsOf, getProfile } from '../../runtime/group/profiles.js';
 import { NetnsHarness, netnsAvailability } from '../support/netns.js';
+import { scratchDir } from '../support/scratch.js';
 
 const M = 1000; // measurement margin on a shared runner (as test/group/netns.test.ts)
 const STARTUP_LIMIT = 40_000; // three tsx start-ups, the first stable view and discovery
@@ -229,7 +229,7 @@ const nsSuffix = netns.ok ? '' : ` (skipped: ${netns.reason})`;
 
 nsTest(`namespaces: three frog peers, cut a host (Retry waits for it), heal (the stale copy is fenced), one live copy of each part${nsSuffix}`, async (t) => {
   t.timeout(240_000);
-  const dir = mkdtempSync(join(tmpdir(), 'frog-peers-netns-'));
+  const dir = scratchDir('frog-peers-netns-');
   const keyFile = join(dir, 'group.key');
   await generateKeyFile(keyFile);
   writeFileSync(join(dir, 'app.sf'), DESCRIPTION);

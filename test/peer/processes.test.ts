@@ -9,8 +9,7 @@ import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { memoryIo } from '../../cli/io.js';
@@ -20,6 +19,7 @@ import { ControlError, controlRequest } from '../../runtime/control/control-clie
 import { HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIME, newNonce, requestSignature } from '../../runtime/control/signing.js';
 import { GroupKey } from '../../runtime/group/authenticated-transport.js';
 import { boundsOf, getProfile } from '../../runtime/group/profiles.js';
+import { scratchDir } from '../support/scratch.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const GROUP = '239.255.42.42:4733';
@@ -103,7 +103,7 @@ interface Subtree { app: string; path: string; instance: string; root: { state: 
 
 test('three frog peer processes: placement, kill -9, Retry, restart with fencing, and authenticated control', async (t) => {
   t.timeout(110_000);
-  const dir = mkdtempSync(join(tmpdir(), 'frog-peers-'));
+  const dir = scratchDir('frog-peers-');
   const keyBytes = randomBytes(32);
   const keyFile = join(dir, 'group.key');
   writeFileSync(keyFile, keyBytes.toString('base64') + '\n', { mode: 0o600 });

@@ -3,11 +3,11 @@
  * the tests check exit codes, output and the files created.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import { scratchDir } from '../support/scratch.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const frog = join(repo, 'bin', 'frog.js');
@@ -58,7 +58,7 @@ test('--json prints every event as a JSON line on stdout', async (t) => {
 });
 
 test('workflow.sf retries the flaky step twice and writes its report', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'frog-workflow-'));
+  const dir = scratchDir('frog-workflow-');
   try {
     const r = await run(['run', join(repo, 'examples', 'workflow.sf')], dir);
     t.is(r.code, 0, r.stderr);
@@ -86,7 +86,7 @@ test('webservice.sf serves, survives a crash by restarting, and ends normally', 
 });
 
 test('a description with errors prints diagnostics and exits 1', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'frog-bad-'));
+  const dir = scratchDir('frog-bad-');
   try {
     writeFileSync(join(dir, 'bad.sf'), '#include "/frog/components.sf"\nsfConfig extends Compound { a extends Mystery; }\n');
     const r = await run(['run', 'bad.sf'], dir);
@@ -103,7 +103,7 @@ test('a description with errors prints diagnostics and exits 1', async (t) => {
 });
 
 test('an abnormal termination exits 2 and prints the termination record', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'frog-fail-'));
+  const dir = scratchDir('frog-fail-');
   try {
     writeFileSync(join(dir, 'fail.sf'), '#include "/frog/components.sf"\nsfConfig extends Sequence { step extends Exec { command "false"; } }\n');
     const r = await run(['run', 'fail.sf'], dir);
@@ -115,7 +115,7 @@ test('an abnormal termination exits 2 and prints the termination record', async 
 });
 
 test('SIGINT terminates the tree in order, waits for it, and exits 130', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'frog-int-'));
+  const dir = scratchDir('frog-int-');
   try {
     writeFileSync(join(dir, 'long.sf'), [
       '#include "/frog/components.sf"',
@@ -149,7 +149,7 @@ test('SIGINT terminates the tree in order, waits for it, and exits 130', async (
 });
 
 test('a compiled plan file runs too', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'frog-plan-'));
+  const dir = scratchDir('frog-plan-');
   try {
     const compiled = await run(['compile', join(repo, 'examples', 'hello.sf'), '-o', join(dir, 'hello.plan')]);
     t.is(compiled.code, 0, compiled.stderr);

@@ -214,14 +214,46 @@ test('a lock whose pid was recycled (other start time), or from another boot, or
   }
 });
 
-// Root ignores permission bits, so this case can only be observed as another user.
-const asNonRoot = process.getuid?.() === 0 ? test.skip : test;
-asNonRoot('an unreadable data directory cannot be used', async (t) => {
+/**
+ * Opens the store on `dir` as an unprivileged user (root ignores permission bits, so as root
+ * the check runs in a child process that drops to `nobody`); the error's class and message.
+ */
+async function openAsUnprivileged(dir: string): Promise<{ name: string; message: string }> {
+  if (process.getuid?.() !== 0) {
+    try {
+      await new LmdbCheckpointStore(dir).open();
+      return { name: 'opened', message: '' };
+    } catch (e) {
+      return { name: (e as Error).constructor.name, message: (e as Error).message };
+    }
+  }
+  const storeModule = new URL('../../runtime/store/index.ts', import.meta.url).href;
+  const script = `
+    const { LmdbCheckpointStore } = await import(${JSON.stringify(storeModule)});
+    try { await new LmdbCheckpointStore(${JSON.stringify(dir)}).open(); console.log(JSON.stringify({ name: 'opened', message: '' })); }
+    catch (e) { console.log(JSON.stringify({ name: e.constructor.name, message: e.message })); }`;
+  const { spawnSync } = await import('node:child_process');
+  const nobody = 65534;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    uid: nobody,
+    gid: nobody,
+    cwd: new URL('../..', import.meta.url).pathname,
+    env: { ...process.env, HOME: '/tmp' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  if (!line.startsWith('{')) throw new Error(`the unprivileged child gave no answer (status ${r.status}): ${r.stderr}`);
+  return JSON.parse(line);
+}
+
+test('an unreadable data directory cannot be used', async (t) => {
   const dir = tempDir('frog-bad-');
   try {
     fs.chmodSync(dir, 0o000);
-    const error = await t.throwsAsync(new LmdbCheckpointStore(dir).open(), { instanceOf: StoreUnavailableError });
-    t.true(error!.message.includes(dir));
+    const error = await openAsUnprivileged(dir);
+    t.is(error.name, 'StoreUnavailableError');
+    t.true(error.message.includes(dir), error.message);
   } finally {
     fs.chmodSync(dir, 0o700);
     removeDir(dir);
