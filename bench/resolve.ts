@@ -8,9 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { resolveFile } from '../compiler/resolve.js';
-import { toCanonicalJson } from '../compiler/canonical.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -62,6 +60,15 @@ export async function main(args: string[]): Promise<void> {
   writeFileSync(join(dir, 'app.sf'), sf);
   writeFileSync(join(dir, 'app.jsonnet'), jsonnet);
   process.stdout.write(`resolve: ${n} components on 3-level prototype chains, ${(sf.length / 1e6).toFixed(2)} MB of .sf\n`);
+
+  // Both columns run the JavaScript that `npm install` builds (dist/), as users run it: build
+  // it now so that a stale build does not send `frog` to the TypeScript sources.
+  const built = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('the TypeScript build failed');
+  type Resolve = typeof import('../compiler/resolve.js');
+  type Canonical = typeof import('../compiler/canonical.js');
+  const { resolveFile } = (await import(pathToFileURL(join(root, 'dist', 'compiler', 'resolve.js')).href)) as Resolve;
+  const { toCanonicalJson } = (await import(pathToFileURL(join(root, 'dist', 'compiler', 'canonical.js')).href)) as Canonical;
 
   // In-process: the resolver alone, after a warm-up.
   const check = resolveFile(join(dir, 'app.sf'));
