@@ -263,9 +263,22 @@ export class HeartbeatMachine {
   private tickInto(now: number, out: MachineOutput): void {
     if (!this.started) this.start(now);
     const { interval, timeout } = this.profile;
+    const ahead = this.nextTickAt - now;
+    if (ahead > interval) {
+      // The next tick is further off than one interval: the wall clock was stepped back (the
+      // driver's timers are relative, so it woke on time). Tick now rather than go silent until
+      // the old schedule comes round again. A step back of more than T is a timing failure
+      // (anubis.md §3.1): our heartbeats would be stale to the others for longer than T, and
+      // theirs ahead of our clock by more than T; a smaller one leaves everyone timely.
+      this.nextTickAt = now;
+      if (ahead > timeout) {
+        out.events.push({ type: 'clock-step', time: now, reason: `the clock went back at least ${ahead - interval} ms` });
+        this.markChanged();
+      }
+    }
     if (now >= this.nextTickAt) {
-      // A wake-up far off the grid, or time running backwards, is a clock step or a stall: a timing failure.
-      if (this.lastTickAt >= 0 && (now < this.lastTickAt || now - this.lastTickAt > timeout + interval)) {
+      // A wake-up far off the grid is a forward clock step or a stall: a timing failure.
+      if (this.lastTickAt >= 0 && now - this.lastTickAt > timeout + interval) {
         out.events.push({ type: 'clock-step', time: now, reason: `tick ${now - this.lastTickAt} ms after the previous one` });
         this.markChanged();
       }
