@@ -395,6 +395,8 @@ export class StateSpace {
   }
 
   tick(now: number): void {
+    // A re-registration is due within the jitter `j`; one further off means the clock was stepped back.
+    if (this.reregisterAt - now > this.j) this.reregisterAt = now;
     if (this.reregisterAt < 0 || now < this.reregisterAt) return;
     this.reregisterAt = -1;
     const ref = this.view.timeRef;
