@@ -35,6 +35,7 @@ if (buildIsFresh()) {
 } else {
   const { register } = await import('tsx/esm/api');
   register();
+  (await import('node:module')).register(new URL('./source-hooks.mjs', import.meta.url));
   ({ main } = await import(pathToFileURL(join(root, 'cli', 'main.ts')).href));
 }
 process.exitCode = await main(process.argv);

@@ -84,7 +84,7 @@ export class ComponentRegistry {
     const exportName = key.slice(hash + 1);
     let mod: Record<string, unknown>;
     try {
-      mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      mod = await importModule(file);
     } catch (e) {
       const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
       return diagnostic(Messages.ComponentModuleLoad, { module: type, path, reason }, undefined, { path });
@@ -95,5 +95,25 @@ export class ComponentRegistry {
     }
     this.loaded.set(key, cls as ComponentClass);
     return undefined;
+  }
+}
+
+let typeScriptLoader: Promise<void> | undefined;
+
+/**
+ * Imports a user module. A TypeScript module (`.ts`, `.mts`, `.cts`) that Node cannot load
+ * by itself (frog runs from its JavaScript build) is loaded through tsx, registered on first
+ * need; tsx is one of frogpond's dependencies.
+ */
+async function importModule(file: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(file).href;
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[mc]?ts$/.test(file)) throw e;
+    typeScriptLoader ??= import('tsx/esm/api').then(({ register }) => void register());
+    await typeScriptLoader;
+    // A new URL: the failed attempt stays in the module cache under the plain one.
+    return (await import(`${url}?typescript`)) as Record<string, unknown>;
   }
 }

@@ -11,8 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rename, writeFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { Prim } from '../../runtime/component.js';
-import type { Observation, PublishedState } from '../../runtime/state-access.js';
+import { Prim, type Observation, type PublishedState } from 'frogpond';
 
 export class WebBackend extends Prim {
   private server?: Server;

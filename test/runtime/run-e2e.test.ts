@@ -18,9 +18,9 @@ interface Outcome {
   stderr: string;
 }
 
-function run(args: string[], cwd = repo, onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Outcome> {
+function run(args: string[], cwd = repo, onStderr?: (text: string, child: ReturnType<typeof spawn>) => void, env: Record<string, string> = {}): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [frog, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [frog, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
     let stdout = '';
     let stderr = '';
     const guard = setTimeout(() => {
@@ -45,6 +45,16 @@ test('hello.sf prints its greeting and exits 0', async (t) => {
   t.is(r.stdout, 'Hello, world!\nfrogpond ran a Sequence of two components.\n');
   t.regex(r.stderr, /running sfConfig\n/);
   t.regex(r.stderr, /frog run: sfConfig terminated normally\n$/);
+});
+
+test('a user component written in TypeScript runs, from the build and from the sources, sharing one frogpond', async (t) => {
+  const app = join(repo, 'test', 'runtime', 'fixtures', 'typescript-component', 'app.sf');
+  const built = await run(['run', app]);
+  t.is(built.code, 0, built.stderr);
+  t.regex(built.stdout, /^hello, tests, from the (build|sources)\n$/);
+  const sources = await run(['run', app], repo, undefined, { FROG_FROM_SOURCE: '1' });
+  t.is(sources.code, 0, sources.stderr);
+  t.is(sources.stdout, 'hello, tests, from the sources\n');
 });
 
 test('--json prints every event as a JSON line on stdout', async (t) => {
