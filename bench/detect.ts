@@ -41,8 +41,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-async function frogTrial(trial: number, keyFile: string, idleSeconds: number): Promise<{ ms: number; falseSuspicions: number } | null> {
-  const port = 45200 + trial;
+async function frogTrial(trial: number, keyFile: string, idleSeconds: number, signal: 'SIGKILL' | 'SIGSTOP' = 'SIGKILL'): Promise<{ ms: number; falseSuspicions: number } | null> {
+  const port = 45200 + trial + (signal === 'SIGSTOP' ? 50 : 0);
   const events: Ev[] = [];
   const procs: ChildProcess[] = [];
   try {
@@ -75,14 +75,17 @@ async function frogTrial(trial: number, keyFile: string, idleSeconds: number): P
     const falseSuspicions = events.filter((e) => e.event === 'left' && e.time >= settled).length;
     const victim = trial % N;
     const killed = Date.now();
-    procs[victim]!.kill('SIGKILL');
+    procs[victim]!.kill(signal);
     const survivors = names.filter((_, i) => i !== victim);
     const gone = () => survivors.every((p) => events.some((e) => e.peer === p && e.event === 'left' && e.subject === names[victim] && e.time >= killed));
     if (!(await waitFor(gone, 30_000))) return null;
     const last = Math.max(...survivors.map((p) => events.find((e) => e.peer === p && e.event === 'left' && e.subject === names[victim] && e.time >= killed)!.time));
     return { ms: last - killed, falseSuspicions };
   } finally {
-    for (const p of procs) p.kill('SIGKILL');
+    for (const p of procs) {
+      p.kill('SIGCONT');
+      p.kill('SIGKILL');
+    }
     await sleep(200);
   }
 }
@@ -156,6 +159,16 @@ export async function main(args: string[]): Promise<void> {
     console.log(`  trial ${t + 1}: every survivor reported the killed peer gone after ${r.ms} ms`);
   }
   if (idle > 0) console.log(`  idle run of ${idle} s: ${falseSuspicions} false suspicions`);
+  // A killed process's TCP links are reset by its kernel at once, and the others take a link
+  // failure as untimeliness. A frozen one (SIGSTOP) keeps its connections open: only its
+  // missing heartbeats tell, within the profile's bound T + I.
+  const frozen: number[] = [];
+  for (let t = 0; t < 3; t++) {
+    const r = await frogTrial(t, keyFile, 0, 'SIGSTOP');
+    if (r) frozen.push(r.ms);
+    console.log(r ? `  frozen peer (SIGSTOP), trial ${t + 1}: every survivor reported it gone after ${r.ms} ms` : `  frozen peer, trial ${t + 1}: did not complete`);
+  }
+  if (frozen.length) console.log(`  frozen peer: median ${median(frozen)} ms (bound T + I = ${b.detection} ms)`);
   const have = spawnSync('serf', ['version'], { encoding: 'utf8' });
   const serf: number[] = [];
   if (have.error) {
@@ -173,4 +186,7 @@ export async function main(args: string[]): Promise<void> {
   }
   const fm = frog.length ? median(frog) : NaN;
   console.log(`median detection: frogpond ${fm} ms` + (serf.length ? `, serf ${median(serf)} ms, ratio frogpond/serf = ${(fm / median(serf)).toFixed(3)} (target ≤ 0.3)` : ''));
+  if (frozen.length && serf.length) {
+    console.log(`  by heartbeats alone (frozen peer): frogpond ${median(frozen)} ms, ratio to serf's kill -9 detection ${(median(frozen) / median(serf)).toFixed(3)}`);
+  }
 }
