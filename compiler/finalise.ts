@@ -7,7 +7,7 @@
  * description, which the link phase resolves to the same object) or reached from outside
  * its parent is copied. Copies are made from the cleaned original, so they are clean too.
  */
-import { Applied, Description, type Value } from './values.js';
+import { Applied, Description, type Attr, type Value } from './values.js';
 import { CHECKED } from './link-phase.js';
 
 export function finalise(cd: Description): Description {
@@ -17,12 +17,17 @@ export function finalise(cd: Description): Description {
   return cd;
 }
 
+/** What the output leaves out: `sfTemp` attributes, predicates checked at compile time, placements. */
+function dropped(attr: Attr): boolean {
+  return Boolean(attr.tags?.has('sfTemp') || (attr.value as unknown) === CHECKED || attr.placement);
+}
+
 /** Cleans `d` in place; every description below it is cleaned in place or replaced by a copy. */
 function clean(d: Description, done: Set<Description>): void {
   done.add(d);
   d.pending = undefined;
   for (const [name, attr] of d.attrs) {
-    if (attr.tags?.has('sfTemp') || (attr.value as unknown) === CHECKED || attr.placement) {
+    if (dropped(attr)) {
       d.attrs.delete(name);
       continue;
     }
@@ -70,9 +75,7 @@ function copyClean(d: Description): Description {
   c.eager = d.eager;
   c.span = d.span;
   for (const [name, attr] of d.attrs) {
-    if (attr.tags?.has('sfTemp')) continue;
-    if ((attr.value as unknown) === CHECKED) continue;
-    if (attr.placement) continue;
+    if (dropped(attr)) continue;
     const value = copyValue(attr.value);
     c.attrs.set(name, { value, tags: attr.tags ? new Set(attr.tags) : undefined, span: attr.span });
     if (value instanceof Description) value.parent = c;

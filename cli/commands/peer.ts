@@ -28,7 +28,6 @@ import { LmdbCheckpointStore, StoreError } from '../../runtime/store/index.js';
 import { createStandardRegistry } from '../../stdlib/index.js';
 import type { Io } from '../io.js';
 
-export { DEFAULT_GROUP, DEFAULT_INTERFACE, DEFAULT_LISTEN } from './peer-cli.js';
 import { DEFAULT_GROUP, DEFAULT_INTERFACE, DEFAULT_LISTEN } from './peer-cli.js';
 
 export interface PeerCommandOptions {
