@@ -35,9 +35,6 @@ if (buildIsFresh()) {
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  // `frogpond` imported by user modules is then the sources too (module.register: Node 20.6+).
-  const { register: registerHooks } = await import('node:module');
-  if (typeof registerHooks === 'function') registerHooks(new URL('./source-hooks.mjs', import.meta.url));
   ({ main } = await import(pathToFileURL(join(root, 'cli', 'main.ts')).href));
 }
 process.exitCode = await main(process.argv);

@@ -5,11 +5,11 @@
  * file and loaded with a dynamic import.
  */
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from '../language/diagnostics.js';
 import { Messages, diagnostic } from '../language/messages.js';
 import type { DeploymentPlan, PlanNode } from '../compiler/plan-types.js';
 import { isComponentClass, type Prim } from './component.js';
+import { importUserModule } from './user-modules.js';
 
 /** A component class: constructed with no arguments, bound and driven by the host. */
 export type ComponentClass = new () => Prim;
@@ -84,9 +84,9 @@ export class ComponentRegistry {
     const exportName = key.slice(hash + 1);
     let mod: Record<string, unknown>;
     try {
-      mod = await importModule(file);
+      mod = await importUserModule(file);
     } catch (e) {
-      const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      const reason = (e instanceof Error ? e.message.split('\n')[0] : String(e)).replace(/ imported from \S+/, '').replace(/\?frog-component\b/g, '');
       return diagnostic(Messages.ComponentModuleLoad, { module: type, path, reason }, undefined, { path });
     }
     const cls = mod[exportName];
@@ -95,25 +95,5 @@ export class ComponentRegistry {
     }
     this.loaded.set(key, cls as ComponentClass);
     return undefined;
-  }
-}
-
-let typeScriptLoader: Promise<void> | undefined;
-
-/**
- * Imports a user module. A TypeScript module (`.ts`, `.mts`, `.cts`) that Node cannot load
- * by itself (frog runs from its JavaScript build) is loaded through tsx, registered on first
- * need; tsx is one of frogpond's dependencies.
- */
-async function importModule(file: string): Promise<Record<string, unknown>> {
-  const url = pathToFileURL(file).href;
-  try {
-    return (await import(url)) as Record<string, unknown>;
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[mc]?ts$/.test(file)) throw e;
-    typeScriptLoader ??= import('tsx/esm/api').then(({ register }) => void register());
-    await typeScriptLoader;
-    // A new URL: the failed attempt stays in the module cache under the plain one.
-    return (await import(`${url}?typescript`)) as Record<string, unknown>;
   }
 }

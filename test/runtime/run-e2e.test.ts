@@ -57,6 +57,33 @@ test('a user component written in TypeScript runs, from the build and from the s
   t.is(sources.stdout, 'hello, tests, from the sources\n');
 });
 
+test('a user component in a folder of its own (no package.json, no frogpond installed) runs, with its relative imports', async (t) => {
+  const dir = scratchDir('frog-user-module-');
+  writeFileSync(join(dir, 'util.ts'), 'export const shout = (s: string): string => s.toUpperCase();\n');
+  writeFileSync(
+    join(dir, 'components.ts'),
+    [
+      "import { Prim } from 'frogpond';",
+      "import { shout } from './util.js';",
+      'export class Greeter extends Prim {',
+      '  protected override shouldTerminateByDefault = true;',
+      "  protected override async start(): Promise<void> { this.output(shout(`hello, ${this.resolveString('who')}`)); this.finished(); }",
+      '}',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(join(dir, 'plain.js'), "import { Prim } from 'frogpond';\nexport class Plain extends Prim { shouldTerminateByDefault = true; async start() { this.output('plain ' + (this instanceof Prim)); this.finished(); } }\n");
+  writeFileSync(
+    join(dir, 'app.sf'),
+    '#include "/frog/components.sf"\nsfConfig extends Sequence { a extends Prim { sfClass "./components.ts#Greeter"; who "outside"; } b extends Prim { sfClass "./plain.js#Plain"; } }\n',
+  );
+  for (const env of [{}, { FROG_FROM_SOURCE: '1' }]) {
+    const r = await run(['run', 'app.sf'], dir, undefined, env);
+    t.is(r.code, 0, r.stderr);
+    t.is(r.stdout, 'HELLO, OUTSIDE\nplain true\n');
+  }
+});
+
 test('--json prints every event as a JSON line on stdout', async (t) => {
   const r = await run(['run', 'examples/hello.sf', '--json', '--name', 'peer-a']);
   t.is(r.code, 0, r.stderr);

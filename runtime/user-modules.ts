@@ -1,0 +1,61 @@
+/**
+ * Loading user component modules (`sfClass "./components.ts#Greeter"`). Two things make a
+ * module written as the README shows work wherever it lives:
+ *   - `import ... from 'frogpond'` is this running copy of frogpond, whether or not the
+ *     user's folder has frogpond installed: one copy of every class, so `instanceof` holds;
+ *   - a module and the relative modules it imports are ES modules, also in a folder with no
+ *     package.json (where Node and tsx would take a `.ts` file for CommonJS); TypeScript is
+ *     compiled by tsx, one of frogpond's dependencies, registered on the first user module.
+ * Both are module resolution hooks (node:module `register`, Node 20.6+), given as a data: URL
+ * so that they work from the sources and from the build alike.
+ */
+import * as nodeModule from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+const MARK = 'frog-component';
+
+const HOOKS = `
+const MARK = ${JSON.stringify(MARK)};
+let index = '';
+export function initialize(data) { index = data.index; }
+const marked = (url) => { try { return new URL(url).searchParams.has(MARK); } catch { return false; } };
+const userSource = (url) => url.startsWith('file:') && !url.includes('/node_modules/') && /\\.(m?[jt]s|tsx?)(\\?|$)/.test(url);
+export async function resolve(specifier, context, next) {
+  if (specifier === 'frogpond') return { url: index, format: 'module', shortCircuit: true };
+  const r = await next(specifier, context);
+  // The relative imports of a user module are user modules too.
+  if (context.parentURL && marked(context.parentURL) && userSource(r.url) && !marked(r.url)) {
+    const u = new URL(r.url);
+    u.searchParams.set(MARK, '');
+    return { ...r, url: u.href };
+  }
+  return r;
+}
+export async function load(url, context, next) {
+  if (!marked(url) || url.endsWith('.cjs') || url.includes('.cts')) return next(url, context);
+  const r = await next(url, { ...context, format: 'module' });
+  return { ...r, format: 'module' };
+}
+`;
+
+let ready: Promise<void> | undefined;
+
+function prepareHooks(): Promise<void> {
+  ready ??= (async () => {
+    const register = (nodeModule as { register?: (url: string, options?: unknown) => void }).register;
+    // Registered first, tsx runs last in the chain: the hooks above see a URL before it does.
+    const { register: registerTsx } = await import('tsx/esm/api');
+    registerTsx();
+    if (typeof register !== 'function') return;
+    // This file is runtime/user-modules.ts in the sources and .js in the build.
+    const index = new URL(import.meta.url.endsWith('.ts') ? '../index.ts' : '../index.js', import.meta.url).href;
+    register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, { data: { index } });
+  })();
+  return ready;
+}
+
+/** Imports a user component module from an absolute file name. */
+export async function importUserModule(file: string): Promise<Record<string, unknown>> {
+  await prepareHooks();
+  return (await import(`${pathToFileURL(file).href}?${MARK}`)) as Record<string, unknown>;
+}
