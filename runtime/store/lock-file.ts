@@ -37,14 +37,24 @@ function readText(file: string): string | null {
 }
 
 /** The start time of a process in clock ticks since boot, or null if unknown (no such process, no /proc). */
-export function processStartTime(pid: number): number | null {
+function statFields(pid: number): string[] | null {
   const stat = readText(`/proc/${pid}/stat`);
   if (stat === null) return null;
   // The command name (field 2) is in parentheses and may contain spaces or parentheses: split after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state), so field 22 (starttime) is fields[19].
-  const value = Number(fields[19]);
-  return Number.isFinite(value) ? value : null;
+  // fields[0] is then field 3 (state), and field 22 (starttime) is fields[19].
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+export function processStartTime(pid: number): number | null {
+  const fields = statFields(pid);
+  const value = Number(fields?.[19]);
+  return fields && Number.isFinite(value) ? value : null;
+}
+
+/** A process that has exited but not been reaped yet (a zombie) holds no files or maps: it is gone. */
+function hasExited(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state === 'Z' || state === 'X' || state === 'x';
 }
 
 export function currentBootId(): string | null {
@@ -61,6 +71,7 @@ export function isOwnerAlive(owner: LockOwner): boolean {
     // EPERM: the process exists but belongs to someone else; it is alive.
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  if (hasExited(owner.pid)) return false;
   if (owner.startTime === null) return true;
   const startTime = processStartTime(owner.pid);
   // Without /proc we cannot tell a recycled pid apart, so a live pid counts as the owner.

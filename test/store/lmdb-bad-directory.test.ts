@@ -3,6 +3,7 @@
  * to do, never a crash (lmdb-js would take the process down on a garbage file) nor a reset.
  */
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -180,6 +181,27 @@ test('a lock held by a live process with the same start time is respected', asyn
     t.regex(error!.message, new RegExp(`in use by another peer \\(process ${pid}\\)`));
     t.true(fs.existsSync(path.join(dir, LOCK_FILE_NAME)), 'a live lock is left alone');
   } finally {
+    removeDir(dir);
+  }
+});
+
+test('a lock held by a process that was killed but not yet reaped (a zombie) is taken over', async (t) => {
+  if (!fs.existsSync('/proc/self/stat')) return t.pass('no /proc here: zombies cannot be told apart');
+  const dir = tempDir('frog-lock-');
+  // `sleep 0.1` ends at once and stays a zombie: its parent became `sleep 5`, which never reaps it.
+  const parent = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(String(d)))));
+    const startTime = processStartTime(pid);
+    const deadline = Date.now() + 5_000;
+    while (!/^\S+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    fs.writeFileSync(path.join(dir, LOCK_FILE_NAME), JSON.stringify({ pid, startTime, bootId: currentBootId(), since: 1 }));
+    const store = new LmdbCheckpointStore(dir);
+    await store.open();
+    t.is(JSON.parse(fs.readFileSync(path.join(dir, LOCK_FILE_NAME), 'utf8')).pid, process.pid);
+    await store.close();
+  } finally {
+    parent.kill('SIGKILL');
     removeDir(dir);
   }
 });
