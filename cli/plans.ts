@@ -8,6 +8,9 @@ import { Messages, diagnostic } from '../language/messages.js';
 import { renderDiagnostics } from '../language/render.js';
 import type { SourceFile } from '../language/source.js';
 import type { Io } from './io.js';
+import type { Description } from '../compiler/values.js';
+import type { PlanNode } from '../compiler/plan-types.js';
+import { createStandardRegistry } from '../stdlib/index.js';
 
 /** Prints diagnostics to stderr; true when any is an error. */
 export function reportDiagnostics(diagnostics: Diagnostic[], sources: Map<string, SourceFile>, io: Io): boolean {
@@ -21,7 +24,7 @@ export function reportDiagnostics(diagnostics: Diagnostic[], sources: Map<string
  * The plan in `file`: a `.sf` description is compiled (diagnostics printed); anything else is
  * read as a compiled plan (JSON or msgpack, as `frog compile` writes them).
  */
-export async function loadPlan(o: { file: string; includePath?: string[]; name?: string }, io: Io): Promise<DeploymentPlan | undefined> {
+export async function loadPlan(o: { file: string; includePath?: string[]; name?: string; checkTypes?: boolean }, io: Io): Promise<DeploymentPlan | undefined> {
   const file = resolvePath(io.cwd, o.file);
   if (!file.endsWith('.sf')) {
     try {
@@ -34,5 +37,30 @@ export async function loadPlan(o: { file: string; includePath?: string[]; name?:
   }
   const result = compileFile(file, { includePath: (o.includePath ?? []).map((p) => resolvePath(io.cwd, p)), env: io.env, name: o.name });
   if (reportDiagnostics(result.diagnostics, result.sources, io) || !result.plan) return undefined;
+  if (o.checkTypes && reportDiagnostics(await checkComponentTypes(result.plan, result.description), result.sources, io)) return undefined;
   return result.plan;
+}
+
+/**
+ * Every component type of a plan that this frogpond cannot provide: unknown names, user
+ * modules that are missing, do not load, or do not export the class (SF4001–SF4003), each
+ * with the span of the `sfClass` attribute that chose it when the description is at hand.
+ */
+export async function checkComponentTypes(plan: DeploymentPlan, description?: Description): Promise<Diagnostic[]> {
+  const diagnostics = await createStandardRegistry().prepare(plan.root, plan.source);
+  if (!description || !diagnostics.length) return diagnostics;
+  const spans = new Map<string, Description>();
+  const visit = (node: PlanNode, cd: Description): void => {
+    spans.set(node.path, cd);
+    for (const child of node.children) {
+      const v = cd.get(child.name);
+      if (v && typeof v === 'object' && 'attrs' in v) visit(child, v as Description);
+    }
+  };
+  visit(plan.root, description);
+  return diagnostics.map((d) => {
+    const cd = d.path ? spans.get(d.path) : undefined;
+    const span = cd?.attrs.get('sfClass')?.span ?? cd?.span;
+    return span && !d.span ? { ...d, span } : d;
+  });
 }

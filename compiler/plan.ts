@@ -42,6 +42,8 @@ export function compile(description: Description, options: CompileOptions = {}):
 
 export interface CompileFileResult extends CompileResult {
   sources: Map<string, SourceFile>;
+  /** The resolved `sfConfig` the plan was built from (for diagnostics with source spans). */
+  description?: Description;
 }
 
 /** Resolves a file and compiles it: the whole pipeline of `frog compile`. */
@@ -49,7 +51,7 @@ export function compileFile(path: string, options: ResolveOptions & CompileOptio
   const resolved = resolveFile(path, options);
   if (!resolved.description) return { diagnostics: resolved.diagnostics, sources: resolved.sources };
   const compiled = compile(resolved.description, { name: options.name, source: path });
-  return { ...compiled, diagnostics: [...resolved.diagnostics, ...compiled.diagnostics], sources: resolved.sources };
+  return { ...compiled, diagnostics: [...resolved.diagnostics, ...compiled.diagnostics], sources: resolved.sources, description: resolved.description };
 }
 
 function node(cd: Description, name: string, path: string, bag: DiagnosticBag): PlanNode {

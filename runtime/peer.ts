@@ -500,7 +500,7 @@ export class Peer implements PlacementService {
     }
     const placed = placePlan(plan, this.name);
     const diagnostics = await this.host.registry.preparePlan(placed);
-    if (diagnostics.length) throw new ControlRefusal(diagnostics[0]!.code, diagnostics[0]!.message, 400);
+    if (diagnostics.length) throw new ControlRefusal(diagnostics[0]!.code, diagnostics.map((d) => d.message).join(' '), 400);
     const deploying = (this.checkpointer ? this.checkpointer.deploy(placed, { name }) : this.host.deploy(placed, { name })).then((r) => r.root);
     const wait = typeof b.wait === 'number' && b.wait > 0 ? Math.min(b.wait, 600_000) : 0;
     let root: Prim | undefined;

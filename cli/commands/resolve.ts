@@ -6,7 +6,7 @@ import { resolveFile } from '../../compiler/resolve.js';
 import { toCanonicalJson } from '../../compiler/canonical.js';
 import { unparse } from '../../compiler/unparse.js';
 import { compileFile, serialisePlan } from '../../compiler/plan.js';
-import { reportDiagnostics } from '../plans.js';
+import { checkComponentTypes, reportDiagnostics } from '../plans.js';
 import type { Io } from '../io.js';
 import type { Register } from './index.js';
 
@@ -26,11 +26,13 @@ export async function resolveCommand(o: ResolveCommandOptions, io: Io): Promise<
   return 0;
 }
 
+/** Resolution, plan building and component types: everything `frog run` would reject before deploying. */
 export async function validateCommand(o: { files: string[]; includePath: string[] }, io: Io): Promise<number> {
   let failed = false;
   for (const file of o.files) {
-    const result = resolveFile(abs(io, file), { includePath: o.includePath.map((p) => abs(io, p)), env: io.env });
-    if (reportDiagnostics(result.diagnostics, result.sources, io)) failed = true;
+    const result = compileFile(abs(io, file), { includePath: o.includePath.map((p) => abs(io, p)), env: io.env });
+    const types = result.plan ? await checkComponentTypes(result.plan, result.description) : [];
+    if (reportDiagnostics([...result.diagnostics, ...types], result.sources, io)) failed = true;
   }
   return failed ? 1 : 0;
 }
