@@ -20,6 +20,7 @@ export function copyDescription(d: Description): Description {
   const c = new Description();
   c.eager = d.eager;
   c.span = d.span;
+  if (d.broken) c.broken = true;
   if (d.pending) c.pending = d.pending.map((p) => (p instanceof Description ? reparent(copyDescription(p), c) : p));
   for (const [name, attr] of d.attrs) {
     const a = copyAttr(attr);

@@ -57,6 +57,8 @@ export class LinkPhase {
   private readonly stack: { cd: Description; name: string }[] = [];
   private readonly walked = new Set<Description>();
   private readonly fnState = { nextLast: -1 };
+  /** Whether the lookup under way has entered a description whose type resolution failed. */
+  private tainted = false;
 
   constructor(
     private readonly diagnostics: DiagnosticBag,
@@ -147,7 +149,9 @@ export class LinkPhase {
 
   private hooks(): LookupHooks {
     return {
-      enter: () => undefined,
+      enter: (d) => {
+        if (d.broken) this.tainted = true;
+      },
       value: (holder, name) => {
         const v = this.resolveAttr(holder, name);
         if (isLazyValue(v)) throw new LazyFound();
@@ -159,6 +163,16 @@ export class LinkPhase {
   }
 
   private resolveRef(ref: Ref, holder: Description, name: string): Value {
+    const outer = this.tainted;
+    this.tainted = false;
+    try {
+      return this.lookupRef(ref, holder, name);
+    } finally {
+      this.tainted = outer;
+    }
+  }
+
+  private lookupRef(ref: Ref, holder: Description, name: string): Value {
     let result;
     try {
       result = lookupPath(holder, ref.parts, this.hooks());
@@ -176,7 +190,8 @@ export class LinkPhase {
       return result.value;
     }
     if (ref.optional) return ref.defaultValue ?? null;
-    this.reportLookup(result.failure, ref, `${pathPrefix(holder)}${name}`);
+    // A lookup that went through an incompletely typed description fails because of that error.
+    if (!this.tainted) this.reportLookup(result.failure, ref, `${pathPrefix(holder)}${name}`);
     throw new Failed('lookup');
   }
 
@@ -320,6 +335,8 @@ export class LinkPhase {
   }
 
   private report(entry: MessageEntry, args: Record<string, unknown>, span?: Span): void {
+    // Inside a description whose prototypes failed, whatever goes wrong follows from that failure.
+    if (this.stack.some((f) => withinBroken(f.cd))) return;
     this.diagnostics.add(diagnostic(entry, args, span));
   }
 }
@@ -353,4 +370,9 @@ class LazyText {
   toString(): string {
     return (this.text ??= this.make());
   }
+}
+
+function withinBroken(cd: Description | null): boolean {
+  for (; cd; cd = cd.parent) if (cd.broken) return true;
+  return false;
 }

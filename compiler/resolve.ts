@@ -102,6 +102,8 @@ function runPhases(
   lap: (stage: string) => void,
 ): Description | undefined {
   let working: Description = tree;
+  const errors = (): number => bag.items.filter((d) => d.severity === 'error').length;
+  let typeErrors = errors();
   for (const phase of phases) {
     switch (phase) {
       case 'type':
@@ -133,8 +135,12 @@ function runPhases(
         userPhase(working, phase, bag);
     }
     lap(phase);
-    if (bag.hasErrors) return undefined;
+    // Type errors leave the descriptions they concern marked incomplete and the rest of the
+    // tree sound: the later phases still run, to report the independent mistakes too.
+    if (phase === 'type') typeErrors = errors();
+    else if (errors() > typeErrors) return undefined;
   }
+  if (bag.hasErrors) return undefined;
   const result = finalise(working);
   lap('finalise');
   return result;

@@ -88,6 +88,7 @@ export class TypePhase {
         continue;
       }
       const target = this.resolvePrototype(cd, p);
+      if (!target || target.broken) cd.broken = true;
       if (target) sources.push(copyDescription(target).attrs);
     }
     // Every source is used once (inline bodies, fresh copies), so its attributes move without copying.

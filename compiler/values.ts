@@ -113,6 +113,12 @@ export class Description {
    * bodies); undefined once resolved.
    */
   pending?: (Ref | Description)[];
+  /**
+   * Set by type resolution when a prototype of this description (or of one it extends) could
+   * not be resolved: its attributes are incomplete, so later phases do not report what is
+   * missing in it, and resolution still reports the independent mistakes elsewhere.
+   */
+  broken?: boolean;
 
   get(name: string): Value | undefined {
     return this.attrs.get(name)?.value;

@@ -26,6 +26,27 @@ test('a description with several independent mistakes reports all of them', (t) 
   t.is(r.description, undefined);
 });
 
+test('a prototype that is not found does not hide mistakes elsewhere, and what it leaves missing is not reported again', (t) => {
+  const text = [
+    'Base extends { port 1; }',
+    'sfConfig extends {',
+    '  db extends Base;',
+    '  other extends Prin { x 1; }',
+    '  copy extends other { z 2; }',
+    '  web extends { dbPort db:prot; o other:y; z other:x; c copy:y; inner extends { w PARENT:PARENT:other:y; } }',
+    '  bad (1 + "x");',
+    '}',
+    '',
+  ].join('\n');
+  const r = resolveText(text);
+  t.deepEqual(
+    r.diagnostics.map((d) => `${r.sources.get(d.span!.file)!.position(d.span!.start).line} ${d.code}`),
+    ['4 SF2101', '6 SF2501', '7 SF2601'],
+  );
+  t.regex(r.diagnostics[1].message, /`db:prot`/);
+  t.is(r.description, undefined);
+});
+
 test('a failure caused by another one is reported once', (t) => {
   const r = resolveText('sfConfig extends { a b; b c; c nothing; }');
   t.deepEqual(r.diagnostics.map((d) => d.code), ['SF2501']);
