@@ -77,7 +77,7 @@ test('a user component in a folder of its own (no package.json, no frogpond inst
     join(dir, 'app.sf'),
     '#include "/frog/components.sf"\nsfConfig extends Sequence { a extends Prim { sfClass "./components.ts#Greeter"; who "outside"; } b extends Prim { sfClass "./plain.js#Plain"; } }\n',
   );
-  for (const env of [{}, { FROG_FROM_SOURCE: '1' }]) {
+  for (const env of [{}, { FROG_FROM_SOURCE: '1' }] as Record<string, string>[]) {
     const r = await run(['run', 'app.sf'], dir, undefined, env);
     t.is(r.code, 0, r.stderr);
     t.is(r.stdout, 'HELLO, OUTSIDE\nplain true\n');
