@@ -116,7 +116,8 @@ export function readPlan(bytes: Uint8Array): DeploymentPlan {
   }
   const plan = value as DeploymentPlan;
   if (!plan || typeof plan !== 'object') throw new PlanFormatError('it is not an object');
-  if (plan.format !== PLAN_FORMAT) throw new PlanFormatError(`format ${String(plan.format)} is not ${PLAN_FORMAT}`);
+  if (plan.format === undefined) throw new PlanFormatError(`it has no \`format\` field: it is not a plan written by \`frog compile\` (a description is a .sf file)`);
+  if (plan.format !== PLAN_FORMAT) throw new PlanFormatError(`its format ${JSON.stringify(plan.format)} is not ${PLAN_FORMAT}, the only one this frogpond reads`);
   checkNode(plan.root, 'root');
   if (typeof plan.id !== 'string' || plan.id !== planId(plan)) throw new PlanFormatError('its id does not match its content');
   return plan;

@@ -209,6 +209,8 @@ let lexer: InstanceType<typeof Lexer> | undefined;
 export interface LexResult {
   tokens: IToken[];
   diagnostics: Diagnostic[];
+  /** An unterminated comment, `##` string or byte array ran to the end of the file. */
+  swallowedEnd?: boolean;
 }
 
 /** Splits a file into tokens; lexical errors become diagnostics, never exceptions. */
@@ -222,9 +224,11 @@ export function lex(source: SourceFile): LexResult {
       diagnostic(Messages.UnexpectedCharacter, { text: ch }, source.span(e.offset, e.offset + ch.length)),
     );
   }
+  let swallowedEnd = false;
   const invalid = result.groups.invalid as IToken[] | undefined;
   if (invalid) {
     for (const t of invalid) {
+      swallowedEnd = true;
       diagnostics.push(diagnostic(Messages.UnterminatedComment, {}, source.span(t.startOffset, t.startOffset + 2)));
     }
   }
@@ -235,16 +239,18 @@ export function lex(source: SourceFile): LexResult {
     if (type === UnterminatedQuotedString) {
       diagnostics.push(diagnostic(Messages.UnterminatedString, {}, source.span(t.startOffset, t.startOffset + 1)));
     } else if (type === UnterminatedMultilineString) {
+      swallowedEnd = true;
       diagnostics.push(
         diagnostic(Messages.UnterminatedString, {}, source.span(t.startOffset, t.startOffset + 2), {
           hint: 'A `##` string ends at the next `#` that is not written `\\#`.',
         }),
       );
     } else if (type === UnterminatedBytes) {
+      swallowedEnd = true;
       const head = t.image.indexOf('#', 1) + 1;
       diagnostics.push(diagnostic(Messages.UnterminatedBytes, {}, source.span(t.startOffset, t.startOffset + head)));
     }
   }
   diagnostics.sort((a, b) => (a.span?.start ?? 0) - (b.span?.start ?? 0));
-  return { tokens, diagnostics };
+  return { tokens, diagnostics, swallowedEnd };
 }

@@ -97,7 +97,7 @@ function bySpan(a: Diagnostic, b: Diagnostic): number {
 }
 
 /** Lexes and checks nesting; returns undefined tokens when the input must not be parsed. */
-function prepare(source: SourceFile, diagnostics: Diagnostic[]): IToken[] | undefined {
+function prepare(source: SourceFile, diagnostics: Diagnostic[]): { tokens: IToken[]; swallowedEnd?: boolean } | undefined {
   const lexed = T.lex(source);
   diagnostics.push(...lexed.diagnostics);
   const deep = tooDeep(lexed.tokens);
@@ -107,7 +107,7 @@ function prepare(source: SourceFile, diagnostics: Diagnostic[]): IToken[] | unde
     );
     return undefined;
   }
-  return lexed.tokens;
+  return lexed;
 }
 
 /**
@@ -150,10 +150,12 @@ function parseChevrotain(text: string, file: string): ParseResult {
   const source = new SourceFile(file, text);
   const diagnostics: Diagnostic[] = [];
   const empty: FileNode = { kind: 'File', wrapped: false, members: [], span: source.span(0, text.length) };
-  const tokens = prepare(source, diagnostics);
-  if (!tokens) return { ast: empty, diagnostics, source };
-  const ast = guarded(source, diagnostics, () => new AstBuilder(source, diagnostics).buildFile(parseChunks(tokens, source, diagnostics)));
-  return { ast: ast ?? empty, diagnostics: tidy(diagnostics), source };
+  const lexed = prepare(source, diagnostics);
+  if (!lexed) return { ast: empty, diagnostics, source };
+  const ast = guarded(source, diagnostics, () => new AstBuilder(source, diagnostics).buildFile(parseChunks(lexed.tokens, source, diagnostics)));
+  // A comment, string or byte array left open took the rest of the file: the end comes too soon because of it.
+  const kept = lexed.swallowedEnd ? diagnostics.filter((d) => d.code !== Messages.UnexpectedEnd.code) : diagnostics;
+  return { ast: ast ?? empty, diagnostics: tidy(kept), source };
 }
 
 const MEMBER_START = new Set<string>([
@@ -225,7 +227,7 @@ function tidy(diagnostics: Diagnostic[]): Diagnostic[] {
 export function parseReference(text: string, file = '<reference>'): ReferenceParseResult {
   const source = new SourceFile(file, text);
   const diagnostics: Diagnostic[] = [];
-  const tokens = prepare(source, diagnostics);
+  const tokens = prepare(source, diagnostics)?.tokens;
   if (!tokens) return { diagnostics };
   const reference = guarded(source, diagnostics, () => {
     const parser = sfParser();

@@ -24,6 +24,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { GroupKey } from '../../runtime/group/authenticated-transport.js';
 import { HttpPeerLink } from '../../runtime/peer-link.js';
 import { Peer } from '../../runtime/peer.js';
+import { formatEventLine } from '../../runtime/events.js';
 import { LmdbCheckpointStore, StoreError } from '../../runtime/store/index.js';
 import { createStandardRegistry } from '../../stdlib/index.js';
 import type { Io } from '../io.js';
@@ -205,6 +206,13 @@ async function startComponents(o: PeerCommandOptions, name: string, member: Grou
   }
   const peer = new Peer({ name, member, key, listen, link: new HttpPeerLink(key), registry: createStandardRegistry(), store, workingDirectory: io.cwd, placementTimeoutMs: placement * 1000 });
   if (json) peer.host.events.subscribe((e) => io.stdout(JSON.stringify(e) + '\n'));
+  else {
+    // Without --events json: what components print (Echo, Exec), and every failure.
+    peer.host.events.subscribe((e) => {
+      if (e.event === 'output') (e.stream === 'stderr' ? io.stderr : io.stdout)(`${e.text ?? ''}\n`);
+      else if (e.event === 'failed') io.stderr(`frog peer: ${formatEventLine(e)}\n`);
+    });
+  }
   try {
     await peer.start();
   } catch (e) {
@@ -217,7 +225,8 @@ async function startComponents(o: PeerCommandOptions, name: string, member: Grou
   else io.stderr(`frog peer: control API on ${peer.control}\n`);
   const report = peer.recovery;
   if (report) {
-    const summary = `recovered ${report.applications.length} applications (${report.rebuilt} components) in ${report.durationMs.toFixed(0)} ms; previous stop: ${report.incarnation.lastShutdown}`;
+    const apps = report.applications.length;
+    const summary = `recovered ${apps} application${apps === 1 ? '' : 's'} (${report.rebuilt} component${report.rebuilt === 1 ? '' : 's'}) in ${report.durationMs.toFixed(0)} ms; previous stop: ${report.incarnation.lastShutdown}`;
     if (json) io.stdout(JSON.stringify({ time: Date.now(), peer: name, event: 'recovery', subject: name, applications: report.applications.map((a) => a.name), components: report.rebuilt, ms: report.durationMs, lastShutdown: report.incarnation.lastShutdown }) + '\n');
     else io.stderr(`frog peer: ${summary}\n`);
   }

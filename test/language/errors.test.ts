@@ -27,6 +27,14 @@ test('SF1004 unterminated byte array', (t) => {
   t.deepEqual(diagnosticsOf('a #HEX# 0a ff'), ['SF1004 1:3 Unterminated byte array.']);
 });
 
+test('a comment, `##` string or byte array left open inside a description is the only error: the early end of file follows from it', (t) => {
+  t.deepEqual(diagnosticsOf('sfConfig extends {\n  a ##never closed;\n}\n'), ['SF1002 2:5 Unterminated string.']);
+  t.deepEqual(diagnosticsOf('sfConfig extends {\n  a 1; /* open\n}\n'), ['SF1003 2:8 Unterminated block comment.']);
+  t.deepEqual(diagnosticsOf('sfConfig extends {\n  a #HEX# 0a\n}\n'), ['SF1004 2:5 Unterminated byte array.']);
+  // A quoted string ends at the end of its line: what follows is parsed, and a missing `}` is still reported.
+  t.deepEqual(diagnosticsOf('sfConfig extends {\n  a "open;\n'), ['SF1002 2:5 Unterminated string.', 'SF1014 3:1 Unexpected end of file; expected an attribute or `}`.']);
+});
+
 test('SF1005 unexpected token, with what was expected', (t) => {
   t.deepEqual(diagnosticsOf('sfConfig extends { e }'), ['SF1005 1:22 Unexpected `}`; expected an attribute value.']);
   t.deepEqual(diagnosticsOf('sfConfig extends { d (10 -3); }'), ['SF1005 1:26 Unexpected `-3`; expected an operator or `)`.']);
