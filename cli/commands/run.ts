@@ -110,7 +110,8 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
     view.close();
     if (signalled) return 128 + (SIGNAL_NUMBERS[signalled] ?? 1);
     if (record.type === 'normal') {
-      if (!o.json) io.stderr(`frog run: ${record.path || plan.root.name} terminated normally\n`);
+      const cause = record.path && record.path !== plan.root.name ? ` (${record.path}: ${record.reason})` : '';
+      if (!o.json) io.stderr(`frog run: ${plan.root.name} terminated normally${cause}\n`);
       return 0;
     }
     if (!o.json) io.stderr(`frog run: ${plan.root.name} failed: ${recordText(record)}\n`);

@@ -38,7 +38,7 @@ test('discovery.sf: a copy per discovered backend, the copy of the one that goes
   t.regex(r.stderr, /terminated sfConfig:front:each_2 normal "provider `local\/2` of `example\/backend` has gone"\n/);
   // The copy for alpha lives until the end of the run.
   t.regex(r.stderr, /terminated sfConfig:front:each_1 normal "sequence completed" at sfConfig:script\n/);
-  t.regex(r.stderr, /frog run: sfConfig:script terminated normally\n$/);
+  t.regex(r.stderr, /frog run: sfConfig terminated normally \(sfConfig:script: [^\n]+\)\n$/);
 });
 
 test('discovery.sf --json: provider events carry the state name, the provider id and its value', async (t) => {
