@@ -6,14 +6,19 @@
  * Contract:
  * - A transition is acknowledged only once durable: `onTransition` (awaited by the host
  *   before the event is emitted and before the lifecycle goes on) resolves when its commit
- *   has. Concurrent components share commits: the store groups them.
+ *   has. Concurrent components share commits: the store groups them. A commit that fails
+ *   rejects a deploy or start transition (`CheckpointFailed`): the component fails with that
+ *   reason instead of going on unrecorded. Termination always completes; a failed commit of
+ *   `terminating`, `terminated` or `failed` is reported (`onError`), its record left as it was.
  * - Write-behind for a recovered component's restart: its `recovering`, `deployed`,
  *   `starting` and `running` transitions are committed without waiting. The durable record
  *   already says "live, with these attributes", and recovery of it would do the same again;
  *   `recover` waits for all of them before it returns. Anything a recovered component does
  *   after (attribute changes, termination, new children) follows the ordinary rule.
- * - Attribute changes (`sfReplaceAttribute` is synchronous) are committed in call order;
- *   `flushed()` resolves once every commit issued so far is durable.
+ * - Attribute changes are committed in call order; `sfReplaceAttribute` returns a promise that
+ *   resolves once its commit is durable (and rejects if it failed); `flushed()` resolves once
+ *   every commit issued so far is durable. A value with no stored form (a live handle) is
+ *   left out of the record, as a volatile attribute is: recovery never restores an older value.
  * - Ended children: a child that terminates while its parent lives keeps its record (with
  *   lifecycle `terminated` or `failed`) until the parent's next checkpoint, which deletes it
  *   in the same commit. So a workflow that records its progress when a child ends (Sequence's
@@ -75,6 +80,13 @@ export function descriptionOf(node: PlanNode): StoredDescription {
   return d;
 }
 
+/** A deploy or start transition whose checkpoint could not be written. */
+export class CheckpointFailed extends Error {
+  constructor(cause: unknown) {
+    super(`its checkpoint could not be written: ${errorText(cause)}`, { cause });
+  }
+}
+
 export interface CheckpointerOptions {
   /** A checkpoint that could not be written; by default a `log` event of the component. */
   onError?: (error: unknown, component: Prim) => void;
@@ -97,7 +109,7 @@ export class Checkpointer {
   ) {}
 
   /** The hooks to give to `new ComponentHost({...})`; then call `attach(host)`. */
-  hooks(): { onTransition: (e: RuntimeEvent, c: Prim) => Promise<void>; onAttributeChange: (c: Prim, n: string, v: RuntimeValue | undefined) => void } {
+  hooks(): { onTransition: (e: RuntimeEvent, c: Prim) => Promise<void>; onAttributeChange: (c: Prim, n: string, v: RuntimeValue | undefined) => Promise<void> | void } {
     return {
       onTransition: (e, c) => this.onTransition(e, c),
       onAttributeChange: (c, n, v) => this.onAttributeChange(c, n, v),
@@ -250,11 +262,20 @@ export class Checkpointer {
     }
     const behind = s.restarting && (state === 'recovering' || state === 'deployed' || state === 'starting' || state === 'running');
     if (state === 'running' || TERMINAL.has(state) || state === 'terminating') s.restarting = false;
-    const done = this.commit({ ...changes, ...extra }).catch((e) => this.failed(e, c));
-    if (!behind) await done;
+    const done = this.commit({ ...changes, ...extra });
+    if (behind) {
+      done.catch((e) => this.failed(e, c));
+      return;
+    }
+    try {
+      await done;
+    } catch (e) {
+      this.failed(e, c);
+      if (state !== 'terminating' && !TERMINAL.has(state)) throw new CheckpointFailed(e);
+    }
   }
 
-  private onAttributeChange(c: Prim, name: string, value: RuntimeValue | undefined): void {
+  private onAttributeChange(c: Prim, name: string, value: RuntimeValue | undefined): Promise<void> | void {
     if (this.detached) return;
     const s = this.states.get(c);
     if (!s) return;
@@ -263,14 +284,17 @@ export class Checkpointer {
       try {
         s.attributes.set(name, encodeValue(value as Value));
       } catch {
-        // A live component handle has no stored form; it is found again through its reference.
-        return;
+        // A live component handle has no stored form; it is found again through its
+        // reference. The record drops the attribute rather than keep an older value.
+        if (!s.attributes.delete(name)) return;
       }
     }
     if (TERMINAL.has(c.state)) return;
     const changes = { put: [] as ComponentRecord[], delete: [] as ComponentKey[] };
     this.own(c, s, c.state, changes);
-    void this.commit(changes).catch((e) => this.failed(e, c));
+    const done = this.commit(changes);
+    done.catch((e) => this.failed(e, c));
+    return done;
   }
 
   private failed(error: unknown, c: Prim): void {

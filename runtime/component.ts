@@ -57,8 +57,8 @@ export interface HostServices {
   application(name: string): Prim | undefined;
   /** Called when a component has terminated, so the host can forget it. */
   terminated(component: Prim, record: TerminationRecord): void;
-  /** Called when a component's attribute is replaced, added or removed (for checkpoints). */
-  attributeChanged(component: Prim, name: string, value: RuntimeValue | undefined): void;
+  /** Called when a component's attribute is replaced, added or removed; resolves once the change is durable (checkpoints). */
+  attributeChanged(component: Prim, name: string, value: RuntimeValue | undefined): Promise<void> | void;
   /** The state space offered to components (runtime/state-access.ts); absent on a bare host. */
   readonly state?: StateAccess;
 }
@@ -397,22 +397,29 @@ export class Prim {
     return resolveReference(ref, this, this);
   }
 
-  sfReplaceAttribute(name: string, value: RuntimeValue): void {
+  /**
+   * Replaces (or adds) an attribute. The live value changes at once; the promise resolves
+   * once the change is durable on a peer with a store (at once otherwise) and rejects if its
+   * checkpoint could not be written. Not awaiting it is allowed: the change is then written
+   * in call order, and a failure is reported as a `log` event of this component.
+   */
+  sfReplaceAttribute(name: string, value: RuntimeValue): Promise<void> {
     if (value instanceof Description) setOwner(value, this);
     this.attributes.set(name, value);
-    this.host.attributeChanged(this, name, value);
+    const durable = acknowledged(this.host.attributeChanged(this, name, value));
     this.notifyWatchers(name, value);
+    return durable;
   }
 
-  sfAddAttribute(name: string, value: RuntimeValue): void {
-    this.sfReplaceAttribute(name, value);
+  sfAddAttribute(name: string, value: RuntimeValue): Promise<void> {
+    return this.sfReplaceAttribute(name, value);
   }
 
-  sfRemoveAttribute(name: string): void {
-    if (this.attributes.delete(name)) {
-      this.host.attributeChanged(this, name, undefined);
-      this.notifyWatchers(name, undefined);
-    }
+  sfRemoveAttribute(name: string): Promise<void> {
+    if (!this.attributes.delete(name)) return Promise.resolve();
+    const durable = acknowledged(this.host.attributeChanged(this, name, undefined));
+    this.notifyWatchers(name, undefined);
+    return durable;
   }
 
   /**
@@ -655,4 +662,11 @@ async function pingWithDeadline(child: Prim, parent: Prim): Promise<void> {
   } finally {
     timer?.cancel();
   }
+}
+
+/** A change's acknowledgement: a promise that callers may await or ignore (a rejection nobody awaits is not fatal). */
+function acknowledged(result: Promise<void> | void): Promise<void> {
+  if (!result) return Promise.resolve();
+  result.catch(() => undefined);
+  return result;
 }

@@ -7,7 +7,8 @@
  * - `onTransition(event, component)` is awaited before a transition's event is emitted and
  *   before the lifecycle goes on: a transition is acknowledged only once the hook resolves
  *   (the store makes its checkpoint durable there).
- * - `onAttributeChange(component, name, value)` reports every attribute replacement.
+ * - `onAttributeChange(component, name, value)` reports every attribute replacement; what it
+ *   returns is what `sfReplaceAttribute` returns (resolved once the change is durable).
  * - `instantiate(node, parent, name)` rebuilds a component from a recorded description;
  *   recovery sets `component.recovered` and emits `recovered` with `emit`.
  */
@@ -36,7 +37,7 @@ export interface ComponentHostOptions {
   liveness?: { delay?: number; factor?: number };
   /** Awaited for every transition before its event is emitted (checkpoints). */
   onTransition?: (event: RuntimeEvent, component: Prim) => Promise<void> | void;
-  onAttributeChange?: (component: Prim, name: string, value: RuntimeValue | undefined) => void;
+  onAttributeChange?: (component: Prim, name: string, value: RuntimeValue | undefined) => Promise<void> | void;
   /** The state space offered to components (`Prim.stateSpace`); may also be set later. */
   state?: StateAccess;
 }
@@ -271,8 +272,8 @@ export class ComponentHost implements HostServices {
     for (const [name, app] of this.applications) if (app === component) this.applications.delete(name);
   }
 
-  attributeChanged(component: Prim, name: string, value: RuntimeValue | undefined): void {
-    this.onAttributeChange?.(component, name, value);
+  attributeChanged(component: Prim, name: string, value: RuntimeValue | undefined): Promise<void> | void {
+    return this.onAttributeChange?.(component, name, value);
   }
 
   /** Finds a live component by its complete name (`sfConfig:a:b`) in any application. */

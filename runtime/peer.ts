@@ -184,8 +184,9 @@ export class Peer implements PlacementService {
         if (e.event === 'starting' && !this.stopping) await this.references.prepare(c);
       },
       onAttributeChange: (c, n, v) => {
-        hooks?.onAttributeChange(c, n, v);
+        const durable = hooks?.onAttributeChange(c, n, v);
         this.publisher.onAttributeChange(c);
+        return durable;
       },
     });
     this.checkpointer?.attach(this.host);
