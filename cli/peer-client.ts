@@ -40,6 +40,8 @@ const HINTS: Record<string, string | undefined> = {
   SF4310: Messages.ControlUnsignedAnswer.hint,
   SF4304: 'Use the key file of the group this peer belongs to.',
   SF4305: Messages.ControlStale.hint,
+  SF4312: Messages.ControlWrongTarget.hint,
+  SF4313: Messages.ControlBeforeStart.hint,
   SF4405: Messages.UnknownApplication.hint,
   SF4407: Messages.ApplicationExists.hint,
 };

@@ -128,6 +128,8 @@ export const Messages = {
   ControlBadAnswer: entry('SF4309', 'Control', 'The answer from `{peer}` is not readable: {reason}.'),
   ControlUnsignedAnswer: entry('SF4310', 'Control', 'The answer from `{peer}` is not signed with our group key.', 'The peer belongs to another group, or something else listens on that address.'),
   ControlUnreachable: entry('SF4311', 'Control', 'Cannot reach the peer at `{peer}`: {reason}.', 'Start one with `frog peer`, or name another with `--peer ADDR:PORT`.'),
+  ControlWrongTarget: entry('SF4312', 'Control', 'The request was signed for another peer (`{signed}`), not for this one (`{here}`).', 'Name the peer by an address that reaches it directly: behind NAT or a port-forwarding proxy the signed address must be the peer\'s own address.'),
+  ControlBeforeStart: entry('SF4313', 'Control', 'The request was signed before this peer started: a replay to its previous run, or a clock behind the peer clock.', 'Check that the clocks of the two machines agree, then send the request again.'),
 
   // --- SF46xx: the state space as components see it (runtime/state-access.ts, stdlib/state/) ---
   NoStateSpace: entry('SF4601', 'State', 'Component `{path}` needs the state space, but its host has none.', 'Run it with `frog run` or on a peer started with `frog peer`.'),
@@ -161,9 +163,17 @@ export const Messages = {
 
 export type MessageName = keyof typeof Messages;
 
-/** Fills `{name}` placeholders of a catalogue entry. */
+/**
+ * Fills `{name}` placeholders of a catalogue entry. A placeholder that ends the sentence
+ * (`...: {reason}.`) may be filled with a whole message that has its own full stop: the
+ * template's full stop is then left out, so that no message reads `..`.
+ */
 export function formatMessage(entry: MessageEntry, args: Record<string, unknown> = {}): string {
-  return entry.text.replace(/\{(\w+)\}/g, (whole, key: string) => (key in args ? String(args[key]) : whole));
+  return entry.text.replace(/\{(\w+)\}(\.?)/g, (whole, key: string, stop: string) => {
+    if (!(key in args)) return whole;
+    const value = String(args[key]);
+    return stop && value.endsWith('.') ? value : value + stop;
+  });
 }
 
 /** Builds a diagnostic from a catalogue entry. */

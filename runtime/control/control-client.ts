@@ -1,11 +1,18 @@
 /**
  * A client of a peer's control API: signs each request with the group key and checks the
  * answer's signature, so that neither side trusts anything outside the group.
+ *
+ * The client connects first and signs afterwards: the signed target is the address and port
+ * its socket actually reached (the host name resolved by the connection itself), so that the
+ * request is good for that peer only (see signing.ts). Bodies over EXPECT_CONTINUE_BYTES are
+ * sent after the server's `100 Continue`, so a refusal of the headers (stale clock, wrong
+ * target, too large) reaches the client as an answer instead of a reset connection.
  */
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { pack, unpack } from 'msgpackr';
 import type { GroupKey } from '../group/authenticated-transport.js';
-import { HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIME, answerSignature, newNonce, requestSignature, sameSignature } from './signing.js';
+import { HEADER_NONCE, HEADER_SIGNATURE, answerSignature, canonicalTarget, sameSignature, signedHeaders } from './signing.js';
 import { DEFAULT_CONTROL_PORT, splitAddress } from './control-server.js';
 
 export class ControlError extends Error {
@@ -26,63 +33,83 @@ export interface ControlRequestOptions {
 }
 
 const MAX_ANSWER = 64 * 1024 * 1024;
+/** Bodies larger than this wait for the server's `100 Continue` before they are sent. */
+export const EXPECT_CONTINUE_BYTES = 8 * 1024;
 
 export function controlRequest<T = unknown>(o: ControlRequestOptions): Promise<T> {
   const [host, port] = splitAddress(o.peer ?? `127.0.0.1:${DEFAULT_CONTROL_PORT}`);
   const path = `/v1/${o.operation}`;
   const format = o.format ?? 'json';
   const body = format === 'msgpack' ? pack(o.body ?? {}) : Buffer.from(JSON.stringify(o.body ?? {}));
-  const time = String((o.now ?? Date.now)());
-  const nonce = newNonce();
-  const headers = {
-    'content-type': format === 'msgpack' ? 'application/msgpack' : 'application/json',
-    'content-length': body.length,
-    [HEADER_TIME]: time,
-    [HEADER_NONCE]: nonce,
-    [HEADER_SIGNATURE]: requestSignature(o.key, 'POST', path, time, nonce, body),
-  };
+  const timeoutMs = o.timeoutMs ?? 30_000;
   return new Promise<T>((resolve, reject) => {
-    const req = request({ host, port: Number(port), path, method: 'POST', headers, timeout: o.timeoutMs ?? 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_ANSWER) {
-          res.destroy();
-          reject(new ControlError('SF4309', `The answer from ${host}:${port} is too large.`));
-          return;
-        }
-        chunks.push(c);
-      });
-      res.on('end', () => {
-        const answer = Buffer.concat(chunks);
-        const status = res.statusCode ?? 0;
-        const signature = String(res.headers[HEADER_SIGNATURE] ?? '');
-        let value: { result?: unknown; error?: { code: string; reason: string } };
-        try {
-          value = String(res.headers['content-type']).startsWith('application/msgpack') ? unpack(answer) : JSON.parse(answer.toString('utf8'));
-        } catch {
-          reject(new ControlError('SF4309', `The answer from ${host}:${port} is not readable (status ${status}).`, status));
-          return;
-        }
-        if (!signature || !sameSignature(signature, answerSignature(o.key, nonce, status, answer))) {
-          const reason = value?.error?.reason ? ` It says: ${value.error.reason}` : '';
-          reject(new ControlError('SF4310', `The answer from ${host}:${port} is not signed with our group key.${reason}`, status));
-          return;
-        }
-        if (status !== 200 || value.error) {
-          reject(new ControlError(value.error?.code ?? 'SF4308', value.error?.reason ?? `status ${status}`, status));
-          return;
-        }
-        resolve(value.result as T);
-      });
-      res.on('error', (e) => reject(new ControlError('SF4309', `Reading the answer from ${host}:${port} failed: ${e.message}`)));
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', (e: NodeJS.ErrnoException) => {
+    let settled = false;
+    const socket = connect({ host, port: Number(port) });
+    const settle = (error: ControlError | undefined, value?: T) => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      if (error) reject(error);
+      else resolve(value as T);
+    };
+    const unreachable = (e: NodeJS.ErrnoException) => {
       const why = e.code === 'ECONNREFUSED' ? 'no peer is listening there (is `frog peer` running?)' : e.message;
-      reject(new ControlError('SF4311', `Cannot reach the peer at ${host}:${port}: ${why}.`));
+      settle(new ControlError('SF4311', `Cannot reach the peer at ${host}:${port}: ${why}.`));
+    };
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error('timed out')));
+    socket.on('error', unreachable);
+    socket.once('connect', () => {
+      const target = canonicalTarget(socket.remoteAddress, socket.remotePort);
+      if (!target) return unreachable(new Error('the connection closed at once'));
+      const auth = signedHeaders(o.key, path, target, body, String((o.now ?? Date.now)()));
+      const nonce = auth[HEADER_NONCE]!;
+      const expect = body.length > EXPECT_CONTINUE_BYTES;
+      const headers: Record<string, string | number> = {
+        'content-type': format === 'msgpack' ? 'application/msgpack' : 'application/json',
+        'content-length': body.length,
+        ...auth,
+        ...(expect ? { expect: '100-continue' } : {}),
+      };
+      const readAnswer = (res: IncomingMessage, done: (error: ControlError | undefined, value?: unknown) => void) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_ANSWER) done(new ControlError('SF4309', `The answer from ${host}:${port} is too large.`));
+          else chunks.push(c);
+        });
+        res.on('error', (e) => done(new ControlError('SF4309', `Reading the answer from ${host}:${port} failed: ${e.message}`)));
+        res.on('close', () => {
+          if (!res.complete) done(new ControlError('SF4309', `The answer from ${host}:${port} was cut off.`));
+        });
+        res.on('end', () => {
+          const answer = Buffer.concat(chunks);
+          const status = res.statusCode ?? 0;
+          const signature = String(res.headers[HEADER_SIGNATURE] ?? '');
+          let value: { result?: unknown; error?: { code: string; reason: string } };
+          try {
+            value = String(res.headers['content-type']).startsWith('application/msgpack') ? unpack(answer) : JSON.parse(answer.toString('utf8'));
+          } catch {
+            return done(new ControlError('SF4309', `The answer from ${host}:${port} is not readable (status ${status}).`, status));
+          }
+          if (!signature || !sameSignature(signature, answerSignature(o.key, nonce, status, answer))) {
+            const reason = value?.error?.reason ? ` It says: ${value.error.reason}` : '';
+            return done(new ControlError('SF4310', `The answer from ${host}:${port} is not signed with our group key.${reason}`, status));
+          }
+          if (status !== 200 || value.error) {
+            return done(new ControlError(value.error?.code ?? 'SF4308', value.error?.reason ?? `status ${status}`, status));
+          }
+          done(undefined, value.result);
+        });
+      };
+      const req = request({ host, port: Number(port), path, method: 'POST', headers, agent: false, createConnection: () => socket }, (res) =>
+        readAnswer(res, (error, value) => settle(error, value as T)),
+      );
+      req.on('error', unreachable);
+      if (expect) {
+        req.flushHeaders();
+        req.on('continue', () => req.end(body));
+      } else req.end(body);
     });
-    req.end(body);
   });
 }

@@ -1,27 +1,39 @@
 /**
  * The peer's control API: HTTP on loopback unless configured otherwise, every request
  * authenticated with the group key (see signing.ts), bodies in JSON or msgpack and bounded
- * in size. Operations are registered by name (`POST /v1/<operation>`); a handler gets the
- * decoded body and returns the answer. A bad request gets a clear refusal with a code and a
+ * in size. The signed headers (signature, clock window, start of this run, target, nonce,
+ * declared length) are checked before the body is read: a refused request's body is never
+ * read, and a client that asked `Expect: 100-continue` is refused before it sends it.
+ * Operations are registered by name (`POST /v1/<operation>`); a handler gets the decoded
+ * body and returns the answer. A bad request gets a clear refusal with a code and a
  * reason, never a crash; a handler's failure is an error answer with its message only.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pack, unpack } from 'msgpackr';
+import { Messages, formatMessage } from '../../language/messages.js';
 import type { GroupKey } from '../group/authenticated-transport.js';
 import {
+  HEADER_BODY_DIGEST,
   HEADER_NONCE,
   HEADER_SIGNATURE,
+  HEADER_TARGET,
   HEADER_TIME,
   MAX_SKEW_MS,
   NonceCache,
   answerSignature,
+  bodyDigest,
+  canonicalTarget,
   requestSignature,
   sameSignature,
 } from './signing.js';
 
 export const DEFAULT_CONTROL_PORT = 7420;
 export const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
+/** Connections served at once: the CLI and the other peers of one group need far fewer. */
+export const MAX_CONNECTIONS = 64;
+/** How long reading one request's body may take once it has been accepted. */
+export const BODY_TIMEOUT_MS = 30_000;
 
 export type ControlHandler = (body: unknown) => Promise<unknown> | unknown;
 
@@ -38,16 +50,35 @@ export interface ControlServerOptions {
   listen?: string;
   maxBody?: number;
   now?: () => number;
+  /** Time allowed to read an accepted request's body (default BODY_TIMEOUT_MS). */
+  bodyTimeoutMs?: number;
 }
 
 export interface RefusalCounters {
   [reason: string]: number;
 }
 
+/** What the headers of an acceptable request say. */
+interface Head {
+  nonce: string;
+  digest: string;
+  length: number;
+}
+
+interface Refusal {
+  status: number;
+  code: string;
+  reason: string;
+  /** Set once the request is authenticated: the refusal is then signed. */
+  nonce?: string;
+}
+
 export class ControlServer {
   private readonly handlers = new Map<string, ControlHandler>();
   private readonly nonces = new NonceCache();
   private server?: Server;
+  /** When this run started listening: requests signed earlier are replays (or a clock behind ours). */
+  private startedAt = Number.POSITIVE_INFINITY;
   readonly refused: RefusalCounters = {};
 
   constructor(private readonly options: ControlServerOptions) {}
@@ -60,13 +91,16 @@ export class ControlServer {
   /** Starts listening; resolves with the bound address (`host:port`). */
   async start(): Promise<string> {
     const [host, portText] = splitAddress(this.options.listen ?? `127.0.0.1:${DEFAULT_CONTROL_PORT}`);
-    const server = createServer((req, res) => void this.handle(req, res));
+    const server = createServer((req, res) => void this.handle(req, res, false));
+    // A client that sends `Expect: 100-continue` is told to send its body only once its headers pass.
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res, true));
     // Slow or idle clients cannot hold the peer's resources for long, nor too many at once.
     server.headersTimeout = 10_000;
-    server.requestTimeout = 60_000;
+    server.requestTimeout = (this.options.bodyTimeoutMs ?? BODY_TIMEOUT_MS) + 10_000;
     server.keepAliveTimeout = 5_000;
-    server.maxConnections = 512;
+    server.maxConnections = MAX_CONNECTIONS;
     this.server = server;
+    this.startedAt = (this.options.now ?? Date.now)();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(Number(portText), host, () => {
@@ -86,61 +120,113 @@ export class ControlServer {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  private refuse(res: ServerResponse, status: number, code: string, reason: string, nonce?: string): void {
+  private refuse(res: ServerResponse, status: number, code: string, reason: string, nonce?: string, close = false): void {
     this.refused[code] = (this.refused[code] ?? 0) + 1;
-    this.answer(res, status, { error: { code, reason } }, nonce, 'application/json');
+    this.answer(res, status, { error: { code, reason } }, nonce, 'application/json', close);
   }
 
-  private answer(res: ServerResponse, status: number, value: unknown, nonce: string | undefined, type: string): void {
+  /** Refuses a request whose body was not read: the connection is closed after the answer, so the body is never read. */
+  private refuseUnread(req: IncomingMessage, res: ServerResponse, r: Refusal): void {
+    // What already arrived is discarded, not kept; nothing more is read once the answer is sent.
+    req.resume();
+    this.refuse(res, r.status, r.code, r.reason, r.nonce, true);
+  }
+
+  private answer(res: ServerResponse, status: number, value: unknown, nonce: string | undefined, type: string, close = false): void {
     const body = type === 'application/msgpack' ? pack(value) : Buffer.from(JSON.stringify(value));
     const headers: Record<string, string | number> = { 'content-type': type, 'content-length': body.length };
+    if (close) headers.connection = 'close';
     if (nonce) headers[HEADER_SIGNATURE] = answerSignature(this.options.key, nonce, status, body);
     if (!res.headersSent) res.writeHead(status, headers);
     res.end(body);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * Checks everything the headers say, before any of the body is read: the signature (over
+   * method, path, target, time, nonce and body digest), the declared length, the clock window,
+   * the start of this run, the target and the nonce. The nonce is remembered only once the
+   * signature is verified, so that nobody without the key can fill the cache or burn nonces.
+   */
+  private checkHead(req: IncomingMessage, path: string): Head | Refusal {
+    const header = (name: string): string => {
+      const v = req.headers[name];
+      return typeof v === 'string' ? v : '';
+    };
+    const time = header(HEADER_TIME);
+    const nonce = header(HEADER_NONCE);
+    const signature = header(HEADER_SIGNATURE);
+    const target = header(HEADER_TARGET);
+    const digest = header(HEADER_BODY_DIGEST);
+    if (!/^\d{1,16}$/.test(time) || !/^[0-9a-f]{32}$/.test(nonce) || !/^[0-9a-f]{64}$/.test(digest) || !target || target.length > 64 || !/^[0-9a-f]{16,128}$/.test(signature)) {
+      return { status: 401, code: Messages.ControlUnsigned.code, reason: 'The request is not signed with the group key.' };
+    }
+    const expected = requestSignature(this.options.key, { method: 'POST', path, target, time, nonce, digest });
+    if (!sameSignature(signature, expected)) {
+      return { status: 401, code: Messages.ControlBadSignature.code, reason: 'The request signature does not match: wrong group key or altered request.' };
+    }
+    // Authenticated from here on: refusals are signed for the client.
+    const maxBody = this.options.maxBody ?? DEFAULT_MAX_BODY;
+    const lengthText = header('content-length');
+    if (!/^\d{1,16}$/.test(lengthText)) {
+      return { status: 411, code: Messages.ControlTooLarge.code, reason: `The request must declare the length of its body (Content-Length), at most ${maxBody} bytes.`, nonce };
+    }
+    const length = Number(lengthText);
+    if (length > maxBody) return { status: 413, code: Messages.ControlTooLarge.code, reason: `The request body is larger than ${maxBody} bytes.`, nonce };
+    const now = (this.options.now ?? Date.now)();
+    const signedAt = Number(time);
+    if (Math.abs(now - signedAt) > MAX_SKEW_MS) {
+      return { status: 401, code: Messages.ControlStale.code, reason: `The request timestamp is more than ${MAX_SKEW_MS / 1000} s from this peer's clock.`, nonce };
+    }
+    if (signedAt < this.startedAt) {
+      return {
+        status: 401,
+        code: Messages.ControlBeforeStart.code,
+        reason:
+          `The request was signed at ${new Date(signedAt).toISOString()}, before this peer started at ${new Date(this.startedAt).toISOString()}: ` +
+          `it is a replay of a request to the peer's previous run, or the sender's clock is ${this.startedAt - signedAt} ms or more behind this peer's clock.`,
+        nonce,
+      };
+    }
+    const here = canonicalTarget(req.socket.localAddress, req.socket.localPort);
+    if (target !== here) {
+      return { status: 421, code: Messages.ControlWrongTarget.code, reason: formatMessage(Messages.ControlWrongTarget, { signed: target, here: here ?? '?' }), nonce };
+    }
+    if (!this.nonces.remember(nonce, now)) {
+      return { status: 401, code: Messages.ControlReplay.code, reason: 'The request was already received (replayed nonce).', nonce };
+    }
+    return { nonce, digest, length };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
     try {
       const url = req.url ?? '';
       const match = /^\/v1\/([a-z][a-z-]*)$/.exec(url);
       if (req.method !== 'POST' || !match) {
-        req.resume();
-        return this.refuse(res, 404, 'SF4301', `No operation at ${req.method} ${url.slice(0, 100)}.`);
+        return this.refuseUnread(req, res, { status: 404, code: 'SF4301', reason: `No operation at ${req.method} ${url.slice(0, 100)}.` });
       }
-      const maxBody = this.options.maxBody ?? DEFAULT_MAX_BODY;
-      const declared = Number(req.headers['content-length'] ?? 0);
-      if (declared > maxBody) {
-        req.resume();
-        return this.refuse(res, 413, 'SF4302', `The request body is larger than ${maxBody} bytes.`);
+      const head = this.checkHead(req, url);
+      if ('code' in head) return this.refuseUnread(req, res, head);
+      const nonce = head.nonce;
+      if (expectsContinue) res.writeContinue();
+      const read = await readBody(req, head.length, this.options.bodyTimeoutMs ?? BODY_TIMEOUT_MS);
+      if (read === 'timeout' || read === 'aborted') {
+        this.refused[read] = (this.refused[read] ?? 0) + 1;
+        req.socket.destroy();
+        return;
       }
-      const body = await readBody(req, maxBody);
-      if (!body) return this.refuse(res, 413, 'SF4302', `The request body is larger than ${maxBody} bytes.`);
-
-      const time = String(req.headers[HEADER_TIME] ?? '');
-      const nonce = String(req.headers[HEADER_NONCE] ?? '');
-      const signature = String(req.headers[HEADER_SIGNATURE] ?? '');
-      if (!time || !/^[0-9a-f]{32}$/.test(nonce) || !signature) {
-        return this.refuse(res, 401, 'SF4303', 'The request is not signed with the group key.');
+      if (read === 'too-large') return this.refuse(res, 413, 'SF4302', `The request body is longer than its declared ${head.length} bytes.`, nonce, true);
+      const body = read;
+      if (bodyDigest(body) !== head.digest) {
+        return this.refuse(res, 401, 'SF4304', 'The request signature does not match: wrong group key or altered request (the body is not the signed one).', nonce);
       }
-      const expected = requestSignature(this.options.key, 'POST', url, time, nonce, body);
-      if (!sameSignature(signature, expected)) {
-        return this.refuse(res, 401, 'SF4304', 'The request signature does not match: wrong group key or altered request.');
-      }
-      const now = (this.options.now ?? Date.now)();
-      if (!/^\d+$/.test(time) || Math.abs(now - Number(time)) > MAX_SKEW_MS) {
-        return this.refuse(res, 401, 'SF4305', `The request timestamp is more than ${MAX_SKEW_MS / 1000} s from this peer's clock.`, nonce);
-      }
-      if (!this.nonces.remember(nonce, now)) {
-        return this.refuse(res, 401, 'SF4306', 'The request was already received (replayed nonce).', nonce);
-      }
-      const type = String(req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
+      const type = String(req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
       let value: unknown;
       try {
         value = body.length === 0 ? {} : type === 'application/msgpack' ? unpack(body) : JSON.parse(body.toString('utf8'));
       } catch (e) {
         return this.refuse(res, 400, 'SF4307', `The request body is not valid ${type === 'application/msgpack' ? 'msgpack' : 'JSON'}.`, nonce);
       }
-      const handler = this.handlers.get(match[1]);
+      const handler = this.handlers.get(match[1]!);
       if (!handler) return this.refuse(res, 404, 'SF4301', `Unknown operation \`${match[1]}\`.`, nonce);
       let result: unknown;
       try {
@@ -153,7 +239,7 @@ export class ControlServer {
     } catch (e) {
       // Anything unexpected in the plumbing: answer if we still can, never crash the peer.
       try {
-        this.refuse(res, 500, 'SF4308', `The request could not be handled: ${e instanceof Error ? e.message : String(e)}`);
+        this.refuse(res, 500, 'SF4308', `The request could not be handled: ${e instanceof Error ? e.message : String(e)}`, undefined, true);
       } catch {
         res.destroy();
       }
@@ -161,28 +247,33 @@ export class ControlServer {
   }
 }
 
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+/** The body, at most `length` bytes (the declared length) and within `timeoutMs`. */
+function readBody(req: IncomingMessage, length: number, timeoutMs: number): Promise<Buffer | 'too-large' | 'timeout' | 'aborted'> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
+    const finish = (result: Buffer | 'too-large' | 'timeout' | 'aborted') => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(result);
+    };
+    const timer = setTimeout(() => finish('timeout'), timeoutMs);
     req.on('data', (chunk: Buffer) => {
       if (done) return;
       size += chunk.length;
-      if (size > max) {
-        done = true;
+      if (size > length) {
         req.resume();
-        resolve(undefined);
+        finish('too-large');
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => {
-      if (!done) resolve(Buffer.concat(chunks));
-    });
-    req.on('error', () => {
-      if (!done) resolve(undefined);
-    });
+    req.on('end', () => finish(size === length ? Buffer.concat(chunks) : 'aborted'));
+    req.on('error', () => finish('aborted'));
+    req.on('aborted', () => finish('aborted'));
+    req.on('close', () => finish('aborted'));
   });
 }
 

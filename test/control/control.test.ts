@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { GroupKey } from '../../runtime/group/authenticated-transport.js';
 import { ControlServer, ControlRefusal } from '../../runtime/control/control-server.js';
 import { controlRequest, ControlError } from '../../runtime/control/control-client.js';
-import { HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIME, requestSignature, newNonce } from '../../runtime/control/signing.js';
+import { signedHeaders as sign } from '../../runtime/control/signing.js';
 
 const key = new GroupKey(randomBytes(32));
 const otherKey = new GroupKey(randomBytes(32));
@@ -37,8 +37,9 @@ function rawPost(address: string, path: string, headers: Record<string, string>,
   });
 }
 
-function signedHeaders(k: GroupKey, path: string, body: Buffer, time = String(Date.now()), nonce = newNonce()): Record<string, string> {
-  return { 'content-type': 'application/json', [HEADER_TIME]: time, [HEADER_NONCE]: nonce, [HEADER_SIGNATURE]: requestSignature(k, 'POST', path, time, nonce, body) };
+/** Headers signed for the server at `address` (the tests' servers listen on 127.0.0.1). */
+function signedHeaders(k: GroupKey, address: string, path: string, body: Buffer, time = String(Date.now())): Record<string, string> {
+  return { 'content-type': 'application/json', ...sign(k, path, address, body, time) };
 }
 
 test('a signed request gets its answer, in JSON and in msgpack', async (t) => {
@@ -55,17 +56,17 @@ test('unsigned, wrongly signed, altered, stale and replayed requests are refused
   t.is(unsigned.status, 401);
   t.regex(unsigned.body, /SF4303/);
 
-  const wrongKey = await rawPost(address, '/v1/echo', signedHeaders(otherKey, '/v1/echo', body), body);
+  const wrongKey = await rawPost(address, '/v1/echo', signedHeaders(otherKey, address, '/v1/echo', body), body);
   t.is(wrongKey.status, 401);
   t.regex(wrongKey.body, /SF4304/);
 
-  const altered = await rawPost(address, '/v1/echo', signedHeaders(key, '/v1/echo', body), Buffer.from('{"a":2}'));
+  const altered = await rawPost(address, '/v1/echo', signedHeaders(key, address, '/v1/echo', body), Buffer.from('{"a":2}'));
   t.regex(altered.body, /SF4304/);
 
-  const stale = await rawPost(address, '/v1/echo', signedHeaders(key, '/v1/echo', body, String(Date.now() - 120_000)), body);
+  const stale = await rawPost(address, '/v1/echo', signedHeaders(key, address, '/v1/echo', body, String(Date.now() - 120_000)), body);
   t.regex(stale.body, /SF4305/);
 
-  const headers = signedHeaders(key, '/v1/echo', body);
+  const headers = signedHeaders(key, address, '/v1/echo', body);
   t.is((await rawPost(address, '/v1/echo', headers, body)).status, 200);
   const replay = await rawPost(address, '/v1/echo', headers, body);
   t.is(replay.status, 401);
@@ -77,10 +78,10 @@ test('unsigned, wrongly signed, altered, stale and replayed requests are refused
 test('oversized and malformed bodies, unknown operations and failing handlers get clear refusals', async (t) => {
   const { s, address } = await server();
   const big = Buffer.alloc(4096, 0x20);
-  const tooBig = await rawPost(address, '/v1/echo', signedHeaders(key, '/v1/echo', big), big);
+  const tooBig = await rawPost(address, '/v1/echo', signedHeaders(key, address, '/v1/echo', big), big);
   t.is(tooBig.status, 413);
   const bad = Buffer.from('{not json');
-  t.regex((await rawPost(address, '/v1/echo', signedHeaders(key, '/v1/echo', bad), bad)).body, /SF4307/);
+  t.regex((await rawPost(address, '/v1/echo', signedHeaders(key, address, '/v1/echo', bad), bad)).body, /SF4307/);
   await t.throwsAsync(controlRequest({ peer: address, key, operation: 'nothing' }), { instanceOf: ControlError, message: /Unknown operation/ });
   const refused = await t.throwsAsync(controlRequest({ peer: address, key, operation: 'refuse' }), { instanceOf: ControlError });
   t.is(refused!.code, 'SF4999');
