@@ -41,6 +41,8 @@ export interface HostServices {
   readonly clock: Clock;
   /** Relative paths in attributes (File, Exec's directory) are resolved against this. */
   readonly workingDirectory: string;
+  /** The file a component's plan was compiled from ('' when unknown, as for a hand-made plan). */
+  sourceOf?(component: Prim): string;
   readonly functions?: RuntimeFunctions;
   readonly livenessDefaults: { delay: number; factor: number };
   /** Records a transition: awaits the host's `onTransition` hook, then emits the event. */

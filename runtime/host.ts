@@ -234,9 +234,10 @@ export class ComponentHost implements HostServices {
     return this.rootNames.get(root);
   }
 
-  private sourceOf(parent: Prim | null): string {
-    if (!parent) return '';
-    return this.sources.get(parent.root()) ?? '';
+  /** The file the plan of a component's application was compiled from ('' when unknown). */
+  sourceOf(component: Prim | null): string {
+    if (!component) return '';
+    return this.sources.get(component.root()) ?? '';
   }
 
   async prepareType(type: string, path: string, parent: Prim | null): Promise<void> {

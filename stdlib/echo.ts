@@ -3,21 +3,30 @@
  * events on standard output and Log's `log` events with the progress), then terminate
  * normally when `sfShouldTerminate` (true by default) — so they work as workflow steps.
  */
-import { Description, Ref, SfDouble, SfFloat } from '../compiler/values.js';
+import { textOf } from '../compiler/functions/text.js';
+import { Description, Ref, type Value } from '../compiler/values.js';
 import { Prim, type RuntimeValue } from '../runtime/component.js';
 import { normalRecord } from '../runtime/lifecycle.js';
 
-/** The text of a value for messages: strings as they are, vectors as `[a, b]`. */
+/**
+ * The text of a value for messages, as `++` writes it (language.md §10.5): strings as they
+ * are, Float and Double as Java prints them (`2.0`, `1.0E10`), NULL as `NULL`, vectors as
+ * `[a, b]` (compiler/functions/text.ts). Values `++` has no text for are still shown: a component as its path, a
+ * reference as written, a description as `{names}`.
+ */
 export function valueText(v: RuntimeValue): string {
-  if (typeof v === 'string') return v;
-  if (v === null) return 'NULL';
-  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
-  if (v instanceof SfFloat || v instanceof SfDouble) return String(v.value);
   if (Array.isArray(v)) return `[${v.map(valueText).join(', ')}]`;
   if (v instanceof Prim) return v.path;
   if (v instanceof Ref) return v.toString();
   if (v instanceof Description) return `{${[...v.attrs.keys()].join(', ')}}`;
-  return String(v);
+  // An Integer prints the same either way; a number a component stored (a time in ms, say)
+  // may not fit an Integer, and is not cut to 32 bits here.
+  if (typeof v === 'number') return String(v);
+  try {
+    return textOf(v as Value);
+  } catch {
+    return String(v);
+  }
 }
 
 export class Echo extends Prim {

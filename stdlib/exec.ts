@@ -4,8 +4,14 @@
  * Attributes:
  * - `command` (String, required): the program; with `shell true`, a shell command line
  *   run by `/bin/sh -c` (then `arguments` become `$1`...).
- * - `arguments` (vector, default []), `directory` (working directory, relative to the host's),
- * - `environment` (a description of NAME value pairs, or a vector of "NAME=value"),
+ * - `arguments` (vector, default []), `directory` (the program's working directory).
+ * - `relativeTo`: what the relative paths of this component (`directory`, log files) are
+ *   relative to: "workingDirectory" (default: the host's, where `frog run` was started) or
+ *   "description" (the folder of the description file the plan was compiled from, so that a
+ *   description can run a script that lies beside it from any folder; the working directory
+ *   when the plan has no source file).
+ * - `environment` (a DATA description of NAME value pairs, `environment extends DATA { FOO "bar"; }`,
+ *   or a vector of "NAME=value"),
  *   `inheritEnvironment` (true). The program also gets `FROG_EXEC_RUN`: 0 for the first run,
  *   1 for the first restart, and so on.
  * - `stdout`, `stderr`: "events" (default: each line is an `output` event), "ignore", or
@@ -13,11 +19,15 @@
  * - `restart`: "never" (default), "on-failure" or "always"; `maxRestarts` (3);
  *   `restartDelay` (1000 ms).
  * - `killTimeout` (5000 ms): on termination the whole process group gets SIGTERM, then
- *   SIGKILL after this long.
+ *   SIGKILL after this long. Processes the program left behind in its group (a background
+ *   job of a shell script) are stopped the same way when the component terminates, even
+ *   after the program itself has exited.
  *
  * When the program exits (and is not restarted): exit code 0 ⇒ terminate normally (when
  * `sfShouldTerminate`, default true); anything else ⇒ terminate abnormally with the exit
- * code or signal in the reason.
+ * code or signal in the reason. The program's exit is what counts, not the end of its
+ * output: a background process that still holds stdout does not delay it (the output
+ * already written is still collected, for a short while after the exit).
  *
  * Recovery (woodfrog.md, issue 6): the component records `sfExecToken` (a random token,
  * durable before the first launch, also given to the program as `FROG_EXEC_TOKEN`),
@@ -41,6 +51,18 @@ import { valueText } from './echo.js';
 
 type RestartPolicy = 'never' | 'on-failure' | 'always';
 
+/** After the program exits, output still arriving is collected until the pipes have been quiet this long (ms)... */
+const DRAIN_QUIET = 100;
+/** ...or at most this long (ms): a background process holding the pipes does not delay the exit. */
+const DRAIN_LIMIT = 2000;
+
+/** A process group the component launched: its leader's pid (= the group id) and start time. */
+interface Launched {
+  pgid: number;
+  start?: number;
+  child: ChildProcess;
+}
+
 interface ExecConfig {
   program: string;
   args: string[];
@@ -52,6 +74,8 @@ interface ExecConfig {
   maxRestarts: number;
   restartDelay: number;
   killTimeout: number;
+  /** What relative paths (`directory`, log files) are resolved against. */
+  base: string;
 }
 
 export class Exec extends Prim {
@@ -59,6 +83,8 @@ export class Exec extends Prim {
   private config!: ExecConfig;
   private child?: ChildProcess;
   private exited?: Promise<void>;
+  /** Every process group launched, stopped (with whatever the program left in it) at termination. */
+  private launched: Launched[] = [];
   private runs = 0;
   private stopping = false;
   private logs: WriteStream[] = [];
@@ -80,10 +106,12 @@ export class Exec extends Prim {
     if (restart !== 'never' && restart !== 'on-failure' && restart !== 'always') {
       throw new AttributeError(`Attribute \`restart\` of \`${this.path}\` must be "never", "on-failure" or "always", found ${JSON.stringify(restart)}.`, this.path, 'SF4004');
     }
+    const base = this.baseDirectory();
     this.config = {
+      base,
       program: shell ? '/bin/sh' : command,
       args: shell ? ['-c', command, 'sh', ...args] : args,
-      cwd: resolvePath(this.host.workingDirectory, this.resolveString('directory', '.')),
+      cwd: resolvePath(base, this.resolveString('directory', '.')),
       env: this.environment(),
       stdout: this.resolveString('stdout', 'events'),
       stderr: this.resolveString('stderr', 'events'),
@@ -94,6 +122,17 @@ export class Exec extends Prim {
     };
     // Made durable with the `deployed` checkpoint, before anything is launched.
     if (!this.hasAttribute('sfExecToken')) this.sfReplaceAttribute('sfExecToken', randomBytes(12).toString('hex'));
+  }
+
+  /** The folder that relative paths are resolved against (`relativeTo`). */
+  private baseDirectory(): string {
+    const relativeTo = this.resolveString('relativeTo', 'workingDirectory');
+    if (relativeTo === 'workingDirectory') return this.host.workingDirectory;
+    if (relativeTo !== 'description') {
+      throw new AttributeError(`Attribute \`relativeTo\` of \`${this.path}\` must be "workingDirectory" or "description", found ${JSON.stringify(relativeTo)}.`, this.path, 'SF4004');
+    }
+    const source = this.host.sourceOf?.(this) ?? '';
+    return source ? dirname(resolvePath(this.host.workingDirectory, source)) : this.host.workingDirectory;
   }
 
   private environment(): NodeJS.ProcessEnv {
@@ -109,14 +148,14 @@ export class Exec extends Prim {
         env[item.slice(0, eq)] = item.slice(eq + 1);
       }
     } else {
-      throw new AttributeError(`Attribute \`environment\` of \`${this.path}\` must be a description or a vector of "NAME=value", found ${valueText(v)}.`, this.path, 'SF4004');
+      throw new AttributeError(`Attribute \`environment\` of \`${this.path}\` must be a DATA description or a vector of "NAME=value", found ${valueText(v)}.`, this.path, 'SF4004');
     }
     return env;
   }
 
   protected override async start(): Promise<void> {
     for (const s of [this.config.stdout, this.config.stderr]) {
-      if (s !== 'events' && s !== 'ignore') await mkdir(dirname(resolvePath(this.host.workingDirectory, s)), { recursive: true });
+      if (s !== 'events' && s !== 'ignore') await mkdir(dirname(resolvePath(this.config.base, s)), { recursive: true });
     }
     if (this.recovered) {
       const found = findProgram(this.rawAttribute('sfExecPid'), this.rawAttribute('sfExecStartTime'), this.rawAttribute('sfExecToken'));
@@ -170,8 +209,9 @@ export class Exec extends Prim {
         return;
       }
       this.child = child;
-      this.pipe(child, 'stdout', this.config.stdout);
-      this.pipe(child, 'stderr', this.config.stderr);
+      const output = new OutputDrain(child);
+      this.pipe(child, 'stdout', this.config.stdout, output);
+      this.pipe(child, 'stderr', this.config.stderr, output);
       let spawned = false;
       child.once('spawn', () => {
         spawned = true;
@@ -179,6 +219,7 @@ export class Exec extends Prim {
           this.sfReplaceAttribute('sfExecPid', child.pid);
           const start = processStart(child.pid);
           if (start !== undefined) this.sfReplaceAttribute('sfExecStartTime', start);
+          this.launched.push({ pgid: child.pid, start, child });
         }
         this.log(`started \`${program}\` (pid ${child.pid})`);
         resolve();
@@ -188,29 +229,39 @@ export class Exec extends Prim {
           if (!spawned) reject(new Error(`cannot run \`${program}\`: ${e.message}`));
           done();
         });
-        child.once('close', (code, signal) => {
-          done();
-          if (spawned) this.onExit(code, signal);
+        // 'exit', not 'close': 'close' waits for every process holding the pipes, and a
+        // background process started by the program may hold them for ever.
+        child.once('exit', (code, signal) => {
+          void output.drained().then(() => {
+            output.flush();
+            done();
+            if (spawned) this.onExit(child, code, signal);
+          });
         });
       });
     });
   }
 
-  private pipe(child: ChildProcess, stream: 'stdout' | 'stderr', target: string): void {
+  private pipe(child: ChildProcess, stream: 'stdout' | 'stderr', target: string, output: OutputDrain): void {
     const source = child[stream];
     if (!source) return;
+    source.on('data', () => output.touch());
     if (target === 'ignore') {
       source.resume();
       return;
     }
     if (target !== 'events') {
-      const file = createWriteStream(resolvePath(this.host.workingDirectory, target), { flags: 'a' });
+      const file = createWriteStream(resolvePath(this.config.base, target), { flags: 'a' });
       file.on('error', (e) => this.log(`cannot write ${stream} to ${target}: ${e.message}`));
       this.logs.push(file);
       source.pipe(file, { end: false });
       return;
     }
     let pending = '';
+    const flush = (): void => {
+      if (pending) this.output(pending, stream);
+      pending = '';
+    };
     source.setEncoding('utf8');
     source.on('data', (chunk: string) => {
       pending += chunk;
@@ -218,14 +269,12 @@ export class Exec extends Prim {
       pending = lines.pop() ?? '';
       for (const line of lines) this.output(line.replace(/\r$/, ''), stream);
     });
-    source.on('end', () => {
-      if (pending) this.output(pending, stream);
-      pending = '';
-    });
+    source.on('end', flush);
+    output.onFlush(flush);
   }
 
-  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
-    this.child = undefined;
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child === child) this.child = undefined;
     if (this.stopping || this.isTerminating) return;
     const ok = code === 0;
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
@@ -246,29 +295,136 @@ export class Exec extends Prim {
     const adopted = this.adopted;
     this.adopted = undefined;
     if (adopted) await stopProgram(adopted, this.config?.killTimeout ?? 5000);
+    const killTimeout = this.config?.killTimeout ?? 5000;
     const child = this.child;
+    let signalled: Launched | undefined;
     if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       const pid = child.pid;
+      signalled = this.launched.find((l) => l.child === child);
       signalGroup(pid, 'SIGTERM');
       let timer: ReturnType<typeof setTimeout> | undefined;
       const killed = new Promise<void>((r) => {
         timer = setTimeout(() => {
           signalGroup(pid, 'SIGKILL');
           r();
-        }, this.config.killTimeout);
+        }, killTimeout);
       });
       await Promise.race([this.exited, killed]);
       clearTimeout(timer);
-      await this.exited;
     }
-    // The group may hold grandchildren that outlived the program itself.
-    if (child?.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+    // The output the program wrote before it exited (bounded: see OutputDrain).
+    if (child) await this.exited;
+    // The groups may hold processes that outlived the program (background jobs): its exit
+    // did not stop them, the component's termination does. The group just sent SIGTERM
+    // with its program gets SIGKILL at once, as it would have after the program's exit.
+    await Promise.all(this.launched.map((l) => stopLeftovers(l, l === signalled ? 0 : killTimeout)));
+    this.launched = [];
     // The log files are complete once the component has terminated.
     await Promise.all(this.logs.map((l) => new Promise<void>((r) => (l.writableFinished ? r() : l.end(() => r())))));
   }
 
   /** Alive while the program runs or a restart is pending. */
   protected override async ping(): Promise<void> {}
+}
+
+/**
+ * Tells when the output a program wrote before it exited has been read: once its pipes have
+ * closed, or have been quiet for DRAIN_QUIET ms (a process left running may hold them open),
+ * and at most DRAIN_LIMIT ms after the exit.
+ */
+class OutputDrain {
+  private lastData = Date.now();
+  private readonly flushers: (() => void)[] = [];
+
+  constructor(private readonly child: ChildProcess) {}
+
+  touch(): void {
+    this.lastData = Date.now();
+  }
+
+  onFlush(f: () => void): void {
+    this.flushers.push(f);
+  }
+
+  /** Emits partial lines still pending (the rest of the output, if any, follows as it comes). */
+  flush(): void {
+    for (const f of this.flushers) f();
+  }
+
+  drained(): Promise<void> {
+    const child = this.child;
+    const open = [child.stdout, child.stderr].filter((s) => s && !s.readableEnded && !s.destroyed);
+    if (!open.length) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const started = Date.now();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = (): void => {
+        clearTimeout(timer);
+        child.off('close', finish);
+        resolve();
+      };
+      const check = (): void => {
+        const now = Date.now();
+        if (now - this.lastData >= DRAIN_QUIET || now - started >= DRAIN_LIMIT) finish();
+        else timer = setTimeout(check, Math.min(DRAIN_QUIET - (now - this.lastData), DRAIN_LIMIT - (now - started)));
+      };
+      child.once('close', finish);
+      this.lastData = Math.max(this.lastData, started);
+      timer = setTimeout(check, DRAIN_QUIET);
+    });
+  }
+}
+
+/**
+ * Stops what is left of a launched process group (the program has exited, or was just
+ * killed): SIGTERM, then SIGKILL after `killTimeout` ms; then lets go of the pipes, which a
+ * process that left the group may still hold. A group id is a pid: once the group is empty
+ * the number may be reused, so the group is signalled only while its leader's pid is free or
+ * still the leader (the same start time); a pid in use as a group id is never given out.
+ */
+async function stopLeftovers(l: Launched, killTimeout: number): Promise<void> {
+  const ours = (): boolean => {
+    const s = processStart(l.pgid);
+    return s === undefined || s === l.start;
+  };
+  if (ours() && groupRunning(l.pgid)) {
+    if (killTimeout > 0) {
+      signalGroup(l.pgid, 'SIGTERM');
+      const deadline = Date.now() + killTimeout;
+      // Bounded: at most killTimeout ms of 50 ms polls.
+      while (Date.now() < deadline && ours() && groupRunning(l.pgid)) await new Promise((r) => setTimeout(r, 50));
+    }
+    if (ours()) signalGroup(l.pgid, 'SIGKILL');
+  }
+  l.child.stdout?.destroy();
+  l.child.stderr?.destroy();
+}
+
+/** True while a process of the group is running (zombies, which nobody may reap, do not count). */
+function groupRunning(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return true;
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    let fields: string[];
+    try {
+      const text = readFileSync(`/proc/${name}/stat`, 'utf8');
+      fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    } catch {
+      continue;
+    }
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+  }
+  return false;
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

@@ -8,7 +8,8 @@
  * removes the file again. Terminates normally after writing when `sfShouldTerminate`
  * (default true), so it works as a workflow step.
  *
- * Directory: creates `path` (and its parents) with `mode` ("0755").
+ * Directory: creates `path` (and its parents) and gives it `mode` ("0755"), whatever the
+ * umask, also when it exists already.
  */
 import { chmod, mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
@@ -70,6 +71,8 @@ export class Directory extends Prim {
     const existed = await stat(this.dir).then((s) => s.isDirectory(), () => false);
     await mkdir(this.dir, { recursive: true, mode });
     this.created = !existed;
+    // mkdir's mode is filtered by the umask and does nothing to an existing folder.
+    await chmod(this.dir, mode);
     this.finished(normalRecord(`created ${this.dir}`, this.path));
   }
 

@@ -3,7 +3,8 @@
  * `status` (200) within `requestTimeout` ms (2000). `failureThreshold` (3) consecutive
  * failures terminate it abnormally, which fails its parent as usual. Failures before the
  * first success are tolerated for `startupTimeout` ms (10000), while the service starts.
- * A liveness ping from the parent fails too while the probe is failing.
+ * A liveness ping from the parent fails only once the consecutive failures have reached
+ * `failureThreshold`, as the probe itself does: fewer failures are tolerated either way.
  */
 import { Prim } from '../runtime/component.js';
 import { ComponentError } from '../runtime/lifecycle.js';
@@ -16,11 +17,13 @@ export class HttpProbe extends Prim {
   private everUp = false;
   private startedAt = 0;
   private lastProblem = '';
+  private threshold = 3;
 
   protected override async deploy(): Promise<void> {
     this.url = this.resolveString('url');
     if (!/^https?:\/\//.test(this.url)) throw new ComponentError(`Attribute \`url\` of \`${this.path}\` must be an http:// or https:// URL, found ${JSON.stringify(this.url)}.`, this.path, 'SF4004');
     this.expected = this.resolveInteger('status', 200);
+    this.threshold = this.resolveInteger('failureThreshold', 3);
   }
 
   protected override async start(): Promise<void> {
@@ -45,8 +48,8 @@ export class HttpProbe extends Prim {
       const inStartup = !this.everUp && this.host.clock.now() - this.startedAt < this.resolveNumber('startupTimeout', 10_000);
       if (!inStartup) {
         this.failures++;
-        this.log(`${this.url}: ${this.lastProblem} (${this.failures}/${this.resolveInteger('failureThreshold', 3)})`);
-        if (this.failures >= this.resolveInteger('failureThreshold', 3)) {
+        this.log(`${this.url}: ${this.lastProblem} (${this.failures}/${this.threshold})`);
+        if (this.failures >= this.threshold) {
           void this.sfTerminate({ type: 'abnormal', reason: `HTTP probe of ${this.url} failed ${this.failures} times in a row: ${this.lastProblem}`, path: this.path });
           return;
         }
@@ -56,6 +59,6 @@ export class HttpProbe extends Prim {
   }
 
   protected override async ping(): Promise<void> {
-    if (this.failures > 0) throw new ComponentError(`${this.url}: ${this.lastProblem}`, this.path);
+    if (this.failures >= this.threshold) throw new ComponentError(`${this.url}: ${this.lastProblem} (${this.failures} failures in a row)`, this.path);
   }
 }

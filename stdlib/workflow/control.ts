@@ -8,32 +8,33 @@ import { isCondition, type ConditionComponent } from '../conditions.js';
 import { WorkflowCompound } from './workflow-compound.js';
 
 /**
- * Starts `action`; when it terminates, deploys the attribute named after the record's type
- * (`normal`, `abnormal`, or any type string) if there is one, and terminates when that
- * follow-on does. No follow-on ⇒ the record is forwarded.
+ * Starts `action`; when it terminates, deploys the description named after the record's
+ * type (`normal`, `abnormal`, or any other type string, components.md §6) if there is one,
+ * and terminates when that follow-on does. No follow-on ⇒ the record is forwarded.
+ *
+ * The action is the attribute `action` and nothing else: every other description may be a
+ * handler, whatever its name (a handler `timeout` catches records of type "timeout"), so
+ * none can be taken for the action. A Try without `action` fails at start (SF4005).
  */
 export class Try extends WorkflowCompound {
   private handling = false;
 
   protected override action(): PlanNode | undefined {
-    return this.description('action') ?? this.actions().find((a) => a.name !== 'normal' && a.name !== 'abnormal');
+    return this.description('action');
   }
 
   protected override async start(): Promise<void> {
     await this.createChild(this.requireAction());
   }
 
-  protected override onChildTerminated(child: Prim | null, record: TerminationRecord): void {
-    if (this.handling) {
-      this.forward(record);
-      return;
-    }
-    const handler = record.type !== 'action' ? this.description(record.type) : undefined;
+  protected override onChildTerminated(_child: Prim | null, record: TerminationRecord): void {
+    // Only the action's end chooses a handler (the action is the only child until then);
+    // a handler's end is the Try's end.
+    const handler = !this.handling && record.type !== 'action' ? this.description(record.type) : undefined;
     if (!handler) {
       this.forward(record);
       return;
     }
-    void child;
     this.handling = true;
     this.log(`action terminated (${record.type}): running \`${record.type}\``);
     this.background(async () => void (await this.createChild(handler)));

@@ -209,6 +209,36 @@ test('Try without a matching handler forwards the record', async (t) => {
   t.is((await r.terminated).type, 'custom');
 });
 
+test('Try runs a handler named after any termination type, wherever it is written', async (t) => {
+  const h = harness();
+  const r = await h.host.deploy(plan(c('Try', {}, { timeout: done(5), action: done(5, 'timeout'), abnormal: done(5, 'abnormal') })));
+  await h.clock.advance(20);
+  t.is((await r.terminated).type, 'normal');
+  t.true(h.trace().includes('running sfConfig:timeout'));
+  t.false(h.trace().includes('sfConfig:abnormal'));
+});
+
+test('Try takes only `action` as its action: its other descriptions are handlers, never run first', async (t) => {
+  const h = harness();
+  // `timeout` is a handler for records of type "timeout", not the thing to try.
+  const r = await h.host.deploy(plan(c('Try', {}, { timeout: done(5), work: done(5, 'timeout') })));
+  await h.clock.advance(20);
+  const record = await r.terminated;
+  t.is(record.type, 'abnormal');
+  t.is(record.cause?.code, 'SF4005');
+  t.regex(record.reason, /has no `action`/);
+  t.false(h.trace().includes('sfConfig:timeout'));
+  t.false(h.trace().includes('sfConfig:work'));
+});
+
+test('Try forwards the end of its handler, whatever its type', async (t) => {
+  const h = harness();
+  const r = await h.host.deploy(plan(c('Try', {}, { action: done(5, 'abnormal'), abnormal: done(5, 'normal-ish'), 'normal-ish': done(5) })));
+  await h.clock.advance(20);
+  t.is((await r.terminated).type, 'normal-ish');
+  t.false(h.trace().includes('running sfConfig:normal-ish'));
+});
+
 test('Terminator terminates its target with the given type', async (t) => {
   const h = harness();
   const r = await h.host.deploy(plan(c('Compound', {}, {

@@ -110,8 +110,9 @@ test('workflow.sf retries the flaky step twice and writes its report', async (t)
   }
 });
 
-test('webservice.sf serves, survives a crash by restarting, and ends normally', async (t) => {
-  const r = await run(['run', 'examples/webservice.sf']);
+test('webservice.sf serves, survives a crash by restarting, and ends normally, run from another folder', async (t) => {
+  // Its server script lies beside the description: found from any working directory.
+  const r = await run(['run', join(repo, 'examples', 'webservice.sf')], scratchDir('frog-webservice-'));
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /listening on http:\/\/127\.0\.0\.1:18765 \(run 0\)/);
   t.regex(r.stdout, /listening on http:\/\/127\.0\.0\.1:18765 \(run 1\)/);

@@ -1,5 +1,5 @@
 /** The real standard components: File, Directory, Exec, HttpProbe and the conditions, with the real clock. */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,4 +147,114 @@ test('WaitFor with real conditions: FileExists, PortOpen, UrlResponds', async (t
   setTimeout(() => void import('node:fs').then((fs) => fs.writeFileSync(join(dir, 'flag'), '')), 50);
   const record = await r.terminated;
   t.is(record.type, 'normal', record.reason);
+});
+
+test('Directory gives a new and an existing folder its mode, whatever the umask', async (t) => {
+  const dir = tempDir(t);
+  const { host } = realHost(dir);
+  const before = process.umask(0o022);
+  t.teardown(() => void process.umask(before));
+  mkdirSync(join(dir, 'old'), { mode: 0o700 });
+  const r = await host.deploy(plan(c('Sequence', {}, {
+    fresh: c('Directory', { path: 'fresh/deep', mode: '0777' }),
+    old: c('Directory', { path: 'old', mode: '0750' }),
+  })));
+  t.is((await r.terminated).type, 'normal');
+  t.is(statSync(join(dir, 'fresh/deep')).mode & 0o777, 0o777);
+  t.is(statSync(join(dir, 'old')).mode & 0o777, 0o750);
+});
+
+/** Waits (bounded) until `pid.txt`-style file `name` in `dir` holds a pid. */
+async function pidFrom(dir: string, name: string): Promise<number> {
+  for (let i = 0; i < 250; i++) {
+    const file = join(dir, name);
+    if (existsSync(file)) {
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      if (pid > 0) return pid;
+    }
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  return 0;
+}
+
+function killLater(t: { teardown(fn: () => void): void }, dir: string, name: string): void {
+  t.teardown(() => {
+    try {
+      process.kill(Number(readFileSync(join(dir, name), 'utf8').trim()), 'SIGKILL');
+    } catch {
+      // Gone already, as it should be.
+    }
+  });
+}
+
+test('Exec ends when its program exits, not when a background process it left lets go of stdout; that process is stopped', async (t) => {
+  const dir = tempDir(t);
+  const { host, recorder } = realHost(dir);
+  killLater(t, dir, 'bg.pid');
+  // The background sleep holds the output pipes for 300 s after the shell has exited.
+  const r = await host.deploy(plan(c('Exec', { command: 'sleep 300 & echo $! > bg.pid; echo started; printf partial; exit 0', shell: true, killTimeout: 2000 })));
+  const outcome = await Promise.race([r.terminated, new Promise<'still running'>((res) => setTimeout(() => res('still running'), 30_000))]);
+  t.not(outcome, 'still running', 'Exec waited for the background process');
+  if (outcome === 'still running') return;
+  t.deepEqual([outcome.type, outcome.reason], ['normal', '`/bin/sh` exited with code 0']);
+  t.deepEqual(recorder.events.filter((e) => e.event === 'output').map((e) => e.text), ['started', 'partial']);
+  const bg = await pidFrom(dir, 'bg.pid');
+  t.true(bg > 0);
+  for (let i = 0; i < 50 && alive(bg); i++) await new Promise((res) => setTimeout(res, 20));
+  t.false(alive(bg), 'the background process outlived the component');
+});
+
+test('an Exec whose program has exited still stops what the program left running when it is terminated', async (t) => {
+  const dir = tempDir(t);
+  const { host } = realHost(dir);
+  killLater(t, dir, 'bg.pid');
+  const r = await host.deploy(plan(c('Exec', { command: 'sleep 300 > /dev/null 2>&1 & echo $! > bg.pid; exit 0', shell: true, sfShouldTerminate: false, killTimeout: 2000 })));
+  const bg = await pidFrom(dir, 'bg.pid');
+  t.true(bg > 0 && alive(bg));
+  const program = r.root!.rawAttribute('sfExecPid') as number;
+  for (let i = 0; i < 250 && alive(program); i++) await new Promise((res) => setTimeout(res, 20));
+  t.false(alive(program), 'the program itself has exited');
+  await new Promise((res) => setTimeout(res, 300));
+  t.is(r.root!.state, 'running');
+  t.true(alive(bg));
+  await r.root!.sfTerminate();
+  for (let i = 0; i < 50 && alive(bg); i++) await new Promise((res) => setTimeout(res, 20));
+  t.false(alive(bg), 'the background process outlived the component');
+  t.is((await r.terminated).type, 'normal');
+});
+
+test('HttpProbe under liveness pings tolerates failures below failureThreshold', async (t) => {
+  const dir = tempDir(t);
+  const { host, recorder } = realHost(dir);
+  // Nothing listens on port 1: every probe fails. Liveness pings every second.
+  const r = await host.deploy(plan(c('Compound', { sfLivenessDelay: 1 }, {
+    probe: c('HttpProbe', { url: 'http://127.0.0.1:1/', failureThreshold: 100, interval: 200, startupTimeout: 0 }),
+  })));
+  const probe = host.find('sfConfig:probe')!;
+  const pinged = probe.lastPinged;
+  const failures = () => recorder.events.filter((e) => e.event === 'log' && /no answer \(\d+\/100\)/.test(String(e.text))).length;
+  // Bounded: until the probe has failed a few times and a liveness ping came after that.
+  for (let i = 0; i < 100 && !(failures() >= 3 && probe.lastPinged > pinged) && !r.root!.isTerminating; i++) await new Promise((res) => setTimeout(res, 50));
+  await new Promise((res) => setTimeout(res, 1200));
+  t.true(failures() >= 3);
+  t.true(probe.lastPinged > pinged, 'no liveness ping reached the probe');
+  t.is(r.root!.state, 'running', r.root!.record?.reason);
+  await r.root!.sfTerminate();
+});
+
+test('Exec with relativeTo "description" resolves its directory and log files against the description\'s folder', async (t) => {
+  const dir = tempDir(t);
+  const { host, recorder } = realHost(dir);
+  mkdirSync(join(dir, 'app', 'scripts'), { recursive: true });
+  const source = join(dir, 'app', 'app.sf');
+  const r = await host.deploy(plan(c('Sequence', {}, {
+    here: c('Exec', { command: 'pwd', relativeTo: 'description', directory: 'scripts' }),
+    logged: c('Exec', { command: 'echo', arguments: ['logged'], relativeTo: 'description', stdout: 'logs/out.log' }),
+    cwd: c('Exec', { command: 'pwd' }),
+  }), 'test', source));
+  t.is((await r.terminated).type, 'normal');
+  t.deepEqual(recorder.events.filter((e) => e.event === 'output').map((e) => e.text), [join(dir, 'app', 'scripts'), dir]);
+  t.is(readFileSync(join(dir, 'app', 'logs', 'out.log'), 'utf8'), 'logged\n');
+  const bad = await host.deploy(plan(c('Exec', { command: 'true', relativeTo: 'elsewhere' })));
+  t.is((await bad.terminated).cause?.code, 'SF4004');
 });
