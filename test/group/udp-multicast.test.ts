@@ -1,0 +1,103 @@
+/**
+ * The multicast socket receives its group's datagrams and nothing else: not another group's on the
+ * same port, not a unicast datagram sent to the port. And a per-source token bucket drops a flood
+ * before authentication. Loopback only (interface 127.0.0.1, TTL 1), ports 45210–45219.
+ *
+ * The unicast sender below is the one use of `node:dgram` outside the transport: the transport
+ * itself can only send to its group.
+ */
+import test from 'ava';
+import dgram from 'node:dgram';
+import { SourceRateLimiter, UdpMulticastTransport } from '../../runtime/group/udp-multicast-transport.js';
+
+const IFACE = '127.0.0.1';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(cond: () => boolean, limitMs: number): Promise<boolean> {
+  const end = Date.now() + limitMs;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await sleep(10);
+  }
+  return cond();
+}
+
+function collect(t: UdpMulticastTransport): string[] {
+  const got: string[] = [];
+  t.onReceive((d) => got.push(Buffer.from(d).toString()));
+  return got;
+}
+
+test.serial('two groups on one port do not see each other; a unicast datagram to the port is not received', async (t) => {
+  const port = 45210;
+  const a = await UdpMulticastTransport.open({ group: '239.255.42.101', port, interfaceAddress: IFACE });
+  const a2 = await UdpMulticastTransport.open({ group: '239.255.42.101', port, interfaceAddress: IFACE });
+  const b = await UdpMulticastTransport.open({ group: '239.255.42.102', port, interfaceAddress: IFACE });
+  const unicast = dgram.createSocket('udp4');
+  t.teardown(async () => {
+    unicast.close();
+    for (const x of [a, a2, b]) await x.close();
+  });
+  const [gotA, gotA2, gotB] = [collect(a), collect(a2), collect(b)];
+
+  // A unicast datagram to the group port, sent first so that it would be in the queue before the markers.
+  await new Promise<void>((resolve) => unicast.send('unicast', port, IFACE, () => resolve()));
+  a.send(Buffer.from('to-101'));
+  b.send(Buffer.from('to-102'));
+  // Positive controls: each group's members get their group's datagram (loopback delivers our own too).
+  t.true(await waitFor(() => gotA.includes('to-101') && gotA2.includes('to-101') && gotB.includes('to-102'), 5000), JSON.stringify({ gotA, gotA2, gotB }));
+  // Anything else sent before would have been delivered by now; give stragglers a moment more anyway.
+  a.send(Buffer.from('marker-101'));
+  b.send(Buffer.from('marker-102'));
+  t.true(await waitFor(() => gotA2.includes('marker-101') && gotB.includes('marker-102'), 5000));
+  await sleep(100);
+  t.false(gotB.includes('to-101') || gotB.includes('marker-101'), `group 102 saw 101's traffic: ${JSON.stringify(gotB)}`);
+  t.false(gotA.includes('to-102') || gotA2.includes('to-102'), `group 101 saw 102's traffic: ${JSON.stringify([gotA, gotA2])}`);
+  for (const got of [gotA, gotA2, gotB]) t.false(got.includes('unicast'), `a unicast datagram was received: ${JSON.stringify(got)}`);
+});
+
+test.serial('a per-source token bucket drops a flood before anything reads it', async (t) => {
+  const port = 45212;
+  const group = '239.255.42.103';
+  const receiver = await UdpMulticastTransport.open({ group, port, interfaceAddress: IFACE, rateLimit: { perSecond: 5, burst: 10 } });
+  const flooder = await UdpMulticastTransport.open({ group, port, interfaceAddress: IFACE, rateLimit: false });
+  t.teardown(async () => {
+    await receiver.close();
+    await flooder.close();
+  });
+  const got = collect(receiver);
+  const echoed = collect(flooder);
+  const start = Date.now();
+  const N = 100;
+  for (let i = 0; i < N; i++) flooder.send(Buffer.from(`f${i}`));
+  // The flooder, without a limit, sees its own datagrams come back: the flood did arrive.
+  t.true(await waitFor(() => echoed.length >= N / 2 && receiver.counters.rateLimited + receiver.counters.received >= N / 2, 5000), `${echoed.length} echoed`);
+  await sleep(200);
+  const elapsed = (Date.now() - start) / 1000;
+  t.true(got.length >= 10, `the burst passes (${got.length})`);
+  t.true(got.length <= 10 + Math.ceil(5 * elapsed) + 1, `no more than the bucket allows: ${got.length} in ${elapsed} s`);
+  t.true(receiver.counters.rateLimited >= 1, 'drops counted');
+  t.is(receiver.counters.received, got.length);
+});
+
+test('the token bucket: per source, refilled with time, a bounded number of sources', (t) => {
+  let now = 0;
+  const limiter = new SourceRateLimiter(10, 3, () => now, 4);
+  t.deepEqual([1, 2, 3, 4].map(() => limiter.allow('10.0.0.1')), [true, true, true, false]);
+  t.true(limiter.allow('10.0.0.2'), 'another source has its own bucket');
+  now += 100; // one token
+  t.true(limiter.allow('10.0.0.1'));
+  t.false(limiter.allow('10.0.0.1'));
+  now += 10_000;
+  t.deepEqual([1, 2, 3, 4].map(() => limiter.allow('10.0.0.1')), [true, true, true, false], 'never more than the burst');
+  // A full table: a source whose bucket has refilled (10.0.0.2) is forgotten to make room; when every
+  // tracked bucket is in use, new sources share one overflow bucket until old buckets have refilled.
+  for (const s of ['a', 'b']) t.true(limiter.allow(s));
+  t.is(limiter.sources, 4);
+  t.true(limiter.allow('c'), 'room made by forgetting a full bucket');
+  t.deepEqual(['d', 'e', 'f', 'g'].map((s) => limiter.allow(s)), [true, true, true, false], 'untracked sources share one bucket');
+  t.is(limiter.sources, 4);
+  now += 1000;
+  t.deepEqual([1, 2, 3, 4].map(() => limiter.allow('g')), [true, true, true, false], 'a bucket of its own again');
+  t.true(limiter.sources <= 4);
+});
