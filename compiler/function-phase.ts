@@ -3,19 +3,39 @@
  * `phase.function` is replaced in its parent by a canonical function (`ConstructFunction`),
  * assertion (`ConstructAssertions`) or schema (`ConstructSchema`). A root-level description
  * is left as it is.
+ *
+ * A template and every copy of it made by `extends` carry the same mistake at the same
+ * place: it is reported once, at that place, with the path of the first copy visited.
  */
-import type { DiagnosticBag } from '../language/diagnostics.js';
+import type { Diagnostic } from '../language/diagnostics.js';
 import { Messages, diagnostic } from '../language/messages.js';
 import { FUNCTION_IDS } from './function-ids.js';
+import { badClassParameter } from './functions/predicates.js';
 import { Applied, Description, type Attr, type Value } from './values.js';
 
 const PHASE_ATTR = 'phase.function';
 
-export function functionPhase(root: Description, diagnostics: DiagnosticBag): void {
-  visitDescription(root, diagnostics, new Set());
+/** Where the phase reports: each (code, place) once. */
+interface Reporter {
+  add(d: Diagnostic): void;
 }
 
-function visitDescription(cd: Description, diagnostics: DiagnosticBag, seen: Set<Description>): void {
+export function functionPhase(root: Description, diagnostics: { add(d: Diagnostic): unknown }): void {
+  const reported = new Set<string>();
+  const reporter: Reporter = {
+    add(d) {
+      const key = d.span ? `${d.code} ${d.span.file} ${d.span.start} ${d.span.end}` : undefined;
+      if (key !== undefined) {
+        if (reported.has(key)) return;
+        reported.add(key);
+      }
+      diagnostics.add(d);
+    },
+  };
+  visitDescription(root, reporter, new Set());
+}
+
+function visitDescription(cd: Description, diagnostics: Reporter, seen: Set<Description>): void {
   if (seen.has(cd)) return;
   seen.add(cd);
   for (const attr of cd.attrs.values()) {
@@ -23,7 +43,7 @@ function visitDescription(cd: Description, diagnostics: DiagnosticBag, seen: Set
   }
 }
 
-function visitValue(v: Value, holder: Description, diagnostics: DiagnosticBag, seen: Set<Description>): Value {
+function visitValue(v: Value, holder: Description, diagnostics: Reporter, seen: Set<Description>): Value {
   if (v instanceof Description) {
     visitDescription(v, diagnostics, seen);
     const action = v.get(PHASE_ATTR);
@@ -38,7 +58,7 @@ function visitValue(v: Value, holder: Description, diagnostics: DiagnosticBag, s
   return v;
 }
 
-function construct(cd: Description, action: string, holder: Description, diagnostics: DiagnosticBag): Applied | undefined {
+function construct(cd: Description, action: string, holder: Description, diagnostics: Reporter): Applied | undefined {
   const path = { toString: () => `${holder.path() === 'ROOT' ? '' : holder.path() + ':'}${holder.nameOf(cd) ?? '?'}` };
   switch (action) {
     case 'ConstructFunction': {
@@ -66,6 +86,13 @@ function construct(cd: Description, action: string, holder: Description, diagnos
         if (name === PHASE_ATTR || name === 'sfAssertionPhase' || name === 'sfSchemaDescription' || name === 'sfFunctionClass') continue;
         if (!(attr.value instanceof Applied) || attr.value.kind !== 'apply') {
           diagnostics.add(diagnostic(Messages.SchemaElementNotDescription, { name, path }, attr.span ?? cd.span));
+          ok = false;
+          continue;
+        }
+        const classAttr = attr.value.body.attrs.get('class');
+        const badClass = classAttr && badClassParameter(classAttr.value);
+        if (classAttr && badClass) {
+          diagnostics.add(diagnostic(Messages.SchemaBadClassParameter, { name, path, found: badClass }, classAttr.span ?? attr.span ?? cd.span));
           ok = false;
           continue;
         }

@@ -13,7 +13,7 @@ import { FUNCTION_IDS } from './function-ids.js';
 import { lookupPath, type LookupFailure, type LookupHooks } from './lookup.js';
 import { Applied, Description, Ref, TBD, kindOf, type Value } from './values.js';
 import { article } from './type-phase.js';
-import { FunctionError, checkAssertions, checkSchemaElement, lookupFunction, type FunctionContext } from './functions/index.js';
+import { FunctionError, checkAssertions, checkSchemaElement, lookupFunction, schemaClasses, type FunctionContext } from './functions/index.js';
 import { parseRefText } from './ref-text.js';
 
 /** The value of a predicate checked at compile time: dropped from the output. */
@@ -220,38 +220,44 @@ export class LinkPhase {
     const fnClass = body.get('sfFunctionClass');
     const operands: [string, Value][] = [];
     let lazy = false;
+    // Every operand is resolved, so that each failing one is reported (every element of a
+    // schema, every assertion); the function fails after the last.
+    let failed: Failed | undefined;
     for (const key of [...body.attrs.keys()]) {
       if (NOT_OPERANDS.has(key) || key.startsWith('phase.')) continue;
-      if (fn.kind === 'assert' && key.startsWith('sf')) {
-        // sfAssertionPhase and friends are read, not checked.
-        if (needsResolution(body.attrs.get(key)!.value)) this.resolveAttr(body, key);
-        continue;
-      }
       let v: Value;
-      if (fnClass === FUNCTION_IDS.checkSchemaElement) {
+      try {
+        if (fn.kind === 'assert' && key.startsWith('sf')) {
+          // sfAssertionPhase and friends are read, not checked.
+          if (needsResolution(body.attrs.get(key)!.value)) this.resolveAttr(body, key);
+          continue;
+        }
         v = this.resolveAttr(body, key);
-      } else {
-        v = this.resolveAttr(body, key);
+      } catch (e) {
+        if (!(e instanceof Failed)) throw e;
+        failed ??= e;
+        continue;
       }
       if (v instanceof Description) this.walk(v);
       if (isLazyValue(v)) lazy = true;
       operands.push([key, v]);
     }
+    if (failed) throw failed;
     const path = new LazyText(() => `${pathPrefix(holder)}${name}`);
     if (fn.kind === 'assert') return this.check(fn, original!, operands, lazy, holder, path);
     if (lazy) return new Applied(fn.kind, body, true, false, fn.span);
-    return this.call(String(fnClass ?? ''), operands, holder, fn.span, path);
+    if (fnClass === FUNCTION_IDS.checkSchemaElement) return this.checkSchema(operands, body, holder, fn.span, path);
+    return this.call(String(fnClass ?? ''), operands, holder, fn.span, path, name);
   }
 
-  private call(fnClass: string, operands: [string, Value][], holder: Description, span: Span | undefined, path: LazyText): Value {
-    if (fnClass === FUNCTION_IDS.checkSchemaElement) return this.checkSchema(operands, holder, span, path);
+  private call(fnClass: string, operands: [string, Value][], holder: Description, span: Span | undefined, path: LazyText, name = '(function)'): Value {
     const f = lookupFunction(fnClass);
     if (!f) {
       this.report(Messages.UnknownFunction, { fn: fnClass }, span);
       throw new Failed('function');
     }
     try {
-      const result = f(operands, this.functionContext(holder));
+      const result = f(operands, this.functionContext(holder, name, span));
       if (result instanceof Description) result.parent = holder;
       return result;
     } catch (e) {
@@ -265,24 +271,42 @@ export class LinkPhase {
     }
   }
 
-  /** CheckSchemaElement: the element's body sits in the schema's body, whose parent is the described description. */
-  private checkSchema(operands: [string, Value][], elementBody: Description, span: Span | undefined, path: LazyText): Value {
+  /**
+   * CheckSchemaElement: the element (`element`, its body) sits in the schema's body, whose
+   * parent is the described description. A problem with the checked attribute is reported
+   * at that attribute (or at the description that lacks it), one with a parameter of the
+   * element at that parameter; the element itself is the related place.
+   */
+  private checkSchema(operands: [string, Value][], element: Description, schemaBody: Description, span: Span | undefined, path: LazyText): Value {
     const params = new Map(operands);
     const name = String(params.get('name') ?? '');
-    const described = elementBody.parent;
-    const cls = params.get('class');
-    const classes = Array.isArray(cls) ? cls.map(String) : [String(cls ?? 'anyClass')];
+    const described = schemaBody.parent;
     let found: { present: boolean; value?: Value; lazy: boolean } = { present: false, lazy: false };
     if (described?.attrs.has(name)) {
       const value = this.resolveAttr(described, name);
       found = { present: true, value, lazy: isLazyValue(value) };
     }
-    const problem = checkSchemaElement(
-      { name, optional: params.get('optional') === true, binding: String(params.get('binding') ?? 'anyBinding'), classes },
-      found,
-    );
+    const classes = schemaClasses(name, params.get('class'));
+    const description = params.get('description');
+    const problem = Array.isArray(classes)
+      ? checkSchemaElement(
+          {
+            name,
+            optional: params.get('optional') === true,
+            binding: String(params.get('binding') ?? 'anyBinding'),
+            classes,
+            description: typeof description === 'string' && description !== '' ? description : undefined,
+          },
+          found,
+        )
+      : classes;
     if (problem) {
-      this.report(problem.code, { ...problem.args, name, path: described?.path() ?? String(path) }, span);
+      const at =
+        problem.at === 'value' ? described?.attrs.get(name)?.span
+        : problem.at === 'described' ? described?.span
+        : element.attrs.get(problem.at)?.span;
+      const related = at && span ? [{ message: `The schema element \`${name}\`.`, span }] : undefined;
+      this.report(problem.code, { name, ...problem.args, path: described?.path() ?? String(path) }, at ?? span, related);
       throw new Failed('schema');
     }
     return true;
@@ -320,24 +344,25 @@ export class LinkPhase {
     return phase === 'dynamic' ? new Applied('assert', original, true, false, fn.span) : (CHECKED as unknown as Value);
   }
 
-  private functionContext(holder: Description): FunctionContext {
+  /** `name` is the attribute whose value is computed, `span` the function's: what a failed `ref` lookup reports. */
+  private functionContext(holder: Description, name: string, span: Span | undefined): FunctionContext {
     return {
       holder,
       state: this.fnState,
       random: this.options.random ?? Math.random,
       now: this.options.now ?? (() => new Date()),
       resolveReference: (text: string, lazy: boolean) => {
-        const ref = new Ref(parseRefText(text), lazy);
+        const ref = new Ref(parseRefText(text), lazy, false, false, undefined, span);
         if (lazy) return ref;
-        return this.resolveRef(ref, holder, '(ref)');
+        return this.resolveRef(ref, holder, name);
       },
     };
   }
 
-  private report(entry: MessageEntry, args: Record<string, unknown>, span?: Span): void {
+  private report(entry: MessageEntry, args: Record<string, unknown>, span?: Span, related?: { message: string; span?: Span }[]): void {
     // Inside a description whose prototypes failed, whatever goes wrong follows from that failure.
     if (this.stack.some((f) => withinBroken(f.cd))) return;
-    this.diagnostics.add(diagnostic(entry, args, span));
+    this.diagnostics.add(diagnostic(entry, args, span, related ? { related } : {}));
   }
 }
 

@@ -100,7 +100,8 @@ export const Messages = {
   SchemaUnknownClass: entry('SF3106', 'Schema', "error in schema: unknown class `{class}` for attribute '{name}' in `{path}`.", 'Use one of the class identifiers of predicates.sf, such as `java.lang.Integer`, or `anyClass`.'),
   SchemaBadClassParameter: entry('SF3107', 'Schema', "error in schema: the class of attribute '{name}' in `{path}` must be a String or a vector of Strings, found {found}."),
   NoComponentClass: entry('SF3201', 'Plan', 'The eager description `{path}` has no `sfClass`.', 'Extend a component prototype such as `Prim` or `Compound`, or mark the description `DATA` if it is only data.'),
-  BadPlan: entry('SF3202', 'Plan', 'Invalid deployment plan: {reason}.'),
+  // SF3202 (`Invalid deployment plan: {reason}.`) was never emitted and is withdrawn: a plan
+  // file that is not a valid plan is SF4011. Its number is not reused.
 
   // --- SF4xxx: run time (runtime/, stdlib/) -------------------------------------------
   UnknownComponentType: entry('SF4001', 'Deploy', 'Unknown component type `{type}` for `{path}`.', 'Use a standard component such as `Compound`, `Sequence` or `Exec` (include `/frog/components.sf`), or a module written as `"./file.js#ExportName"`.'),

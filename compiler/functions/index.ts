@@ -28,6 +28,8 @@ export {
   CHECK_SCHEMA_ELEMENT,
   checkAssertions,
   checkSchemaElement,
+  badClassParameter,
+  schemaClasses,
   javaClassOf,
   type SchemaElementParams,
   type SchemaElementFound,

@@ -110,6 +110,12 @@ export interface SchemaProblem {
   code: MessageEntry;
   /** Placeholders of `code` except `path`, which the caller adds. */
   args: Record<string, unknown>;
+  /**
+   * Where the diagnostic points: `value` the checked attribute in the described description,
+   * `described` that description (the attribute is missing), `binding` or `class` that
+   * parameter of the schema element. The caller adds the schema element as a related place.
+   */
+  at: 'value' | 'described' | 'binding' | 'class';
 }
 
 /**
@@ -125,10 +131,10 @@ export function checkSchemaElement(params: SchemaElementParams, found: SchemaEle
   const expected = params.classes.length === 1 ? params.classes[0] : `[${params.classes.join(', ')}]`;
   const { binding } = params;
   if (binding !== 'anyBinding' && binding !== 'eager' && binding !== 'lazy') {
-    return { code: Messages.SchemaBadBinding, args: { name, binding } };
+    return { code: Messages.SchemaBadBinding, args: { name, binding }, at: 'binding' };
   }
   if (!found.present) {
-    return params.optional ? undefined : { code: Messages.SchemaMissing, args: { name } };
+    return params.optional ? undefined : { code: Messages.SchemaMissing, args: { name }, at: 'described' };
   }
   if (found.lazy) {
     if (binding === 'lazy' || binding === 'anyBinding' || params.classes.includes('anyClass')) return undefined;
@@ -136,20 +142,45 @@ export function checkSchemaElement(params: SchemaElementParams, found: SchemaEle
     const value = found.value instanceof Ref || found.value instanceof Applied ? found.value : new Ref([]);
     const match = matchClass(params.classes, value, name);
     if (match === true) return undefined;
-    return match === false ? { code: Messages.SchemaLazyForEager, args: { name, expected } } : match;
+    return match === false ? { code: Messages.SchemaLazyForEager, args: { name, expected }, at: 'value' } : match;
   }
-  if (binding === 'lazy') return { code: Messages.SchemaNotLazy, args: { name } };
+  if (binding === 'lazy') return { code: Messages.SchemaNotLazy, args: { name }, at: 'value' };
   const value = found.value === undefined ? null : found.value;
   const match = matchClass(params.classes, value, name);
   if (match === true) return undefined;
-  return match === false ? { code: Messages.SchemaWrongClass, args: { name, expected, found: javaClassOf(value) } } : match;
+  return match === false ? { code: Messages.SchemaWrongClass, args: { name, expected, found: javaClassOf(value) }, at: 'value' } : match;
+}
+
+/**
+ * What is wrong with the `class` parameter of a schema element (§11.2: a String or a vector of
+ * Strings), as a message shows what was found; undefined when it is fine. A reference or a
+ * function is left to be checked once resolved, and so is TBD, which a template may keep.
+ */
+export function badClassParameter(v: Value | undefined): string | undefined {
+  if (v === undefined || typeof v === 'string' || v instanceof Ref || v instanceof Applied || v === TBD) return undefined;
+  if (Array.isArray(v)) {
+    const bad = v.find((item) => typeof item !== 'string' && !(item instanceof Ref) && !(item instanceof Applied));
+    return bad === undefined ? undefined : `a vector holding ${describeValue(bad)}`;
+  }
+  return describeValue(v);
+}
+
+/**
+ * The classes a `class` parameter names (one identifier or several; `anyClass` when absent),
+ * or the SF3107 problem of a parameter that is neither a String nor a vector of Strings.
+ */
+export function schemaClasses(name: string, v: Value | undefined): string[] | SchemaProblem {
+  const found = badClassParameter(v);
+  if (found !== undefined) return { code: Messages.SchemaBadClassParameter, args: { name, found }, at: 'class' };
+  if (v === undefined) return ['anyClass'];
+  return Array.isArray(v) ? v.map(String) : [String(v)];
 }
 
 function matchClass(classes: string[], value: Value, name: string): boolean | SchemaProblem {
   for (const identifier of classes) {
     if (identifier === 'anyClass') return true;
     const test = CLASS_TESTS.get(identifier);
-    if (!test) return { code: Messages.SchemaUnknownClass, args: { name, class: identifier } };
+    if (!test) return { code: Messages.SchemaUnknownClass, args: { name, class: identifier }, at: 'class' };
     if (test(value)) return true;
   }
   return false;

@@ -6,6 +6,8 @@ import {
   builtinIdentifiers,
   checkAssertions,
   checkSchemaElement,
+  badClassParameter,
+  schemaClasses,
   javaDateText,
   javaDoubleText,
   javaFloatText,
@@ -17,7 +19,7 @@ import {
   type SchemaElementParams,
 } from '../../compiler/functions/index.js';
 import { Applied, Description, Ref, SfDouble, SfFloat, TBD, kindOf, type Value } from '../../compiler/values.js';
-import { Messages, type MessageEntry } from '../../language/messages.js';
+import { Messages, formatMessage, type MessageEntry } from '../../language/messages.js';
 
 const F = FUNCTION_PREFIX;
 
@@ -510,4 +512,33 @@ test('checkSchemaElement: bindings', (t) => {
   const bad = check('sometimes', ['java.lang.Integer'], 1, false);
   t.is(bad?.code, Messages.SchemaBadBinding);
   t.deepEqual(bad?.args, { name: 'p', binding: 'sometimes' });
+});
+
+test('schemaClasses: a String, a vector of Strings, or SF3107 for anything else', (t) => {
+  t.deepEqual(schemaClasses('p', 'java.lang.Integer'), ['java.lang.Integer']);
+  t.deepEqual(schemaClasses('p', ['java.lang.Long', 'java.lang.Integer']), ['java.lang.Long', 'java.lang.Integer']);
+  t.deepEqual(schemaClasses('p', undefined), ['anyClass']);
+  const number = schemaClasses('p', 5);
+  t.false(Array.isArray(number));
+  t.deepEqual(number, { code: Messages.SchemaBadClassParameter, args: { name: 'p', found: 'Integer 5' }, at: 'class' });
+  t.deepEqual(schemaClasses('p', ['java.lang.Integer', true]), {
+    code: Messages.SchemaBadClassParameter,
+    args: { name: 'p', found: 'a vector holding Boolean true' },
+    at: 'class',
+  });
+  // Left for the link phase, once resolved; TBD is allowed in templates.
+  t.is(badClassParameter(new Ref([{ kind: 'WORD', name: 'cls' }])), undefined);
+  t.is(badClassParameter(TBD), undefined);
+});
+
+test('a message whose last placeholder holds a whole sentence ends with one full stop', (t) => {
+  const inner = new FunctionError(Messages.IllegalNumeric, { name: 'x', fn: 'Sum', found: 'String "s"' }).message;
+  t.is(inner, 'Illegal numeric parameter `x` of `Sum`: String "s".');
+  const outer = formatMessage(Messages.RuntimeFunction, { fn: 'Sum', path: 'app:a', reason: inner });
+  t.is(outer, 'Lazy function `Sum` in `app:a` failed: Illegal numeric parameter `x` of `Sum`: String "s".');
+  for (const entry of Object.values(Messages)) {
+    const args = Object.fromEntries([...entry.text.matchAll(/\{(\w+)\}/g)].map((m) => [m[1], 'A sentence.']));
+    t.false(formatMessage(entry, args).includes('..'), `${entry.code}: ${formatMessage(entry, args)}`);
+  }
+  t.is(formatMessage(Messages.FunctionFailed, { fn: 'F', reason: 'no stop' }), 'Function `F` failed: no stop.');
 });
