@@ -281,6 +281,8 @@ export class LinkPhase {
     const params = new Map(operands);
     const name = String(params.get('name') ?? '');
     const described = schemaBody.parent;
+    // `sfSchema false` in a description switches its schemas off (components.md §12-B1).
+    if (described?.attrs.get('sfSchema')?.value === false) return true;
     let found: { present: boolean; value?: Value; lazy: boolean } = { present: false, lazy: false };
     if (described?.attrs.has(name)) {
       const value = this.resolveAttr(described, name);

@@ -117,3 +117,14 @@ test('ENVPROPERTY reads the environment given to the resolver', (t) => {
   t.deepEqual(r.diagnostics, []);
   t.regex(toCanonicalJson(r.description!), /"pond"[\s\S]*42/);
 });
+
+test('Prim and Compound schemas check sf attributes at compile time, and sfSchema false switches them off', (t) => {
+  const on = resolveText('#include "/org/smartfrog/components.sf"\nsfConfig extends Compound {\n  b extends Prim { x 1; }\n  c extends Compound { sfSyncTerminate "yes"; }\n}\n');
+  t.deepEqual(
+    on.diagnostics.map((d) => `${on.sources.get(d.span!.file)!.position(d.span!.start).line} ${d.code}`),
+    ['3 SF3101', '4 SF3102'],
+  );
+  const off = resolveText('#include "/org/smartfrog/components.sf"\nsfConfig extends Compound {\n  b extends Prim { sfSchema false; x 1; }\n  c extends Compound { sfSchema false; sfSyncTerminate "yes"; }\n}\n');
+  t.deepEqual(off.diagnostics, []);
+  t.truthy(off.description);
+});
