@@ -143,7 +143,7 @@ export interface MachineSnapshot {
   leader: number;
   viewNumber: number;
   stabilising: boolean;
-  peers: { id: number; name: string; state: PeerState; contact: Contact | null }[];
+  peers: { id: number; name: string; epoch: number; state: PeerState; contact: Contact | null }[];
 }
 
 const MAX_CONFLICT_MEMORY = 64;
@@ -430,6 +430,11 @@ export class HeartbeatMachine {
     return this.names.get(id) ?? `#${id}`;
   }
 
+  /** The epoch of the incarnation this peer's record of `id` was made from (undefined: no record). */
+  epochOf(id: number): number | undefined {
+    return this.records.get(id)?.epoch;
+  }
+
   snapshot(): MachineSnapshot {
     return {
       id: this.identity.id,
@@ -442,7 +447,7 @@ export class HeartbeatMachine {
       leader: this.vote,
       viewNumber: this.viewNumber,
       stabilising: this.stabilising,
-      peers: [...this.records.values()].map((r) => ({ id: r.id, name: r.name, state: r.state, contact: r.contact })),
+      peers: [...this.records.values()].map((r) => ({ id: r.id, name: r.name, epoch: r.epoch, state: r.state, contact: r.contact })),
     };
   }
 

@@ -7,7 +7,7 @@
  *   add-peer ID [preferred]
  *   crash ID | restart ID | skew ID MS
  *   partition 1 2 | 3 4 5  | heal | cut FROM TO   (FROM's traffic no longer reaches TO)
- *   wait MS | tick N       (N heartbeat intervals)
+ *   wait MS | tick N       (N heartbeat intervals, N may be a fraction)
  *   until COND within BOUND [after BOUND]   run until COND; fail if it takes longer than BOUND
  *                                            (or less than the `after` bound) since the last disruption
  *   expect COND            must hold now
@@ -17,7 +17,10 @@
  * `member X of A B`, `leader L of A B`, `unstable A B`.
  * Bounds: sums of numbers and the names of `boundsOf` and the profile (`detection`, `join`, `merge`,
  * `restabilisation`, `earliestDetection`, `interval`, `timeout`, `stability`, `quiescence`, ...), e.g.
- * `earliestDetection-interval`. A margin of 2d + one step (20 ms) is added to upper bounds.
+ * `earliestDetection-interval`; a term may carry a factor, as in `0.5*slack`. `wait` and `skew` take
+ * the same expressions (`skew 4 slack-50`, `wait quiescence`), so a script keeps its meaning under
+ * every profile. A margin of one step (20 ms) is added to upper bounds; scripts with network delay
+ * add 2d themselves.
  */
 import { boundsOf, getProfile, type TimingProfile } from '../../runtime/group/profiles.js';
 import { Simulation } from '../../runtime/group/simulation.js';
@@ -31,7 +34,12 @@ export interface ScenarioResult {
   violations: string[];
 }
 
-export async function runScenario(text: string): Promise<ScenarioResult> {
+export interface ScenarioOptions {
+  /** Runs the script under this profile, whatever its `profile` line says. */
+  profile?: string;
+}
+
+export async function runScenario(text: string, options: ScenarioOptions = {}): Promise<ScenarioResult> {
   let profile: TimingProfile = getProfile('local-test');
   let seed = 1;
   const lines = text.split('\n').map((l, i) => ({ n: i + 1, words: l.replace(/#.*/, '').trim().split(/\s+/).filter(Boolean) }));
@@ -40,22 +48,36 @@ export async function runScenario(text: string): Promise<ScenarioResult> {
     if (words[0] === 'profile') profile = getProfile(words[1]);
     if (words[0] === 'seed') seed = Number(words[1]);
   }
+  if (options.profile) profile = getProfile(options.profile);
   const sim = new Simulation({ profile, seed, checkProperties: true });
   const start = sim.clock.now();
   const failures: string[] = [];
   let mark = sim.clock.now();
   let nextId = 1;
   const ids = (ws: string[]) => ws.map(Number);
+  const view = (id: number) => {
+    const p = sim.peers.get(id);
+    if (!p) throw new Error(`no peer ${id}`);
+    return p.member.view();
+  };
 
   const bound = (expr: string): number => {
     const b = { ...boundsOf(profile), ...profile } as unknown as Record<string, number>;
+    const term = /^([+-]?)(?:(\d+(?:\.\d+)?)\*)?([A-Za-z]+|\d+(?:\.\d+)?)/;
     let total = 0;
-    for (const m of expr.matchAll(/([+-]?)([A-Za-z]+|\d+)/g)) {
-      const v = /^\d+$/.test(m[2]!) ? Number(m[2]) : b[m[2]!];
-      if (v === undefined || typeof v !== 'number') throw new Error(`unknown bound ${m[2]}`);
-      total += m[1] === '-' ? -v : v;
+    let rest = expr;
+    if (rest.length === 0) throw new Error('empty bound');
+    while (rest.length > 0) {
+      const m = term.exec(rest);
+      if (!m || (m.index === 0 && m[0].length === 0)) throw new Error(`bad bound ${expr}`);
+      const v = /^\d/.test(m[3]!) ? Number(m[3]) : b[m[3]!];
+      if (v === undefined || typeof v !== 'number') throw new Error(`unknown bound ${m[3]}`);
+      const scaled = (m[2] === undefined ? 1 : Number(m[2])) * v;
+      total += m[1] === '-' ? -scaled : scaled;
+      rest = rest.slice(m[0].length);
+      if (rest.length > 0 && !/^[+-]/.test(rest)) throw new Error(`bad bound ${expr}`);
     }
-    return total;
+    return Math.round(total);
   };
 
   const condition = (ws: string[]): (() => boolean) => {
@@ -64,21 +86,21 @@ export async function runScenario(text: string): Promise<ScenarioResult> {
       case 'stable':
         return () => sim.stableWith(ids(rest));
       case 'unstable':
-        return () => ids(rest).every((id) => !sim.snapshot(id).stable);
+        return () => ids(rest).every((id) => !view(id).stable);
       case 'gone': {
         const x = Number(rest[0]);
         const of = ids(rest.slice(2));
-        return () => of.every((id) => !sim.snapshot(id).partition.includes(x));
+        return () => of.every((id) => !view(id).members.includes(x));
       }
       case 'member': {
         const x = Number(rest[0]);
         const of = ids(rest.slice(2));
-        return () => of.every((id) => sim.snapshot(id).partition.includes(x));
+        return () => of.every((id) => view(id).members.includes(x));
       }
       case 'leader': {
         const l = Number(rest[0]);
         const of = ids(rest.slice(2));
-        return () => of.every((id) => sim.snapshot(id).stable && sim.snapshot(id).leader === l);
+        return () => of.every((id) => view(id).stable && view(id).leader === l);
       }
       default:
         throw new Error(`unknown condition ${kind}`);
@@ -126,7 +148,7 @@ export async function runScenario(text: string): Promise<ScenarioResult> {
         disrupt();
         break;
       case 'skew':
-        sim.peers.get(Number(args[0]))!.clock.offset = Number(args[1]);
+        sim.peers.get(Number(args[0]))!.clock.offset = bound(args[1]!);
         disrupt();
         break;
       case 'partition': {
@@ -144,7 +166,7 @@ export async function runScenario(text: string): Promise<ScenarioResult> {
         disrupt();
         break;
       case 'wait':
-        sim.advance(Number(args[0]));
+        sim.advance(bound(args[0]!));
         break;
       case 'tick':
         sim.advance(Number(args[0]) * profile.interval);
