@@ -125,6 +125,8 @@ export class LinkPhase {
       return value;
     } catch (e) {
       attr.linkState = FAILED;
+      // Out of stack: the outermost attribute on the way is where the too-deep chain starts.
+      if (e instanceof RangeError && attr.span) (e as RangeError & { span?: Span }).span = attr.span;
       if (e instanceof Cycle && e.cd === cd && e.name === name) {
         const v = attr.value;
         this.report(Messages.CyclicReference, { name, ref: v instanceof Ref ? v.toString() : '(function)', cycle: e.chain.join(' → ') }, attr.span ?? spanOf(v));

@@ -28,7 +28,17 @@ export function lookupPath(start: Description, parts: readonly RefPart[], hooks:
   let current: Value = start;
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
-    const at = (): string => (i === 0 ? start.path() : refText(parts.slice(0, i)));
+    const at = (): string => {
+      if (i === 0) return start.path();
+      const prefix = parts.slice(0, i);
+      const text = refText(prefix);
+      // `PARENT`, `ROOT:PARENT`...: also say which description that was (the text is quoted by the message).
+      if (current instanceof Description && prefix.every((p) => p.kind === 'PARENT' || p.kind === 'ROOT' || p.kind === 'THIS')) {
+        const path = current.path();
+        if (path !== text) return `${text}\`, that is \`${path}`;
+      }
+      return text;
+    };
     switch (part.kind) {
       case 'THIS':
         if (!(current instanceof Description)) return { ok: false, failure: { kind: 'throughValue', stoppedAt: at(), found: current } };

@@ -6,7 +6,8 @@
  */
 import type { DiagnosticBag } from '../language/diagnostics.js';
 import { Messages, diagnostic } from '../language/messages.js';
-import { Applied, Description, type Attr } from './values.js';
+import { Applied, Description, kindOf, type Attr } from './values.js';
+import { article } from './type-phase.js';
 
 interface Pending {
   holder: Description;
@@ -58,7 +59,7 @@ export function placePhase(root: Description, diagnostics: DiagnosticBag): void 
       diagnostic(Messages.PlacementUnresolved, {
         name: p.key.slice(1),
         path: p.holder.path(),
-        cause: `Reference not found: \`HERE ${p.attr.placement!.join(':')}\``,
+        cause: whyNoTarget(p.holder, p.attr.placement!),
       }, p.attr.span),
     );
     p.holder.attrs.delete(p.key);
@@ -82,6 +83,19 @@ function collect(root: Description, seen: Set<Description>): Pending[] {
   };
   visit(root);
   return out;
+}
+
+/** Why `findTarget` found nothing: the first name on the path that is missing, or not a description. */
+function whyNoTarget(from: Description, path: readonly string[]): string {
+  let cd: Description = from;
+  for (let i = 0; i < path.length; i++) {
+    const attr = cd.attrs.get(path[i]);
+    const prefix = path.slice(0, i + 1).join(':');
+    if (!attr || attr.placement) return `Reference not found: \`HERE ${prefix}\``;
+    if (!(attr.value instanceof Description)) return `\`HERE ${prefix}\` is ${article(kindOf(attr.value))}, not a component description`;
+    cd = attr.value;
+  }
+  return `Reference not found: \`HERE ${path.join(':')}\``;
 }
 
 function findTarget(from: Description, path: readonly string[]): Description | undefined {

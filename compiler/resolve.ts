@@ -7,7 +7,7 @@
 import { resolve as resolvePath } from 'node:path';
 import { DiagnosticBag, type Diagnostic } from '../language/diagnostics.js';
 import { Messages, diagnostic } from '../language/messages.js';
-import type { SourceFile } from '../language/source.js';
+import type { SourceFile, Span } from '../language/source.js';
 import { TreeBuilder, UniqueNames, collectNames } from './build.js';
 import { finalise } from './finalise.js';
 import { functionPhase } from './function-phase.js';
@@ -88,7 +88,7 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
   } catch (e) {
     // Deep recursion is the only way the phases can fail on their own: report it, never crash.
     if (!(e instanceof RangeError)) throw e;
-    bag.add(diagnostic(Messages.TooDeep, {}, { file: root.path, start: 0, end: 0 }));
+    bag.add(diagnostic(Messages.TooDeep, {}, (e as RangeError & { span?: Span }).span ?? { file: root.path, start: 0, end: 0 }));
     return done();
   }
 }
