@@ -1,5 +1,5 @@
 /** Deep copies of values: `extends` copies its prototypes, and finalisation breaks sharing. */
-import { Applied, Description, type Attr, type Value } from './values.js';
+import { Applied, Description, makeAttr, type Attr, type Value } from './values.js';
 
 export function copyValue(v: Value): Value {
   if (v instanceof Description) return copyDescription(v);
@@ -9,11 +9,7 @@ export function copyValue(v: Value): Value {
 }
 
 export function copyAttr(a: Attr): Attr {
-  const copy: Attr = { value: copyValue(a.value) };
-  if (a.tags) copy.tags = new Set(a.tags);
-  if (a.span) copy.span = a.span;
-  if (a.placement) copy.placement = a.placement;
-  return copy;
+  return makeAttr(copyValue(a.value), a.tags ? new Set(a.tags) : undefined, a.span, a.placement);
 }
 
 export function copyDescription(d: Description): Description {

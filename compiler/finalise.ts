@@ -7,7 +7,7 @@
  * description, which the link phase resolves to the same object) or reached from outside
  * its parent is copied. Copies are made from the cleaned original, so they are clean too.
  */
-import { Applied, Description, type Attr, type Value } from './values.js';
+import { Applied, Description, makeAttr, type Attr, type Value } from './values.js';
 import { CHECKED } from './link-phase.js';
 
 export function finalise(cd: Description): Description {
@@ -32,7 +32,7 @@ function clean(d: Description, done: Set<Description>): void {
       continue;
     }
     attr.value = cleanValue(attr.value, d, done);
-    attr.linkState = undefined;
+    attr.linkState = 0;
   }
 }
 
@@ -77,7 +77,7 @@ function copyClean(d: Description): Description {
   for (const [name, attr] of d.attrs) {
     if (dropped(attr)) continue;
     const value = copyValue(attr.value);
-    c.attrs.set(name, { value, tags: attr.tags ? new Set(attr.tags) : undefined, span: attr.span });
+    c.attrs.set(name, makeAttr(value, attr.tags ? new Set(attr.tags) : undefined, attr.span));
     if (value instanceof Description) value.parent = c;
   }
   return c;

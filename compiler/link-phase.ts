@@ -218,7 +218,10 @@ export class LinkPhase {
   private evaluate(fn: Applied, holder: Description, name: string): Value {
     const body = fn.body;
     body.parent = holder;
-    const original = fn.kind === 'assert' ? copyDescription(body) : undefined;
+    // A dynamic assertion is kept for run time as it was written: copied before its operands
+    // are resolved in place. A static one (schemas: one per component) needs no copy.
+    const written = fn.kind === 'assert' ? body.attrs.get('sfAssertionPhase')?.value : undefined;
+    const original = fn.kind === 'assert' && written !== 'static' && written !== 'staticLazy' ? copyDescription(body) : undefined;
     const fnClass = body.get('sfFunctionClass');
     const operands: [string, Value][] = [];
     let lazy = false;
@@ -246,7 +249,7 @@ export class LinkPhase {
     }
     if (failed) throw failed;
     const path = new LazyText(() => `${pathPrefix(holder)}${name}`);
-    if (fn.kind === 'assert') return this.check(fn, original!, operands, lazy, holder, path);
+    if (fn.kind === 'assert') return this.check(fn, original, operands, lazy, holder, path);
     if (lazy) return new Applied(fn.kind, body, true, false, fn.span);
     if (fnClass === FUNCTION_IDS.checkSchemaElement) return this.checkSchema(operands, body, holder, fn.span, path);
     return this.call(String(fnClass ?? ''), operands, holder, fn.span, path, name);
@@ -316,7 +319,7 @@ export class LinkPhase {
     return true;
   }
 
-  private check(fn: Applied, original: Description, operands: [string, Value][], lazy: boolean, holder: Description, path: LazyText): Value {
+  private check(fn: Applied, original: Description | undefined, operands: [string, Value][], lazy: boolean, holder: Description, path: LazyText): Value {
     const phaseValue = fn.body.get('sfAssertionPhase');
     const phase = phaseValue === undefined ? 'dynamic' : String(phaseValue);
     if (!['static', 'staticLazy', 'dynamic'].includes(phase)) {
@@ -329,7 +332,7 @@ export class LinkPhase {
         throw new Failed('assertion');
       }
       if (phase === 'staticLazy') return CHECKED as unknown as Value;
-      return new Applied('assert', original, true, false, fn.span);
+      return new Applied('assert', original ?? copyDescription(fn.body), true, false, fn.span);
     }
     const fnClass = fn.body.get('sfFunctionClass');
     if (fnClass === FUNCTION_IDS.checkAssertions || fnClass === undefined) {
@@ -345,7 +348,7 @@ export class LinkPhase {
         throw new Failed('assertion');
       }
     }
-    return phase === 'dynamic' ? new Applied('assert', original, true, false, fn.span) : (CHECKED as unknown as Value);
+    return phase === 'dynamic' ? new Applied('assert', original ?? copyDescription(fn.body), true, false, fn.span) : (CHECKED as unknown as Value);
   }
 
   /** `name` is the attribute whose value is computed, `span` the function's: what a failed `ref` lookup reports. */

@@ -6,7 +6,7 @@
  */
 import type { DiagnosticBag } from '../language/diagnostics.js';
 import { Messages, diagnostic } from '../language/messages.js';
-import { Applied, Description, kindOf, type Attr } from './values.js';
+import { Applied, Description, kindOf, makeAttr, type Attr } from './values.js';
 import { article } from './type-phase.js';
 
 interface Pending {
@@ -44,7 +44,7 @@ export function placePhase(root: Description, diagnostics: DiagnosticBag): void 
         if (p.attr.tags) existing.tags = new Set([...(existing.tags ?? []), ...p.attr.tags]);
         if (p.attr.span) existing.span = p.attr.span;
       } else {
-        target.attrs.set(name, { value: p.attr.value, tags: p.attr.tags, span: p.attr.span });
+        target.attrs.set(name, makeAttr(p.attr.value, p.attr.tags, p.attr.span));
       }
       if (p.attr.value instanceof Description) {
         p.attr.value.parent = target;

@@ -93,13 +93,21 @@ export class Applied {
 
 export interface Attr {
   value: Value;
-  tags?: Set<string>;
+  tags: Set<string> | undefined;
   /** Where the attribute was written (the name), for diagnostics. */
-  span?: Span;
+  span: Span | undefined;
   /** For a placement attribute `a:b:c`, the path of its target (`[a, b]`) and its own name is `c`. */
-  placement?: string[];
-  /** Link-phase bookkeeping: 1 being resolved, 2 resolved, 3 failed. */
-  linkState?: 1 | 2 | 3;
+  placement: string[] | undefined;
+  /** Link-phase bookkeeping: 0 not yet, 1 being resolved, 2 resolved, 3 failed. */
+  linkState: 0 | 1 | 2 | 3;
+}
+
+/**
+ * A new attribute. Every attribute is made here (or spread from one made here), so all have
+ * one shape and the phases' property reads stay monomorphic.
+ */
+export function makeAttr(value: Value, tags?: Set<string>, span?: Span, placement?: string[]): Attr {
+  return { value, tags, span, placement, linkState: 0 };
 }
 
 /** A component description: an ordered attribute map with a parent pointer and an eager flag. */
@@ -136,7 +144,7 @@ export class Description {
       if (tags && tags.size) existing.tags = tags;
       if (span) existing.span = span;
     } else {
-      this.attrs.set(name, { value, tags: tags && tags.size ? tags : undefined, span });
+      this.attrs.set(name, makeAttr(value, tags && tags.size ? tags : undefined, span));
     }
     if (value instanceof Description) value.parent = this;
   }
