@@ -53,34 +53,51 @@ export function compareKeys(a: ComponentKey, b: ComponentKey): number {
 }
 
 /** Checks that a value is plain data that survives a msgpack round trip unchanged. */
-function checkPlain(value: unknown, where: string, depth: number): void {
-  if (depth > MAX_DEPTH) throw new EncodeError(`${where} is nested more than ${MAX_DEPTH} levels deep (or is cyclic)`);
+/**
+ * Checks that a value is plain data msgpack stores as it is. The place named in an error is
+ * built only when there is an error: `base` (what is checked) and the keys on the way down.
+ */
+function placeOf(base: string, trail: (string | number)[]): string {
+  return base + trail.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('');
+}
+
+function checkPlain(value: unknown, base: string, depth: number, trail: (string | number)[] = []): void {
+  if (depth > MAX_DEPTH) throw new EncodeError(`${placeOf(base, trail)} is nested more than ${MAX_DEPTH} levels deep (or is cyclic)`);
   switch (typeof value) {
     case 'string':
     case 'boolean':
       return;
     case 'number':
-      if (!Number.isFinite(value)) throw new EncodeError(`${where} is ${value}; encode it as {$double: "${value}"}`);
+      if (!Number.isFinite(value)) throw new EncodeError(`${placeOf(base, trail)} is ${value}; encode it as {$double: "${value}"}`);
       return;
     case 'object':
       if (value === null) return;
       if (Array.isArray(value)) {
-        value.forEach((item, i) => checkPlain(item, `${where}[${i}]`, depth + 1));
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          if (item === null || typeof item === 'string' || typeof item === 'boolean') continue;
+          trail.push(i);
+          checkPlain(item, base, depth + 1, trail);
+          trail.pop();
+        }
         return;
       }
       {
         const proto = Object.getPrototypeOf(value);
         if (proto !== Object.prototype && proto !== null) {
-          throw new EncodeError(`${where} is a ${proto?.constructor?.name ?? 'non-plain object'}, not plain data`);
+          throw new EncodeError(`${placeOf(base, trail)} is a ${proto?.constructor?.name ?? 'non-plain object'}, not plain data`);
         }
-        for (const [k, v] of Object.entries(value)) {
+        for (const k in value as Record<string, unknown>) {
+          const v = (value as Record<string, unknown>)[k];
           if (v === undefined) continue;
-          checkPlain(v, `${where}.${k}`, depth + 1);
+          trail.push(k);
+          checkPlain(v, base, depth + 1, trail);
+          trail.pop();
         }
       }
       return;
     default:
-      throw new EncodeError(`${where} is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}, which cannot be stored`);
+      throw new EncodeError(`${placeOf(base, trail)} is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}, which cannot be stored`);
   }
 }
 
@@ -111,7 +128,9 @@ function checkAttributes(attributes: unknown, what: string): void {
     if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') {
       throw new EncodeError(`each ${what} must be a [name, value] pair`);
     }
-    checkPlain(pair[1], `${what} \`${pair[0]}\``, 1);
+    const value: unknown = pair[1];
+    if (value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) continue;
+    checkPlain(value, `${what} \`${pair[0]}\``, 1);
   }
 }
 
