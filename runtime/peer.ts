@@ -563,6 +563,7 @@ export class Peer implements PlacementService {
           return { name: p.name, id: p.id, state: String(p.state), ...(e ? { control: e.control, load: e.load } : {}) };
         }),
       ],
+      counters: this.member.stats(),
     };
   }
 

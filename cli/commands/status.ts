@@ -99,7 +99,7 @@ export async function membersCommand(o: MembersCommandOptions, io: Io): Promise<
   const key = await clientKey('members', o, io);
   if (!key) return 1;
   try {
-    const m = await request<{ peer: string; stable: boolean; leader: string; partition: string[]; members: { name: string; id: number; state: string; control?: string; load?: number }[] }>('members', o, key, 'members', {});
+    const m = await request<{ peer: string; stable: boolean; leader: string; partition: string[]; members: { name: string; id: number; state: string; control?: string; load?: number }[]; counters?: { datagramsDropped?: Record<string, number> } }>('members', o, key, 'members', {});
     if (!m) return 2;
     if (o.json) {
       io.stdout(JSON.stringify(m, null, 2) + '\n');
@@ -107,6 +107,8 @@ export async function membersCommand(o: MembersCommandOptions, io: Io): Promise<
     }
     const lines = [`as seen by ${m.peer}: ${m.stable ? 'stable' : 'unstable'}, leader ${m.leader}, partition {${m.partition.join(', ')}}`];
     for (const x of m.members) lines.push(`  ${x.name}  id ${x.id}  ${x.state}${x.control ? `  control ${x.control}` : ''}${x.load !== undefined ? `  load ${x.load}` : ''}`);
+    const dropped = Object.entries(m.counters?.datagramsDropped ?? {}).filter(([, n]) => n > 0);
+    if (dropped.length) lines.push(`datagrams dropped: ${dropped.map(([r, n]) => `${r} ${n}`).join(', ')}`);
     io.stdout(lines.join('\n') + '\n');
     return 0;
   } catch (e) {

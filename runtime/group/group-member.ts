@@ -47,6 +47,8 @@ export class GroupMember {
   readonly counters: GroupCounters = { heartbeatsSent: 0, heartbeatsAccepted: 0, partitionChanges: 0, internalErrors: 0 };
 
   private readonly clock: Clock;
+  /** The datagram transport as given (the real one keeps receive and rate-limit counters). */
+  private readonly rawDatagrams: DatagramTransport;
   private readonly datagrams: DatagramTransport;
   private readonly messages: MessageTransport;
   private readonly systemMagic: number;
@@ -69,6 +71,7 @@ export class GroupMember {
       contact: options.messages.address,
       random: options.random,
     });
+    this.rawDatagrams = options.datagrams;
     this.datagrams = new AuthenticatedDatagramTransport(options.datagrams, options.key, this.drops);
     this.datagrams.onReceive((d) => this.receiveDatagram(d));
     this.messages.onMessage((from, m) => this.receiveMessage(from, m));
@@ -92,6 +95,21 @@ export class GroupMember {
   onEvent(handler: GroupEventHandler): () => void {
     this.handlers.add(handler);
     return () => this.handlers.delete(handler);
+  }
+
+  /**
+   * What this member has counted: heartbeats, datagrams dropped by reason, and the
+   * transports' own counters where they keep some (received, rate-limited; peer-link
+   * frames and refused connections by reason). For `frog members --json` and operators.
+   */
+  stats(): Record<string, unknown> {
+    const countersOf = (t: unknown): unknown => (t && typeof t === 'object' && 'counters' in t ? (t as { counters: unknown }).counters : undefined);
+    return {
+      ...this.counters,
+      datagramsDropped: this.drops.snapshot(),
+      datagrams: countersOf(this.rawDatagrams),
+      links: countersOf(this.messages),
+    };
   }
 
   start(): void {

@@ -121,6 +121,11 @@ test('three frog peer processes: placement, kill -9, Retry, restart with fencing
       const m = await controlRequest<{ members: { control?: string }[] }>({ peer: A.control!, key, operation: 'members' }).catch(() => undefined);
       return (m?.members.filter((x) => x.control).length ?? 0) === 3;
     }, bounds.discovery + 5000));
+    // Each peer reports what it counted: heartbeats, and datagrams dropped by reason.
+    const counted = await controlRequest<{ counters: { heartbeatsAccepted: number; datagramsDropped: Record<string, number>; links: { framesIn: number } } }>({ peer: A.control!, key, operation: 'members' });
+    t.true(counted.counters.heartbeatsAccepted > 0);
+    t.is(typeof counted.counters.datagramsDropped.auth, 'number');
+    t.true(counted.counters.links.framesIn > 0);
 
     t.is(await deployCommand({ file: 'app.sf', peer: A.control, keyFile, name: 'demo', wait: 60 }, io), 0, io.err.join(''));
     const subtrees = async (via: string) => {
