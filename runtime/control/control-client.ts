@@ -93,6 +93,10 @@ export function controlRequest<T = unknown>(o: ControlRequestOptions): Promise<T
             return done(new ControlError('SF4309', `The answer from ${host}:${port} is not readable (status ${status}).`, status));
           }
           if (!signature || !sameSignature(signature, answerSignature(o.key, nonce, status, answer))) {
+            // A peer of another group refuses our signature and signs its answer with its own key.
+            if (value?.error?.code === 'SF4304') {
+              return done(new ControlError('SF4304', `The peer at ${host}:${port} refused the request: it was not signed with that peer's group key (a different key file?).`, status));
+            }
             const reason = value?.error?.reason ? ` It says: ${value.error.reason}` : '';
             return done(new ControlError('SF4310', `The answer from ${host}:${port} is not signed with our group key.${reason}`, status));
           }
@@ -102,7 +106,9 @@ export function controlRequest<T = unknown>(o: ControlRequestOptions): Promise<T
           done(undefined, value.result);
         });
       };
-      const req = request({ host, port: Number(port), path, method: 'POST', headers, agent: false, createConnection: () => socket }, (res) =>
+      // No `agent`: with one (even `agent: false`) Node opens a connection of its own and never
+      // calls createConnection; the request must travel on the socket whose address it signed.
+      const req = request({ host, port: Number(port), path, method: 'POST', headers, createConnection: () => socket }, (res) =>
         readAnswer(res, (error, value) => settle(error, value as T)),
       );
       req.on('error', unreachable);

@@ -95,9 +95,19 @@ test('oversized and malformed bodies, unknown operations and failing handlers ge
 
 test('a client refuses an answer not signed with its key, and says when nobody listens', async (t) => {
   const { s, address } = await server({ key: otherKey });
+  // A peer of another group refuses our signature: the key files differ.
   const e = await t.throwsAsync(controlRequest({ peer: address, key, operation: 'echo' }), { instanceOf: ControlError });
-  t.is(e!.code, 'SF4310');
+  t.is(e!.code, 'SF4304');
+  t.regex(e!.message, /not signed with that peer's group key \(a different key file\?\)/);
   await s.stop();
+  // Something that answers without our signature is not believed, whatever it says.
+  const { createServer } = await import('node:http');
+  const impostor = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"result":{"ok":true}}'));
+  await new Promise<void>((r) => impostor.listen(0, '127.0.0.1', r));
+  const at = `127.0.0.1:${(impostor.address() as { port: number }).port}`;
+  const unsigned = await t.throwsAsync(controlRequest({ peer: at, key, operation: 'echo' }), { instanceOf: ControlError });
+  t.is(unsigned!.code, 'SF4310');
+  impostor.close();
   const gone = await t.throwsAsync(controlRequest({ peer: address, key, operation: 'echo', timeoutMs: 2000 }), { instanceOf: ControlError });
   t.is(gone!.code, 'SF4311');
 });

@@ -246,3 +246,30 @@ test('an accepted request whose body does not come in time is dropped, and the c
     await s.stop();
   }
 });
+
+test('a request travels on the one connection it signed, and a peer that never answers releases the client at its timeout', async (t) => {
+  const { createServer } = await import('node:net');
+  const connections: { closed: boolean; bytes: number }[] = [];
+  const silent = createServer((socket) => {
+    const c = { closed: false, bytes: 0 };
+    connections.push(c);
+    socket.on('data', (d) => (c.bytes += d.length));
+    socket.on('close', () => (c.closed = true));
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const port = (silent.address() as { port: number }).port;
+  try {
+    const started = Date.now();
+    const error = await controlRequest({ peer: `127.0.0.1:${port}`, key, operation: 'status', timeoutMs: 500 }).catch((e) => e as ControlError);
+    t.true(error instanceof ControlError);
+    t.is((error as ControlError).code, 'SF4311');
+    t.true(Date.now() - started < 5000);
+    await new Promise((r) => setTimeout(r, 200));
+    t.is(connections.length, 1, 'one connection, carrying the request');
+    t.true(connections[0]!.bytes > 0);
+    t.true(connections[0]!.closed, 'the client closed it: nothing keeps the process alive');
+  } finally {
+    silent.close();
+  }
+});
