@@ -86,7 +86,10 @@ export class ComponentRegistry {
     try {
       mod = await importUserModule(file);
     } catch (e) {
-      const reason = (e instanceof Error ? e.message.split('\n')[0] : String(e)).replace(/ imported from \S+/, '').replace(/\?frog-component\b/g, '');
+      // The first line, and the lines after it when it only announces them ("Transform failed with 1 error:").
+      const lines = (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).filter(Boolean);
+      const text = lines[0]?.endsWith(':') ? lines.slice(0, 3).join(' ') : (lines[0] ?? '');
+      const reason = text.replace(/ imported from \S+/, '').replace(/\?frog-component\b/g, '').replace(/[.:]$/, '');
       return diagnostic(Messages.ComponentModuleLoad, { module: type, path, reason }, undefined, { path });
     }
     const cls = mod[exportName];

@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import type { Io } from '../io.js';
 import { DEFAULT_PEER, clientKey, reportError, request, type ClientOptions } from '../peer-client.js';
 import type { Register } from './index.js';
+import { REMOTE_TYPE } from '../../runtime/placement.js';
 
 interface ComponentStatus {
   name: string;
@@ -42,8 +43,15 @@ export interface StatusCommandOptions extends ClientOptions {
 }
 
 function treeLines(c: ComponentStatus, depth: number, out: string[]): void {
+  const label = `${'  '.repeat(depth + 1)}${depth === 0 ? c.path : c.name}`;
+  if (c.remote && c.type === REMOTE_TYPE) {
+    // The part's own peer did not answer: only the placeholder that waits for it is known.
+    const waiting = c.state === 'deploying' || c.state === 'deployed' || c.state === 'starting' || c.state === 'running';
+    out.push(`${label}  placed on ${c.remote.peer}  ${waiting ? `waiting for ${c.remote.peer}` : c.state}${c.remote.instance ? ` (instance ${c.remote.instance})` : ''}`);
+    return;
+  }
   const where = c.remote ? `${c.peer} (placed, instance ${c.remote.instance})` : c.peer;
-  out.push(`${'  '.repeat(depth + 1)}${depth === 0 ? c.path : c.name}  ${c.type}  ${c.state}  on ${where}`);
+  out.push(`${label}  ${c.type}  ${c.state}  on ${where}`);
   for (const x of c.children) treeLines(x, depth + 1, out);
 }
 
