@@ -38,6 +38,11 @@ export interface ComponentHostOptions {
   /** Awaited for every transition before its event is emitted (checkpoints). */
   onTransition?: (event: RuntimeEvent, component: Prim) => Promise<void> | void;
   onAttributeChange?: (component: Prim, name: string, value: RuntimeValue | undefined) => Promise<void> | void;
+  /**
+   * Fields added to every event of a component: a peer adds the application's name and, for a
+   * part placed here by another peer, the part's path in its application (`app`, `path`).
+   */
+  describe?: (component: Prim) => Record<string, unknown> | undefined;
   /** The state space offered to components (`Prim.stateSpace`); may also be set later. */
   state?: StateAccess;
 }
@@ -83,6 +88,7 @@ export class ComponentHost implements HostServices {
   private readonly rootNames = new WeakMap<Prim, string>();
   private readonly onTransition?: ComponentHostOptions['onTransition'];
   private readonly onAttributeChange?: ComponentHostOptions['onAttributeChange'];
+  private readonly describe?: ComponentHostOptions['describe'];
   private unnamed = 0;
 
   constructor(options: ComponentHostOptions) {
@@ -94,6 +100,7 @@ export class ComponentHost implements HostServices {
     this.livenessDefaults = { delay: options.liveness?.delay ?? 15, factor: options.liveness?.factor ?? 2 };
     this.onTransition = options.onTransition;
     this.onAttributeChange = options.onAttributeChange;
+    this.describe = options.describe;
     this.state = options.state;
   }
 
@@ -248,12 +255,13 @@ export class ComponentHost implements HostServices {
   async transition(component: Prim, state: LifecycleState, record?: TerminationRecord): Promise<void> {
     const event: RuntimeEvent = { time: this.clock.now(), peer: this.peer, event: state, subject: component.path, type: component.type };
     if (record) event.record = record;
+    if (this.describe) Object.assign(event, this.describe(component));
     if (this.onTransition) await this.onTransition(event, component);
     this.events.emit(event);
   }
 
   emit(component: Prim, event: string, details: Record<string, unknown>): void {
-    this.events.emit({ time: this.clock.now(), peer: this.peer, event, subject: component.path, ...details });
+    this.events.emit({ time: this.clock.now(), peer: this.peer, event, subject: component.path, ...this.describe?.(component), ...details });
   }
 
   application(name: string): Prim | undefined {

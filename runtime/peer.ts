@@ -183,6 +183,11 @@ export class Peer implements PlacementService {
         // Before it starts, the places its references reach on other peers are looked up.
         if (e.event === 'starting' && !this.stopping) await this.references.prepare(c);
       },
+      describe: (c) => {
+        const l = this.publicLocation(c);
+        if (!l) return undefined;
+        return l.path === c.path ? { app: l.app } : { app: l.app, path: l.path };
+      },
       onAttributeChange: (c, n, v) => {
         const durable = hooks?.onAttributeChange(c, n, v);
         this.publisher.onAttributeChange(c);

@@ -43,6 +43,9 @@ test('subtrees run on the peers they are placed on; state, status and terminate 
     if (answer.state !== 'running') for (const [n, sp] of cluster.peers) t.log(n, sp.recorder.trace());
     t.is(answer.state, 'running');
     const A = cluster.get('A'), B = cluster.get('B'), C = cluster.get('C');
+    // Events carry the application, and a placed part's events its path in that application.
+    const eventsOnC: Record<string, unknown>[] = [];
+    const off = C.host.events.subscribe((e) => eventsOnC.push(e));
     t.is(liveCopies(A, 'app', 'sfConfig:local').length, 1);
     t.is(liveCopies(B, 'app', 'sfConfig:onB').length, 1);
     t.is(liveCopies(C, 'app', 'sfConfig:onC:inner').length, 1);
@@ -78,10 +81,15 @@ test('subtrees run on the peers they are placed on; state, status and terminate 
     t.true([...byPath.values()].every((n) => n.state === 'running'), JSON.stringify([...byPath.entries()]));
 
     // Terminate through another peer: every part on every peer goes.
+
     const done = (await cluster.settled(C.handle('terminate', { app: 'app' }))) as { peer: string; terminated: boolean };
     t.deepEqual([done.peer, done.terminated], ['A', true]);
     await cluster.run(500);
     for (const peer of [A, B, C]) t.deepEqual(peer.host.applicationNames(), []);
+    off();
+    const inner = eventsOnC.filter((e) => e.path === 'sfConfig:onC:inner');
+    t.deepEqual(inner.map((e) => e.event), ['terminating', 'terminated'], 'a placed part names its path in the application');
+    t.true(inner.every((e) => e.app === 'app' && e.subject !== e.path));
   } finally {
     await cluster.close();
   }
