@@ -134,7 +134,7 @@ test('a description with errors prints diagnostics and exits 1', async (t) => {
     writeFileSync(join(dir, 'unknown.sf'), 'sfConfig extends { sfClass "NoSuchComponent"; }\n');
     const u = await run(['run', 'unknown.sf'], dir);
     t.is(u.code, 1);
-    t.regex(u.stderr, /error SF4001: Unknown component type `NoSuchComponent` for `sfConfig`\./);
+    t.regex(u.stderr, /unknown\.sf:1:20 - error SF4001: Unknown component type `NoSuchComponent` for `sfConfig`\./, 'at the sfClass that named it');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
