@@ -38,6 +38,9 @@ export interface BuildContext {
 }
 
 export class TreeBuilder {
+  /** Placement attributes built (`a:b value`): they are the only source of placements. */
+  placements = 0;
+
   constructor(private readonly ctx: BuildContext) {}
 
   /** The root description of a file. */
@@ -71,6 +74,7 @@ export class TreeBuilder {
       const key = placementKey(parts);
       cd.set(key, value, tags, a.name.span);
       cd.attrs.get(key)!.placement = parts.slice(0, -1);
+      this.placements++;
       return;
     }
     cd.set(parts[0], value, tags, a.name.span);

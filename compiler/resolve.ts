@@ -76,7 +76,8 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
   const files = loader.reachable(root);
   lap('parse');
   const unique = new UniqueNames(collectNames(files.map((f) => f.ast)));
-  const tree = new TreeBuilder({ unique, includes: loader, diagnostics: bag }).buildFile(root.ast);
+  const builder = new TreeBuilder({ unique, includes: loader, diagnostics: bag });
+  const tree = builder.buildFile(root.ast);
   lap('build');
   if (bag.hasErrors) return done();
 
@@ -84,7 +85,7 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
   if (!phases) return done();
 
   try {
-    return done(runPhases(tree, phases, root, bag, options, lap));
+    return done(runPhases(tree, phases, root, bag, options, lap, builder.placements > 0));
   } catch (e) {
     // Deep recursion is the only way the phases can fail on their own: report it, never crash.
     if (!(e instanceof RangeError)) throw e;
@@ -100,6 +101,7 @@ function runPhases(
   bag: DiagnosticBag,
   options: ResolveOptions,
   lap: (stage: string) => void,
+  hasPlacements = true,
 ): Description | undefined {
   let working: Description = tree;
   const errors = (): number => bag.items.filter((d) => d.severity === 'error').length;
@@ -110,7 +112,8 @@ function runPhases(
         new TypePhase(bag, (kind, name) => (kind === 'ENVPROPERTY' ? (options.env ?? process.env)[name] : options.properties?.[name])).run(working);
         break;
       case 'place':
-        placePhase(working, bag);
+        // Placements are written in the source (`a:b value`); with none, the phase has nothing to do.
+        if (hasPlacements) placePhase(working, bag);
         break;
       case 'function':
         functionPhase(working, bag);
