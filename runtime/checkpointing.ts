@@ -156,7 +156,14 @@ export class Checkpointer {
     const id = planIdOf(plan);
     this.appPlans.set(name, id);
     await this.commit({ plans: [{ ...plan, id }], applications: [{ name, planId: id, registered: Date.now() }] });
-    return host.deploy(plan, { ...options, name });
+    const result = await host.deploy(plan, { ...options, name });
+    if (!result.root) {
+      // Nothing was deployed: the registration goes too (best effort: the store may be what failed).
+      this.appPlans.delete(name);
+      const unused = ![...this.appPlans.values()].includes(id);
+      await this.commit({ deleteApplications: [name], ...(unused ? { deletePlans: [id] } : {}) }).catch(() => undefined);
+    }
+    return result;
   }
 
   private requireHost(): ComponentHost {

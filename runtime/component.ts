@@ -203,13 +203,25 @@ export class Prim {
       }
     }
     if (this.terminationStarted) throw new LifecycleFailure(this.record!);
-    await this.host.transition(this, (this.state = 'deployed'));
+    await this.recorded('deployed', 'deploy');
+  }
+
+  /**
+   * A deploy or start transition. One that cannot be recorded (its checkpoint failed) fails
+   * this component, which terminates itself and tells its parent, as a failing hook does.
+   */
+  private async recorded(state: 'deployed' | 'starting' | 'running', phase: 'deploy' | 'start'): Promise<void> {
+    try {
+      await this.host.transition(this, (this.state = state));
+    } catch (e) {
+      throw await this.failWith(e, phase);
+    }
   }
 
   /** sfStart: own hook, then every deployed child, in order; then `running`. */
   async sfStart(): Promise<void> {
     if (this.terminationStarted) throw new LifecycleFailure(this.record!);
-    await this.host.transition(this, (this.state = 'starting'));
+    await this.recorded('starting', 'start');
     try {
       await this.start();
     } catch (e) {
@@ -227,7 +239,7 @@ export class Prim {
     // A component may have finished its work (and terminated) while starting.
     if (!this.terminationStarted) {
       this.reachedRunning = true;
-      await this.host.transition(this, (this.state = 'running'));
+      await this.recorded('running', 'start');
     }
   }
 

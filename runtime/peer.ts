@@ -507,7 +507,11 @@ export class Peer implements PlacementService {
     const placed = placePlan(plan, this.name);
     const diagnostics = await this.host.registry.preparePlan(placed);
     if (diagnostics.length) throw new ControlRefusal(diagnostics[0]!.code, diagnostics.map((d) => d.message).join(' '), 400);
-    const deploying = (this.checkpointer ? this.checkpointer.deploy(placed, { name }) : this.host.deploy(placed, { name })).then((r) => r.root);
+    const deploying = (this.checkpointer ? this.checkpointer.deploy(placed, { name }) : this.host.deploy(placed, { name })).then((r) => {
+      // No root: it could not be built or its first checkpoint failed; say so, never "deploying".
+      if (!r.root) throw new ControlRefusal(r.diagnostics[0]?.code ?? Messages.DeployFailed.code, r.diagnostics.map((d) => d.message).join(' ') || 'the application could not be deployed', 400);
+      return r.root;
+    });
     const wait = typeof b.wait === 'number' && b.wait > 0 ? Math.min(b.wait, 600_000) : 0;
     let root: Prim | undefined;
     if (wait) {
@@ -518,6 +522,7 @@ export class Peer implements PlacementService {
         // A failure is reported once the root has finished terminating.
         if (root?.isTerminating) await Promise.race([root.whenTerminated(), late]);
       } catch (e) {
+        if (e instanceof ControlRefusal) throw e;
         refuse('deploy', errorText(e));
       } finally {
         timer?.cancel();

@@ -90,3 +90,35 @@ test('a value with no stored form is left out of the record, not kept at an olde
   await host.terminateAll();
   await store.close();
 });
+
+for (const state of ['deployed', 'starting', 'running'] as const) {
+  test(`a workflow step whose ${state} checkpoint fails ends the step, and the workflow reacts, instead of hanging or running unrecorded`, async (t) => {
+    const { store, checkpointer, events } = await setup();
+    store.fail = (ch) => (ch.put ?? []).some((r) => r.path === 'sfConfig:a' && r.lifecycle === state);
+    const d = await checkpointer.deploy(plan(c('Sequence', {}, { a: c('DoNothing', { time: 50 }), b: c('DoNothing', { time: 50 }) }), 'app'));
+    const guard = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000));
+    const record = await Promise.race([d.terminated, guard]);
+    t.not(record, 'hung');
+    if (record === 'hung') return;
+    t.is(record.type, 'abnormal');
+    t.regex(record.reason, /checkpoint could not be written: disk full/);
+    t.is(record.path, 'sfConfig:a', 'the record names the component whose checkpoint failed');
+    t.true(events.some((e) => e.startsWith('failed sfConfig:a')));
+    t.false(events.some((e) => e.startsWith('deploying sfConfig:b')), 'the next step does not run');
+    if (state !== 'running') t.false(events.includes('running sfConfig:a'));
+    await store.close();
+  });
+}
+
+test('a root whose first checkpoint fails is not deployed, and leaves no registration behind', async (t) => {
+  const { store, checkpointer, host } = await setup();
+  store.fail = (ch) => (ch.put ?? []).some((r) => r.path === 'sfConfig' && r.lifecycle === 'deploying');
+  const d = await checkpointer.deploy(plan(c('Compound', {}, { a: c('Prim') }), 'app'));
+  t.is(d.root, undefined);
+  t.regex(d.diagnostics[0]?.message ?? '', /checkpoint could not be written: disk full/);
+  t.deepEqual(host.applicationNames(), []);
+  store.fail = () => false;
+  t.deepEqual(await store.listApplications(), []);
+  t.deepEqual(await store.listPlans(), []);
+  await store.close();
+});
