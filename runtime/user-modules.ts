@@ -4,7 +4,8 @@
  *   - `import ... from 'frogpond'` is this running copy of frogpond, whether or not the
  *     user's folder has frogpond installed: one copy of every class, so `instanceof` holds;
  *   - a module and the relative modules it imports are ES modules, also in a folder with no
- *     package.json (where Node and tsx would take a `.ts` file for CommonJS); TypeScript is
+ *     package.json (where Node and tsx would take a `.ts` file for CommonJS), except `.js`
+ *     files whose package.json declares `"type": "commonjs"`; TypeScript is
  *     compiled by tsx, one of frogpond's dependencies, registered on the first user module.
  * Both are module resolution hooks (node:module `register`, Node 20.6+), given as a data: URL
  * so that they work from the sources and from the build alike.
@@ -15,16 +16,37 @@ import { pathToFileURL } from 'node:url';
 const MARK = 'frog-component';
 
 const HOOKS = `
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 const MARK = ${JSON.stringify(MARK)};
 let index = '';
 export function initialize(data) { index = data.index; }
 const marked = (url) => { try { return new URL(url).searchParams.has(MARK); } catch { return false; } };
 const userSource = (url) => url.startsWith('file:') && !url.includes('/node_modules/') && /\\.(m?[jt]s|tsx?)(\\?|$)/.test(url);
+// A .js file whose package.json says "type": "commonjs" is CommonJS, as its author declared.
+const scopes = new Map();
+function declaredCommonJs(url) {
+  if (!/\\.js(\\?|$)/.test(url)) return false;
+  let dir = dirname(fileURLToPath(url.split('?')[0]));
+  for (let i = 0; i < 64; i++) {
+    if (scopes.has(dir)) return scopes.get(dir);
+    let type;
+    try { type = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).type; } catch { type = undefined; }
+    if (type !== undefined || dirname(dir) === dir) {
+      const cjs = type === 'commonjs';
+      scopes.set(dir, cjs);
+      return cjs;
+    }
+    dir = dirname(dir);
+  }
+  return false;
+}
 export async function resolve(specifier, context, next) {
   if (specifier === 'frogpond') return { url: index, format: 'module', shortCircuit: true };
   const r = await next(specifier, context);
   // The relative imports of a user module are user modules too.
-  if (context.parentURL && marked(context.parentURL) && userSource(r.url) && !marked(r.url)) {
+  if (context.parentURL && marked(context.parentURL) && userSource(r.url) && !marked(r.url) && !declaredCommonJs(r.url)) {
     const u = new URL(r.url);
     u.searchParams.set(MARK, '');
     return { ...r, url: u.href };
@@ -32,7 +54,7 @@ export async function resolve(specifier, context, next) {
   return r;
 }
 export async function load(url, context, next) {
-  if (!marked(url) || url.endsWith('.cjs') || url.includes('.cts')) return next(url, context);
+  if (!marked(url) || /\\.c[jt]s(\\?|$)/.test(url) || declaredCommonJs(url)) return next(url, context);
   const r = await next(url, { ...context, format: 'module' });
   return { ...r, format: 'module' };
 }

@@ -84,6 +84,24 @@ test('a user component in a folder of its own (no package.json, no frogpond inst
   }
 });
 
+test('in a package that declares "type": "commonjs", a component module may import a CommonJS helper, and a .ts module is still an ES module', async (t) => {
+  const dir = scratchDir('frog-user-cjs-');
+  writeFileSync(join(dir, 'package.json'), '{"type":"commonjs"}\n');
+  writeFileSync(join(dir, 'helper.js'), 'module.exports = function shout(s) { return s.toUpperCase(); };\n');
+  writeFileSync(
+    join(dir, 'comp.mts'),
+    "import { Prim } from 'frogpond';\nimport shout from './helper.js';\nexport class A extends Prim {\n  protected override shouldTerminateByDefault = true;\n  protected override async start(): Promise<void> { this.output(shout('cjs helper')); this.finished(); }\n}\n",
+  );
+  writeFileSync(
+    join(dir, 'greeter.ts'),
+    "import { Prim } from 'frogpond';\nexport class G extends Prim {\n  protected override shouldTerminateByDefault = true;\n  protected override async start(): Promise<void> { this.output('ts module'); this.finished(); }\n}\n",
+  );
+  writeFileSync(join(dir, 'app.sf'), '#include "/frog/components.sf"\nsfConfig extends Sequence { a extends Prim { sfClass "./comp.mts#A"; } b extends Prim { sfClass "./greeter.ts#G"; } }\n');
+  const r = await run(['run', 'app.sf'], dir);
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, 'CJS HELPER\nts module\n');
+});
+
 test('--json prints every event as a JSON line on stdout', async (t) => {
   const r = await run(['run', 'examples/hello.sf', '--json', '--name', 'peer-a']);
   t.is(r.code, 0, r.stderr);
