@@ -11,6 +11,7 @@ import type { Io } from './io.js';
 import type { Description } from '../compiler/values.js';
 import type { PlanNode } from '../compiler/plan-types.js';
 import { createStandardRegistry } from '../stdlib/index.js';
+import { ComponentRegistry } from '../runtime/registry.js';
 
 /** Prints diagnostics to stderr; true when any is an error. */
 export function reportDiagnostics(diagnostics: Diagnostic[], sources: Map<string, SourceFile>, io: Io): boolean {
@@ -24,7 +25,7 @@ export function reportDiagnostics(diagnostics: Diagnostic[], sources: Map<string
  * The plan in `file`: a `.sf` description is compiled (diagnostics printed); anything else is
  * read as a compiled plan (JSON or msgpack, as `frog compile` writes them).
  */
-export async function loadPlan(o: { file: string; includePath?: string[]; name?: string; checkTypes?: boolean }, io: Io): Promise<DeploymentPlan | undefined> {
+export async function loadPlan(o: { file: string; includePath?: string[]; name?: string; checkTypes?: 'all' | 'names' }, io: Io): Promise<DeploymentPlan | undefined> {
   const file = resolvePath(io.cwd, o.file);
   if (!file.endsWith('.sf')) {
     try {
@@ -37,7 +38,7 @@ export async function loadPlan(o: { file: string; includePath?: string[]; name?:
   }
   const result = compileFile(file, { includePath: (o.includePath ?? []).map((p) => resolvePath(io.cwd, p)), env: io.env, name: o.name });
   if (reportDiagnostics(result.diagnostics, result.sources, io) || !result.plan) return undefined;
-  if (o.checkTypes && reportDiagnostics(await checkComponentTypes(result.plan, result.description), result.sources, io)) return undefined;
+  if (o.checkTypes && reportDiagnostics(await checkComponentTypes(result.plan, result.description, { loadModules: o.checkTypes === 'all' }), result.sources, io)) return undefined;
   return result.plan;
 }
 
@@ -46,8 +47,21 @@ export async function loadPlan(o: { file: string; includePath?: string[]; name?:
  * modules that are missing, do not load, or do not export the class (SF4001–SF4003), each
  * with the span of the `sfClass` attribute that chose it when the description is at hand.
  */
-export async function checkComponentTypes(plan: DeploymentPlan, description?: Description): Promise<Diagnostic[]> {
-  const diagnostics = await createStandardRegistry().prepare(plan.root, plan.source);
+export async function checkComponentTypes(plan: DeploymentPlan, description?: Description, options: { loadModules?: boolean } = {}): Promise<Diagnostic[]> {
+  const registry = createStandardRegistry();
+  let diagnostics: Diagnostic[];
+  if (options.loadModules ?? true) diagnostics = await registry.prepare(plan.root, plan.source);
+  else {
+    // Names only: user modules are loaded where the parts run, which may be other machines.
+    diagnostics = [];
+    const visit = (node: PlanNode): void => {
+      if (!registry.has(node.type) && !ComponentRegistry.isModuleType(node.type)) {
+        diagnostics.push(diagnostic(Messages.UnknownComponentType, { type: node.type, path: node.path }, undefined, { path: node.path }));
+      }
+      node.children.forEach(visit);
+    };
+    visit(plan.root);
+  }
   if (!description || !diagnostics.length) return diagnostics;
   const spans = new Map<string, Description>();
   const visit = (node: PlanNode, cd: Description): void => {

@@ -55,6 +55,11 @@ export function placePhase(root: Description, diagnostics: DiagnosticBag): void 
     if (!progress) break;
   }
   for (const p of pending) {
+    if (afterBroken(p.holder, p.attr.placement!)) {
+      // Its target is missing because a prototype failed there: that error says it all.
+      p.holder.attrs.delete(p.key);
+      continue;
+    }
     diagnostics.add(
       diagnostic(Messages.PlacementUnresolved, {
         name: p.key.slice(1),
@@ -83,6 +88,19 @@ function collect(root: Description, seen: Set<Description>): Pending[] {
   };
   visit(root);
   return out;
+}
+
+/** Whether the placement is written in, or its path goes through, a description whose prototypes failed. */
+function afterBroken(holder: Description, path: readonly string[]): boolean {
+  for (let d: Description | null = holder; d; d = d.parent) if (d.broken) return true;
+  let cd: Description = holder;
+  for (const name of path) {
+    const v = cd.attrs.get(name)?.value;
+    if (!(v instanceof Description)) return false;
+    if (v.broken) return true;
+    cd = v;
+  }
+  return false;
 }
 
 /** Why `findTarget` found nothing: the first name on the path that is missing, or not a description. */

@@ -22,6 +22,8 @@ export class TypePhase {
   private readonly state = new Map<Description, State>();
   private readonly merging: { cd: Description; ref?: Ref }[] = [];
   private readonly following = new Set<Attr>();
+  /** Whether the prototype lookup under way entered a description whose own prototypes failed. */
+  private tainted = false;
 
   constructor(
     private readonly diagnostics: DiagnosticBag,
@@ -126,9 +128,13 @@ export class TypePhase {
     const path = (): string => cd.path();
     const refText = ref.toString();
     this.merging.push({ cd, ref });
+    const outer = this.tainted;
+    this.tainted = false;
     try {
       const result = lookupPath(cd, ref.parts, this.hooks(cd));
       if (!result.ok) {
+        // Not found inside a description that is incomplete itself: that description's error says it all.
+        if (this.tainted) return undefined;
         const cause = describeFailure(result.failure);
         this.diagnostics.add(diagnostic(Messages.PrototypeNotFound, { ref: refText, path: path(), cause }, ref.span ?? cd.span));
         return undefined;
@@ -154,6 +160,7 @@ export class TypePhase {
       );
       return undefined;
     } finally {
+      this.tainted = outer;
       this.merging.pop();
     }
   }
@@ -163,6 +170,7 @@ export class TypePhase {
     return {
       enter: (d) => {
         if (d !== defining) this.ensureMerged(d);
+        if (d.broken) this.tainted = true;
       },
       value: (holder, name, attr) => {
         const v = attr.value;

@@ -32,7 +32,7 @@ export async function deployCommand(o: DeployCommandOptions, io: Io): Promise<nu
   }
   const key = await clientKey('deploy', o, io);
   if (!key) return 1;
-  const plan = await loadPlan({ ...o, checkTypes: true }, io);
+  const plan = await loadPlan({ ...o, checkTypes: 'names' }, io);
   if (!plan) return 1;
   const body = { plan: Buffer.from(serialisePlan(plan, 'msgpack')).toString('base64'), name: o.name ?? '', wait: wait * 1000 };
   let answer: { app: string; peer: string; state: string; record?: { type: string; reason: string; path?: string } } | undefined;

@@ -67,7 +67,7 @@ function recordText(r: TerminationRecord): string {
 
 export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> {
   // Component types are checked here, so that their errors point at the sfClass that chose them.
-  const plan = await loadPlan({ ...o, checkTypes: true }, io);
+  const plan = await loadPlan({ ...o, checkTypes: 'all' }, io);
   if (!plan) return 1;
   let opened: { store: LmdbCheckpointStore; incarnation: PeerIncarnation } | undefined;
   if (o.data !== undefined) {

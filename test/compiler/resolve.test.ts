@@ -128,3 +128,11 @@ test('Prim and Compound schemas check sf attributes at compile time, and sfSchem
   t.deepEqual(off.diagnostics, []);
   t.truthy(off.description);
 });
+
+test('what follows from a failed prototype is not reported in the type and place phases either', (t) => {
+  const r = resolveText('sfConfig extends {\n  a extends Missing;\n  h extends a:nothing;\n  a:b:c 1;\n  x y;\n}\n');
+  t.deepEqual(
+    r.diagnostics.map((d) => `${r.sources.get(d.span!.file)!.position(d.span!.start).line} ${d.code}`),
+    ['2 SF2101', '5 SF2501'],
+  );
+});
