@@ -9,7 +9,7 @@
  * reason, never a crash; a handler's failure is an error answer with its message only.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { pack, unpack } from 'msgpackr';
 import { Messages, formatMessage } from '../../language/messages.js';
 import type { GroupKey } from '../group/authenticated-transport.js';
@@ -31,9 +31,11 @@ import {
 export const DEFAULT_CONTROL_PORT = 7420;
 export const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
 /** Connections served at once: the CLI and the other peers of one group need far fewer. */
-export const MAX_CONNECTIONS = 64;
+export const MAX_CONNECTIONS = 128;
 /** How long reading one request's body may take once it has been accepted. */
 export const BODY_TIMEOUT_MS = 30_000;
+/** How long a connection may stay open without sending a request. */
+export const IDLE_CONNECTION_MS = 5_000;
 
 export type ControlHandler = (body: unknown) => Promise<unknown> | unknown;
 
@@ -91,14 +93,18 @@ export class ControlServer {
   /** Starts listening; resolves with the bound address (`host:port`). */
   async start(): Promise<string> {
     const [host, portText] = splitAddress(this.options.listen ?? `127.0.0.1:${DEFAULT_CONTROL_PORT}`);
-    const server = createServer((req, res) => void this.handle(req, res, false));
+    // Timeouts are enforced every second (Node's default check runs every 30 s).
+    const server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => void this.handle(req, res, false));
     // A client that sends `Expect: 100-continue` is told to send its body only once its headers pass.
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res, true));
     // Slow or idle clients cannot hold the peer's resources for long, nor too many at once.
-    server.headersTimeout = 10_000;
+    server.headersTimeout = 5_000;
     server.requestTimeout = (this.options.bodyTimeoutMs ?? BODY_TIMEOUT_MS) + 10_000;
     server.keepAliveTimeout = 5_000;
     server.maxConnections = MAX_CONNECTIONS;
+    // A connection that sends no request is closed (Node's headersTimeout starts only with the
+    // first byte); a request's arrival lifts this, its own timeouts and keep-alive take over.
+    server.on('connection', (socket: Socket) => socket.setTimeout(IDLE_CONNECTION_MS, () => socket.destroy()));
     this.server = server;
     this.startedAt = (this.options.now ?? Date.now)();
     await new Promise<void>((resolve, reject) => {
@@ -198,6 +204,7 @@ export class ControlServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
+    req.socket.setTimeout(0);
     try {
       const url = req.url ?? '';
       const match = /^\/v1\/([a-z][a-z-]*)$/.exec(url);

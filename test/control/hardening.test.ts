@@ -273,3 +273,26 @@ test('a request travels on the one connection it signed, and a peer that never a
     silent.close();
   }
 });
+
+test('connections that never send a request are closed within seconds, so they cannot hold the control API', async (t) => {
+  const { s, address } = await server();
+  const [host, port] = address.split(':');
+  try {
+    const started = Date.now();
+    const closedAfter = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        new Promise<number>((resolve) => {
+          const socket = connect(Number(port), host);
+          const guard = setTimeout(() => (socket.destroy(), resolve(Infinity)), 20_000);
+          socket.on('error', () => undefined);
+          socket.on('close', () => (clearTimeout(guard), resolve(Date.now() - started)));
+        }),
+      ),
+    );
+    t.true(closedAfter.every((ms) => ms < 15_000), `closed after ${closedAfter.join(', ')} ms`);
+    // A well-formed request is still served afterwards.
+    t.deepEqual(await controlRequest({ peer: address, key, operation: 'echo', body: { ok: 1 } }), { ok: 1 });
+  } finally {
+    await s.stop();
+  }
+});
