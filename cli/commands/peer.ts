@@ -138,12 +138,20 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
     return 2;
   }
   const member = new GroupMember({ identity: { id, name, epoch }, profile, key, clock: systemClock, datagrams, messages });
+  let leaderShown: string | undefined;
   member.onEvent((e) => {
     if (e.type === 'conflict') io.stderr(`frog peer: warning: ${e.message}\n`);
     else if (e.type === 'clock-step') io.stderr(`frog peer: warning: clock step or stall: ${e.reason}\n`);
     if (!PRINTED.has(e.type)) return;
-    if (o.events === 'json') io.stdout(JSON.stringify(eventRecord(name, e)) + '\n');
-    else io.stdout(eventText(name, e) + '\n');
+    if (o.events === 'json') {
+      io.stdout(JSON.stringify(eventRecord(name, e)) + '\n');
+      return;
+    }
+    // As text, a `stable` line names the leader already: a `leader` event saying the same is not repeated.
+    const leader = e.type === 'stable' ? e.leader?.name : e.type === 'leader' ? (e.subject?.name ?? e.leader?.name) : undefined;
+    if (e.type === 'leader' && leader !== undefined && leader === leaderShown) return;
+    leaderShown = e.type === 'unstable' ? undefined : (leader ?? leaderShown);
+    io.stdout(eventText(name, e) + '\n');
   });
   member.start();
   if (o.events !== 'json') io.stderr(`frog peer: ${name} (id ${id}) in group ${group.group}:${group.port} on ${iface}, profile ${profile.name}\n`);
