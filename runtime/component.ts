@@ -7,6 +7,7 @@
  * not meant to be overridden. Subclasses have a constructor with no arguments: the host
  * constructs, then binds (`sfDeployWith`), then deploys and starts.
  */
+import { hostname } from 'node:os';
 import type { PlanNode } from '../compiler/plan-types.js';
 import { Applied, Description, Ref, SfDouble, SfFloat, kindOf, type Value } from '../compiler/values.js';
 import { Messages, formatMessage } from '../language/messages.js';
@@ -27,6 +28,9 @@ import type { StateAccess } from './state-access.js';
 import { parseRuntimeReference, resolveReference, resolveValue, setOwner } from './references.js';
 
 /** A value as a component sees it: the value model plus live component handles. */
+
+/** The machine's name, the `sfHost` of every component here. */
+const HOST_NAME = hostname();
 export type RuntimeValue = Value | Prim | RuntimeValue[];
 
 /** Marks component classes across module instances (user modules may load their own copy). */
@@ -151,6 +155,12 @@ export class Prim {
     const defaults = host.livenessDefaults;
     this.liveness.delay = this.numberAttribute('sfLivenessDelay') ?? parent?.liveness.delay ?? defaults.delay;
     this.liveness.factor = this.numberAttribute('sfLivenessFactor') ?? parent?.liveness.factor ?? defaults.factor;
+    // Runtime attributes (components.md §2.1): the liveness settings in force, stored back as
+    // Long and Integer, and where the component runs. All are volatile: never checkpointed.
+    if (Number.isInteger(this.liveness.delay)) this.attributes.set('sfLivenessDelay', BigInt(this.liveness.delay));
+    if (Number.isInteger(this.liveness.factor)) this.attributes.set('sfLivenessFactor', this.liveness.factor);
+    this.attributes.set('sfHost', HOST_NAME);
+    this.attributes.set('sfProcess', host.peer);
     this.lastPinged = host.clock.now();
     if (parent) parent.children.push(this);
   }

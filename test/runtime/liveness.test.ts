@@ -64,3 +64,16 @@ test('a ping that throws fails the component at once', async (t) => {
   const record = await r.terminated;
   t.deepEqual([record.path, record.reason], ['sfConfig:s', 'liveness ping failed: disk full']);
 });
+
+test('the liveness settings in force, the host and the process are runtime attributes of every component', async (t) => {
+  const { hostname } = await import('node:os');
+  const h = harness();
+  const r = await h.host.deploy(plan(c('Compound', { sfLivenessDelay: 3 }, { a: c('Probe'), b: c('ProbeCompound', { sfLivenessFactor: 4 }, { x: c('Probe') }) })));
+  const x = h.host.find('sfConfig:b:x')!;
+  t.is(x.rawAttribute('sfLivenessDelay'), 3n, 'inherited, stored back as a Long');
+  t.is(x.rawAttribute('sfLivenessFactor'), 4, 'an Integer');
+  t.is(h.host.find('sfConfig:a')!.rawAttribute('sfLivenessFactor'), 2, 'the process default');
+  t.is(x.rawAttribute('sfHost'), hostname());
+  t.is(x.rawAttribute('sfProcess'), 'test');
+  await r.root!.sfTerminate();
+});
