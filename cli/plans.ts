@@ -2,16 +2,13 @@
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { compileFile, readPlan, PlanFormatError } from '../compiler/plan.js';
-import type { DeploymentPlan } from '../compiler/plan-types.js';
+import type { DeploymentPlan, PlanNode } from '../compiler/plan-types.js';
 import type { Diagnostic } from '../language/diagnostics.js';
 import { Messages, diagnostic } from '../language/messages.js';
 import { renderDiagnostics } from '../language/render.js';
 import type { SourceFile } from '../language/source.js';
 import type { Io } from './io.js';
 import type { Description } from '../compiler/values.js';
-import type { PlanNode } from '../compiler/plan-types.js';
-import { createStandardRegistry } from '../stdlib/index.js';
-import { ComponentRegistry } from '../runtime/registry.js';
 
 /** Prints diagnostics to stderr; true when any is an error. */
 export function reportDiagnostics(diagnostics: Diagnostic[], sources: Map<string, SourceFile>, io: Io): boolean {
@@ -48,6 +45,8 @@ export async function loadPlan(o: { file: string; includePath?: string[]; name?:
  * with the span of the `sfClass` attribute that chose it when the description is at hand.
  */
 export async function checkComponentTypes(plan: DeploymentPlan, description?: Description, options: { loadModules?: boolean } = {}): Promise<Diagnostic[]> {
+  // Loaded here, not at start-up: only the commands that check types need the component library.
+  const [{ createStandardRegistry }, { ComponentRegistry }] = await Promise.all([import('../stdlib/index.js'), import('../runtime/registry.js')]);
   const registry = createStandardRegistry();
   let diagnostics: Diagnostic[];
   if (options.loadModules ?? true) diagnostics = await registry.prepare(plan.root, plan.source);

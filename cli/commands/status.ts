@@ -11,7 +11,6 @@ import type { Command } from 'commander';
 import type { Io } from '../io.js';
 import { DEFAULT_PEER, clientKey, reportError, request, type ClientOptions } from '../peer-client.js';
 import type { Register } from './index.js';
-import { REMOTE_TYPE } from '../../runtime/placement.js';
 
 interface ComponentStatus {
   name: string;
@@ -44,9 +43,9 @@ export interface StatusCommandOptions extends ClientOptions {
 
 function treeLines(c: ComponentStatus, depth: number, out: string[]): void {
   const label = `${'  '.repeat(depth + 1)}${depth === 0 ? c.path : c.name}`;
-  if (c.remote && c.type === REMOTE_TYPE) {
-    // The part's own peer did not answer: only the placeholder that waits for it is known.
-    const waiting = c.state === 'deploying' || c.state === 'deployed' || c.state === 'starting' || c.state === 'running';
+  if (c.remote && c.peer !== c.remote.peer) {
+    // The part's own peer did not answer: only the placeholder on the parent's peer is known.
+    const waiting = ['deploying', 'deployed', 'starting', 'running', 'unknown'].includes(c.state);
     out.push(`${label}  placed on ${c.remote.peer}  ${waiting ? `waiting for ${c.remote.peer}` : c.state}${c.remote.instance ? ` (instance ${c.remote.instance})` : ''}`);
     return;
   }

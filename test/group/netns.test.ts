@@ -16,13 +16,13 @@ import { generateKeyFile } from '../../runtime/group/key-file.js';
 import { boundsOf, getProfile } from '../../runtime/group/profiles.js';
 import { NetnsHarness, iptablesAvailability, netnsAvailability } from '../support/netns.js';
 import { scratchDir } from '../support/scratch.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const M = 1000; // measurement margin on a shared runner (process start-up excluded: bounds are timed from the cause)
 const STARTUP_LIMIT = 30_000; // generous guard for three tsx start-ups and the first stable view
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const profile = getProfile('lan');
 const b = boundsOf(profile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface PeerEvent {
   time: number;
@@ -31,15 +31,6 @@ interface PeerEvent {
   subject: string;
   members?: string[];
   leader?: string;
-}
-
-async function waitFor(cond: () => boolean, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await sleep(20);
-  }
-  return cond();
 }
 
 /** Three peers in three namespaces, their events, and the checks the tests share. */

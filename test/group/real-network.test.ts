@@ -20,19 +20,10 @@ import { keyGenerateCommand } from '../../cli/commands/key.js';
 import { peerCommand } from '../../cli/commands/peer.js';
 import { memoryIo } from '../../cli/io.js';
 import { scratchDir } from '../support/scratch.js';
+import { waitFor } from '../support/wait.js';
 
 const M = 500; // margin on a shared runner
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await sleep(10);
-  }
-  return cond();
-}
 
 test.serial('in-process members over UDP multicast and TCP on loopback', async (t) => {
   const profile = getProfile('local-test');

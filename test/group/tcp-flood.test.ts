@@ -10,18 +10,9 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { GroupKey } from '../../runtime/group/authenticated-transport.js';
 import { DEFAULT_MAX_FRAME, FRAME_MAGIC, FRAME_VERSION, TcpMessageTransport } from '../../runtime/group/tcp-message-transport.js';
+import { waitFor } from '../support/wait.js';
 
 const HOST = '127.0.0.1';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await sleep(20);
-  }
-  return cond();
-}
 
 interface Client {
   socket: net.Socket;
@@ -50,14 +41,10 @@ function header(length: number): Buffer {
   return h;
 }
 
-async function genuineLinkWorks(t: import('ava').ExecutionContext, sender: TcpMessageTransport, receiver: TcpMessageTransport, got: unknown[], n: number): Promise<void> {
-  sender.send({ id: 1, contact: receiver.address }, { n });
-  t.true(await waitFor(() => got.some((g) => (g as [number, { n: number }])[1].n === n), 10_000), `genuine message ${n} delivered`);
-}
-
-test.serial('idle connections are closed after the handshake timeout; more than the per-source cap are refused at once', async (t) => {
+/** A peer under attack (1), a genuine peer (2) that may link to it, the attack's sockets, and what 1 received; closed after the test. */
+async function victimAndSender(t: import('ava').ExecutionContext, victimOptions: { handshakeTimeoutMs: number; maxPendingPerSource?: number }) {
   const key = new GroupKey(randomBytes(32));
-  const victim = await TcpMessageTransport.open({ self: 1, epoch: 10, key, host: HOST, handshakeTimeoutMs: 1000, maxPendingPerSource: 16 });
+  const victim = await TcpMessageTransport.open({ self: 1, epoch: 10, key, host: HOST, ...victimOptions });
   const sender = await TcpMessageTransport.open({ self: 2, epoch: 20, key, host: HOST });
   const clients: Client[] = [];
   t.teardown(async () => {
@@ -67,6 +54,16 @@ test.serial('idle connections are closed after the handshake timeout; more than 
   });
   const got: unknown[] = [];
   victim.onMessage((from, m) => got.push([from, m]));
+  return { victim, sender, clients, got };
+}
+
+async function genuineLinkWorks(t: import('ava').ExecutionContext, sender: TcpMessageTransport, receiver: TcpMessageTransport, got: unknown[], n: number): Promise<void> {
+  sender.send({ id: 1, contact: receiver.address }, { n });
+  t.true(await waitFor(() => got.some((g) => (g as [number, { n: number }])[1].n === n), 10_000), `genuine message ${n} delivered`);
+}
+
+test.serial('idle connections are closed after the handshake timeout; more than the per-source cap are refused at once', async (t) => {
+  const { victim, sender, clients, got } = await victimAndSender(t, { handshakeTimeoutMs: 1000, maxPendingPerSource: 16 });
 
   for (let i = 0; i < 24; i++) client(victim.address!.port, null, clients);
   t.true(await waitFor(() => victim.counters.dropped.source === 8, 10_000), `8 refused at once by the per-source cap (${victim.counters.dropped.source})`);
@@ -81,17 +78,7 @@ test.serial('idle connections are closed after the handshake timeout; more than 
 });
 
 test.serial('300 unauthenticated connections each declaring a 1 MiB first frame are closed at once and counted', async (t) => {
-  const key = new GroupKey(randomBytes(32));
-  const victim = await TcpMessageTransport.open({ self: 1, epoch: 10, key, host: HOST, handshakeTimeoutMs: 30_000 });
-  const sender = await TcpMessageTransport.open({ self: 2, epoch: 20, key, host: HOST });
-  const clients: Client[] = [];
-  t.teardown(async () => {
-    for (const c of clients) c.socket.destroy();
-    await sender.close();
-    await victim.close();
-  });
-  const got: unknown[] = [];
-  victim.onMessage((from, m) => got.push([from, m]));
+  const { victim, sender, clients, got } = await victimAndSender(t, { handshakeTimeoutMs: 30_000 });
   await genuineLinkWorks(t, sender, victim, got, 1);
 
   // A declared length of exactly the frame limit (accepted from an authenticated peer) plus 64 KiB of it.

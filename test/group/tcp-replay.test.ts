@@ -9,18 +9,9 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { GroupKey } from '../../runtime/group/authenticated-transport.js';
 import { TcpMessageTransport } from '../../runtime/group/tcp-message-transport.js';
+import { waitFor } from '../support/wait.js';
 
 const HOST = '127.0.0.1';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await sleep(10);
-  }
-  return cond();
-}
 
 /** A TCP relay to `port` that records what the client sends (the frames of one direction). */
 async function recordingProxy(port: number): Promise<{ port: number; captured: () => Buffer; close: () => Promise<void> }> {

@@ -9,18 +9,9 @@
 import test from 'ava';
 import dgram from 'node:dgram';
 import { SourceRateLimiter, UdpMulticastTransport } from '../../runtime/group/udp-multicast-transport.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const IFACE = '127.0.0.1';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await sleep(10);
-  }
-  return cond();
-}
 
 function collect(t: UdpMulticastTransport): string[] {
   const got: string[] = [];

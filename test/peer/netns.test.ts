@@ -26,6 +26,7 @@ import { generateKeyFile } from '../../runtime/group/key-file.js';
 import { boundsOf, getProfile } from '../../runtime/group/profiles.js';
 import { NetnsHarness, netnsAvailability } from '../support/netns.js';
 import { scratchDir } from '../support/scratch.js';
+import { waitFor } from '../support/wait.js';
 
 const M = 1000; // measurement margin on a shared runner (as test/group/netns.test.ts)
 const STARTUP_LIMIT = 40_000; // three tsx start-ups, the first stable view and discovery
@@ -35,7 +36,6 @@ const GROUP = '239.255.42.42:45140';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const profile = getProfile('lan');
 const b = boundsOf(profile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface PeerEvent {
   time: number;
@@ -69,15 +69,6 @@ interface GroupStatus {
   peer: string;
   peers: PeerStatus[];
   applications: { name: string; peer: string; root: ComponentStatus }[];
-}
-
-async function waitFor(cond: () => boolean | Promise<boolean>, limitMs: number, stepMs = 50): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  for (let i = 0; i < 1_000_000 && Date.now() < end; i++) {
-    if (await cond()) return true;
-    await sleep(stepMs);
-  }
-  return cond();
 }
 
 const DESCRIPTION = `#include "/frog/components.sf"

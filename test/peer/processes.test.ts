@@ -20,6 +20,7 @@ import { signedHeaders } from '../../runtime/control/signing.js';
 import { GroupKey } from '../../runtime/group/authenticated-transport.js';
 import { boundsOf, getProfile } from '../../runtime/group/profiles.js';
 import { scratchDir } from '../support/scratch.js';
+import { waitFor } from '../support/wait.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const GROUP = '239.255.42.42:4733';
@@ -56,15 +57,6 @@ function startPeer(name: string, dir: string, keyFile: string): PeerProcess {
   });
   child.stderr!.on('data', () => undefined);
   return p;
-}
-
-async function waitFor(cond: () => boolean | Promise<boolean>, limitMs: number, stepMs = 50): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  for (let i = 0; i < 100_000 && Date.now() < end; i++) {
-    if (await cond()) return true;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  return false;
 }
 
 function stop(p: PeerProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
