@@ -6,7 +6,7 @@
  * smaller, to show how the cost scales per component. Target: deploy + start ≤ 1 s.
  */
 import { performance } from 'node:perf_hooks';
-import type { DeploymentPlan, PlanNode } from '../compiler/plan-types.js';
+import type { DeploymentPlan, PlanNode } from '../core/plan-types.js';
 import { ComponentHost } from '../runtime/index.js';
 import { createStandardRegistry } from '../stdlib/index.js';
 

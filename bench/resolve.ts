@@ -66,7 +66,7 @@ export async function main(args: string[]): Promise<void> {
   const built = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
   if (built.status !== 0) throw new Error('the TypeScript build failed');
   type Resolve = typeof import('../compiler/resolve.js');
-  type Canonical = typeof import('../compiler/canonical.js');
+  type Canonical = typeof import('../core/canonical.js');
   const { resolveFile } = (await import(pathToFileURL(join(root, 'dist', 'compiler', 'resolve.js')).href)) as Resolve;
   const { toCanonicalJson } = (await import(pathToFileURL(join(root, 'dist', 'compiler', 'canonical.js')).href)) as Canonical;
 

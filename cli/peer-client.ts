@@ -4,7 +4,7 @@
  * one signed request, and its errors as one line with a code and a hint, never a stack trace.
  */
 import { resolve as resolvePath } from 'node:path';
-import { Messages } from '../language/messages.js';
+import { Messages } from '../core/messages/index.js';
 import { ControlError, controlRequest } from '../runtime/control/control-client.js';
 import type { GroupKey } from '../runtime/group/authenticated-transport.js';
 import { KeyFileError, readKeyFile } from '../runtime/group/key-file.js';

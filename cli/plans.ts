@@ -2,13 +2,13 @@
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { compileFile, readPlan, PlanFormatError } from '../compiler/plan.js';
-import type { DeploymentPlan, PlanNode } from '../compiler/plan-types.js';
-import type { Diagnostic } from '../language/diagnostics.js';
-import { Messages, diagnostic } from '../language/messages.js';
-import { renderDiagnostics } from '../language/render.js';
-import type { SourceFile } from '../language/source.js';
+import type { DeploymentPlan, PlanNode } from '../core/plan-types.js';
+import type { Diagnostic } from '../core/diagnostics.js';
+import { Messages, diagnostic } from '../core/messages/index.js';
+import { renderDiagnostics } from '../core/render.js';
+import type { SourceFile } from '../core/source.js';
 import type { Io } from './io.js';
-import type { Description } from '../compiler/values.js';
+import type { Description } from '../core/values.js';
 
 /** Prints diagnostics to stderr; true when any is an error. */
 export function reportDiagnostics(diagnostics: Diagnostic[], sources: Map<string, SourceFile>, io: Io): boolean {

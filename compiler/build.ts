@@ -6,10 +6,10 @@
  */
 import type * as Ast from '../language/ast.js';
 import { forEachMember } from '../language/walk.js';
-import type { Span } from '../language/source.js';
-import type { DiagnosticBag } from '../language/diagnostics.js';
-import { Applied, Description, Ref, SfDouble, SfFloat, TBD, type Value } from './values.js';
-import { FUNCTION_IDS } from './function-ids.js';
+import type { Span } from '../core/source.js';
+import type { DiagnosticBag } from '../core/diagnostics.js';
+import { Applied, Description, Ref, SfDouble, SfFloat, TBD, type Value } from '../core/values.js';
+import { FUNCTION_IDS } from '../functions/ids.js';
 import type { IncludeLoader } from './includes.js';
 
 /** The key under which a placement attribute waits in its body until the place phase. */

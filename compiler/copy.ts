@@ -1,5 +1,5 @@
 /** Deep copies of values: `extends` copies its prototypes, and finalisation breaks sharing. */
-import { Applied, Description, makeAttr, type Attr, type Value } from './values.js';
+import { Applied, Description, makeAttr, type Attr, type Value } from '../core/values.js';
 
 export function copyValue(v: Value): Value {
   if (v instanceof Description) return copyDescription(v);

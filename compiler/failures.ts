@@ -1,6 +1,6 @@
 /** Words for lookup failures, shared by the phases' messages. */
 import type { LookupFailure } from './lookup.js';
-import { kindOf } from './values.js';
+import { kindOf } from '../core/values.js';
 
 export function describeFailure(f: LookupFailure): string {
   switch (f.kind) {

@@ -7,7 +7,7 @@
  * description, which the link phase resolves to the same object) or reached from outside
  * its parent is copied. Copies are made from the cleaned original, so they are clean too.
  */
-import { Applied, Description, makeAttr, type Attr, type Value } from './values.js';
+import { Applied, Description, makeAttr, type Attr, type Value } from '../core/values.js';
 import { CHECKED } from './link-phase.js';
 
 export function finalise(cd: Description): Description {

@@ -7,11 +7,11 @@
  * A template and every copy of it made by `extends` carry the same mistake at the same
  * place: it is reported once, at that place, with the path of the first copy visited.
  */
-import type { Diagnostic } from '../language/diagnostics.js';
-import { Messages, diagnostic } from '../language/messages.js';
-import { FUNCTION_IDS } from './function-ids.js';
-import { badClassParameter } from './functions/predicates.js';
-import { Applied, Description, type Attr, type Value } from './values.js';
+import type { Diagnostic } from '../core/diagnostics.js';
+import { Messages, diagnostic } from '../core/messages/index.js';
+import { FUNCTION_IDS } from '../functions/ids.js';
+import { badClassParameter } from '../functions/predicates.js';
+import { Applied, Description, type Attr, type Value } from '../core/values.js';
 
 const PHASE_ATTR = 'phase.function';
 

@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url';
 import type * as Ast from '../language/ast.js';
 import { forEachMember } from '../language/walk.js';
 import { parse } from '../language/parse.js';
-import type { SourceFile } from '../language/source.js';
-import type { DiagnosticBag } from '../language/diagnostics.js';
-import { Messages, diagnostic } from '../language/messages.js';
+import type { SourceFile } from '../core/source.js';
+import type { DiagnosticBag } from '../core/diagnostics.js';
+import { Messages, diagnostic } from '../core/messages/index.js';
 
 /**
  * The folder of the standard library, always last on the include path: `stdlib/` of the

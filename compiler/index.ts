@@ -1,10 +1,10 @@
 /** The compiler: parsed descriptions → resolved `sfConfig` → deployment plans. */
 export { resolveFile, DEFAULT_PHASES, type ResolveOptions, type ResolveResult } from './resolve.js';
 export { compile, compileFile, readPlan, serialisePlan, planId, PlanFormatError, type CompileOptions, type CompileResult, type CompileFileResult } from './plan.js';
-export { toCanonicalJson, encodeValue, decodeValue } from './canonical.js';
+export { toCanonicalJson, encodeValue, decodeValue } from '../core/canonical.js';
 export { unparse } from './unparse.js';
 export { STDLIB_ROOT } from './includes.js';
-export { Description, Ref, Applied, SfFloat, SfDouble, TBD, kindOf, type Value, type Attr } from './values.js';
-export { lookupFunction, FunctionError, type FunctionContext } from './functions/index.js';
-export { FUNCTION_IDS, FUNCTION_PREFIX } from './function-ids.js';
-export * from './plan-types.js';
+export { Description, Ref, Applied, SfFloat, SfDouble, TBD, kindOf, type Value, type Attr } from '../core/values.js';
+export { lookupFunction, FunctionError, type FunctionContext } from '../functions/index.js';
+export { FUNCTION_IDS, FUNCTION_PREFIX } from '../functions/ids.js';
+export * from '../core/plan-types.js';

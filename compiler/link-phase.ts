@@ -5,16 +5,16 @@
  * a failure caused by another one is not reported twice. Cycles are detected per
  * (description, attribute) and reported with the chain.
  */
-import type { DiagnosticBag } from '../language/diagnostics.js';
-import { Messages, diagnostic, type MessageEntry } from '../language/messages.js';
-import type { Span } from '../language/source.js';
+import type { DiagnosticBag } from '../core/diagnostics.js';
+import { Messages, diagnostic, type MessageEntry } from '../core/messages/index.js';
+import type { Span } from '../core/source.js';
 import { copyDescription } from './copy.js';
-import { FUNCTION_IDS } from './function-ids.js';
+import { FUNCTION_IDS } from '../functions/ids.js';
 import { lookupPath, type LookupFailure, type LookupHooks } from './lookup.js';
-import { Applied, Description, Ref, TBD, kindOf, type Value } from './values.js';
+import { Applied, Description, Ref, TBD, kindOf, type Value } from '../core/values.js';
 import { article } from './type-phase.js';
-import { FunctionError, checkAssertions, checkSchemaElement, lookupFunction, schemaClasses, type FunctionContext } from './functions/index.js';
-import { parseRefText } from './ref-text.js';
+import { FunctionError, checkAssertions, checkSchemaElement, lookupFunction, schemaClasses, type FunctionContext } from '../functions/index.js';
+import { parseRefText } from '../core/ref-text.js';
 
 /** The value of a predicate checked at compile time: dropped from the output. */
 export const CHECKED: unique symbol = Symbol('statically checked predicate');

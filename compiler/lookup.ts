@@ -5,7 +5,7 @@
  * attribute's value is obtained (the link phase resolves chained references first); both
  * are hooks.
  */
-import { Description, refText, type RefPart, type Value, type Attr } from './values.js';
+import { Description, refText, type RefPart, type Value, type Attr } from '../core/values.js';
 
 export interface LookupHooks {
   /** Called before looking inside a description. */

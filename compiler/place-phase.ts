@@ -4,9 +4,9 @@
  * repeat until nothing is pending or a pass makes no progress, so that a placement may
  * target a description created by a later placement.
  */
-import type { DiagnosticBag } from '../language/diagnostics.js';
-import { Messages, diagnostic } from '../language/messages.js';
-import { Applied, Description, kindOf, makeAttr, type Attr } from './values.js';
+import type { DiagnosticBag } from '../core/diagnostics.js';
+import { Messages, diagnostic } from '../core/messages/index.js';
+import { Applied, Description, kindOf, makeAttr, type Attr } from '../core/values.js';
 import { article } from './type-phase.js';
 
 interface Pending {

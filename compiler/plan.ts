@@ -7,14 +7,14 @@
  */
 import { createHash } from 'node:crypto';
 import { basename, extname, resolve as resolvePath } from 'node:path';
-import { DiagnosticBag, type Diagnostic } from '../language/diagnostics.js';
-import { Messages, diagnostic } from '../language/messages.js';
-import type { SourceFile } from '../language/source.js';
-import { encodeValue, msgpackDecodeCanonical, msgpackEncodeCanonical } from './canonical.js';
+import { DiagnosticBag, type Diagnostic } from '../core/diagnostics.js';
+import { Messages, diagnostic } from '../core/messages/index.js';
+import type { SourceFile } from '../core/source.js';
+import { encodeValue, msgpackDecodeCanonical, msgpackEncodeCanonical } from '../core/canonical.js';
 import { isLazyValue } from './link-phase.js';
-import { PLAN_FORMAT, type DeploymentPlan, type EncodedValue, type PlanNode } from './plan-types.js';
+import { PLAN_FORMAT, type DeploymentPlan, type EncodedValue, type PlanNode } from '../core/plan-types.js';
 import { resolveFile, type ResolveOptions } from './resolve.js';
-import { Description } from './values.js';
+import { Description } from '../core/values.js';
 
 export interface CompileOptions {
   /** The application name; defaults to the source file's base name without extension. */

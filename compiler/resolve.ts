@@ -5,9 +5,9 @@
  * errors, with every error of that phase collected.
  */
 import { resolve as resolvePath } from 'node:path';
-import { DiagnosticBag, type Diagnostic } from '../language/diagnostics.js';
-import { Messages, diagnostic } from '../language/messages.js';
-import type { SourceFile, Span } from '../language/source.js';
+import { DiagnosticBag, type Diagnostic } from '../core/diagnostics.js';
+import { Messages, diagnostic } from '../core/messages/index.js';
+import type { SourceFile, Span } from '../core/source.js';
 import { TreeBuilder, UniqueNames, collectNames } from './build.js';
 import { finalise } from './finalise.js';
 import { functionPhase } from './function-phase.js';
@@ -15,7 +15,7 @@ import { IncludeLoader, includesOf } from './includes.js';
 import { LinkPhase, type LinkOptions } from './link-phase.js';
 import { placePhase } from './place-phase.js';
 import { TypePhase } from './type-phase.js';
-import { Description, kindOf } from './values.js';
+import { Description, kindOf } from '../core/values.js';
 import { article } from './type-phase.js';
 
 export interface ResolveOptions extends LinkOptions {

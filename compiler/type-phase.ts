@@ -5,11 +5,11 @@
  * after its inline bodies are merged (§15-A4, as SmartFrog does). Cycles are detected
  * with an in-progress state and reported with the whole chain.
  */
-import type { DiagnosticBag } from '../language/diagnostics.js';
-import { Messages, diagnostic } from '../language/messages.js';
+import type { DiagnosticBag } from '../core/diagnostics.js';
+import { Messages, diagnostic } from '../core/messages/index.js';
 import { copyDescription } from './copy.js';
 import { lookupPath, type LookupHooks } from './lookup.js';
-import { Applied, Description, Ref, kindOf, type Attr, type Value } from './values.js';
+import { Applied, Description, Ref, kindOf, type Attr, type Value } from '../core/values.js';
 import { describeFailure } from './failures.js';
 
 type State = 'merging' | 'merged' | 'children' | 'done';

@@ -3,7 +3,7 @@
  * SmartFrog's `sfParse -d`: descriptions as `extends { }`, literal vectors as `[| |]`, lazy
  * functions as `LAZY APPLY { }`. The text parses back to the same values.
  */
-import { Applied, Description, Ref, SfDouble, SfFloat, TBD, quoteNameIfNeeded, type Value } from './values.js';
+import { Applied, Description, Ref, SfDouble, SfFloat, TBD, quoteNameIfNeeded, type Value } from '../core/values.js';
 
 export function unparse(d: Description): string {
   const lines: string[] = [];

@@ -3,7 +3,7 @@
  * vectors, IF, SWITCH are not desugared here: the compiler does that), so that the
  * printer can give the text back and parse(print(ast)) equals ast. Every node has a span.
  */
-import type { Span } from './source.js';
+import type { Span } from '../core/source.js';
 
 export interface NodeBase {
   span: Span;

@@ -14,7 +14,7 @@
  */
 import type * as A from './ast.js';
 import { decodeBytes, decodeString } from './literals.js';
-import type { Span } from './source.js';
+import type { Span } from '../core/source.js';
 import {
   acquireTokens, FastPathBail, fastLex, releaseTokens, OPERATOR_TEXT, type TokenBuffer,
   K_APPLY, K_ASSERT, K_ATTRIB, K_BANG, K_BYTES, K_CODEBASE, K_COLON, K_COMMA, K_CONSTANT, K_DATA,

@@ -5,11 +5,11 @@
 import type { CstNode, IRecognitionException, IToken } from 'chevrotain';
 import { EOF } from './chevrotain.js';
 import type { FileNode, Reference } from './ast.js';
-import { hasErrors, type Diagnostic } from './diagnostics.js';
+import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
 import { sfParser } from './grammar.js';
 import * as T from './lexer.js';
-import { diagnostic, Messages } from './messages.js';
-import { SourceFile } from './source.js';
+import { diagnostic, Messages } from '../core/messages/index.js';
+import { SourceFile } from '../core/source.js';
 import { AstBuilder } from './visitor.js';
 import { FastPathBail, fastParseFile } from './fast-parser.js';
 

@@ -29,8 +29,8 @@
  *   through `deploy`; both are removed when the application's root terminates.
  */
 import { createHash } from 'node:crypto';
-import type { DeploymentPlan, EncodedValue, PlanNode } from '../compiler/plan-types.js';
-import type { Value } from '../compiler/values.js';
+import type { DeploymentPlan, EncodedValue, PlanNode } from '../core/plan-types.js';
+import type { Value } from '../core/values.js';
 import { encodeValue } from './codec.js';
 import type { Prim, RuntimeValue } from './component.js';
 import type { RuntimeEvent } from './events.js';

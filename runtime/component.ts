@@ -8,10 +8,10 @@
  * constructs, then binds (`sfDeployWith`), then deploys and starts.
  */
 import { hostname } from 'node:os';
-import type { PlanNode } from '../compiler/plan-types.js';
-import { Applied, Description, Ref, SfDouble, SfFloat, kindOf, type Value } from '../compiler/values.js';
-import { Messages, formatMessage } from '../language/messages.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { PlanNode } from '../core/plan-types.js';
+import { Applied, Description, Ref, SfDouble, SfFloat, kindOf, type Value } from '../core/values.js';
+import { Messages, formatMessage } from '../core/messages/index.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import { decodeValue } from './codec.js';
 import {
   AttributeError,

@@ -13,10 +13,10 @@
  *   recovery sets `component.recovered` and emits `recovered` with `emit`.
  */
 import { hostname } from 'node:os';
-import type { DeploymentPlan, PlanNode } from '../compiler/plan-types.js';
-import type { Diagnostic } from '../language/diagnostics.js';
-import { Messages, formatMessage } from '../language/messages.js';
-import { SystemClock, type Clock } from './clock.js';
+import type { DeploymentPlan, PlanNode } from '../core/plan-types.js';
+import type { Diagnostic } from '../core/diagnostics.js';
+import { Messages, formatMessage } from '../core/messages/index.js';
+import { SystemClock, type Clock } from '../core/clock.js';
 import { Prim, type HostServices, type RuntimeFunctions, type RuntimeValue } from './component.js';
 import { EventStream, type RuntimeEvent } from './events.js';
 import { ComponentError, LifecycleFailure, abnormalRecord, errorText, normalRecord, type LifecycleState, type TerminationRecord } from './lifecycle.js';

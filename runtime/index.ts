@@ -6,7 +6,7 @@ export { Checkpointer, planIdOf, type CheckpointerOptions, type RecoveredState }
 export { recover, discardApplication, type RecoveryOptions, type RecoveryReport, type RecoveredApplication, type FinishRecovered } from './recovery.js';
 export { ComponentRegistry, type ComponentClass } from './registry.js';
 export { EventStream, EventRecorder, formatEventLine, type RuntimeEvent, type EventListener, type ComponentEventName } from './events.js';
-export { SystemClock, ManualClock, settle, type Clock, type TimerHandle } from './clock.js';
+export { SystemClock, ManualClock, settle, type Clock, type TimerHandle } from '../core/clock.js';
 export {
   LIFECYCLE_STATES,
   ComponentError,

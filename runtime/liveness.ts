@@ -8,8 +8,8 @@
  * the parent refreshes `lastPinged`; when no ping came for delay × factor seconds, the parent
  * is presumed dead and the component terminates itself abnormally.
  */
-import { Messages, formatMessage } from '../language/messages.js';
-import type { Clock, TimerHandle } from './clock.js';
+import { Messages, formatMessage } from '../core/messages/index.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Prim } from './component.js';
 import { errorText } from './lifecycle.js';
 

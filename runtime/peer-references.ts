@@ -22,8 +22,8 @@
  * Bounds: at most `maxWatched` places are observed (the least recently read is dropped), and
  * a place not read for `idleMs` stops being observed.
  */
-import { Ref, type Value } from '../compiler/values.js';
-import type { Clock } from './clock.js';
+import { Ref, type Value } from '../core/values.js';
+import type { Clock } from '../core/clock.js';
 import type { Prim } from './component.js';
 import type { ComponentHost } from './host.js';
 import { RemoteSubtree, parseSubtreeAppName } from './placement.js';

@@ -17,9 +17,9 @@
  *   change), `null` if it cannot be evaluated then; a reference (top level) stays text so
  *   that readers on other peers resolve it live.
  */
-import { Applied, Ref } from '../compiler/values.js';
+import { Applied, Ref } from '../core/values.js';
 import type { Prim, RuntimeValue } from './component.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import type { RuntimeEvent } from './events.js';
 import { LIFECYCLE_STATES, type TerminationRecord } from './lifecycle.js';
 import type { Observation, PublishedState, StateAccess, StateValue } from './state-access.js';

@@ -18,10 +18,10 @@
  * `subtree-status` between peers. Bad requests get a ControlRefusal with a code.
  */
 import { readPlan, PlanFormatError, planId } from '../compiler/index.js';
-import { PLAN_FORMAT, type DeploymentPlan, type PlanNode } from '../compiler/plan-types.js';
-import { Messages, formatMessage } from '../language/messages.js';
+import { PLAN_FORMAT, type DeploymentPlan, type PlanNode } from '../core/plan-types.js';
+import { Messages, formatMessage } from '../core/messages/index.js';
 import { Checkpointer } from './checkpointing.js';
-import { SystemClock, type Clock, type TimerHandle } from './clock.js';
+import { SystemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import type { Prim } from './component.js';
 import { ControlServer, ControlRefusal } from './control/control-server.js';
 import type { GroupKey } from './group/authenticated-transport.js';

@@ -25,8 +25,8 @@
  * subtree still knows its application, place, instance and parent (for fencing).
  */
 import { randomBytes } from 'node:crypto';
-import type { DeploymentPlan, EncodedValue, PlanNode } from '../compiler/plan-types.js';
-import { Messages, formatMessage } from '../language/messages.js';
+import type { DeploymentPlan, EncodedValue, PlanNode } from '../core/plan-types.js';
+import { Messages, formatMessage } from '../core/messages/index.js';
 import { Prim } from './component.js';
 import type { ComponentHost } from './host.js';
 import { ComponentError, LifecycleFailure, abnormalRecord, errorText, type TerminationRecord } from './lifecycle.js';

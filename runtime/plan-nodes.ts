@@ -3,9 +3,9 @@
  * description by reference (node → Description), and a workflow deploys an attribute that
  * holds a LAZY description (Description → node).
  */
-import type { EncodedValue, PlanNode } from '../compiler/plan-types.js';
-import { Applied, Description, Ref } from '../compiler/values.js';
-import { Messages, formatMessage } from '../language/messages.js';
+import type { EncodedValue, PlanNode } from '../core/plan-types.js';
+import { Applied, Description, Ref } from '../core/values.js';
+import { Messages, formatMessage } from '../core/messages/index.js';
 import { decodeValue, encodeValue } from './codec.js';
 import { ComponentError } from './lifecycle.js';
 

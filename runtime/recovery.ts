@@ -13,8 +13,8 @@
  * parent lives is kept and handed to the parent (`Prim.recoveredChildren`) until the
  * parent's next checkpoint, so that a second crash during recovery still knows it ended.
  */
-import type { DeploymentPlan, EncodedValue, PlanNode } from '../compiler/plan-types.js';
-import { Description } from '../compiler/values.js';
+import type { DeploymentPlan, EncodedValue, PlanNode } from '../core/plan-types.js';
+import { Description } from '../core/values.js';
 import type { Checkpointer } from './checkpointing.js';
 import { decodeValue } from './codec.js';
 import type { Prim } from './component.js';

@@ -5,9 +5,9 @@
  * file and loaded with a dynamic import.
  */
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
-import type { Diagnostic } from '../language/diagnostics.js';
-import { Messages, diagnostic } from '../language/messages.js';
-import type { DeploymentPlan, PlanNode } from '../compiler/plan-types.js';
+import type { Diagnostic } from '../core/diagnostics.js';
+import { Messages, diagnostic } from '../core/messages/index.js';
+import type { DeploymentPlan, PlanNode } from '../core/plan-types.js';
 import { isComponentClass, type Prim } from './component.js';
 import { importUserModule } from './user-modules.js';
 

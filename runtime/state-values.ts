@@ -11,7 +11,7 @@
  * else Long; other numbers → Double; bigint → Long; arrays → vectors; plain objects → DATA
  * descriptions (non-eager, so nothing is deployed from them); anything else → its text.
  */
-import { Applied, Description, Ref, SfDouble, SfFloat, TBD, type Value } from '../compiler/values.js';
+import { Applied, Description, Ref, SfDouble, SfFloat, TBD, type Value } from '../core/values.js';
 import { Prim, type RuntimeValue } from './component.js';
 import type { StateValue } from './state-access.js';
 

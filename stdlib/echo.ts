@@ -3,8 +3,8 @@
  * events on standard output and Log's `log` events with the progress), then terminate
  * normally when `sfShouldTerminate` (true by default) — so they work as workflow steps.
  */
-import { textOf } from '../compiler/functions/text.js';
-import { Description, Ref, type Value } from '../compiler/values.js';
+import { textOf } from '../functions/text.js';
+import { Description, Ref, type Value } from '../core/values.js';
 import { Prim, type RuntimeValue } from '../runtime/component.js';
 import { normalRecord } from '../runtime/lifecycle.js';
 

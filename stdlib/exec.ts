@@ -43,7 +43,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, readFileSync, readdirSync, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { Description } from '../compiler/values.js';
+import { Description } from '../core/values.js';
 import { Prim } from '../runtime/component.js';
 import { AttributeError, normalRecord } from '../runtime/lifecycle.js';
 import type { ComponentRecord } from '../runtime/store/record.js';

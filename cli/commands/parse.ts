@@ -9,9 +9,9 @@ import type { Command } from 'commander';
 import type { Io } from '../io.js';
 import { parse } from '../../language/parse.js';
 import { toSExpression } from '../../language/sexpr.js';
-import { renderDiagnostics } from '../../language/render.js';
-import { hasErrors } from '../../language/diagnostics.js';
-import type { SourceFile } from '../../language/source.js';
+import { renderDiagnostics } from '../../core/render.js';
+import { hasErrors } from '../../core/diagnostics.js';
+import type { SourceFile } from '../../core/source.js';
 
 export interface ParseOptions {
   files: string[];

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { resolveFile } from '../../compiler/resolve.js';
-import { toCanonicalJson } from '../../compiler/canonical.js';
+import { toCanonicalJson } from '../../core/canonical.js';
 import { unparse } from '../../compiler/unparse.js';
 import { compileFile, serialisePlan } from '../../compiler/plan.js';
 import { checkComponentTypes, reportDiagnostics } from '../plans.js';

@@ -17,8 +17,8 @@
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { loadPlan, reportDiagnostics } from '../plans.js';
-import type { DeploymentPlan } from '../../compiler/plan-types.js';
-import { Messages, formatMessage } from '../../language/messages.js';
+import type { DeploymentPlan } from '../../core/plan-types.js';
+import { Messages, formatMessage } from '../../core/messages/index.js';
 import { Checkpointer, planIdOf } from '../../runtime/checkpointing.js';
 import type { Prim } from '../../runtime/component.js';
 import { ComponentHost } from '../../runtime/host.js';

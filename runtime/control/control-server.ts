@@ -11,7 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pack, unpack } from 'msgpackr';
-import { Messages, formatMessage } from '../../language/messages.js';
+import { Messages, formatMessage } from '../../core/messages/index.js';
 import type { GroupKey } from '../group/authenticated-transport.js';
 import {
   HEADER_BODY_DIGEST,

@@ -6,7 +6,7 @@
  * is why attribute values use the plan's canonical encoding (`EncodedValue`) rather than
  * the compiler's value model.
  */
-import type { EncodedValue } from '../../compiler/plan-types.js';
+import type { EncodedValue } from '../../core/plan-types.js';
 import { LIFECYCLE_STATES, type LifecycleState } from '../lifecycle.js';
 
 export type { LifecycleState } from '../lifecycle.js';

@@ -23,13 +23,13 @@
  * are terminated and the providers visible now are deployed afresh, so a provider that went
  * while the peer was down leaves no copy behind.
  */
-import type { PlanNode } from '../../compiler/plan-types.js';
+import type { PlanNode } from '../../core/plan-types.js';
 import { encodeValue } from '../../runtime/codec.js';
 import { Prim } from '../../runtime/component.js';
 import { AttributeError, ComponentError, LifecycleFailure, abnormalRecord, errorText, normalRecord, type TerminationRecord } from '../../runtime/lifecycle.js';
 import type { Observation, ProviderEntry, StateValue } from '../../runtime/state-access.js';
 import { fromStateValue } from '../../runtime/state-values.js';
-import { Messages, formatMessage } from '../../language/messages.js';
+import { Messages, formatMessage } from '../../core/messages/index.js';
 import { stateCall, stateNameOf } from './state-common.js';
 
 const RESTART_POLICIES = ['never', 'ignore', 'on-failure', 'always'] as const;

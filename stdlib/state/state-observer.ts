@@ -14,7 +14,7 @@
  * Events on the host's stream: `provider-added`, `provider-changed`, `provider-removed`, with
  * `stateName`, `provider` (the id), `value` and a `text` summary.
  */
-import { Messages, formatMessage } from '../../language/messages.js';
+import { Messages, formatMessage } from '../../core/messages/index.js';
 import { Prim } from '../../runtime/component.js';
 import { ComponentError } from '../../runtime/lifecycle.js';
 import type { Observation, ProviderEntry } from '../../runtime/state-access.js';

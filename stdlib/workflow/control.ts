@@ -1,7 +1,7 @@
 /**
  * Try, Terminator, Run, If and WaitFor (components.md §6).
  */
-import type { PlanNode } from '../../compiler/plan-types.js';
+import type { PlanNode } from '../../core/plan-types.js';
 import { Prim } from '../../runtime/component.js';
 import { ComponentError, abnormalRecord, errorText, normalRecord, type TerminationRecord } from '../../runtime/lifecycle.js';
 import { isCondition, type ConditionComponent } from '../conditions.js';

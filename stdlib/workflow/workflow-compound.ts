@@ -4,7 +4,7 @@
  * actions, and children are created at start or later. When its work is done it calls
  * `finished`, which honours `sfShouldTerminate` (true by default for combinators).
  */
-import type { PlanNode } from '../../compiler/plan-types.js';
+import type { PlanNode } from '../../core/plan-types.js';
 import { Prim } from '../../runtime/component.js';
 import { ComponentError, type TerminationRecord } from '../../runtime/lifecycle.js';
 

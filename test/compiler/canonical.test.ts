@@ -9,11 +9,11 @@ import {
   msgpackDecodeCanonical,
   msgpackEncodeCanonical,
   toCanonicalJson,
-} from '../../compiler/canonical.js';
-import { RefTextError, parseRefText } from '../../compiler/ref-text.js';
-import { FUNCTION_PREFIX, valuesEqual } from '../../compiler/functions/index.js';
-import { Applied, Description, Ref, SfDouble, SfFloat, TBD, type RefPart, type Value } from '../../compiler/values.js';
-import type { EncodedValue } from '../../compiler/plan-types.js';
+} from '../../core/canonical.js';
+import { RefTextError, parseRefText } from '../../core/ref-text.js';
+import { FUNCTION_PREFIX, valuesEqual } from '../../functions/index.js';
+import { Applied, Description, Ref, SfDouble, SfFloat, TBD, type RefPart, type Value } from '../../core/values.js';
+import type { EncodedValue } from '../../core/plan-types.js';
 
 const cases = join(dirname(fileURLToPath(import.meta.url)), '..', 'conformance', 'cases');
 

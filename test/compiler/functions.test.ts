@@ -17,9 +17,9 @@ import {
   valuesEqual,
   type FunctionContext,
   type SchemaElementParams,
-} from '../../compiler/functions/index.js';
-import { Applied, Description, Ref, SfDouble, SfFloat, TBD, kindOf, type Value } from '../../compiler/values.js';
-import { Messages, formatMessage, type MessageEntry } from '../../language/messages.js';
+} from '../../functions/index.js';
+import { Applied, Description, Ref, SfDouble, SfFloat, TBD, kindOf, type Value } from '../../core/values.js';
+import { Messages, formatMessage, type MessageEntry } from '../../core/messages/index.js';
 
 const F = FUNCTION_PREFIX;
 

@@ -2,7 +2,7 @@ import test from 'ava';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveFile } from '../../compiler/resolve.js';
-import { toCanonicalJson } from '../../compiler/canonical.js';
+import { toCanonicalJson } from '../../core/canonical.js';
 import { unparse } from '../../compiler/unparse.js';
 import { scratchDir } from '../support/scratch.js';
 

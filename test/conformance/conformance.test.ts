@@ -11,8 +11,8 @@ import test from 'ava';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { toCanonicalJson } from '../../compiler/canonical.js';
-import { messageForCode } from '../../language/messages.js';
+import { toCanonicalJson } from '../../core/canonical.js';
+import { messageForCode } from '../../core/messages/index.js';
 import { diagnosticLines, normaliseUnique, readErrorExpectation, runCase, updateExpectation } from './golden.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

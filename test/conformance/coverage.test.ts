@@ -8,8 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IncludeLoader, includesOf } from '../../compiler/includes.js';
 import { resolveFile } from '../../compiler/resolve.js';
-import { DiagnosticBag } from '../../language/diagnostics.js';
-import { Messages } from '../../language/messages.js';
+import { DiagnosticBag } from '../../core/diagnostics.js';
+import { Messages } from '../../core/messages/index.js';
 import { parse } from '../../language/parse.js';
 import { scratchDir } from '../support/scratch.js';
 

@@ -15,12 +15,12 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { compileFile } from '../../compiler/plan.js';
 import { resolveFile } from '../../compiler/resolve.js';
-import { toCanonicalJson } from '../../compiler/canonical.js';
+import { toCanonicalJson } from '../../core/canonical.js';
 import { STDLIB_ROOT } from '../../compiler/includes.js';
-import type { Description } from '../../compiler/values.js';
-import type { Diagnostic } from '../../language/diagnostics.js';
-import { messageForCode } from '../../language/messages.js';
-import type { SourceFile, Span } from '../../language/source.js';
+import type { Description } from '../../core/values.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import { messageForCode } from '../../core/messages/index.js';
+import type { SourceFile, Span } from '../../core/source.js';
 
 export interface CaseRun {
   description?: Description;

@@ -1,6 +1,6 @@
 /** The catalogue of diagnostic codes keeps its promises: unique codes in their ranges, and messages in the house style. */
 import test from 'ava';
-import { Messages } from '../../language/messages.js';
+import { Messages } from '../../core/messages/index.js';
 
 test('codes are unique, well formed and in the range of their area', (t) => {
   const seen = new Map<string, string>();

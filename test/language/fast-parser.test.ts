@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { benchTexts } from '../../bench/parse.js';
 import { lex } from '../../language/lexer.js';
 import { MAX_NESTING, parse, parseWith } from '../../language/parse.js';
-import { SourceFile } from '../../language/source.js';
+import { SourceFile } from '../../core/source.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -13,7 +13,7 @@ import { lex } from '../../language/lexer.js';
 import { parse, parseReference } from '../../language/parse.js';
 import { print } from '../../language/printer.js';
 import { toSExpression } from '../../language/sexpr.js';
-import { SourceFile } from '../../language/source.js';
+import { SourceFile } from '../../core/source.js';
 import { seededRandom } from '../../runtime/group/memory-network.js';
 
 const casesDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'conformance', 'cases');

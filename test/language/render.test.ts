@@ -1,9 +1,9 @@
 /** The diagnostic renderer: exact text, relative paths, tabs, colour only when asked. */
 import test from 'ava';
 import { parse } from '../../language/parse.js';
-import { renderDiagnostic, renderDiagnostics } from '../../language/render.js';
-import { SourceFile } from '../../language/source.js';
-import type { Diagnostic } from '../../language/diagnostics.js';
+import { renderDiagnostic, renderDiagnostics } from '../../core/render.js';
+import { SourceFile } from '../../core/source.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
 
 test('an error with a code frame and a hint, path relative to cwd', (t) => {
   const r = parse('sfConfig extends { bad (1 + 2 * 3); }\n', '/work/demo/input.sf');

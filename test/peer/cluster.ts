@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { planId, serialisePlan } from '../../compiler/index.js';
-import type { DeploymentPlan } from '../../compiler/plan-types.js';
-import { settle } from '../../runtime/clock.js';
+import type { DeploymentPlan } from '../../core/plan-types.js';
+import { settle } from '../../core/clock.js';
 import type { Prim } from '../../runtime/component.js';
 import { EventRecorder } from '../../runtime/events.js';
 import { GroupKey } from '../../runtime/group/authenticated-transport.js';

@@ -6,7 +6,7 @@
  * partitions during and after deployment.
  */
 import test from 'ava';
-import type { PlanNode } from '../../compiler/plan-types.js';
+import type { PlanNode } from '../../core/plan-types.js';
 import type { Prim } from '../../runtime/component.js';
 import { MemoryStorage } from '../../runtime/store/index.js';
 import type { RemoteSubtree } from '../../runtime/placement.js';

@@ -7,7 +7,7 @@
 import test from 'ava';
 import { Cluster, liveCopies } from './cluster.js';
 import { c, plan } from '../runtime/helpers.js';
-import type { PlanNode } from '../../compiler/plan-types.js';
+import type { PlanNode } from '../../core/plan-types.js';
 
 function placed(spec: ReturnType<typeof c>, host: string): ReturnType<typeof c> & { host?: string } {
   return Object.assign(spec, { host });

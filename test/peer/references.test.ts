@@ -6,7 +6,7 @@
  * component that is gone gives SF4410 naming the reference and why.
  */
 import test from 'ava';
-import type { PlanNode } from '../../compiler/plan-types.js';
+import type { PlanNode } from '../../core/plan-types.js';
 import type { Prim } from '../../runtime/component.js';
 import type { RemoteSubtree } from '../../runtime/placement.js';
 import { MemoryStorage } from '../../runtime/store/index.js';

@@ -4,7 +4,7 @@
  * died), stopping the old host's components, and closing the store without the clean marker.
  */
 import test from 'ava';
-import type { DeploymentPlan } from '../../compiler/plan-types.js';
+import type { DeploymentPlan } from '../../core/plan-types.js';
 import { Checkpointer } from '../../runtime/checkpointing.js';
 import type { Prim } from '../../runtime/component.js';
 import { ComponentHost } from '../../runtime/host.js';

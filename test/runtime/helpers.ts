@@ -2,7 +2,7 @@
  * Hand-made plans and test components for the runtime tests.
  * `c(type, attrs, children)` describes a node; `plan(root)` fills in names and paths.
  */
-import type { DeploymentPlan, EncodedValue, PlanNode } from '../../compiler/plan-types.js';
+import type { DeploymentPlan, EncodedValue, PlanNode } from '../../core/plan-types.js';
 import { ComponentHost, EventRecorder, ManualClock, Prim, type RuntimeEvent } from '../../runtime/index.js';
 import { createStandardRegistry } from '../../stdlib/index.js';
 

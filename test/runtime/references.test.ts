@@ -1,6 +1,6 @@
 /** LAZY references and lazy functions are resolved at read time against the live tree (components.md §5.3). */
 import test from 'ava';
-import { Description, Ref } from '../../compiler/values.js';
+import { Description, Ref } from '../../core/values.js';
 import { Prim } from '../../runtime/index.js';
 import { c, harness, lazy, plan } from './helpers.js';
 

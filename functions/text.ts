@@ -6,8 +6,8 @@
  * [10^-3, 10^7) and computerized scientific notation (`1.0E10`, `1.0E-5`) otherwise, with at
  * least one digit after the point.
  */
-import { Messages } from '../../language/messages.js';
-import { SfDouble, SfFloat, kindOf, type Value } from '../values.js';
+import { Messages } from '../core/messages/index.js';
+import { SfDouble, SfFloat, kindOf, type Value } from '../core/values.js';
 import { FunctionError } from './context.js';
 
 /** A decimal d1.d2d3… × 10^exp, with no trailing zeros in `digits` (at least one digit). */

@@ -4,8 +4,8 @@
  * resolver looks the checked attribute up (`PARENT:name` from the schema body) and fills in
  * the `path` of the messages; these functions only decide.
  */
-import { Messages, type MessageEntry } from '../../language/messages.js';
-import { Applied, Description, Ref, SfDouble, SfFloat, TBD, type Value } from '../values.js';
+import { Messages, type MessageEntry } from '../core/messages/index.js';
+import { Applied, Description, Ref, SfDouble, SfFloat, TBD, type Value } from '../core/values.js';
 import { FUNCTION_PREFIX, describeValue } from './context.js';
 import { isNum } from './numeric.js';
 

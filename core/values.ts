@@ -6,7 +6,7 @@
  *   NULL → null, vector → Value[], bytes → Uint8Array, TBD → TBD,
  *   description → Description, reference → Ref, function/predicate → Applied.
  */
-import type { Span } from '../language/source.js';
+import type { Span } from './source.js';
 import type { RefPartKind } from '../language/ast.js';
 
 export class SfFloat {

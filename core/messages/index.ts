@@ -11,8 +11,8 @@
  *
  * Placeholders are written `{name}` and filled by `message()`.
  */
-import type { Diagnostic, Severity } from './diagnostics.js';
-import type { Span } from './source.js';
+import type { Diagnostic, Severity } from '../diagnostics.js';
+import type { Span } from '../source.js';
 
 export interface MessageEntry {
   code: string;

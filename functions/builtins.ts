@@ -2,8 +2,8 @@
  * The built-in functions of language.md §10.4, one BuiltinFunction each. They are
  * registered under SmartFrog's identifiers in index.ts.
  */
-import { Messages } from '../../language/messages.js';
-import { Description, SfFloat, type Value } from '../values.js';
+import { Messages } from '../core/messages/index.js';
+import { Description, SfFloat, type Value } from '../core/values.js';
 import {
   FunctionError,
   describeValue,

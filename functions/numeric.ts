@@ -4,8 +4,8 @@
  * 64-bit wrapping for Long, rounding to binary32 after every Float operation, truncating
  * integer division, and an error for integer division or modulo by zero.
  */
-import { Messages } from '../../language/messages.js';
-import { SfDouble, SfFloat, type Value } from '../values.js';
+import { Messages } from '../core/messages/index.js';
+import { SfDouble, SfFloat, type Value } from '../core/values.js';
 import { FunctionError, describeValue } from './context.js';
 
 export type Num = number | bigint | SfFloat | SfDouble;

@@ -2,7 +2,7 @@
  * Structural operations on values that the built-ins need: deep copies (`Set` makes copies
  * of its element) and structural equality (`EQ`/`NE`, language.md §10.4).
  */
-import { Applied, Description, Ref, SfDouble, SfFloat, type Value } from '../values.js';
+import { Applied, Description, Ref, SfDouble, SfFloat, type Value } from '../core/values.js';
 
 /** A deep copy: descriptions (with tags and parents), vectors, byte arrays and function bodies are new. */
 export function copyValue(v: Value): Value {

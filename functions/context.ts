@@ -2,8 +2,8 @@
  * What every built-in function sees: its operands, the context the resolver supplies, and
  * the error it throws. Built-ins are pure apart from the context (language.md §10.3, §10.6).
  */
-import { Messages, formatMessage, type MessageEntry } from '../../language/messages.js';
-import { Applied, Description, Ref, SfDouble, SfFloat, TBD, kindOf, type Value } from '../values.js';
+import { Messages, formatMessage, type MessageEntry } from '../core/messages/index.js';
+import { Applied, Description, Ref, SfDouble, SfFloat, TBD, kindOf, type Value } from '../core/values.js';
 
 /** SmartFrog's package of the built-in functions (`F.` in language.md Appendix A). */
 export const FUNCTION_PREFIX = 'org.smartfrog.sfcore.languages.sf.functions.';
