@@ -15,8 +15,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { open } from 'lmdb';
-import { LmdbCheckpointStore, planRecovery, type ComponentRecord } from '../runtime/store/index.js';
-import { encodeRecord } from '../runtime/store/codec.js';
+import { LmdbCheckpointStore, planRecovery, type ComponentRecord } from '../runtime/persistence/store/index.js';
+import { encodeRecord } from '../runtime/persistence/store/codec.js';
 
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);

@@ -46,7 +46,7 @@ export async function loadPlan(o: { file: string; includePath?: string[]; name?:
  */
 export async function checkComponentTypes(plan: DeploymentPlan, description?: Description, options: { loadModules?: boolean } = {}): Promise<Diagnostic[]> {
   // Loaded here, not at start-up: only the commands that check types need the component library.
-  const [{ createStandardRegistry }, { ComponentRegistry }] = await Promise.all([import('../stdlib/index.js'), import('../runtime/registry.js')]);
+  const [{ createStandardRegistry }, { ComponentRegistry }] = await Promise.all([import('../stdlib/index.js'), import('../runtime/host/registry.js')]);
   const registry = createStandardRegistry();
   let diagnostics: Diagnostic[];
   if (options.loadModules ?? true) diagnostics = await registry.prepare(plan.root, plan.source);

@@ -4,7 +4,7 @@
  * and their states on a terminal, one event a line otherwise; with `--json`, every event is
  * a JSON line on standard output.
  */
-import { formatEventLine, type RuntimeEvent } from '../runtime/events.js';
+import { formatEventLine, type RuntimeEvent } from '../runtime/host/events.js';
 import type { Io } from './io.js';
 
 export interface ProgressView {

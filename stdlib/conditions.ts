@@ -6,8 +6,8 @@
 import { access } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
-import { Prim } from '../runtime/component.js';
-import { ComponentError } from '../runtime/lifecycle.js';
+import { Prim } from '../runtime/component/component.js';
+import { ComponentError } from '../runtime/component/lifecycle.js';
 
 /** The contract If and WaitFor rely on. */
 export interface ConditionComponent {

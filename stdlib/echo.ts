@@ -5,8 +5,8 @@
  */
 import { textOf } from '../functions/text.js';
 import { Description, Ref, type Value } from '../core/values.js';
-import { Prim, type RuntimeValue } from '../runtime/component.js';
-import { normalRecord } from '../runtime/lifecycle.js';
+import { Prim, type RuntimeValue } from '../runtime/component/component.js';
+import { normalRecord } from '../runtime/component/lifecycle.js';
 
 /**
  * The text of a value for messages, as `++` writes it (language.md §10.5): strings as they

@@ -44,9 +44,9 @@ import { createWriteStream, readFileSync, readdirSync, type WriteStream } from '
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { Description } from '../core/values.js';
-import { Prim } from '../runtime/component.js';
-import { AttributeError, normalRecord } from '../runtime/lifecycle.js';
-import type { ComponentRecord } from '../runtime/store/record.js';
+import { Prim } from '../runtime/component/component.js';
+import { AttributeError, normalRecord } from '../runtime/component/lifecycle.js';
+import type { ComponentRecord } from '../runtime/persistence/store/record.js';
 import { valueText } from './echo.js';
 
 type RestartPolicy = 'never' | 'on-failure' | 'always';

@@ -13,8 +13,8 @@
  */
 import { chmod, mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { Prim } from '../runtime/component.js';
-import { AttributeError, normalRecord } from '../runtime/lifecycle.js';
+import { Prim } from '../runtime/component/component.js';
+import { AttributeError, normalRecord } from '../runtime/component/lifecycle.js';
 import { valueText } from './echo.js';
 
 function parseMode(p: Prim, name: string, dflt: number): number {

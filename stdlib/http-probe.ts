@@ -6,8 +6,8 @@
  * A liveness ping from the parent fails only once the consecutive failures have reached
  * `failureThreshold`, as the probe itself does: fewer failures are tolerated either way.
  */
-import { Prim } from '../runtime/component.js';
-import { ComponentError } from '../runtime/lifecycle.js';
+import { Prim } from '../runtime/component/component.js';
+import { ComponentError } from '../runtime/component/lifecycle.js';
 import { httpStatus } from './conditions.js';
 
 export class HttpProbe extends Prim {

@@ -4,9 +4,9 @@
  * them live beside this file (`/frog/components.sf`, `/org/smartfrog/components.sf`,
  * `/org/smartfrog/sfcore/workflow/components.sf`).
  */
-import { Prim } from '../runtime/component.js';
-import { Compound } from '../runtime/compound.js';
-import { ComponentRegistry } from '../runtime/registry.js';
+import { Prim } from '../runtime/component/component.js';
+import { Compound } from '../runtime/component/compound.js';
+import { ComponentRegistry } from '../runtime/host/registry.js';
 import { And, BooleanValue, False, FileExists, Not, Or, PortOpen, True, UrlResponds } from './conditions.js';
 import { Echo, Log } from './echo.js';
 import { Exec } from './exec.js';

@@ -22,10 +22,10 @@ import { UdpMulticastTransport } from '../../runtime/group/udp-multicast-transpo
 import { MAX_NODE_ID } from '../../runtime/group/bitset.js';
 import { resolve as resolvePath } from 'node:path';
 import type { GroupKey } from '../../runtime/group/authenticated-transport.js';
-import { HttpPeerLink } from '../../runtime/peer-link.js';
-import { Peer } from '../../runtime/peer.js';
-import { formatEventLine } from '../../runtime/events.js';
-import { LmdbCheckpointStore, StoreError } from '../../runtime/store/index.js';
+import { HttpPeerLink } from '../../runtime/peer/peer-link.js';
+import { Peer } from '../../runtime/peer/peer.js';
+import { formatEventLine } from '../../runtime/host/events.js';
+import { LmdbCheckpointStore, StoreError } from '../../runtime/persistence/store/index.js';
 import { createStandardRegistry } from '../../stdlib/index.js';
 import type { Io } from '../io.js';
 

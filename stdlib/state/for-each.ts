@@ -25,10 +25,10 @@
  */
 import type { PlanNode } from '../../core/plan-types.js';
 import { encodeValue } from '../../runtime/codec.js';
-import { Prim } from '../../runtime/component.js';
-import { AttributeError, ComponentError, LifecycleFailure, abnormalRecord, errorText, normalRecord, type TerminationRecord } from '../../runtime/lifecycle.js';
-import type { Observation, ProviderEntry, StateValue } from '../../runtime/state-access.js';
-import { fromStateValue } from '../../runtime/state-values.js';
+import { Prim } from '../../runtime/component/component.js';
+import { AttributeError, ComponentError, LifecycleFailure, abnormalRecord, errorText, normalRecord, type TerminationRecord } from '../../runtime/component/lifecycle.js';
+import type { Observation, ProviderEntry, StateValue } from '../../runtime/state/state-access.js';
+import { fromStateValue } from '../../runtime/state/state-values.js';
 import { Messages, formatMessage } from '../../core/messages/index.js';
 import { stateCall, stateNameOf } from './state-common.js';
 

@@ -2,9 +2,9 @@
  * What the state components share: the `stateName` attribute, checked, and state-space
  * errors turned into component errors that keep their SF46xx code.
  */
-import type { Prim } from '../../runtime/component.js';
-import { ComponentError } from '../../runtime/lifecycle.js';
-import { StateAccessError, checkStateName } from '../../runtime/state-access.js';
+import type { Prim } from '../../runtime/component/component.js';
+import { ComponentError } from '../../runtime/component/lifecycle.js';
+import { StateAccessError, checkStateName } from '../../runtime/state/state-access.js';
 
 /** Runs a state-space call; a StateAccessError becomes a ComponentError with the same code. */
 export function stateCall<T>(component: Prim, call: () => T): T {

@@ -15,10 +15,10 @@
  * `stateName`, `provider` (the id), `value` and a `text` summary.
  */
 import { Messages, formatMessage } from '../../core/messages/index.js';
-import { Prim } from '../../runtime/component.js';
-import { ComponentError } from '../../runtime/lifecycle.js';
-import type { Observation, ProviderEntry } from '../../runtime/state-access.js';
-import { fromStateValue, jsonSafe } from '../../runtime/state-values.js';
+import { Prim } from '../../runtime/component/component.js';
+import { ComponentError } from '../../runtime/component/lifecycle.js';
+import type { Observation, ProviderEntry } from '../../runtime/state/state-access.js';
+import { fromStateValue, jsonSafe } from '../../runtime/state/state-values.js';
 import { stateCall, stateNameOf, valueSummary } from './state-common.js';
 
 export class StateObserver extends Prim {

@@ -18,10 +18,10 @@
  * attribute that cannot be read fails the publisher.
  */
 import { pack } from 'msgpackr';
-import { Prim } from '../../runtime/component.js';
-import { abnormalRecord, errorText } from '../../runtime/lifecycle.js';
-import type { PublishedState, StateValue } from '../../runtime/state-access.js';
-import { toStateValue } from '../../runtime/state-values.js';
+import { Prim } from '../../runtime/component/component.js';
+import { abnormalRecord, errorText } from '../../runtime/component/lifecycle.js';
+import type { PublishedState, StateValue } from '../../runtime/state/state-access.js';
+import { toStateValue } from '../../runtime/state/state-values.js';
 import { stateCall, stateNameOf } from './state-common.js';
 
 const OWN_SETTINGS = new Set(['stateName', 'source', 'attributes', 'interval']);

@@ -2,8 +2,8 @@
  * Sequence, Parallel, Repeat and Retry (components.md §6).
  */
 import type { PlanNode } from '../../core/plan-types.js';
-import type { Prim } from '../../runtime/component.js';
-import { abnormalRecord, normalRecord, type TerminationRecord } from '../../runtime/lifecycle.js';
+import type { Prim } from '../../runtime/component/component.js';
+import { abnormalRecord, normalRecord, type TerminationRecord } from '../../runtime/component/lifecycle.js';
 import { WorkflowCompound } from './workflow-compound.js';
 
 /**

@@ -2,8 +2,8 @@
  * Try, Terminator, Run, If and WaitFor (components.md §6).
  */
 import type { PlanNode } from '../../core/plan-types.js';
-import { Prim } from '../../runtime/component.js';
-import { ComponentError, abnormalRecord, errorText, normalRecord, type TerminationRecord } from '../../runtime/lifecycle.js';
+import { Prim } from '../../runtime/component/component.js';
+import { ComponentError, abnormalRecord, errorText, normalRecord, type TerminationRecord } from '../../runtime/component/lifecycle.js';
 import { isCondition, type ConditionComponent } from '../conditions.js';
 import { WorkflowCompound } from './workflow-compound.js';
 

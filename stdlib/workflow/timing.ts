@@ -2,8 +2,8 @@
  * Timeout, During, Delay and DoNothing (components.md §6): combinators driven by time.
  * All times are milliseconds and go through the host's clock.
  */
-import type { Prim } from '../../runtime/component.js';
-import { normalRecord, type TerminationRecord } from '../../runtime/lifecycle.js';
+import type { Prim } from '../../runtime/component/component.js';
+import { normalRecord, type TerminationRecord } from '../../runtime/component/lifecycle.js';
 import { WorkflowCompound } from './workflow-compound.js';
 
 /**

@@ -5,8 +5,8 @@
  * `finished`, which honours `sfShouldTerminate` (true by default for combinators).
  */
 import type { PlanNode } from '../../core/plan-types.js';
-import { Prim } from '../../runtime/component.js';
-import { ComponentError, type TerminationRecord } from '../../runtime/lifecycle.js';
+import { Prim } from '../../runtime/component/component.js';
+import { ComponentError, type TerminationRecord } from '../../runtime/component/lifecycle.js';
 
 export class WorkflowCompound extends Prim {
   protected override shouldTerminateByDefault = true;

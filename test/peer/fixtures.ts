@@ -3,7 +3,7 @@
  * when it starts (as a server that binds port 0 would): it publishes it as its attribute
  * `address`, `<peer>/<start time>`, so a reference to it is stale if it still reads an older one.
  */
-import { Prim } from '../../runtime/component.js';
+import { Prim } from '../../runtime/component/component.js';
 
 export class Backend extends Prim {
   protected override async start(): Promise<void> {

@@ -7,9 +7,9 @@
  */
 import test from 'ava';
 import type { PlanNode } from '../../core/plan-types.js';
-import type { Prim } from '../../runtime/component.js';
-import type { RemoteSubtree } from '../../runtime/placement.js';
-import { MemoryStorage } from '../../runtime/store/index.js';
+import type { Prim } from '../../runtime/component/component.js';
+import type { RemoteSubtree } from '../../runtime/peer/placement.js';
+import { MemoryStorage } from '../../runtime/persistence/store/index.js';
 import { c, lazy, plan } from '../runtime/helpers.js';
 import { Cluster, bounds, liveCopies } from './cluster.js';
 

@@ -5,10 +5,10 @@
  * to fail.
  */
 import test from 'ava';
-import { Checkpointer } from '../../runtime/checkpointing.js';
-import { ComponentHost } from '../../runtime/host.js';
-import type { CheckpointChanges } from '../../runtime/store/checkpoint-store.js';
-import { MemoryCheckpointStore } from '../../runtime/store/memory-checkpoint-store.js';
+import { Checkpointer } from '../../runtime/persistence/checkpointing.js';
+import { ComponentHost } from '../../runtime/host/host.js';
+import type { CheckpointChanges } from '../../runtime/persistence/store/checkpoint-store.js';
+import { MemoryCheckpointStore } from '../../runtime/persistence/store/memory-checkpoint-store.js';
 import { createStandardRegistry } from '../../stdlib/index.js';
 import { c, plan } from '../runtime/helpers.js';
 

@@ -5,11 +5,11 @@
  */
 import test from 'ava';
 import type { DeploymentPlan } from '../../core/plan-types.js';
-import { Checkpointer } from '../../runtime/checkpointing.js';
-import type { Prim } from '../../runtime/component.js';
-import { ComponentHost } from '../../runtime/host.js';
-import { recover } from '../../runtime/recovery.js';
-import { LmdbCheckpointStore } from '../../runtime/store/index.js';
+import { Checkpointer } from '../../runtime/persistence/checkpointing.js';
+import type { Prim } from '../../runtime/component/component.js';
+import { ComponentHost } from '../../runtime/host/host.js';
+import { recover } from '../../runtime/persistence/recovery.js';
+import { LmdbCheckpointStore } from '../../runtime/persistence/store/index.js';
 import { createStandardRegistry } from '../../stdlib/index.js';
 import { c, plan } from '../runtime/helpers.js';
 import { removeDir, tempDir } from './helpers.js';

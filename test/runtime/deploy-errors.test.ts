@@ -70,8 +70,8 @@ test('an unknown restart policy is rejected', async (t) => {
 });
 
 test('a root component that cannot be constructed is a diagnostic, not an exception', async (t) => {
-  const { ComponentHost } = await import('../../runtime/host.js');
-  const { Prim } = await import('../../runtime/component.js');
+  const { ComponentHost } = await import('../../runtime/host/host.js');
+  const { Prim } = await import('../../runtime/component/component.js');
   const { createStandardRegistry } = await import('../../stdlib/index.js');
   class Broken extends Prim {
     constructor() {

@@ -7,7 +7,7 @@ import test from 'ava';
 import { Prim, type RuntimeEvent } from '../../runtime/index.js';
 import { boundsOf, getProfile } from '../../runtime/group/profiles.js';
 import { Simulation } from '../../runtime/group/simulation.js';
-import { GroupStateAccess, LocalStateAccess, StateAccessError, type StateAccess } from '../../runtime/state-access.js';
+import { GroupStateAccess, LocalStateAccess, StateAccessError, type StateAccess } from '../../runtime/state/state-access.js';
 import { valueText } from '../../stdlib/echo.js';
 import { c, harness, lazy, lines, plan, type Harness } from './helpers.js';
 

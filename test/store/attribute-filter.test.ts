@@ -1,5 +1,5 @@
 import test from 'ava';
-import { BUILT_IN_VOLATILE, checkpointAttributes, restoredAttributes } from '../../runtime/store/index.js';
+import { BUILT_IN_VOLATILE, checkpointAttributes, restoredAttributes } from '../../runtime/persistence/store/index.js';
 
 test('volatile attributes are never stored, tagged or built in', (t) => {
   const result = checkpointAttributes(

@@ -11,7 +11,7 @@ import {
   StoreClosedError,
   StoreLockedError,
   type CheckpointStore,
-} from '../../runtime/store/index.js';
+} from '../../runtime/persistence/store/index.js';
 import { plan, record, removeDir, tempDir } from './helpers.js';
 
 interface Harness {
@@ -250,7 +250,7 @@ for (const [kind, harness] of implementations) {
 }
 
 test('memory: a foreign or newer format is refused with a clear error', async (t) => {
-  const { encodeMeta } = await import('../../runtime/store/codec.js');
+  const { encodeMeta } = await import('../../runtime/persistence/store/codec.js');
   const newer = new MemoryStorage('mem-newer');
   newer.setRaw('meta', 'format', encodeMeta({ store: 'frogpond-checkpoints', version: 99 }));
   const error = await t.throwsAsync(new MemoryCheckpointStore(newer).open());

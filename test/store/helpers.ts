@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DeploymentPlan } from '../../core/plan-types.js';
-import type { ComponentRecord, LifecycleState } from '../../runtime/store/index.js';
+import type { ComponentRecord, LifecycleState } from '../../runtime/persistence/store/index.js';
 
 export function tempDir(prefix = 'frog-store-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -13,8 +13,8 @@ import {
   StoreUnavailableError,
   StoreVersionError,
   type StoreError,
-} from '../../runtime/store/index.js';
-import { LOCK_FILE_NAME, processStartTime, currentBootId } from '../../runtime/store/lock-file.js';
+} from '../../runtime/persistence/store/index.js';
+import { LOCK_FILE_NAME, processStartTime, currentBootId } from '../../runtime/persistence/store/lock-file.js';
 import { record, removeDir, tempDir } from './helpers.js';
 
 const lmdbFile = (dir: string) => path.join(dir, 'woodfrog.lmdb');
@@ -249,7 +249,7 @@ async function openAsUnprivileged(dir: string): Promise<{ name: string; message:
       return { name: (e as Error).constructor.name, message: (e as Error).message };
     }
   }
-  const storeModule = new URL('../../runtime/store/index.ts', import.meta.url).href;
+  const storeModule = new URL('../../runtime/persistence/store/index.ts', import.meta.url).href;
   const script = `
     const { LmdbCheckpointStore } = await import(${JSON.stringify(storeModule)});
     try { await new LmdbCheckpointStore(${JSON.stringify(dir)}).open(); console.log(JSON.stringify({ name: 'opened', message: '' })); }

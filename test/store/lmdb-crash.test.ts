@@ -4,7 +4,7 @@
  * cleanly (the stale lock taken over) and hold every acknowledged commit, whole.
  */
 import test from 'ava';
-import { LmdbCheckpointStore, StoreLockedError } from '../../runtime/store/index.js';
+import { LmdbCheckpointStore, StoreLockedError } from '../../runtime/persistence/store/index.js';
 import { CrashWriter } from './child-process.js';
 import { removeDir, tempDir } from './helpers.js';
 

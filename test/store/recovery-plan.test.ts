@@ -1,5 +1,5 @@
 import test from 'ava';
-import { planRecovery, type ComponentRecord, type RecoveryNode } from '../../runtime/store/index.js';
+import { planRecovery, type ComponentRecord, type RecoveryNode } from '../../runtime/persistence/store/index.js';
 import { record } from './helpers.js';
 
 const shape = (node: RecoveryNode): unknown => ({

@@ -6,10 +6,10 @@
  * is why attribute values use the plan's canonical encoding (`EncodedValue`) rather than
  * the compiler's value model.
  */
-import type { EncodedValue } from '../../core/plan-types.js';
-import { LIFECYCLE_STATES, type LifecycleState } from '../lifecycle.js';
+import type { EncodedValue } from '../../../core/plan-types.js';
+import { LIFECYCLE_STATES, type LifecycleState } from '../../component/lifecycle.js';
 
-export type { LifecycleState } from '../lifecycle.js';
+export type { LifecycleState } from '../../component/lifecycle.js';
 
 export function isLifecycleState(value: unknown): value is LifecycleState {
   return typeof value === 'string' && (LIFECYCLE_STATES as readonly string[]).includes(value);

@@ -3,10 +3,10 @@
  * description by reference (node → Description), and a workflow deploys an attribute that
  * holds a LAZY description (Description → node).
  */
-import type { EncodedValue, PlanNode } from '../core/plan-types.js';
-import { Applied, Description, Ref } from '../core/values.js';
-import { Messages, formatMessage } from '../core/messages/index.js';
-import { decodeValue, encodeValue } from './codec.js';
+import type { EncodedValue, PlanNode } from '../../core/plan-types.js';
+import { Applied, Description, Ref } from '../../core/values.js';
+import { Messages, formatMessage } from '../../core/messages/index.js';
+import { decodeValue, encodeValue } from '../codec.js';
 import { ComponentError } from './lifecycle.js';
 
 /** A plan node as a description value: its attributes, then its child descriptions. */

@@ -3,7 +3,7 @@
  * carries a stable code (SF48xx, language/messages.ts) and a hint saying what to do, so
  * that the CLI can print it as it is, without a stack trace.
  */
-import { Messages, formatMessage, type MessageEntry } from '../../core/messages/index.js';
+import { Messages, formatMessage, type MessageEntry } from '../../../core/messages/index.js';
 
 export class StoreError extends Error {
   readonly code: string;

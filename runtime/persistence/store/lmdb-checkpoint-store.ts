@@ -16,7 +16,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import type { DeploymentPlan } from '../../core/plan-types.js';
+import type { DeploymentPlan } from '../../../core/plan-types.js';
 import type { CheckpointChanges, CheckpointStore, CloseOptions, CommitStats, OpenOptions } from './checkpoint-store.js';
 import {
   compareKeys,

@@ -8,10 +8,10 @@
  * Contract: `call` resolves with the operation's result or rejects with a ControlError
  * (code and reason); it never hangs longer than its timeout.
  */
-import { ControlError, controlRequest } from './control/control-client.js';
-import { ControlRefusal } from './control/control-server.js';
-import type { GroupKey } from './group/authenticated-transport.js';
-import type { MemoryNetwork } from './group/memory-network.js';
+import { ControlError, controlRequest } from '../control/control-client.js';
+import { ControlRefusal } from '../control/control-server.js';
+import type { GroupKey } from '../group/authenticated-transport.js';
+import type { MemoryNetwork } from '../group/memory-network.js';
 
 export interface PeerLink {
   call<T = unknown>(address: string, operation: string, body: unknown, timeoutMs?: number): Promise<T>;

@@ -13,13 +13,13 @@
  * parent lives is kept and handed to the parent (`Prim.recoveredChildren`) until the
  * parent's next checkpoint, so that a second crash during recovery still knows it ended.
  */
-import type { DeploymentPlan, EncodedValue, PlanNode } from '../core/plan-types.js';
-import { Description } from '../core/values.js';
+import type { DeploymentPlan, EncodedValue, PlanNode } from '../../core/plan-types.js';
+import { Description } from '../../core/values.js';
 import type { Checkpointer } from './checkpointing.js';
-import { decodeValue } from './codec.js';
-import type { Prim } from './component.js';
-import type { ComponentHost, RebuildNode } from './host.js';
-import { descriptionToNode } from './plan-nodes.js';
+import { decodeValue } from '../codec.js';
+import type { Prim } from '../component/component.js';
+import type { ComponentHost, RebuildNode } from '../host/host.js';
+import { descriptionToNode } from '../component/plan-nodes.js';
 import { restoredAttributes } from './store/attribute-filter.js';
 import { planRecovery, type RecoveryNode } from './store/recovery-plan.js';
 import type { ComponentKey, ComponentRecord, PeerIncarnation } from './store/record.js';

@@ -9,7 +9,7 @@
  *   settings) is volatile without a tag: after recovery it is set afresh or reset to the
  *   description's value.
  */
-import type { EncodedValue } from '../../core/plan-types.js';
+import type { EncodedValue } from '../../../core/plan-types.js';
 import type { StoredDescription } from './record.js';
 
 export const VOLATILE_TAG = 'sfVolatile';

@@ -5,10 +5,10 @@
  * file and loaded with a dynamic import.
  */
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
-import type { Diagnostic } from '../core/diagnostics.js';
-import { Messages, diagnostic } from '../core/messages/index.js';
-import type { DeploymentPlan, PlanNode } from '../core/plan-types.js';
-import { isComponentClass, type Prim } from './component.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import { Messages, diagnostic } from '../../core/messages/index.js';
+import type { DeploymentPlan, PlanNode } from '../../core/plan-types.js';
+import { isComponentClass, type Prim } from '../component/component.js';
 import { importUserModule } from './user-modules.js';
 
 /** A component class: constructed with no arguments, bound and driven by the host. */

@@ -25,7 +25,7 @@
  * - Reads are cheap (memory-mapped for LMDB) and see every commit that has resolved. They
  *   are meant for recovery and tooling; a running host keeps its own state in memory.
  */
-import type { DeploymentPlan } from '../../core/plan-types.js';
+import type { DeploymentPlan } from '../../../core/plan-types.js';
 import type { ApplicationEntry, ComponentKey, ComponentRecord, PeerIncarnation } from './record.js';
 
 /** One atomic batch of changes. Every field is optional. */

@@ -69,8 +69,8 @@ function prepareHooks(): Promise<void> {
     const { register: registerTsx } = await import('tsx/esm/api');
     registerTsx();
     if (typeof register !== 'function') return;
-    // This file is runtime/user-modules.ts in the sources and .js in the build.
-    const index = new URL(import.meta.url.endsWith('.ts') ? '../index.ts' : '../index.js', import.meta.url).href;
+    // This file is runtime/host/user-modules.ts in the sources and .js in the build; the package's entry is two folders up.
+    const index = new URL(import.meta.url.endsWith('.ts') ? '../../index.ts' : '../../index.js', import.meta.url).href;
     register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, { data: { index } });
   })();
   return ready;

@@ -15,10 +15,10 @@
  * why (not visible yet, ended with its record, or published by no peer); the peer looks a
  * component's references up before it starts, so their first values are already here.
  */
-import { Applied, Description, Ref, refText, type RefPart, type Value } from '../core/values.js';
-import { Messages, formatMessage } from '../core/messages/index.js';
-import { parseReferenceText } from './codec.js';
-import { checkAssertions, lookupFunction, type FunctionContext } from '../functions/index.js';
+import { Applied, Description, Ref, refText, type RefPart, type Value } from '../../core/values.js';
+import { Messages, formatMessage } from '../../core/messages/index.js';
+import { parseReferenceText } from '../codec.js';
+import { checkAssertions, lookupFunction, type FunctionContext } from '../../functions/index.js';
 import { ReferenceError, errorText } from './lifecycle.js';
 import type { Prim, RuntimeValue } from './component.js';
 

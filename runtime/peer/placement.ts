@@ -25,13 +25,13 @@
  * subtree still knows its application, place, instance and parent (for fencing).
  */
 import { randomBytes } from 'node:crypto';
-import type { DeploymentPlan, EncodedValue, PlanNode } from '../core/plan-types.js';
-import { Messages, formatMessage } from '../core/messages/index.js';
-import { Prim } from './component.js';
-import type { ComponentHost } from './host.js';
-import { ComponentError, LifecycleFailure, abnormalRecord, errorText, type TerminationRecord } from './lifecycle.js';
-import { fromStateValue } from './state-values.js';
-import type { Observation, StateValue } from './state-access.js';
+import type { DeploymentPlan, EncodedValue, PlanNode } from '../../core/plan-types.js';
+import { Messages, formatMessage } from '../../core/messages/index.js';
+import { Prim } from '../component/component.js';
+import type { ComponentHost } from '../host/host.js';
+import { ComponentError, LifecycleFailure, abnormalRecord, errorText, type TerminationRecord } from '../component/lifecycle.js';
+import { fromStateValue } from '../state/state-values.js';
+import type { Observation, StateValue } from '../state/state-access.js';
 import type { PeerEntry } from './peer-state.js';
 
 export const REMOTE_TYPE = 'frog:RemoteSubtree';

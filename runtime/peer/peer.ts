@@ -17,18 +17,18 @@
  * for clients; `deploy-subtree`, `ping-subtree`, `terminate-subtree`, `subtree-ended`,
  * `subtree-status` between peers. Bad requests get a ControlRefusal with a code.
  */
-import { readPlan, PlanFormatError, planId } from '../compiler/index.js';
-import { PLAN_FORMAT, type DeploymentPlan, type PlanNode } from '../core/plan-types.js';
-import { Messages, formatMessage } from '../core/messages/index.js';
-import { Checkpointer } from './checkpointing.js';
-import { SystemClock, type Clock, type TimerHandle } from '../core/clock.js';
-import type { Prim } from './component.js';
-import { ControlServer, ControlRefusal } from './control/control-server.js';
-import type { GroupKey } from './group/authenticated-transport.js';
-import type { GroupMember } from './group/group-member.js';
-import type { Clock as GroupClock } from './group/transport.js';
-import { ComponentHost } from './host.js';
-import { abnormalRecord, errorText, normalRecord, type TerminationRecord } from './lifecycle.js';
+import { readPlan, PlanFormatError, planId } from '../../compiler/index.js';
+import { PLAN_FORMAT, type DeploymentPlan, type PlanNode } from '../../core/plan-types.js';
+import { Messages, formatMessage } from '../../core/messages/index.js';
+import { Checkpointer } from '../persistence/checkpointing.js';
+import { SystemClock, type Clock, type TimerHandle } from '../../core/clock.js';
+import type { Prim } from '../component/component.js';
+import { ControlServer, ControlRefusal } from '../control/control-server.js';
+import type { GroupKey } from '../group/authenticated-transport.js';
+import type { GroupMember } from '../group/group-member.js';
+import type { Clock as GroupClock } from '../group/transport.js';
+import { ComponentHost } from '../host/host.js';
+import { abnormalRecord, errorText, normalRecord, type TerminationRecord } from '../component/lifecycle.js';
 import type { PeerLink } from './peer-link.js';
 import { PeerReferences } from './peer-references.js';
 import { LifecyclePublisher, PeerDirectory, publishedAttributes, type PeerEntry } from './peer-state.js';
@@ -44,11 +44,11 @@ import {
   type SubtreeName,
   type SubtreeState,
 } from './placement.js';
-import { discardApplication, recover, type RecoveryReport } from './recovery.js';
-import { bindRemoteTree } from './references.js';
-import type { ComponentRegistry } from './registry.js';
-import { GroupStateAccess, type PublishedState, type StateAccess, type StateValue } from './state-access.js';
-import type { CheckpointStore } from './store/checkpoint-store.js';
+import { discardApplication, recover, type RecoveryReport } from '../persistence/recovery.js';
+import { bindRemoteTree } from '../component/references.js';
+import type { ComponentRegistry } from '../host/registry.js';
+import { GroupStateAccess, type PublishedState, type StateAccess, type StateValue } from '../state/state-access.js';
+import type { CheckpointStore } from '../persistence/store/checkpoint-store.js';
 
 /** The runtime's Clock over the group's clock (the fake clock in simulations). */
 export class GroupRuntimeClock implements Clock {

@@ -8,7 +8,7 @@
  * what the LMDB store rejects is rejected here too, and reads return copies. Commits are
  * grouped the same way (one group per event turn while a group is in flight).
  */
-import type { DeploymentPlan } from '../../core/plan-types.js';
+import type { DeploymentPlan } from '../../../core/plan-types.js';
 import type { CheckpointChanges, CheckpointStore, CloseOptions, CommitStats, OpenOptions } from './checkpoint-store.js';
 import { compareKeys, decodeApplication, decodePlan, decodeRecord } from './codec.js';
 import { StoreClosedError, StoreLockedError, StoreUnavailableError } from './errors.js';

@@ -24,8 +24,8 @@
  *   and publish nothing.
  */
 import { pack } from 'msgpackr';
-import { Messages, formatMessage } from '../core/messages/index.js';
-import { DEFAULT_MAX_VALUE_BYTES, Listener, Provider, ValueNotEncodableError, ValueTooLargeError, type ObservedValue, type StateSpace } from './group/state-space.js';
+import { Messages, formatMessage } from '../../core/messages/index.js';
+import { DEFAULT_MAX_VALUE_BYTES, Listener, Provider, ValueNotEncodableError, ValueTooLargeError, type ObservedValue, type StateSpace } from '../group/state-space.js';
 
 /** Plain data as msgpack carries it: null, booleans, numbers, strings, bytes, arrays, plain objects. */
 export type StateValue = unknown;

@@ -4,7 +4,7 @@
  * `{ time, peer, event, subject, ...details }`. The CLI, tests, the store and the group
  * all consume this stream.
  */
-import type { LifecycleState, TerminationRecord } from './lifecycle.js';
+import type { LifecycleState, TerminationRecord } from '../component/lifecycle.js';
 
 export type ComponentEventName = LifecycleState | 'recovered' | 'output' | 'log';
 

@@ -29,13 +29,13 @@
  *   through `deploy`; both are removed when the application's root terminates.
  */
 import { createHash } from 'node:crypto';
-import type { DeploymentPlan, EncodedValue, PlanNode } from '../core/plan-types.js';
-import type { Value } from '../core/values.js';
-import { encodeValue } from './codec.js';
-import type { Prim, RuntimeValue } from './component.js';
-import type { RuntimeEvent } from './events.js';
-import type { ComponentHost, DeployOptions, DeployResult } from './host.js';
-import { errorText, type LifecycleState } from './lifecycle.js';
+import type { DeploymentPlan, EncodedValue, PlanNode } from '../../core/plan-types.js';
+import type { Value } from '../../core/values.js';
+import { encodeValue } from '../codec.js';
+import type { Prim, RuntimeValue } from '../component/component.js';
+import type { RuntimeEvent } from '../host/events.js';
+import type { ComponentHost, DeployOptions, DeployResult } from '../host/host.js';
+import { errorText, type LifecycleState } from '../component/lifecycle.js';
 import { checkpointAttributes, type Attributes } from './store/attribute-filter.js';
 import type { CheckpointChanges, CheckpointStore } from './store/checkpoint-store.js';
 import type { ComponentKey, ComponentRecord, StoredDescription } from './store/record.js';

@@ -11,8 +11,8 @@
  * else Long; other numbers → Double; bigint → Long; arrays → vectors; plain objects → DATA
  * descriptions (non-eager, so nothing is deployed from them); anything else → its text.
  */
-import { Applied, Description, Ref, SfDouble, SfFloat, TBD, type Value } from '../core/values.js';
-import { Prim, type RuntimeValue } from './component.js';
+import { Applied, Description, Ref, SfDouble, SfFloat, TBD, type Value } from '../../core/values.js';
+import { Prim, type RuntimeValue } from '../component/component.js';
 import type { StateValue } from './state-access.js';
 
 const MAX_DEPTH = 64;

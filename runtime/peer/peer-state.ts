@@ -17,14 +17,14 @@
  *   change), `null` if it cannot be evaluated then; a reference (top level) stays text so
  *   that readers on other peers resolve it live.
  */
-import { Applied, Ref } from '../core/values.js';
-import type { Prim, RuntimeValue } from './component.js';
-import type { Clock, TimerHandle } from '../core/clock.js';
-import type { RuntimeEvent } from './events.js';
-import { LIFECYCLE_STATES, type TerminationRecord } from './lifecycle.js';
-import type { Observation, PublishedState, StateAccess, StateValue } from './state-access.js';
-import { resolveValue } from './references.js';
-import { toStateValue } from './state-values.js';
+import { Applied, Ref } from '../../core/values.js';
+import type { Prim, RuntimeValue } from '../component/component.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { RuntimeEvent } from '../host/events.js';
+import { LIFECYCLE_STATES, type TerminationRecord } from '../component/lifecycle.js';
+import type { Observation, PublishedState, StateAccess, StateValue } from '../state/state-access.js';
+import { resolveValue } from '../component/references.js';
+import { toStateValue } from '../state/state-values.js';
 
 export interface PeerEntry {
   name: string;

@@ -8,11 +8,11 @@
  * constructs, then binds (`sfDeployWith`), then deploys and starts.
  */
 import { hostname } from 'node:os';
-import type { PlanNode } from '../core/plan-types.js';
-import { Applied, Description, Ref, SfDouble, SfFloat, kindOf, type Value } from '../core/values.js';
-import { Messages, formatMessage } from '../core/messages/index.js';
-import type { Clock, TimerHandle } from '../core/clock.js';
-import { decodeValue } from './codec.js';
+import type { PlanNode } from '../../core/plan-types.js';
+import { Applied, Description, Ref, SfDouble, SfFloat, kindOf, type Value } from '../../core/values.js';
+import { Messages, formatMessage } from '../../core/messages/index.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { decodeValue } from '../codec.js';
 import {
   AttributeError,
   ComponentError,
@@ -24,7 +24,7 @@ import {
   type TerminationRecord,
 } from './lifecycle.js';
 import { descriptionToNode, nodeToDescription } from './plan-nodes.js';
-import type { StateAccess } from './state-access.js';
+import type { StateAccess } from '../state/state-access.js';
 import { parseRuntimeReference, resolveReference, resolveValue, setOwner } from './references.js';
 
 /** A value as a component sees it: the value model plus live component handles. */

@@ -10,7 +10,7 @@
  * record that does not decode is corruption, reported with its key, never a crash later).
  */
 import { Packr, type Options } from 'msgpackr';
-import type { DeploymentPlan } from '../../core/plan-types.js';
+import type { DeploymentPlan } from '../../../core/plan-types.js';
 import { isLifecycleState, type ApplicationEntry, type ComponentKey, type ComponentRecord } from './record.js';
 
 const packr = new Packr({

@@ -13,16 +13,16 @@
  *   recovery sets `component.recovered` and emits `recovered` with `emit`.
  */
 import { hostname } from 'node:os';
-import type { DeploymentPlan, PlanNode } from '../core/plan-types.js';
-import type { Diagnostic } from '../core/diagnostics.js';
-import { Messages, formatMessage } from '../core/messages/index.js';
-import { SystemClock, type Clock } from '../core/clock.js';
-import { Prim, type HostServices, type RuntimeFunctions, type RuntimeValue } from './component.js';
+import type { DeploymentPlan, PlanNode } from '../../core/plan-types.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import { Messages, formatMessage } from '../../core/messages/index.js';
+import { SystemClock, type Clock } from '../../core/clock.js';
+import { Prim, type HostServices, type RuntimeFunctions, type RuntimeValue } from '../component/component.js';
 import { EventStream, type RuntimeEvent } from './events.js';
-import { ComponentError, LifecycleFailure, abnormalRecord, errorText, normalRecord, type LifecycleState, type TerminationRecord } from './lifecycle.js';
+import { ComponentError, LifecycleFailure, abnormalRecord, errorText, normalRecord, type LifecycleState, type TerminationRecord } from '../component/lifecycle.js';
 import { LivenessSender, ParentWatchdog } from './liveness.js';
 import type { ComponentRegistry } from './registry.js';
-import type { StateAccess } from './state-access.js';
+import type { StateAccess } from '../state/state-access.js';
 
 export interface ComponentHostOptions {
   registry: ComponentRegistry;

@@ -22,15 +22,15 @@
  * Bounds: at most `maxWatched` places are observed (the least recently read is dropped), and
  * a place not read for `idleMs` stops being observed.
  */
-import { Ref, type Value } from '../core/values.js';
-import type { Clock } from '../core/clock.js';
-import type { Prim } from './component.js';
-import type { ComponentHost } from './host.js';
+import { Ref, type Value } from '../../core/values.js';
+import type { Clock } from '../../core/clock.js';
+import type { Prim } from '../component/component.js';
+import type { ComponentHost } from '../host/host.js';
 import { RemoteSubtree, parseSubtreeAppName } from './placement.js';
 import type { PublicLocation } from './peer-state.js';
-import { resolveValue, type RemoteEntry, type RemotePlace, type RemoteTree } from './references.js';
-import type { Observation, StateAccess, StateValue } from './state-access.js';
-import { fromStateValue } from './state-values.js';
+import { resolveValue, type RemoteEntry, type RemotePlace, type RemoteTree } from '../component/references.js';
+import type { Observation, StateAccess, StateValue } from '../state/state-access.js';
+import { fromStateValue } from '../state/state-values.js';
 
 /** What LifecyclePublisher publishes for a component (peer-state.ts). */
 interface Published {

@@ -8,10 +8,10 @@
  * the parent refreshes `lastPinged`; when no ping came for delay × factor seconds, the parent
  * is presumed dead and the component terminates itself abnormally.
  */
-import { Messages, formatMessage } from '../core/messages/index.js';
-import type { Clock, TimerHandle } from '../core/clock.js';
-import type { Prim } from './component.js';
-import { errorText } from './lifecycle.js';
+import { Messages, formatMessage } from '../../core/messages/index.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { Prim } from '../component/component.js';
+import { errorText } from '../component/lifecycle.js';
 
 export class LivenessSender {
   private timer?: TimerHandle;
