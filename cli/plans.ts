@@ -1,7 +1,8 @@
 /** What several commands share: printing diagnostics, and getting a plan from a `.sf` file or a compiled plan file. */
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { compileFile, readPlan, PlanFormatError } from '../compiler/plan.js';
+import { compileFile } from '../compiler/plan.js';
+import { readPlan, PlanFormatError } from '../core/plan-format.js';
 import type { DeploymentPlan, PlanNode } from '../core/plan-types.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { Messages, diagnostic } from '../core/messages/index.js';

@@ -17,19 +17,21 @@ import type { DiagnosticBag } from '../core/diagnostics.js';
 import { Messages, diagnostic } from '../core/messages/index.js';
 
 /**
- * The folder of the standard library, always last on the include path: `stdlib/` of the
- * package, found from this module whether it runs from the sources or from dist/.
+ * The standard description library, always last on the include path: `library/` of the
+ * package (shown as `<stdlib>` in messages), found from this module whether it runs from the
+ * sources or from dist/. It holds `.sf` files only: the prototypes of the standard components
+ * and SmartFrog's function templates; the component classes are in `stdlib/`, above.
  */
 export const STDLIB_ROOT = findStdlib(dirname(fileURLToPath(import.meta.url)));
 
 function findStdlib(from: string): string {
   let dir = from;
   for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'stdlib');
+    const candidate = join(dir, 'library');
     if (existsSync(join(candidate, 'org', 'smartfrog', 'functions.sf'))) return candidate;
     dir = dirname(dir);
   }
-  return resolve(from, '..', 'stdlib');
+  return resolve(from, '..', 'library');
 }
 
 export interface LoadedFile {

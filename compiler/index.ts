@@ -1,6 +1,7 @@
 /** The compiler: parsed descriptions → resolved `sfConfig` → deployment plans. */
 export { resolveFile, DEFAULT_PHASES, type ResolveOptions, type ResolveResult } from './resolve.js';
-export { compile, compileFile, readPlan, serialisePlan, planId, PlanFormatError, type CompileOptions, type CompileResult, type CompileFileResult } from './plan.js';
+export { compile, compileFile, type CompileOptions, type CompileResult, type CompileFileResult } from './plan.js';
+export { readPlan, serialisePlan, planId, PlanFormatError } from '../core/plan-format.js';
 export { toCanonicalJson, encodeValue, decodeValue } from '../core/canonical.js';
 export { unparse } from './unparse.js';
 export { STDLIB_ROOT } from './includes.js';

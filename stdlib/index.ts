@@ -1,8 +1,8 @@
 /**
  * The standard components. `createStandardRegistry()` registers each under its own name and
  * SmartFrog's identifiers (components.md Appendix A); the `.sf` prototypes that describe
- * them live beside this file (`/frog/components.sf`, `/org/smartfrog/components.sf`,
- * `/org/smartfrog/sfcore/workflow/components.sf`).
+ * them are in the package's description library, `library/` (`/frog/components.sf`,
+ * `/org/smartfrog/components.sf`, `/org/smartfrog/sfcore/workflow/components.sf`).
  */
 import { Prim } from '../runtime/component/component.js';
 import { Compound } from '../runtime/component/compound.js';
@@ -19,9 +19,6 @@ import { Parallel, Repeat, Retry, Sequence } from './workflow/combinators.js';
 import { FailingWaitFor, If, Run, Terminator, Try, WaitFor } from './workflow/control.js';
 import { Delay, DoNothing, During, Timeout } from './workflow/timing.js';
 import { WorkflowCompound } from './workflow/workflow-compound.js';
-
-/** The standard include root: `#include "/frog/components.sf"` is found there (from the sources or from dist/). */
-export { STDLIB_ROOT } from '../compiler/includes.js';
 
 const W = 'org.smartfrog.sfcore.workflow.';
 

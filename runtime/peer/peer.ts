@@ -17,7 +17,7 @@
  * for clients; `deploy-subtree`, `ping-subtree`, `terminate-subtree`, `subtree-ended`,
  * `subtree-status` between peers. Bad requests get a ControlRefusal with a code.
  */
-import { readPlan, PlanFormatError, planId } from '../../compiler/index.js';
+import { readPlan, PlanFormatError, planId } from '../../core/plan-format.js';
 import { PLAN_FORMAT, type DeploymentPlan, type PlanNode } from '../../core/plan-types.js';
 import { Messages, formatMessage } from '../../core/messages/index.js';
 import { Checkpointer } from '../persistence/checkpointing.js';

@@ -1,7 +1,8 @@
 import test from 'ava';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileFile, readPlan, serialisePlan, PlanFormatError } from '../../compiler/plan.js';
+import { compileFile } from '../../compiler/plan.js';
+import { readPlan, serialisePlan, PlanFormatError } from '../../core/plan-format.js';
 import { scratchDir } from '../support/scratch.js';
 
 function source(text: string): string {

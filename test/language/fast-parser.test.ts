@@ -28,7 +28,7 @@ function sfFiles(dir: string, out: string[] = []): string[] {
 }
 
 const corpus: { name: string; text: string }[] = [];
-for (const dir of ['test/conformance', 'stdlib', 'examples']) {
+for (const dir of ['test/conformance', 'library', 'examples']) {
   for (const p of sfFiles(join(root, dir))) corpus.push({ name: relative(root, p), text: readFileSync(p, 'utf8') });
 }
 
