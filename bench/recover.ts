@@ -10,11 +10,11 @@
  * 2. The kill -9 run: a peer running the random workload (deploy, attribute changes, child
  *    and application terminations, four concurrent loops) is killed at random moments,
  *    `kills` times (default 100); after each kill the recovered trees are checked against
- *    the acknowledged changes (test/recovery/oracle.ts). Figure: changes lost (must be 0).
+ *    the acknowledged changes (test/support/recovery-oracle.ts). Figure: changes lost (must be 0).
  */
 import { performance } from 'node:perf_hooks';
-import { Oracle, type Tree } from '../test/recovery/oracle.js';
-import { removeDir, tempDir, workloadPeer } from '../test/recovery/helpers.js';
+import { Oracle, type Tree } from '../test/support/recovery-oracle.js';
+import { removeDir, tempDir, workloadPeer } from '../test/support/recovery.js';
 
 interface Recovered {
   lastShutdown: string;

@@ -9,8 +9,13 @@
  * A bare name is a `WORD` part (SmartFrog's default lookup of a first part is ATTRIB, of a
  * later part HERE: the resolver decides, as for parsed references).
  */
-import type { RefPartKind } from '../language/ast.js';
 import { quoteNameIfNeeded, type RefPart } from './values.js';
+
+/** The kinds of reference part, as written in a description (`ROOT`, `PARENT`, `ATTRIB`, ...). */
+export type RefPartKind =
+  | 'ROOT' | 'PARENT' | 'THIS' | 'PROCESS'
+  | 'ATTRIB' | 'HERE' | 'WORD'
+  | 'PROPERTY' | 'IPROPERTY' | 'ENVPROPERTY' | 'IENVPROPERTY' | 'CONSTANT' | 'HOST';
 
 export class RefTextError extends Error {
   constructor(

@@ -7,7 +7,7 @@
  *   description → Description, reference → Ref, function/predicate → Applied.
  */
 import type { Span } from './source.js';
-import type { RefPartKind } from '../language/ast.js';
+import type { RefPartKind } from './ref-text.js';
 
 export class SfFloat {
   readonly value: number;

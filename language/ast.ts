@@ -82,10 +82,9 @@ export interface BytesLiteral extends NodeBase {
 /** `[| a, b |]`: a vector of primitives (no references inside). */
 export interface LiteralVector extends NodeBase { kind: 'LiteralVector'; items: Value[] }
 
-export type RefPartKind =
-  | 'ROOT' | 'PARENT' | 'THIS' | 'PROCESS'
-  | 'ATTRIB' | 'HERE' | 'WORD'
-  | 'PROPERTY' | 'IPROPERTY' | 'ENVPROPERTY' | 'IENVPROPERTY' | 'CONSTANT' | 'HOST';
+/** The kinds of reference part, shared with the value model (core/ref-text.ts). */
+export type { RefPartKind } from '../core/ref-text.js';
+import type { RefPartKind } from '../core/ref-text.js';
 
 export interface RefPart extends NodeBase {
   kind: RefPartKind;

@@ -12,7 +12,7 @@ import type { PlanNode } from '../../core/plan-types.js';
 import { Applied, Description, Ref, SfDouble, SfFloat, kindOf, type Value } from '../../core/values.js';
 import { Messages, formatMessage } from '../../core/messages/index.js';
 import type { Clock, TimerHandle } from '../../core/clock.js';
-import { decodeValue } from '../codec.js';
+import { decodeValue } from '../../core/canonical.js';
 import {
   AttributeError,
   ComponentError,

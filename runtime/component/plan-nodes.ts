@@ -6,7 +6,7 @@
 import type { EncodedValue, PlanNode } from '../../core/plan-types.js';
 import { Applied, Description, Ref } from '../../core/values.js';
 import { Messages, formatMessage } from '../../core/messages/index.js';
-import { decodeValue, encodeValue } from '../codec.js';
+import { decodeValue, encodeValue } from '../../core/canonical.js';
 import { ComponentError } from './lifecycle.js';
 
 /** A plan node as a description value: its attributes, then its child descriptions. */

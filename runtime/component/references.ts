@@ -17,7 +17,7 @@
  */
 import { Applied, Description, Ref, refText, type RefPart, type Value } from '../../core/values.js';
 import { Messages, formatMessage } from '../../core/messages/index.js';
-import { parseReferenceText } from '../codec.js';
+import { parseRefText as parseReferenceText } from '../../core/ref-text.js';
 import { checkAssertions, lookupFunction, type FunctionContext } from '../../functions/index.js';
 import { ReferenceError, errorText } from './lifecycle.js';
 import type { Prim, RuntimeValue } from './component.js';

@@ -31,7 +31,7 @@
 import { createHash } from 'node:crypto';
 import type { DeploymentPlan, EncodedValue, PlanNode } from '../../core/plan-types.js';
 import type { Value } from '../../core/values.js';
-import { encodeValue } from '../codec.js';
+import { encodeValue } from '../../core/canonical.js';
 import type { Prim, RuntimeValue } from '../component/component.js';
 import type { RuntimeEvent } from '../host/events.js';
 import type { ComponentHost, DeployOptions, DeployResult } from '../host/host.js';

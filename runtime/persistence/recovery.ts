@@ -16,7 +16,7 @@
 import type { DeploymentPlan, EncodedValue, PlanNode } from '../../core/plan-types.js';
 import { Description } from '../../core/values.js';
 import type { Checkpointer } from './checkpointing.js';
-import { decodeValue } from '../codec.js';
+import { decodeValue } from '../../core/canonical.js';
 import type { Prim } from '../component/component.js';
 import type { ComponentHost, RebuildNode } from '../host/host.js';
 import { descriptionToNode } from '../component/plan-nodes.js';

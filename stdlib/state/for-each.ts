@@ -24,7 +24,7 @@
  * while the peer was down leaves no copy behind.
  */
 import type { PlanNode } from '../../core/plan-types.js';
-import { encodeValue } from '../../runtime/codec.js';
+import { encodeValue } from '../../core/canonical.js';
 import { Prim } from '../../runtime/component/component.js';
 import { AttributeError, ComponentError, LifecycleFailure, abnormalRecord, errorText, normalRecord, type TerminationRecord } from '../../runtime/component/lifecycle.js';
 import type { Observation, ProviderEntry, StateValue } from '../../runtime/state/state-access.js';

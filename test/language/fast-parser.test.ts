@@ -11,7 +11,7 @@ import test from 'ava';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchTexts } from '../../bench/parse.js';
+import { benchTexts } from '../support/sf-texts.js';
 import { lex } from '../../language/lexer.js';
 import { MAX_NESTING, parse, parseWith } from '../../language/parse.js';
 import { SourceFile } from '../../core/source.js';

@@ -5,8 +5,8 @@
  * never requested, every recovered component runs again, and the store opens cleanly.
  */
 import test from 'ava';
-import { Oracle, type Tree } from './oracle.js';
-import { removeDir, tempDir, workloadPeer } from './helpers.js';
+import { Oracle, type Tree } from '../support/recovery-oracle.js';
+import { removeDir, tempDir, workloadPeer } from '../support/recovery.js';
 
 const KILLS = 20;
 

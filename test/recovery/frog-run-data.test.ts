@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import test from 'ava';
-import { alive, frog, removeDir, tempDir, type LineProcess } from './helpers.js';
+import { alive, frog, removeDir, tempDir, type LineProcess } from '../support/recovery.js';
 
 const SEQUENCE = (sleep: number) => `#include "/frog/components.sf"
 sfConfig extends Sequence {

@@ -12,7 +12,7 @@ import { recover } from '../../runtime/persistence/recovery.js';
 import { LmdbCheckpointStore } from '../../runtime/persistence/store/index.js';
 import { createStandardRegistry } from '../../stdlib/index.js';
 import { c, plan } from '../runtime/helpers.js';
-import { removeDir, tempDir } from './helpers.js';
+import { removeDir, tempDir } from '../support/recovery.js';
 
 async function peer(dir: string) {
   const store = new LmdbCheckpointStore(dir);

@@ -78,7 +78,7 @@ export class LineProcess {
 }
 
 export function workloadPeer(dir: string, mode: string, arg = '1', workers = '4'): LineProcess {
-  return new LineProcess(['--import', 'tsx', path.join(here, 'fixtures/workload-peer.ts'), dir, mode, arg, workers]);
+  return new LineProcess(['--import', 'tsx', path.join(here, '../recovery/fixtures/workload-peer.ts'), dir, mode, arg, workers]);
 }
 
 export function frog(args: string[], cwd: string): LineProcess {
