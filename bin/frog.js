@@ -25,7 +25,7 @@ function buildIsFresh() {
   if (process.env.FROG_FROM_SOURCE) return false;
   if (!existsSync(built)) return false;
   const builtAt = statSync(built).mtimeMs;
-  const sources = ['index.ts', 'core', 'functions', 'language', 'compiler', 'runtime', 'stdlib', 'cli'].map((p) => join(root, p));
+  const sources = ['index.ts', 'testing.ts', 'core', 'functions', 'language', 'compiler', 'runtime', 'stdlib', 'cli'].map((p) => join(root, p));
   return sources.every((p) => !existsSync(p) || (statSync(p).isDirectory() ? newestSource(p) : statSync(p).mtimeMs) <= builtAt);
 }
 

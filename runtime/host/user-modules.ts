@@ -1,8 +1,9 @@
 /**
  * Loading user component modules (`sfClass "./components.ts#Greeter"`). Two things make a
  * module written as the README shows work wherever it lives:
- *   - `import ... from 'frogpond'` is this running copy of frogpond, whether or not the
- *     user's folder has frogpond installed: one copy of every class, so `instanceof` holds;
+ *   - `import ... from 'frogpond'` (and `'frogpond/testing'`) is this running copy of
+ *     frogpond, whether or not the user's folder has frogpond installed: one copy of every
+ *     class, so `instanceof` holds;
  *   - a module and the relative modules it imports are ES modules, also in a folder with no
  *     package.json (where Node and tsx would take a `.ts` file for CommonJS), except `.js`
  *     files whose package.json declares `"type": "commonjs"`; TypeScript is
@@ -20,8 +21,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 const MARK = ${JSON.stringify(MARK)};
-let index = '';
-export function initialize(data) { index = data.index; }
+let entries = {};
+export function initialize(data) { entries = data.entries; }
 const marked = (url) => { try { return new URL(url).searchParams.has(MARK); } catch { return false; } };
 const userSource = (url) => url.startsWith('file:') && !url.includes('/node_modules/') && /\\.(m?[jt]s|tsx?)(\\?|$)/.test(url);
 // A .js file whose package.json says "type": "commonjs" is CommonJS, as its author declared.
@@ -43,7 +44,7 @@ function declaredCommonJs(url) {
   return false;
 }
 export async function resolve(specifier, context, next) {
-  if (specifier === 'frogpond') return { url: index, format: 'module', shortCircuit: true };
+  if (Object.hasOwn(entries, specifier)) return { url: entries[specifier], format: 'module', shortCircuit: true };
   const r = await next(specifier, context);
   // The relative imports of a user module are user modules too.
   if (context.parentURL && marked(context.parentURL) && userSource(r.url) && !marked(r.url) && !declaredCommonJs(r.url)) {
@@ -70,8 +71,12 @@ function prepareHooks(): Promise<void> {
     registerTsx();
     if (typeof register !== 'function') return;
     // This file is runtime/host/user-modules.ts in the sources and .js in the build; the package's entry is two folders up.
-    const index = new URL(import.meta.url.endsWith('.ts') ? '../../index.ts' : '../../index.js', import.meta.url).href;
-    register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, { data: { index } });
+    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    const entries = {
+      frogpond: new URL(`../../index${ext}`, import.meta.url).href,
+      'frogpond/testing': new URL(`../../testing${ext}`, import.meta.url).href,
+    };
+    register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, { data: { entries } });
   })();
   return ready;
 }
