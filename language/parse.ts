@@ -3,15 +3,15 @@
  * every problem in the input is a diagnostic with a code and a span.
  */
 import type { CstNode, IRecognitionException, IToken } from 'chevrotain';
-import { EOF } from './chevrotain.js';
+import { EOF } from './chevrotain/chevrotain.js';
 import type { FileNode, Reference } from './ast.js';
 import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
-import { sfParser } from './grammar.js';
-import * as T from './lexer.js';
+import { sfParser } from './chevrotain/grammar.js';
+import * as T from './chevrotain/lexer.js';
 import { diagnostic, Messages } from '../core/messages/index.js';
 import { SourceFile } from '../core/source.js';
-import { AstBuilder } from './visitor.js';
-import { FastPathBail, fastParseFile } from './fast-parser.js';
+import { AstBuilder } from './chevrotain/visitor.js';
+import { FastPathBail, fastParseFile } from './fast/parser.js';
 
 export interface ParseResult {
   ast: FileNode;

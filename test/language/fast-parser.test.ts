@@ -12,7 +12,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchTexts } from '../support/sf-texts.js';
-import { lex } from '../../language/lexer.js';
+import { lex } from '../../language/chevrotain/lexer.js';
 import { MAX_NESTING, parse, parseWith } from '../../language/parse.js';
 import { SourceFile } from '../../core/source.js';
 

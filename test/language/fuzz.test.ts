@@ -9,7 +9,7 @@ import test from 'ava';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lex } from '../../language/lexer.js';
+import { lex } from '../../language/chevrotain/lexer.js';
 import { parse, parseReference } from '../../language/parse.js';
 import { print } from '../../language/printer.js';
 import { toSExpression } from '../../language/sexpr.js';

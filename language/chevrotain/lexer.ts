@@ -13,9 +13,9 @@
  */
 import type { IToken, TokenType } from 'chevrotain';
 import { createToken, Lexer } from './chevrotain.js';
-import type { Diagnostic } from '../core/diagnostics.js';
-import { diagnostic, Messages } from '../core/messages/index.js';
-import type { SourceFile } from '../core/source.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import { diagnostic, Messages } from '../../core/messages/index.js';
+import type { SourceFile } from '../../core/source.js';
 
 /** Characters that start a WORD: ASCII letters, `_`, `$` and the Latin-1 letters of §3.2. */
 const LETTER = 'A-Za-z_$\\u00A2-\\u00A5\\u00AA\\u00B5\\u00BA\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u00FF';

@@ -8,12 +8,12 @@
  * builder never throws on any input.
  */
 import type { CstNode, IToken } from 'chevrotain';
-import type * as A from './ast.js';
-import { BINARY_OPERATORS } from './ast.js';
-import type { Diagnostic } from '../core/diagnostics.js';
-import { diagnostic, Messages } from '../core/messages/index.js';
-import type { SourceFile, Span } from '../core/source.js';
-import { decodeBytes, decodeString } from './literals.js';
+import type * as A from '../ast.js';
+import { BINARY_OPERATORS } from '../ast.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import { diagnostic, Messages } from '../../core/messages/index.js';
+import type { SourceFile, Span } from '../../core/source.js';
+import { decodeBytes, decodeString } from '../literals.js';
 
 type Children = Record<string, (CstNode | IToken)[] | undefined>;
 

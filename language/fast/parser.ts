@@ -12,9 +12,9 @@
  * decisions below follow the grammar's: every choice is made on the next token, and the
  * optional prototype list of `extends` is greedy, as chevrotain's OPTION is.
  */
-import type * as A from './ast.js';
-import { decodeBytes, decodeString } from './literals.js';
-import type { Span } from '../core/source.js';
+import type * as A from '../ast.js';
+import { decodeBytes, decodeString } from '../literals.js';
+import type { Span } from '../../core/source.js';
 import {
   acquireTokens, FastPathBail, fastLex, releaseTokens, OPERATOR_TEXT, type TokenBuffer,
   K_APPLY, K_ASSERT, K_ATTRIB, K_BANG, K_BYTES, K_CODEBASE, K_COLON, K_COMMA, K_CONSTANT, K_DATA,
@@ -23,9 +23,9 @@ import {
   K_LVEC_OPEN, K_MSTRING, K_NULL, K_NUMBER, K_OP_FIRST, K_OP_LAST, K_OPTIONAL, K_PARENT, K_PROCESS,
   K_PROPERTY, K_QSTRING, K_RBRACKET, K_RCURLY, K_ROOT, K_RPAREN, K_SEMI, K_SWITCH, K_TBD, K_THEN,
   K_THIS, K_TRUE, K_UNIQUE, K_WORD,
-} from './fast-lexer.js';
+} from './lexer.js';
 
-export { FastPathBail } from './fast-lexer.js';
+export { FastPathBail } from './lexer.js';
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
