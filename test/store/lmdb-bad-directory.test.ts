@@ -239,6 +239,8 @@ test('a lock whose pid was recycled (other start time), or from another boot, or
 /**
  * Opens the store on `dir` as an unprivileged user (root ignores permission bits, so as root
  * the check runs in a child process that drops to `nobody`); the error's class and message.
+ * The child loads the store's modules as root and only then drops its privileges, so the
+ * check works wherever the checkout is, also under a folder `nobody` cannot enter.
  */
 async function openAsUnprivileged(dir: string): Promise<{ name: string; message: string }> {
   if (process.getuid?.() !== 0) {
@@ -250,15 +252,14 @@ async function openAsUnprivileged(dir: string): Promise<{ name: string; message:
     }
   }
   const storeModule = new URL('../../runtime/persistence/store/index.ts', import.meta.url).href;
+  const nobody = 65534;
   const script = `
     const { LmdbCheckpointStore } = await import(${JSON.stringify(storeModule)});
+    process.setgroups([${nobody}]); process.setgid(${nobody}); process.setuid(${nobody});
     try { await new LmdbCheckpointStore(${JSON.stringify(dir)}).open(); console.log(JSON.stringify({ name: 'opened', message: '' })); }
     catch (e) { console.log(JSON.stringify({ name: e.constructor.name, message: e.message })); }`;
   const { spawnSync } = await import('node:child_process');
-  const nobody = 65534;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    uid: nobody,
-    gid: nobody,
     cwd: new URL('../..', import.meta.url).pathname,
     env: { ...process.env, HOME: '/tmp' },
     encoding: 'utf8',
