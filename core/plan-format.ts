@@ -4,7 +4,7 @@
  * peers, the store and the CLI read them, so this lives at the bottom with the plan's types.
  */
 import { createHash } from 'node:crypto';
-import { msgpackDecodeCanonical, msgpackEncodeCanonical } from './canonical.js';
+import { CanonicalError, decodeValue, msgpackDecodeCanonical, msgpackEncodeCanonical } from './canonical.js';
 import { PLAN_FORMAT, type DeploymentPlan, type EncodedValue, type PlanNode } from './plan-types.js';
 
 export function planId(plan: DeploymentPlan | Omit<DeploymentPlan, 'id'>): string {
@@ -38,20 +38,71 @@ export function readPlan(bytes: Uint8Array): DeploymentPlan {
   if (!plan || typeof plan !== 'object') throw new PlanFormatError('it is not an object');
   if (plan.format === undefined) throw new PlanFormatError(`it has no \`format\` field: it is not a plan written by \`frog compile\` (a description is a .sf file)`);
   if (plan.format !== PLAN_FORMAT) throw new PlanFormatError(`its format ${JSON.stringify(plan.format)} is not ${PLAN_FORMAT}, the only one this frogpond reads`);
+  if (typeof plan.name !== 'string' || plan.name === '') throw new PlanFormatError('its `name` is not a non-empty string');
+  if (typeof plan.source !== 'string') throw new PlanFormatError('its `source` is not a string');
   checkNode(plan.root, 'root');
   if (typeof plan.id !== 'string' || plan.id !== planId(plan)) throw new PlanFormatError('its id does not match its content');
   return plan;
 }
 
-function checkNode(n: unknown, where: string, depth = 0): void {
-  if (depth > 1000) throw new PlanFormatError('it is nested too deeply');
-  const node = n as PlanNode;
-  if (!node || typeof node !== 'object') throw new PlanFormatError(`${where} is not a node`);
-  for (const key of ['name', 'path', 'type', 'host'] as const) {
-    if (typeof node[key] !== 'string') throw new PlanFormatError(`${where}.${key} is not a string`);
-  }
-  if (!Array.isArray(node.attributes) || !Array.isArray(node.lazy) || !Array.isArray(node.children)) {
-    throw new PlanFormatError(`${where} lacks attributes, lazy or children`);
-  }
-  node.children.forEach((c, i) => checkNode(c, `${node.path}.children[${i}]`, depth + 1));
+/** The most nodes one plan may hold: far above any real application, far below what exhausts a peer. */
+export const MAX_PLAN_NODES = 1_000_000;
+
+/**
+ * Checks a node tree completely, so that a peer never meets a malformed plan half-way through
+ * a deployment: every field has its type, attribute and child names are strings and unique
+ * within a node (a child and an attribute may not share a name), every path is its parent's
+ * path and its name, `lazy` and `tags` name attributes the node has, and every attribute value
+ * is a canonical value. `where` names the node in the reason.
+ */
+export function checkNode(n: unknown, where: string): void {
+  let count = 0;
+  const visit = (n: unknown, where: string, parentPath: string | undefined, depth: number): void => {
+    if (depth > 1000) throw new PlanFormatError('it is nested too deeply');
+    if (++count > MAX_PLAN_NODES) throw new PlanFormatError(`it has more than ${MAX_PLAN_NODES} components`);
+    const node = n as PlanNode;
+    if (!node || typeof node !== 'object' || Array.isArray(node)) throw new PlanFormatError(`${where} is not a node`);
+    for (const key of ['name', 'path', 'type', 'host'] as const) {
+      if (typeof node[key] !== 'string') throw new PlanFormatError(`${where}.${key} is not a string`);
+    }
+    if (node.name === '') throw new PlanFormatError(`${where} has an empty name`);
+    if (parentPath !== undefined && node.path !== `${parentPath}:${node.name}`) {
+      throw new PlanFormatError(`${where}.path is \`${node.path}\`, not its parent's path and its name (\`${parentPath}:${node.name}\`)`);
+    }
+    if (!Array.isArray(node.attributes) || !Array.isArray(node.lazy) || !Array.isArray(node.children)) {
+      throw new PlanFormatError(`${where} lacks attributes, lazy or children`);
+    }
+    const names = new Set<string>();
+    node.attributes.forEach((entry: unknown, i) => {
+      if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string' || entry[0] === '') {
+        throw new PlanFormatError(`${node.path}.attributes[${i}] is not a [name, value] pair`);
+      }
+      const name = entry[0];
+      if (names.has(name)) throw new PlanFormatError(`${node.path} has the attribute \`${name}\` twice`);
+      names.add(name);
+      try {
+        decodeValue(entry[1] as EncodedValue);
+      } catch (e) {
+        if (!(e instanceof CanonicalError)) throw e;
+        throw new PlanFormatError(`the value of ${node.path}:${name} is not a canonical value: ${e.message}`);
+      }
+    });
+    node.lazy.forEach((name: unknown, i) => {
+      if (typeof name !== 'string' || !names.has(name)) throw new PlanFormatError(`${node.path}.lazy[${i}] does not name an attribute of the node`);
+    });
+    if (node.tags !== undefined) {
+      if (!node.tags || typeof node.tags !== 'object' || Array.isArray(node.tags)) throw new PlanFormatError(`${node.path}.tags is not an object`);
+      for (const [name, tags] of Object.entries(node.tags)) {
+        if (!names.has(name)) throw new PlanFormatError(`${node.path}.tags names \`${name}\`, which is not an attribute of the node`);
+        if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) throw new PlanFormatError(`${node.path}.tags.${name} is not a list of strings`);
+      }
+    }
+    node.children.forEach((c, i) => {
+      visit(c, `${node.path}.children[${i}]`, node.path, depth + 1);
+      const name = (c as PlanNode).name;
+      if (names.has(name)) throw new PlanFormatError(`${node.path} has two parts named \`${name}\``);
+      names.add(name);
+    });
+  };
+  visit(n, where, undefined, 0);
 }
