@@ -16,6 +16,9 @@ import {
 } from '../../runtime/persistence/store/index.js';
 import { LOCK_FILE_NAME, processStartTime, currentBootId } from '../../runtime/persistence/store/lock-file.js';
 import { record, removeDir, tempDir } from './helpers.js';
+import { encodeMeta } from '../../runtime/persistence/store/codec.js';
+import { open } from 'lmdb';
+import { pack } from 'msgpackr';
 
 const lmdbFile = (dir: string) => path.join(dir, 'woodfrog.lmdb');
 
@@ -39,6 +42,16 @@ function patch(file: string, from: Buffer, to: Buffer): number {
   }
   fs.writeFileSync(file, bytes);
   return count;
+}
+
+/** Writes `value` under `key` of one of the store's tables as another program would (the store closed). */
+function putRaw(dir: string, table: string, key: string | [string, string], value: Buffer): void {
+  const root = open({ path: lmdbFile(dir), maxDbs: 8, encoding: 'binary', compression: false, cache: false });
+  try {
+    root.openDB({ name: table, encoding: 'binary' }).putSync(key, value);
+  } finally {
+    void root.close();
+  }
 }
 
 async function expectOpenError<T extends StoreError>(
@@ -118,9 +131,8 @@ test('a store file whose second meta page was overwritten is corrupt', async (t)
 test('a store of another format version is refused, and kept as it is', async (t) => {
   const dir = await populated();
   try {
-    // The format record is msgpack {store: "frogpond-checkpoints", version: 1}.
-    const version = Buffer.concat([Buffer.from([0xa7]), Buffer.from('version'), Buffer.from([0x01])]);
-    t.true(patch(lmdbFile(dir), version, Buffer.concat([version.subarray(0, 8), Buffer.from([0x07])])) > 0);
+    // What a later frogpond would write: a well-formed format record of another version.
+    putRaw(dir, 'meta', 'format', encodeMeta({ store: 'frogpond-checkpoints', version: 7 }));
     const before = fs.readFileSync(lmdbFile(dir));
     await expectOpenError(t, dir, StoreVersionError, /format is version 7, this frogpond reads version 1/);
     t.true(fs.readFileSync(lmdbFile(dir)).equals(before), 'a refused store is not modified');
@@ -132,7 +144,7 @@ test('a store of another format version is refused, and kept as it is', async (t
 test('an LMDB file that is not a frogpond store is refused', async (t) => {
   const dir = await populated();
   try {
-    t.true(patch(lmdbFile(dir), Buffer.from('frogpond-checkpoints'), Buffer.from('somebody-elses-store')) > 0);
+    putRaw(dir, 'meta', 'format', encodeMeta({ store: 'somebody-elses-store', version: 1 }));
     await expectOpenError(t, dir, StoreVersionError, /not a frogpond checkpoint store/);
   } finally {
     removeDir(dir);
@@ -152,17 +164,39 @@ test('an LMDB file of another LMDB data version is refused', async (t) => {
   }
 });
 
+test('a record whose bytes were changed on disk is refused with its key, never recovered with another meaning', async (t) => {
+  const dir = tempDir('frog-bad-');
+  try {
+    const first = new LmdbCheckpointStore(dir);
+    await first.open();
+    const command = { description: { type: 'Exec', host: '', attributes: [['command', 'sleep 300001']] as [string, string][], lazy: [] } };
+    await first.commit({ put: [record('sfConfig', { ...command, attributes: [['command', 'sleep 300001']] })] });
+    await first.close();
+    // One digit of the command, in the record's description and its attributes.
+    t.true(patch(lmdbFile(dir), Buffer.from('sleep 300001'), Buffer.from('sleep 300009')) > 0);
+    const store = new LmdbCheckpointStore(dir);
+    await store.open();
+    const error = await t.throwsAsync(store.readAll(), { instanceOf: StoreCorruptError });
+    t.regex(error!.message, /`app\/sfConfig` cannot be decoded: its checksum does not match its bytes/);
+    t.true(error!.message.includes(dir));
+    await t.throwsAsync(store.get({ app: 'app', path: 'sfConfig' }), { instanceOf: StoreCorruptError });
+    await store.close();
+  } finally {
+    removeDir(dir);
+  }
+});
+
 test('a record that no longer decodes is reported with its key', async (t) => {
   const dir = await populated();
   try {
-    // Damage the lifecycle of both records: "running" → "rubbish".
-    t.true(patch(lmdbFile(dir), Buffer.from('running'), Buffer.from('rubbish')) > 0);
+    // A well-sealed value that is not a record (as a buggy or foreign writer would leave it).
+    putRaw(dir, 'records', ['app', 'sfConfig'], encodeMeta({ app: 'app', path: 'sfConfig', lifecycle: 'rubbish' }));
     const store = new LmdbCheckpointStore(dir);
     await store.open();
     const error = await t.throwsAsync(store.readAll(), { instanceOf: StoreCorruptError });
     t.regex(error!.message, /`app\/sfConfig` cannot be decoded: it lacks fields of a component record/);
     t.true(error!.message.includes(dir));
-    await t.throwsAsync(store.get({ app: 'app', path: 'sfConfig:a' }), { instanceOf: StoreCorruptError });
+    await t.throwsAsync(store.get({ app: 'app', path: 'sfConfig' }), { instanceOf: StoreCorruptError });
     await store.close();
   } finally {
     removeDir(dir);
@@ -279,6 +313,19 @@ test('an unreadable data directory cannot be used', async (t) => {
     t.true(error.message.includes(dir), error.message);
   } finally {
     fs.chmodSync(dir, 0o700);
+    removeDir(dir);
+  }
+});
+
+test('a record written before checksums existed is still read', async (t) => {
+  const dir = await populated();
+  try {
+    putRaw(dir, 'records', ['app', 'sfConfig'], Buffer.from(pack(record('sfConfig', { children: ['a'], epoch: 9 }))));
+    const store = new LmdbCheckpointStore(dir);
+    await store.open();
+    t.is((await store.get({ app: 'app', path: 'sfConfig' }))?.epoch, 9);
+    await store.close();
+  } finally {
     removeDir(dir);
   }
 });

@@ -8,6 +8,12 @@
  * Encoding checks the shape of what it is given (a malformed record from a caller is
  * rejected before anything is written); decoding checks the shape of what it reads (a
  * record that does not decode is corruption, reported with its key, never a crash later).
+ *
+ * Every value written carries a checksum (docs/design/recovery.md §5): a marker byte that
+ * msgpack never uses (0xc1), the CRC-32 of the msgpack bytes (4 bytes, big-endian), then
+ * the msgpack bytes. A value whose bytes changed on disk is refused as corrupt instead of
+ * being recovered with a changed meaning; a value without the marker was written before
+ * checksums existed and is read as it is.
  */
 import { Packr, type Options } from 'msgpackr';
 import type { DeploymentPlan } from '../../../core/plan-types.js';
@@ -138,7 +144,7 @@ function checkAttributes(attributes: unknown, what: string): void {
 export function encodeRecord(record: ComponentRecord): Buffer {
   checkRecord(record);
   const d = record.description;
-  return packr.pack({
+  return seal(packr.pack({
     app: record.app,
     path: record.path,
     parent: record.parent,
@@ -149,10 +155,45 @@ export function encodeRecord(record: ComponentRecord): Buffer {
     children: record.children,
     lifecycle: record.lifecycle,
     epoch: record.epoch,
-  });
+  }));
 }
 
-function unpack(bytes: Uint8Array): unknown {
+/** The marker of a checksummed value: 0xc1 is the one byte msgpack never uses. */
+const SEALED = 0xc1;
+const CRC_TABLE = (() => {
+  const table = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c;
+  }
+  return table;
+})();
+
+/** CRC-32 (IEEE 802.3) of `bytes[from..]`. */
+export function crc32(bytes: Uint8Array, from = 0): number {
+  let c = -1;
+  for (let i = from; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+/** The stored form of msgpack bytes: marker, checksum, bytes. */
+function seal(packed: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(packed.length + 5);
+  out[0] = SEALED;
+  out.writeUInt32BE(crc32(packed), 1);
+  packed.copy(out, 5);
+  return out;
+}
+
+function unpack(stored: Uint8Array): unknown {
+  let bytes = stored;
+  if (stored.length > 0 && stored[0] === SEALED) {
+    if (stored.length < 5) throw new DecodeError('it is shorter than its checksum');
+    const expected = Buffer.from(stored.buffer, stored.byteOffset, stored.length).readUInt32BE(1);
+    bytes = stored.subarray(5);
+    if (crc32(bytes) !== expected) throw new DecodeError('its checksum does not match its bytes: it was changed or damaged on disk');
+  }
   try {
     return packr.unpack(bytes);
   } catch (error) {
@@ -191,7 +232,7 @@ export function encodePlan(plan: DeploymentPlan): Buffer {
   }
   if (Buffer.byteLength(plan.id) > MAX_KEY_BYTES) throw new EncodeError('the plan id is too long');
   checkPlain(plan, 'the plan', 0);
-  return packr.pack(plan);
+  return seal(packr.pack(plan));
 }
 
 export function decodePlan(bytes: Uint8Array): DeploymentPlan {
@@ -208,7 +249,7 @@ export function encodeApplication(entry: ApplicationEntry): Buffer {
   if (typeof entry.planId !== 'string' || typeof entry.registered !== 'number') {
     throw new EncodeError('an application entry needs `planId` and `registered`');
   }
-  return packr.pack({ name: entry.name, planId: entry.planId, registered: entry.registered });
+  return seal(packr.pack({ name: entry.name, planId: entry.planId, registered: entry.registered }));
 }
 
 export function decodeApplication(bytes: Uint8Array): ApplicationEntry {
@@ -221,7 +262,7 @@ export function decodeApplication(bytes: Uint8Array): ApplicationEntry {
 
 /** Meta values (format, incarnation, shutdown marker) are small plain objects. */
 export function encodeMeta(value: Record<string, unknown>): Buffer {
-  return packr.pack(value);
+  return seal(packr.pack(value));
 }
 
 export function decodeMeta(bytes: Uint8Array): Record<string, unknown> {
