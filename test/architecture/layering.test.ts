@@ -1,6 +1,6 @@
 /**
  * The layering of the code, written once: each folder names the folders it may import from
- * (docs/design/pipeline.md §Layers). Every relative import of every source file (static,
+ * (docs/design/pipeline.md §4). Every relative import of every source file (static,
  * dynamic, `export ... from`, `import type` included) is checked against it, so an arrow that
  * runs back up fails here, naming the file, the line and the rule.
  */

@@ -15,6 +15,7 @@ import {
   type StoreError,
 } from '../../runtime/persistence/store/index.js';
 import { LOCK_FILE_NAME, processStartTime, currentBootId } from '../../runtime/persistence/store/lock-file.js';
+import { STORE_MARKER_NAME } from '../../runtime/persistence/store/lmdb-checkpoint-store.js';
 import { record, removeDir, tempDir } from './helpers.js';
 import { encodeMeta } from '../../runtime/persistence/store/codec.js';
 import { open } from 'lmdb';
@@ -325,6 +326,74 @@ test('a record written before checksums existed is still read', async (t) => {
     await store.open();
     t.is((await store.get({ app: 'app', path: 'sfConfig' }))?.epoch, 9);
     await store.close();
+  } finally {
+    removeDir(dir);
+  }
+});
+
+/** A store big enough to span many pages, closed. */
+async function largePopulated(): Promise<string> {
+  const dir = tempDir('frog-bad-');
+  const store = new LmdbCheckpointStore(dir);
+  await store.open();
+  const put = Array.from({ length: 500 }, (_, i) => record(`sfConfig:c${i}`, { attributes: [['pad', 'x'.repeat(300)]] }));
+  await store.commit({ put: [record('sfConfig', { children: put.map((r) => r.path.slice(9)) }), ...put] });
+  await store.close();
+  return dir;
+}
+
+test('a store file cut short is refused before it is mapped, at every length (no SIGBUS)', async (t) => {
+  const dir = await largePopulated();
+  try {
+    const whole = fs.readFileSync(lmdbFile(dir));
+    t.true(whole.length > 64 * 1024, `${whole.length} bytes`);
+    for (const kb of [8, 16, 24, 32, 48]) {
+      fs.writeFileSync(lmdbFile(dir), whole.subarray(0, kb * 1024));
+      await expectOpenError(t, dir, StoreCorruptError, /is truncated/);
+    }
+    fs.writeFileSync(lmdbFile(dir), whole.subarray(0, whole.length - 4096));
+    await expectOpenError(t, dir, StoreCorruptError, /is truncated/);
+    fs.writeFileSync(lmdbFile(dir), whole);
+    const store = new LmdbCheckpointStore(dir);
+    await store.open();
+    t.is((await store.readAll()).length, 501);
+    await store.close();
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a store whose file was deleted or emptied is refused, never started afresh over its records', async (t) => {
+  const dir = await populated();
+  try {
+    t.true(fs.existsSync(path.join(dir, STORE_MARKER_NAME)), 'a new store leaves its marker');
+    const whole = fs.readFileSync(lmdbFile(dir));
+    fs.writeFileSync(lmdbFile(dir), Buffer.alloc(0));
+    await expectOpenError(t, dir, StoreCorruptError, /is empty, but a store was created here/);
+    t.is(fs.statSync(lmdbFile(dir)).size, 0, 'the refused file is left as it was');
+    fs.rmSync(lmdbFile(dir));
+    await expectOpenError(t, dir, StoreCorruptError, /is missing, but a store was created here/);
+    t.false(fs.existsSync(lmdbFile(dir)), 'no new file is made');
+    // Restored from a backup, it opens with its records.
+    fs.writeFileSync(lmdbFile(dir), whole);
+    const store = new LmdbCheckpointStore(dir);
+    await store.open();
+    t.is((await store.readAll()).length, 2);
+    await store.close();
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a store made before the marker existed gets one when it is opened', async (t) => {
+  const dir = await populated();
+  try {
+    fs.rmSync(path.join(dir, STORE_MARKER_NAME));
+    const store = new LmdbCheckpointStore(dir);
+    await store.open();
+    t.is((await store.readAll()).length, 2);
+    await store.close();
+    t.true(fs.existsSync(path.join(dir, STORE_MARKER_NAME)));
   } finally {
     removeDir(dir);
   }

@@ -9,7 +9,7 @@
  * rejected before anything is written); decoding checks the shape of what it reads (a
  * record that does not decode is corruption, reported with its key, never a crash later).
  *
- * Every value written carries a checksum (docs/design/recovery.md §5): a marker byte that
+ * Every value written carries a checksum (docs/design/recovery.md §6.1): a marker byte that
  * msgpack never uses (0xc1), the CRC-32 of the msgpack bytes (4 bytes, big-endian), then
  * the msgpack bytes. A value whose bytes changed on disk is refused as corrupt instead of
  * being recovered with a changed meaning; a value without the marker was written before
@@ -34,7 +34,11 @@ export const MAX_KEY_BYTES = 1900;
 /** Bound on nesting so that a cyclic or absurdly deep value fails cleanly instead of overflowing the stack. */
 const MAX_DEPTH = 256;
 
-/** Thrown by the encoders; the stores turn it into `CheckpointRejectedError` naming the subject. */
+/**
+ * Thrown by the encoders; the stores turn it into `CheckpointRejectedError` naming the subject.
+ * EncodeError and DecodeError stay plain Errors, not FrogErrors (core/errors.ts): they never
+ * reach a user, only the store code that catches them next door and says what failed.
+ */
 export class EncodeError extends Error {}
 /** Thrown by the decoders; the stores turn it into `StoreCorruptError` naming the key. */
 export class DecodeError extends Error {}

@@ -101,6 +101,36 @@ export function checkLmdbFile(file: string, directory: string): void {
   if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) throw corrupt(`has an invalid page size (${pageSize})`);
   if (size < 2 * pageSize) throw corrupt(`is truncated (${size} bytes)`);
   checkMeta(pageSize, 'second');
+  // Every page a meta page counts (its last page number, 8 bytes after the two database
+  // records) must be in the file: a file cut short would fault when LMDB touches a page past
+  // its end (SIGBUS), bringing the peer down instead of giving an error.
+  const lastPage = Math.max(Number(bytes.readBigUInt64LE(0x90)), Number(bytes.readBigUInt64LE(pageSize + 0x90)));
+  const needed = (lastPage + 1) * pageSize;
+  if (size < needed) throw corrupt(`is truncated (${size} bytes; its pages reach byte ${needed})`);
+}
+
+/**
+ * Beside the LMDB file, a small marker says that a store was created in this directory. A
+ * directory with the marker but no LMDB file, or an empty one, lost its store (deleted,
+ * truncated to nothing): it is refused, never started afresh over what it recorded.
+ */
+export const STORE_MARKER_NAME = 'woodfrog.created';
+
+function writeMarker(directory: string): void {
+  const file = path.join(directory, STORE_MARKER_NAME);
+  const fd = fs.openSync(file, 'w', 0o600);
+  try {
+    fs.writeSync(fd, `${JSON.stringify({ store: 'frogpond-checkpoints', file: LMDB_FILE_NAME, created: new Date().toISOString() })}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const dirFd = fs.openSync(directory, 'r');
+  try {
+    fs.fsyncSync(dirFd);
+  } finally {
+    fs.closeSync(dirFd);
+  }
 }
 
 export class LmdbCheckpointStore implements CheckpointStore, GroupWriter {
@@ -125,12 +155,21 @@ export class LmdbCheckpointStore implements CheckpointStore, GroupWriter {
     this.lock = await DataDirectoryLock.acquire(this.location);
     try {
       const existed = fs.existsSync(this.file);
+      const size = existed ? fs.statSync(this.file).size : 0;
+      const marked = fs.existsSync(path.join(this.location, STORE_MARKER_NAME));
+      if (marked && size === 0) {
+        throw new StoreCorruptError(
+          this.location,
+          existed ? `\`${LMDB_FILE_NAME}\` is empty, but a store was created here (\`${STORE_MARKER_NAME}\`)` : `\`${LMDB_FILE_NAME}\` is missing, but a store was created here (\`${STORE_MARKER_NAME}\`)`,
+        );
+      }
       if (existed) checkLmdbFile(this.file, this.location);
       this.openEnvironment(existed);
       const meta = this.readMeta();
       const { incarnation, ops } = startIncarnation(meta, this.location, options.epoch ?? Date.now());
       this.closing = false;
       await this.committer.submit(ops);
+      if (!marked) writeMarker(this.location);
       this.current = incarnation;
       return incarnation;
     } catch (error) {
