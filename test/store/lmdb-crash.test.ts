@@ -5,6 +5,9 @@
  */
 import test from 'ava';
 import { LmdbCheckpointStore, StoreLockedError } from '../../runtime/persistence/store/index.js';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { LOCK_FILE_NAME } from '../../runtime/persistence/store/lock-file.js';
 import { CrashWriter } from './child-process.js';
 import { removeDir, tempDir } from './helpers.js';
 
@@ -70,6 +73,31 @@ test('a live peer keeps its data directory; after kill -9 its lock is taken over
     t.is(incarnation.lastShutdown, 'crash');
     t.is(incarnation.incarnation, 2);
     await store.close();
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('deleting the lock file of a live peer does not let a second process in; its kill -9 does', async (t) => {
+  const dir = tempDir('frog-lock-');
+  try {
+    const child = new CrashWriter(dir, 1);
+    await child.waitReady();
+    rmSync(join(dir, LOCK_FILE_NAME));
+    const started = Date.now();
+    const error = await t.throwsAsync(new LmdbCheckpointStore(dir).open(), { instanceOf: StoreLockedError });
+    t.is(error!.pid, child.child.pid!, 'the holder is named even without its lock file');
+    t.true(Date.now() - started < 10_000);
+    t.false(existsSync(join(dir, LOCK_FILE_NAME)), 'the refused process leaves no lock file of its own');
+    await child.kill();
+    const store = new LmdbCheckpointStore(dir);
+    const incarnation = await store.open();
+    t.is(incarnation.lastShutdown, 'crash');
+    await store.close();
+    // Closed, the directory is free at once for another opener.
+    const again = new LmdbCheckpointStore(dir);
+    await again.open();
+    await again.close();
   } finally {
     removeDir(dir);
   }

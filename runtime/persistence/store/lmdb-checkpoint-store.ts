@@ -256,7 +256,7 @@ export class LmdbCheckpointStore implements CheckpointStore, GroupWriter {
     } catch {
       // Closing a broken environment can fail; the lock must still be released.
     } finally {
-      this.lock?.release();
+      await this.lock?.release();
       this.lock = null;
     }
   }

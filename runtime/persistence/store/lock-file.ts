@@ -12,10 +12,15 @@
  * two processes racing for one stale lock only one wins the rename; the loser finds the
  * winner's fresh lock and is refused. (A three-way race within the few microseconds between
  * a rename and its check could still slip through; peers are not started that way.)
+ *
+ * Under the file, the operating system's lock on the directory (os-lock.ts) is taken first
+ * and held for as long as the store is open: deleting the file while a peer runs does not
+ * let a second process in, and no race between starting peers can either.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StoreLockedError, StoreUnavailableError, reasonOf } from './errors.js';
+import { DirectoryFlock, flockHolder } from './os-lock.js';
 
 export const LOCK_FILE_NAME = 'peer.lock';
 
@@ -105,6 +110,7 @@ export class DataDirectoryLock {
     readonly directory: string,
     readonly file: string,
     private readonly owner: LockOwner,
+    private readonly flock: DirectoryFlock | null,
   ) {}
 
   /**
@@ -113,6 +119,43 @@ export class DataDirectoryLock {
    * cannot be written.
    */
   static async acquire(directory: string): Promise<DataDirectoryLock> {
+    const flock = await DataDirectoryLock.takeFlock(directory);
+    try {
+      return await DataDirectoryLock.takeFile(directory, flock);
+    } catch (error) {
+      await flock?.release();
+      throw error;
+    }
+  }
+
+  /**
+   * The OS lock, or null where flock(1) is missing. Held by another process: refused at once
+   * when the lock file names a live owner; otherwise retried for a moment, since the helper of
+   * a peer that was just killed is still exiting, and then refused naming the holder.
+   */
+  private static async takeFlock(directory: string): Promise<DirectoryFlock | null> {
+    const file = path.join(directory, LOCK_FILE_NAME);
+    const deadline = Date.now() + 3000;
+    for (let attempt = 0; ; attempt++) {
+      const result = await DirectoryFlock.tryAcquire(directory);
+      if ('held' in result) return result.held;
+      if ('unavailable' in result) return null;
+      const owner = parseOwner(readText(file));
+      if (owner && isOwnerAlive(owner)) throw new StoreLockedError(directory, owner.pid);
+      if (Date.now() >= deadline || attempt >= 100) {
+        let inode = -1;
+        try {
+          inode = fs.statSync(directory).ino;
+        } catch {
+          // gone: the holder is unknown
+        }
+        throw new StoreLockedError(directory, flockHolder(directory, inode) ?? owner?.pid ?? 0);
+      }
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  }
+
+  private static async takeFile(directory: string, flock: DirectoryFlock | null): Promise<DataDirectoryLock> {
     const file = path.join(directory, LOCK_FILE_NAME);
     const owner: LockOwner = {
       pid: process.pid,
@@ -133,7 +176,7 @@ export class DataDirectoryLock {
         } finally {
           fs.closeSync(fd);
         }
-        return new DataDirectoryLock(directory, file, owner);
+        return new DataDirectoryLock(directory, file, owner, flock);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
           throw new StoreUnavailableError(directory, `its lock file cannot be created (${reasonOf(error)})`, error);
@@ -177,13 +220,14 @@ export class DataDirectoryLock {
     fs.rmSync(aside, { force: true });
   }
 
-  /** Removes the lock file if it is still ours. Idempotent. */
-  release(): void {
+  /** Removes the lock file if it is still ours, then drops the OS lock. Idempotent. */
+  async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
     const current = parseOwner(readText(this.file));
     if (current && current.pid === this.owner.pid && current.since === this.owner.since) {
       fs.rmSync(this.file, { force: true });
     }
+    await this.flock?.release();
   }
 }
