@@ -116,6 +116,9 @@ export function checkLmdbFile(file: string, directory: string): void {
  */
 export const STORE_MARKER_NAME = 'woodfrog.created';
 
+/** The free space a store needs to be opened (its first pages, the incarnation, some commits). */
+export const MIN_FREE_BYTES = 1024 * 1024;
+
 function writeMarker(directory: string): void {
   const file = path.join(directory, STORE_MARKER_NAME);
   const fd = fs.openSync(file, 'w', 0o600);
@@ -131,6 +134,72 @@ function writeMarker(directory: string): void {
   } finally {
     fs.closeSync(dirFd);
   }
+}
+
+/**
+ * Why a commit failed, as lmdb-js reports it: a failed transaction rejects with "Commit failed"
+ * and carries the system's error in a `commitError` promise, which is read here (and so never
+ * left unhandled). A full disk shows as ENOSPC or, from the writer thread, as EIO.
+ */
+/**
+ * lmdb-js starts each event-turn batch with a write of its own whose promise nobody holds;
+ * when the transaction fails (a full disk), that promise rejects unhandled, which would end
+ * the process although the failure is reported through the commit that failed. Such
+ * rejections, and only those, are absorbed; any other unhandled rejection is thrown as Node
+ * would throw it without this listener.
+ */
+let absorbing = false;
+function absorbLmdbBatchRejections(): void {
+  if (absorbing) return;
+  absorbing = true;
+  process.on('unhandledRejection', (reason) => {
+    const commitError = (reason as { commitError?: Promise<unknown> } | null)?.commitError;
+    if (reason instanceof Error && reason.message.startsWith('Commit failed') && commitError && typeof commitError.catch === 'function') {
+      commitError.catch(() => undefined);
+      return;
+    }
+    throw reason;
+  });
+}
+
+/** How long closing waits for lmdb-js to finish its last transaction. */
+const CLOSE_TIMEOUT_MS = 5000;
+
+async function boundedClose(root: RootDatabase): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const closing = Promise.resolve(root.close());
+  closing.catch(() => undefined);
+  let timedOut = false;
+  try {
+    await Promise.race([closing, new Promise<void>((resolve) => (timer = setTimeout(() => resolve(void (timedOut = true)), CLOSE_TIMEOUT_MS)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (timedOut) {
+    // The environment itself is closed, so that its file is released (its writer is idle:
+    // the transaction it waited for failed).
+    const env = (root as unknown as { env?: { close?: () => void; address?: number } }).env;
+    try {
+      if (env?.close && env.address) {
+        env.address = 0;
+        env.close();
+      }
+    } catch {
+      // already closed
+    }
+  }
+}
+
+function writeFailureReason(error: unknown): string {
+  const inner = (error as { commitError?: Promise<unknown> } | null)?.commitError;
+  let reason = reasonOf(error);
+  if (inner && typeof inner.catch === 'function') {
+    inner.catch(() => undefined);
+    reason = 'the commit failed; the disk may be full or failing';
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ENOSPC' || code === 28) reason = 'the disk is full';
+  return reason;
 }
 
 export class LmdbCheckpointStore implements CheckpointStore, GroupWriter {
@@ -152,10 +221,14 @@ export class LmdbCheckpointStore implements CheckpointStore, GroupWriter {
   async open(options: OpenOptions = {}): Promise<PeerIncarnation> {
     if (this.root) throw new StoreUnavailableError(this.location, 'the store is already open');
     this.prepareDirectory();
+    this.checkSpace();
+    absorbLmdbBatchRejections();
     this.lock = await DataDirectoryLock.acquire(this.location);
+    let created = false;
     try {
       const existed = fs.existsSync(this.file);
       const size = existed ? fs.statSync(this.file).size : 0;
+      created = size === 0;
       const marked = fs.existsSync(path.join(this.location, STORE_MARKER_NAME));
       if (marked && size === 0) {
         throw new StoreCorruptError(
@@ -174,7 +247,30 @@ export class LmdbCheckpointStore implements CheckpointStore, GroupWriter {
       return incarnation;
     } catch (error) {
       await this.shut();
+      // A store this call began and could not finish is not left half-made.
+      if (created && !fs.existsSync(path.join(this.location, STORE_MARKER_NAME))) {
+        for (const name of [LMDB_FILE_NAME, `${LMDB_FILE_NAME}-lock`]) fs.rmSync(path.join(this.location, name), { force: true });
+      }
       throw error;
+    }
+  }
+
+  /**
+   * Refuses to open on a file system with less than MIN_FREE_BYTES free: LMDB writes its first
+   * pages and the incarnation at open, and on a full disk a page it could not write is a
+   * fault (SIGBUS) when it is read through the map, not an error. Later writes that find the
+   * disk full fail their commit with StoreWriteError, and the peer stays up.
+   */
+  private checkSpace(): void {
+    let free: number;
+    try {
+      const stats = fs.statfsSync(this.location);
+      free = stats.bavail * stats.bsize;
+    } catch {
+      return; // statfs unsupported here: LMDB's own errors are all there is
+    }
+    if (free < MIN_FREE_BYTES) {
+      throw new StoreUnavailableError(this.location, `its file system is full (${free} bytes free; opening a store needs at least ${MIN_FREE_BYTES})`);
     }
   }
 
@@ -252,7 +348,9 @@ export class LmdbCheckpointStore implements CheckpointStore, GroupWriter {
     this.tables = null;
     this.current = null;
     try {
-      if (root) await root.close();
+      // lmdb-js waits for the last transaction's flush before it closes; after a failed
+      // commit (a full disk) that flush never comes, so the wait is bounded.
+      if (root) await boundedClose(root);
     } catch {
       // Closing a broken environment can fail; the lock must still be released.
     } finally {
@@ -289,10 +387,14 @@ export class LmdbCheckpointStore implements CheckpointStore, GroupWriter {
         last =
           op.value === null ? db.remove(op.key) : op.ifAbsent ? (db as unknown as PutWithOptions).put(op.key, op.value, { noOverwrite: true }) : db.put(op.key, op.value);
         writes.push(last);
+        // A failed commit also rejects each write's `flushed`; those are reported through
+        // `committed`, and must not surface as unhandled rejections that end the process.
+        last.flushed?.catch(() => undefined);
       }
     }
     const fail = (error: unknown): never => {
-      throw new StoreWriteError(this.location, reasonOf(error), error);
+      if (error instanceof StoreWriteError) throw error;
+      throw new StoreWriteError(this.location, writeFailureReason(error), error);
     };
     const committed = Promise.all(writes).catch(fail);
     const durable = committed.then(async () => {
