@@ -6,19 +6,15 @@
  * and flags are kept as they were.
  */
 import type * as A from './ast.js';
+import { KEYWORD_TEXTS } from './keywords.js';
 import { doubleText, encodeBytes, floatText, multilineString, quoteString } from './literals.js';
 
 const INDENT = '    ';
-const KEYWORDS = new Set([
-  'extends', 'true', 'false', 'NULL', 'TBD', 'LAZY', 'DATA', 'ATTRIB', 'HERE', 'PARENT', 'ROOT', 'THIS',
-  'OPTIONAL', 'APPLY', 'ASSERT', 'IF', 'THEN', 'ELSE', 'FI', 'SWITCH', 'ENDSWITCH', 'VAR', 'PROPERTY',
-  'IPROPERTY', 'ENVPROPERTY', 'IENVPROPERTY', 'CONSTANT', 'HOST', 'PROCESS',
-]);
 const WORD = /^[A-Za-z_$\u00A2-\u00A5\u00AA\u00B5\u00BA\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u00FF][\w$.\-+@#~%^&\u00A2-\u00A5\u00AA\u00B5\u00BA\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u00FF]*$/;
 
 /** True when `name` lexes as one WORD token (and is not a keyword or `x|`). */
 function isWord(name: string): boolean {
-  return WORD.test(name) && !KEYWORDS.has(name) && !name.startsWith('x|');
+  return WORD.test(name) && !KEYWORD_TEXTS.has(name) && !name.startsWith('x|');
 }
 
 /** A tag or part name: bare when it is a WORD, else a string. */

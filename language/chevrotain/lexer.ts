@@ -13,6 +13,7 @@
  */
 import type { IToken, TokenType } from 'chevrotain';
 import { createToken, Lexer } from './chevrotain.js';
+import { KEYWORDS, type KeywordName } from '../keywords.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { diagnostic, Messages } from '../../core/messages/index.js';
 import type { SourceFile } from '../../core/source.js';
@@ -75,39 +76,21 @@ export const NumberLit = createToken({
 
 export const Word = createToken({ name: 'Word', pattern: new RegExp(`[${LETTER}][${WORD_REST}]*`) });
 
-function keyword(name: string, text: string): TokenType {
-  return createToken({ name, pattern: new RegExp(text), longer_alt: Word });
-}
+/**
+ * One token type per keyword of keywords.ts, created in the table's order. A keyword
+ * carries `longer_alt: Word`: a longer WORD wins, equal length goes to the keyword.
+ */
+export const keywordTokens: readonly TokenType[] = KEYWORDS.map(({ name, text }) =>
+  createToken({ name, pattern: new RegExp(text), longer_alt: Word }),
+);
+const byName = Object.fromEntries(keywordTokens.map((t) => [t.name, t])) as Record<KeywordName, TokenType>;
 
-export const Extends = keyword('Extends', 'extends');
-export const True = keyword('True', 'true');
-export const False = keyword('False', 'false');
-export const Null = keyword('Null', 'NULL');
-export const Tbd = keyword('Tbd', 'TBD');
-export const Lazy = keyword('Lazy', 'LAZY');
-export const Data = keyword('Data', 'DATA');
-export const Attrib = keyword('Attrib', 'ATTRIB');
-export const Here = keyword('Here', 'HERE');
-export const Parent = keyword('Parent', 'PARENT');
-export const Root = keyword('Root', 'ROOT');
-export const This = keyword('This', 'THIS');
-export const Optional = keyword('Optional', 'OPTIONAL');
-export const Apply = keyword('Apply', 'APPLY');
-export const Assert = keyword('Assert', 'ASSERT');
-export const If = keyword('If', 'IF');
-export const Then = keyword('Then', 'THEN');
-export const Else = keyword('Else', 'ELSE');
-export const Fi = keyword('Fi', 'FI');
-export const EndSwitch = keyword('EndSwitch', 'ENDSWITCH');
-export const Switch = keyword('Switch', 'SWITCH');
-export const Var = keyword('Var', 'VAR');
-export const IProperty = keyword('IProperty', 'IPROPERTY');
-export const Property = keyword('Property', 'PROPERTY');
-export const IEnvProperty = keyword('IEnvProperty', 'IENVPROPERTY');
-export const EnvProperty = keyword('EnvProperty', 'ENVPROPERTY');
-export const Constant = keyword('Constant', 'CONSTANT');
-export const Host = keyword('Host', 'HOST');
-export const Process = keyword('Process', 'PROCESS');
+/** The keyword tokens by name, for the grammar (a name missing from keywords.ts does not compile). */
+export const {
+  Extends, True, False, Null, Tbd, Lazy, Data, Attrib, Here, Parent, Root, This, Optional,
+  Apply, Assert, If, Then, Else, Fi, EndSwitch, Switch, Var, IProperty, Property,
+  IEnvProperty, EnvProperty, Constant, Host, Process,
+} = byName;
 
 /** Category of the operators; each operator keeps its own token type. */
 export const Operator = createToken({ name: 'Operator', pattern: Lexer.NA });
@@ -164,9 +147,7 @@ export const allTokens: TokenType[] = [
   Include,
   Codebase,
   NumberLit,
-  Extends, True, False, Null, Tbd, Lazy, Data, Attrib, Here, Parent, Root, This, Optional,
-  Apply, Assert, If, Then, Else, Fi, EndSwitch, Switch, Var, IProperty, Property,
-  IEnvProperty, EnvProperty, Constant, Host, Process,
+  ...keywordTokens,
   Xor,
   Word,
   LVectorOpen,

@@ -2,17 +2,21 @@
  * The fast lexer of the `.sf` front end: one pass of charCode scanning that fills
  * parallel typed arrays (kind, start, end) instead of making one object per token.
  *
- * It produces exactly the tokens the chevrotain lexer of lexer.ts produces for input
- * that lexes without errors, and it reproduces that lexer's first-match order (see the
- * comment there): numbers take their leading `-`, `--` and `->` come before `-`, `x|`
+ * It produces exactly the tokens the chevrotain lexer (chevrotain/lexer.ts) produces for
+ * input that lexes without errors, and it reproduces that lexer's first-match order (see
+ * the comment there): numbers take their leading `-`, `--` and `->` come before `-`, `x|`
  * comes before a WORD, a keyword wins over a WORD of the same length and loses to a
- * longer one. Whatever the chevrotain lexer would report (an unknown character, an
+ * longer one. Both take their keywords from keywords.ts. Whatever the chevrotain lexer would report (an unknown character, an
  * unterminated string, comment or byte array) or the nesting check of parse.ts would
  * refuse makes it throw FastPathBail instead: the caller then falls back to the
  * chevrotain path, which reports it. It never has to produce a diagnostic itself.
  */
+import { KEYWORDS, type KeywordName } from '../keywords.js';
 
-/** Thrown by the fast path on anything it does not accept; parse.ts falls back on it. */
+/**
+ * Thrown by the fast path on anything it does not accept; parse.ts falls back on it. A plain
+ * Error, not a FrogError (core/errors.ts): internal control flow that never reaches a user.
+ */
 export class FastPathBail extends Error {
   constructor(
     readonly reason: string,
@@ -33,36 +37,41 @@ export const K_BYTES = 5;
 export const K_INCLUDE = 6;
 export const K_INCLUDE_OPT = 7;
 export const K_CODEBASE = 8;
-// Keywords.
-export const K_EXTENDS = 10;
-export const K_TRUE = 11;
-export const K_FALSE = 12;
-export const K_NULL = 13;
-export const K_TBD = 14;
-export const K_LAZY = 15;
-export const K_DATA = 16;
-export const K_ATTRIB = 17;
-export const K_HERE = 18;
-export const K_PARENT = 19;
-export const K_ROOT = 20;
-export const K_THIS = 21;
-export const K_OPTIONAL = 22;
-export const K_APPLY = 23;
-export const K_ASSERT = 24;
-export const K_IF = 25;
-export const K_THEN = 26;
-export const K_ELSE = 27;
-export const K_FI = 28;
-export const K_ENDSWITCH = 29;
-export const K_SWITCH = 30;
-export const K_VAR = 31;
-export const K_IPROPERTY = 32;
-export const K_PROPERTY = 33;
-export const K_IENVPROPERTY = 34;
-export const K_ENVPROPERTY = 35;
-export const K_CONSTANT = 36;
-export const K_HOST = 37;
-export const K_PROCESS = 38;
+// Keywords: the entry at index i of keywords.ts's KEYWORDS has kind K_KEYWORD_FIRST + i.
+export const K_KEYWORD_FIRST = 10;
+/** The kind of a keyword, by its name in keywords.ts. */
+function keyword(name: KeywordName): number {
+  return K_KEYWORD_FIRST + KEYWORDS.findIndex((k) => k.name === name);
+}
+export const K_EXTENDS = keyword('Extends');
+export const K_TRUE = keyword('True');
+export const K_FALSE = keyword('False');
+export const K_NULL = keyword('Null');
+export const K_TBD = keyword('Tbd');
+export const K_LAZY = keyword('Lazy');
+export const K_DATA = keyword('Data');
+export const K_ATTRIB = keyword('Attrib');
+export const K_HERE = keyword('Here');
+export const K_PARENT = keyword('Parent');
+export const K_ROOT = keyword('Root');
+export const K_THIS = keyword('This');
+export const K_OPTIONAL = keyword('Optional');
+export const K_APPLY = keyword('Apply');
+export const K_ASSERT = keyword('Assert');
+export const K_IF = keyword('If');
+export const K_THEN = keyword('Then');
+export const K_ELSE = keyword('Else');
+export const K_FI = keyword('Fi');
+export const K_ENDSWITCH = keyword('EndSwitch');
+export const K_SWITCH = keyword('Switch');
+export const K_VAR = keyword('Var');
+export const K_IPROPERTY = keyword('IProperty');
+export const K_PROPERTY = keyword('Property');
+export const K_IENVPROPERTY = keyword('IEnvProperty');
+export const K_ENVPROPERTY = keyword('EnvProperty');
+export const K_CONSTANT = keyword('Constant');
+export const K_HOST = keyword('Host');
+export const K_PROCESS = keyword('Process');
 // Operators, contiguous from K_OP_FIRST to K_OP_LAST.
 export const K_XOR = 40;
 export const K_IMPLIES = 41;
@@ -141,30 +150,26 @@ const CHAR_CLASS = (() => {
   return c;
 })();
 
-/** Keywords by length, for the check after a WORD has been scanned. */
-const KEYWORDS: [string, number][][] = (() => {
-  const list: [string, number][] = [
-    ['extends', K_EXTENDS], ['true', K_TRUE], ['false', K_FALSE], ['NULL', K_NULL], ['TBD', K_TBD],
-    ['LAZY', K_LAZY], ['DATA', K_DATA], ['ATTRIB', K_ATTRIB], ['HERE', K_HERE], ['PARENT', K_PARENT],
-    ['ROOT', K_ROOT], ['THIS', K_THIS], ['OPTIONAL', K_OPTIONAL], ['APPLY', K_APPLY], ['ASSERT', K_ASSERT],
-    ['IF', K_IF], ['THEN', K_THEN], ['ELSE', K_ELSE], ['FI', K_FI], ['ENDSWITCH', K_ENDSWITCH],
-    ['SWITCH', K_SWITCH], ['VAR', K_VAR], ['IPROPERTY', K_IPROPERTY], ['PROPERTY', K_PROPERTY],
-    ['IENVPROPERTY', K_IENVPROPERTY], ['ENVPROPERTY', K_ENVPROPERTY], ['CONSTANT', K_CONSTANT],
-    ['HOST', K_HOST], ['PROCESS', K_PROCESS],
-  ];
-  const byLength: [string, number][][] = [];
-  for (let n = 0; n <= 12; n++) byLength.push([]);
-  for (const entry of list) byLength[entry[0].length].push(entry);
-  return byLength;
-})();
+// The keyword kinds must stay below the operators (renumber those if the table outgrows the gap).
+if (K_KEYWORD_FIRST + KEYWORDS.length > K_OP_FIRST) throw new Error('fast lexer: keyword kinds overlap the operator kinds');
+
+/** The shortest and longest keyword. */
+const KEYWORD_MIN = Math.min(...KEYWORDS.map((k) => k.text.length));
+const KEYWORD_MAX = Math.max(...KEYWORDS.map((k) => k.text.length));
+/** By character code below 128: 1 where a keyword starts with that character. */
+const KEYWORD_START = new Uint8Array(128);
+for (const k of KEYWORDS) KEYWORD_START[k.text.charCodeAt(0)] = 1;
+/** Keywords by length, for the check after a WORD has been scanned: [text, kind]. */
+const KEYWORDS_BY_LENGTH: [string, number][][] = [];
+for (let n = 0; n <= KEYWORD_MAX; n++) KEYWORDS_BY_LENGTH.push([]);
+KEYWORDS.forEach((k, i) => KEYWORDS_BY_LENGTH[k.text.length].push([k.text, K_KEYWORD_FIRST + i]));
 
 /** The keyword kind of the WORD text[start, start+length), or K_WORD. */
 function keywordKind(text: string, start: number, length: number): number {
-  if (length < 2 || length > 12) return K_WORD;
+  if (length < KEYWORD_MIN || length > KEYWORD_MAX) return K_WORD;
   const first = text.charCodeAt(start);
-  // Every keyword starts with an upper-case letter or with e, t, f.
-  if (!((first >= 65 && first <= 90) || first === 101 || first === 116 || first === 102)) return K_WORD;
-  const candidates = KEYWORDS[length];
+  if (first >= 128 || KEYWORD_START[first] === 0) return K_WORD;
+  const candidates = KEYWORDS_BY_LENGTH[length];
   for (let i = 0; i < candidates.length; i++) {
     const kw = candidates[i][0];
     if (kw.charCodeAt(0) === first && text.startsWith(kw, start)) return candidates[i][1];

@@ -1,9 +1,9 @@
 /**
- * The fast path of `parse`: a recursive-descent parser over the tokens of fast-lexer.ts
- * that builds the AST directly, with no concrete syntax tree in between.
+ * The fast path of `parse`: a recursive-descent parser over the tokens of lexer.ts (this
+ * folder) that builds the AST directly, with no concrete syntax tree in between.
  *
  * Contract: for every input it accepts, the result equals, spans and property order
- * included, what the chevrotain grammar (grammar.ts) and the CST visitor (visitor.ts)
+ * included, what the chevrotain grammar and CST visitor (chevrotain/grammar.ts, visitor.ts)
  * build, and the chevrotain path reports no diagnostic for that input. It accepts only
  * input that the grammar takes without any error and that the visitor builds without any
  * diagnostic; on anything else (a syntax error, an out-of-range number, a bad byte array,

@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { parse } from '../../language/parse.js';
 import { print } from '../../language/printer.js';
 import { toSExpression } from '../../language/sexpr.js';
+import { failOnFastPathFailures } from './helpers.js';
+
+failOnFastPathFailures();
 
 const casesDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'conformance', 'cases');
 const cases = readdirSync(casesDir).filter((d) => existsSync(join(casesDir, d, 'input.sf'))).sort();

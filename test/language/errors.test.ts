@@ -4,7 +4,9 @@
  */
 import test from 'ava';
 import { parse, parseReference, MAX_NESTING } from '../../language/parse.js';
-import { diagnosticsOf } from './helpers.js';
+import { diagnosticsOf, failOnFastPathFailures } from './helpers.js';
+
+failOnFastPathFailures();
 
 test('SF1001 unexpected character', (t) => {
   t.deepEqual(diagnosticsOf('a 1;\nb ? 2;'), [

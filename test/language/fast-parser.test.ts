@@ -1,5 +1,5 @@
 /**
- * The fast path of `parse` (fast-lexer.ts, fast-parser.ts) against the chevrotain path.
+ * The fast path of `parse` (language/fast/) against the chevrotain path (language/chevrotain/).
  *
  * The contract under test: whenever the fast path accepts an input, the chevrotain path
  * reports no diagnostic for it and builds the same AST, spans, values and property order
@@ -15,6 +15,9 @@ import { benchTexts } from '../support/sf-texts.js';
 import { lex } from '../../language/chevrotain/lexer.js';
 import { MAX_NESTING, parse, parseWith } from '../../language/parse.js';
 import { SourceFile } from '../../core/source.js';
+import { failOnFastPathFailures } from './helpers.js';
+
+failOnFastPathFailures();
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -15,6 +15,9 @@ import { print } from '../../language/printer.js';
 import { toSExpression } from '../../language/sexpr.js';
 import { SourceFile } from '../../core/source.js';
 import { seededRandom } from '../../runtime/group/memory-network.js';
+import { failOnFastPathFailures } from './helpers.js';
+
+failOnFastPathFailures();
 
 const casesDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'conformance', 'cases');
 const seeds: string[] = [];

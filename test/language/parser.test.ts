@@ -2,7 +2,9 @@
 import test from 'ava';
 import { parse } from '../../language/parse.js';
 import { toSExpression } from '../../language/sexpr.js';
-import { lines, sexprOf } from './helpers.js';
+import { failOnFastPathFailures, lines, sexprOf } from './helpers.js';
+
+failOnFastPathFailures();
 
 /** The s-expression of one attribute value: `v VALUE` → its line without the wrapper. */
 function valueOf(valueText: string): string {
