@@ -83,7 +83,8 @@ export { LmdbCheckpointStore, type CheckpointStore } from './runtime/persistence
 export { recover, type RecoveryReport } from './runtime/index.js';
 
 // --- Errors ----------------------------------------------------------------------------------
-export { ComponentError, AttributeError, LifecycleFailure, StateAccessError } from './runtime/index.js';
+export { FrogError } from './core/errors.js';
+export { ComponentError, AttributeError, UnresolvedReferenceError, LifecycleFailure, StateAccessError } from './runtime/index.js';
 export { PlanFormatError } from './core/plan-format.js';
 export { CanonicalError } from './core/canonical.js';
 export { FunctionError } from './functions/index.js';

@@ -4,8 +4,8 @@
  * loss, delay, cuts and partitions, an in-memory checkpoint store, in-process peer links, and
  * the group simulation. None of these belongs in a deployment.
  */
-export { ManualClock, settle } from './core/clock.js';
-export { MemoryNetwork, FakeClock, SkewedClock, seededRandom, type NetworkConditions } from './runtime/group/memory-network.js';
+export { ManualClock, SkewedClock, settle } from './core/clock.js';
+export { MemoryNetwork, seededRandom, type NetworkConditions } from './runtime/group/memory-network.js';
 export { Simulation, type SimPeer, type SimulationOptions } from './runtime/group/simulation.js';
 export { MemoryCheckpointStore, MemoryStorage } from './runtime/persistence/store/memory-checkpoint-store.js';
 export { MemoryPeerLinks, type MemoryEndpoint } from './runtime/peer/peer-link.js';

@@ -24,7 +24,7 @@ import { GroupMember } from '../runtime/group/group-member.js';
 import { boundsOf, getProfile } from '../runtime/group/profiles.js';
 import { Listener, Provider } from '../runtime/group/state-space.js';
 import { TcpMessageTransport } from '../runtime/group/tcp-message-transport.js';
-import { systemClock } from '../runtime/group/transport.js';
+import { SystemClock } from '../core/clock.js';
 import { UdpMulticastTransport } from '../runtime/group/udp-multicast-transport.js';
 
 const GROUP_PORT = 45140;
@@ -106,7 +106,7 @@ async function frogpond(peers: number, changes: number): Promise<number[] | null
       const epoch = Date.now();
       const datagrams = await UdpMulticastTransport.open({ group: '239.255.42.43', port: GROUP_PORT, interfaceAddress: '127.0.0.1' });
       const messages = await TcpMessageTransport.open({ self: id, epoch, key, host: '127.0.0.1' });
-      const m = new GroupMember({ identity: { id, name: `p${id}`, epoch }, profile, key, clock: systemClock, datagrams, messages });
+      const m = new GroupMember({ identity: { id, name: `p${id}`, epoch }, profile, key, clock: new SystemClock(), datagrams, messages });
       const receiver = id - 1;
       m.stateSpace.registerListener(
         new Listener('bench/value', {

@@ -4,8 +4,8 @@
  * one signed request, and its errors as one line with a code and a hint, never a stack trace.
  */
 import { resolve as resolvePath } from 'node:path';
-import { Messages } from '../core/messages/index.js';
 import { ControlError, controlRequest } from '../runtime/control/control-client.js';
+import type { AnswerOf, Operation, RequestOf } from '../runtime/control/protocol.js';
 import type { GroupKey } from '../runtime/group/authenticated-transport.js';
 import { KeyFileError, readKeyFile } from '../runtime/group/key-file.js';
 import type { Io } from './io.js';
@@ -35,26 +35,18 @@ export async function clientKey(command: string, o: ClientOptions, io: Io): Prom
   }
 }
 
-const HINTS: Record<string, string | undefined> = {
-  SF4311: Messages.ControlUnreachable.hint,
-  SF4310: Messages.ControlUnsignedAnswer.hint,
-  SF4304: 'Use the key file of the group this peer belongs to.',
-  SF4305: Messages.ControlStale.hint,
-  SF4312: Messages.ControlWrongTarget.hint,
-  SF4313: Messages.ControlBeforeStart.hint,
-  SF4405: Messages.UnknownApplication.hint,
-  SF4407: Messages.ApplicationExists.hint,
-};
-
-/** One request; on failure the error line is printed and undefined returned. */
-export async function request<T>(command: string, o: ClientOptions, key: GroupKey, operation: string, body: unknown, timeoutMs = 30_000): Promise<T | undefined> {
+/** One request of the control protocol, typed by its operation. */
+export async function request<Op extends Operation>(command: string, o: ClientOptions, key: GroupKey, operation: Op, body: RequestOf<Op>, timeoutMs = 30_000): Promise<AnswerOf<Op> | undefined> {
   void command;
-  return controlRequest<T>({ peer: o.peer ?? DEFAULT_PEER, key, operation, body, timeoutMs });
+  return controlRequest<AnswerOf<Op>>({ peer: o.peer ?? DEFAULT_PEER, key, operation, body, timeoutMs });
 }
 
 export function reportError(command: string, e: unknown, io: Io): number {
   if (e instanceof ControlError) {
-    const hint = HINTS[e.code];
+    // The catalogue's hint for the code, for the control protocol and the peer's API (kind
+    // `Control`); a refusal that relays a diagnostic of another area (a deploy's unknown
+    // component type) is printed as the peer wrote it, without that area's hint.
+    const hint = e.kind === 'Control' ? e.hint : undefined;
     io.stderr(`frog ${command}: error ${e.code}: ${e.reason}\n${hint ? `  hint: ${hint}\n` : ''}`);
     return 2;
   }

@@ -19,6 +19,12 @@ import { parseRefText } from '../core/ref-text.js';
 /** The value of a predicate checked at compile time: dropped from the output. */
 export const CHECKED: unique symbol = Symbol('statically checked predicate');
 
+/*
+ * Failed, LazyFound and Cycle (and type-phase.ts's PrototypeCycle) are control flow inside one
+ * resolution, caught by its own frames; they never reach a user (the diagnostics do), so they
+ * are plain sentinels, not FrogErrors (core/errors.ts).
+ */
+
 /** Thrown through the frames of a failed resolution after the failure is reported. */
 class Failed {
   constructor(readonly reason: string) {}

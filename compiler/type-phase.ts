@@ -14,6 +14,7 @@ import { describeFailure } from './failures.js';
 
 type State = 'merging' | 'merged' | 'children' | 'done';
 
+/** Control flow within this phase, never seen by a user: a plain sentinel, not a FrogError (core/errors.ts). */
 class PrototypeCycle {
   constructor(readonly at: Description) {}
 }

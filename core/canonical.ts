@@ -10,16 +10,18 @@
 import { Packr, Unpackr } from 'msgpackr';
 import { Applied, Description, Ref, SfDouble, SfFloat, TBD, kindOf, type Value } from './values.js';
 import type { EncodedDescription, EncodedReference, EncodedValue } from './plan-types.js';
+import { FrogError } from './errors.js';
+import { Messages } from './messages/index.js';
 import { RefTextError, parseRefText } from './ref-text.js';
 
-/** A value that has no canonical form, or canonical data that is not valid. */
-export class CanonicalError extends Error {
+/** A value that has no canonical form, or canonical data that is not valid (SF3204, SF3205 with `where`). */
+export class CanonicalError extends FrogError {
   constructor(
     readonly reason: string,
     /** Where in the data: `$cd[2][1]` style, empty for the top. */
     readonly where = '',
   ) {
-    super(where ? `${reason} (at ${where})` : reason);
+    super(where ? Messages.NotCanonicalAt : Messages.NotCanonical, where ? { reason, where } : { reason });
     this.name = 'CanonicalError';
   }
 }

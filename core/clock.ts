@@ -1,23 +1,29 @@
 /**
- * Time for the component runtime. Every timer the runtime and the standard components
- * use goes through a Clock, so that tests drive time with a ManualClock and stay
- * fast and deterministic.
+ * Time for everything that waits: the group (heartbeat ticks, deliveries on the simulated
+ * network), the component host, the peer and the standard components. All timers go through a
+ * Clock, so that tests and the group simulation drive time with a ManualClock and stay fast and
+ * deterministic; a deployment uses the SystemClock.
  */
 
+/** A scheduled call. `cancel()` stops it if it has not run yet; later calls do nothing. */
 export interface TimerHandle {
   cancel(): void;
 }
 
+/**
+ * Time as the runtime and the group see it. `now()` is the wall clock in ms (timestamps on the
+ * wire, timeliness, event times); timers are relative delays and fire in order of their due time.
+ */
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
-  /** Calls `fn` once after `ms` milliseconds unless cancelled. */
+  /** Calls `fn` once after `ms` milliseconds (a negative delay counts as 0) unless cancelled. */
   setTimeout(fn: () => void, ms: number): TimerHandle;
   /** Resolves after `ms` milliseconds. */
   sleep(ms: number): Promise<void>;
 }
 
-/** The real clock. */
+/** The real clock: `Date.now()` and the process's timers. */
 export class SystemClock implements Clock {
   now(): number {
     return Date.now();
@@ -33,39 +39,60 @@ export class SystemClock implements Clock {
   }
 }
 
-interface PendingTimer {
-  due: number;
-  seq: number;
-  fn: () => void;
-  cancelled: boolean;
-}
-
 /** Lets pending promise callbacks and I/O callbacks run. */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** A timer of the ManualClock, which is also its handle: cancelling drops the callback. */
+class ManualTimer implements TimerHandle {
+  constructor(
+    readonly at: number,
+    readonly order: number,
+    public fn: (() => void) | null,
+  ) {}
+
+  cancel(): void {
+    this.fn = null;
+  }
+}
+
+/** The bound of one `advance`: a runaway timer loop stops after this many timers. */
+const MAX_ADVANCE_TIMERS = 100_000;
+
 /**
- * A clock that only moves when told to. `advance(ms)` fires due timers in time order
- * and lets the promise chains they start run before moving on.
+ * A clock whose time moves only when told to. Timers run in order of due time, ties in the
+ * order they were set (a binary heap; cancelled timers stay in it until their turn comes).
+ *
+ * Two ways to move time, for two kinds of caller:
+ *
+ * - `runFor(ms)` and `runUntil(time)` are **synchronous**: they call every timer that falls due
+ *   one after the other, without letting promise callbacks run in between, and return how many
+ *   timers they took from the queue. The group simulation (up to 1,000 peers, all driven by
+ *   plain callbacks) steps time this way; callers that need promise chains to progress settle
+ *   between steps themselves.
+ * - `advance(ms)` is **asynchronous** and must be awaited: it settles pending promise chains
+ *   before the first timer, between timers and at the end, so the async lifecycle a timer starts
+ *   (a component's hooks, the host's transitions) runs before the next timer fires. Runtime
+ *   tests step time this way.
  */
 export class ManualClock implements Clock {
-  private current: number;
-  private seq = 0;
-  private timers: PendingTimer[] = [];
+  private time: number;
+  private order = 0;
+  private readonly heap: ManualTimer[] = [];
 
   constructor(start = 1_700_000_000_000) {
-    this.current = start;
+    this.time = start;
   }
 
   now(): number {
-    return this.current;
+    return this.time;
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const timer: PendingTimer = { due: this.current + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
-    this.timers.push(timer);
-    return { cancel: () => void (timer.cancelled = true) };
+    const t = new ManualTimer(this.time + Math.max(0, ms), this.order++, fn);
+    this.push(t);
+    return t;
   }
 
   sleep(ms: number): Promise<void> {
@@ -74,26 +101,115 @@ export class ManualClock implements Clock {
 
   /** The number of timers not yet fired or cancelled. */
   get pending(): number {
-    return this.timers.filter((t) => !t.cancelled).length;
+    let n = 0;
+    for (const t of this.heap) if (t.fn) n++;
+    return n;
   }
 
-  /** Moves time forward by `ms`, firing every timer that falls due on the way. */
+  /**
+   * Synchronous: moves time forward by `ms`, calling every timer that falls due on the way, and
+   * returns the number of timers taken from the queue (cancelled ones included). Throws after
+   * `maxTimers` of them (a runaway timer loop).
+   */
+  runFor(ms: number, maxTimers = 100_000_000): number {
+    return this.runUntil(this.time + ms, maxTimers);
+  }
+
+  /** Synchronous: as `runFor`, up to the absolute time `target` (time never moves back). */
+  runUntil(target: number, maxTimers = 100_000_000): number {
+    const h = this.heap;
+    let ran = 0;
+    while (h.length > 0 && h[0]!.at <= target) {
+      if (ran++ >= maxTimers) throw new Error(`manual clock: more than ${maxTimers} timers before ${target}`);
+      const t = this.pop();
+      this.time = Math.max(this.time, t.at);
+      const fn = t.fn;
+      if (fn) {
+        t.fn = null;
+        fn();
+      }
+    }
+    this.time = Math.max(this.time, target);
+    return ran;
+  }
+
+  /**
+   * Asynchronous (await it): moves time forward by `ms`, calling the timers that fall due one at
+   * a time in order and letting the promise chains they start run before the next one. Stops
+   * firing after 100,000 timers (a runaway loop) and still ends at `now + ms`.
+   */
   async advance(ms: number): Promise<void> {
-    const target = this.current + ms;
+    const target = this.time + ms;
     await settle();
-    // Bounded: each round fires one timer; a runaway timer loop stops after this many.
-    for (let round = 0; round < 100_000; round++) {
-      this.timers = this.timers.filter((t) => !t.cancelled);
-      let next: PendingTimer | undefined;
-      for (const t of this.timers) if (t.due <= target && (!next || t.due < next.due || (t.due === next.due && t.seq < next.seq))) next = t;
-      if (!next) break;
-      this.current = Math.max(this.current, next.due);
-      next.cancelled = true;
-      next.fn();
+    const h = this.heap;
+    for (let fired = 0; fired < MAX_ADVANCE_TIMERS; ) {
+      // Cancelled timers at the top are dropped; the next live one due by `target` fires.
+      while (h.length > 0 && h[0]!.fn === null) this.pop();
+      if (h.length === 0 || h[0]!.at > target) break;
+      const t = this.pop();
+      this.time = Math.max(this.time, t.at);
+      const fn = t.fn!;
+      t.fn = null;
+      fired++;
+      fn();
       await settle();
       await settle();
     }
-    this.current = target;
+    this.time = target;
     await settle();
+  }
+
+  private less(a: ManualTimer, b: ManualTimer): boolean {
+    return a.at < b.at || (a.at === b.at && a.order < b.order);
+  }
+
+  private push(t: ManualTimer): void {
+    const h = this.heap;
+    h.push(t);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  private pop(): ManualTimer {
+    const h = this.heap;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+/**
+ * A clock that reads `offset` ms away from another: injected clock skew (the group simulation
+ * gives one to every member). Timers are the other clock's, unaffected by the offset.
+ */
+export class SkewedClock implements Clock {
+  offset = 0;
+  constructor(private readonly base: Clock) {}
+  now(): number {
+    return this.base.now() + this.offset;
+  }
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return this.base.setTimeout(fn, ms);
+  }
+  sleep(ms: number): Promise<void> {
+    return this.base.sleep(ms);
   }
 }

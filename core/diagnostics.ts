@@ -1,6 +1,6 @@
 /**
  * Diagnostics are data: collected, never thrown at a user. Every diagnostic has a
- * stable code from the catalogue in `messages.ts`.
+ * stable code from the catalogue in `messages/` (core/messages/index.ts).
  */
 import type { Span } from './source.js';
 

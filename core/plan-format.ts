@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { CanonicalError, decodeValue, msgpackDecodeCanonical, msgpackEncodeCanonical } from './canonical.js';
+import { FrogError } from './errors.js';
+import { Messages } from './messages/index.js';
 import { PLAN_FORMAT, type DeploymentPlan, type EncodedValue, type PlanNode } from './plan-types.js';
 
 export function planId(plan: DeploymentPlan | Omit<DeploymentPlan, 'id'>): string {
@@ -19,9 +21,10 @@ export function serialisePlan(plan: DeploymentPlan, format: 'json' | 'msgpack'):
   return msgpackEncodeCanonical(plan as unknown as EncodedValue);
 }
 
-export class PlanFormatError extends Error {
+/** Bytes that are not a valid plan (SF3203); `reason` says why, for messages that embed it. */
+export class PlanFormatError extends FrogError {
   constructor(readonly reason: string) {
-    super(`Invalid deployment plan: ${reason}.`);
+    super(Messages.PlanInvalid, { reason });
   }
 }
 

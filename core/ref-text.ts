@@ -9,6 +9,8 @@
  * A bare name is a `WORD` part (SmartFrog's default lookup of a first part is ATTRIB, of a
  * later part HERE: the resolver decides, as for parsed references).
  */
+import { FrogError } from './errors.js';
+import { Messages } from './messages/index.js';
 import { quoteNameIfNeeded, type RefPart } from './values.js';
 
 /** The kinds of reference part, as written in a description (`ROOT`, `PARENT`, `ATTRIB`, ...). */
@@ -17,13 +19,14 @@ export type RefPartKind =
   | 'ATTRIB' | 'HERE' | 'WORD'
   | 'PROPERTY' | 'IPROPERTY' | 'ENVPROPERTY' | 'IENVPROPERTY' | 'CONSTANT' | 'HOST';
 
-export class RefTextError extends Error {
+/** Reference text that does not parse (SF1017). */
+export class RefTextError extends FrogError {
   constructor(
     readonly text: string,
     readonly reason: string,
     readonly offset: number,
   ) {
-    super(`Invalid reference text ${JSON.stringify(text)} at character ${offset + 1}: ${reason}.`);
+    super(Messages.BadReferenceText, { quoted: JSON.stringify(text), position: offset + 1, reason });
     this.name = 'RefTextError';
   }
 }

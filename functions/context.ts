@@ -2,7 +2,8 @@
  * What every built-in function sees: its operands, the context the resolver supplies, and
  * the error it throws. Built-ins are pure apart from the context (language.md §10.3, §10.6).
  */
-import { Messages, formatMessage, type MessageEntry } from '../core/messages/index.js';
+import { FrogError } from '../core/errors.js';
+import { Messages, type MessageEntry } from '../core/messages/index.js';
 import { Applied, Description, Ref, SfDouble, SfFloat, TBD, kindOf, type Value } from '../core/values.js';
 
 /** SmartFrog's package of the built-in functions (`F.` in language.md Appendix A). */
@@ -12,13 +13,15 @@ export const FUNCTION_PREFIX = 'org.smartfrog.sfcore.languages.sf.functions.';
  * A failed function evaluation. `entry` is the catalogue entry (SF26xx), `args` fill its
  * placeholders; the resolver turns it into a diagnostic with the span of the attribute.
  */
-export class FunctionError extends Error {
-  constructor(
-    readonly entry: MessageEntry,
-    readonly args: Record<string, unknown>,
-  ) {
-    super(formatMessage(entry, args));
+export class FunctionError extends FrogError {
+  constructor(entry: MessageEntry, args: Record<string, unknown>) {
+    super(entry, args);
     this.name = 'FunctionError';
+  }
+
+  /** The parameters (`params`), under the name the resolver reads. */
+  get args(): Readonly<Record<string, unknown>> {
+    return this.params;
   }
 }
 

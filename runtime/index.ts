@@ -6,11 +6,12 @@ export { Checkpointer, planIdOf, type CheckpointerOptions, type RecoveredState }
 export { recover, discardApplication, type RecoveryOptions, type RecoveryReport, type RecoveredApplication, type FinishRecovered } from './persistence/recovery.js';
 export { ComponentRegistry, type ComponentClass } from './host/registry.js';
 export { EventStream, EventRecorder, formatEventLine, type RuntimeEvent, type EventListener, type ComponentEventName } from './host/events.js';
-export { SystemClock, ManualClock, settle, type Clock, type TimerHandle } from '../core/clock.js';
+export { SystemClock, ManualClock, SkewedClock, settle, type Clock, type TimerHandle } from '../core/clock.js';
 export {
   LIFECYCLE_STATES,
   ComponentError,
   AttributeError,
+  UnresolvedReferenceError,
   LifecycleFailure,
   normalRecord,
   abnormalRecord,
@@ -39,7 +40,8 @@ export {
 export { toStateValue, fromStateValue } from './state/state-values.js';
 export * as group from './group/index.js';
 export * as store from './persistence/store/index.js';
-export { Peer, GroupRuntimeClock, type PeerOptions, type PeerStatus, type ComponentStatus } from './peer/peer.js';
+export { Peer, type PeerOptions } from './peer/peer.js';
+export type { PeerStatus, ComponentStatus } from './control/protocol.js';
 export { HttpPeerLink, MemoryPeerLinks, type PeerLink, type MemoryEndpoint } from './peer/peer-link.js';
 export { RemoteSubtree, placePlan, placeNode, REMOTE_TYPE, parseSubtreeAppName, subtreeAppName, type SubtreeName } from './peer/placement.js';
 export { PeerDirectory, LifecyclePublisher, type PeerEntry } from './peer/peer-state.js';

@@ -45,6 +45,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { Description } from '../core/values.js';
 import { Prim } from '../runtime/component/component.js';
+import { Messages } from '../core/messages/index.js';
 import { AttributeError, normalRecord } from '../runtime/component/lifecycle.js';
 import type { ComponentRecord } from '../runtime/persistence/store/record.js';
 import { valueText } from './echo.js';
@@ -104,7 +105,8 @@ export class Exec extends Prim {
     const shell = this.resolveBoolean('shell', false);
     const restart = this.resolveString('restart', 'never');
     if (restart !== 'never' && restart !== 'on-failure' && restart !== 'always') {
-      throw new AttributeError(`Attribute \`restart\` of \`${this.path}\` must be "never", "on-failure" or "always", found ${JSON.stringify(restart)}.`, this.path, 'SF4004');
+      const params = { name: 'restart', path: this.path, expected: '"never", "on-failure" or "always"', found: JSON.stringify(restart) };
+      throw new AttributeError(Messages.BadAttribute, params, this.path);
     }
     const base = this.baseDirectory();
     this.config = {
@@ -129,7 +131,8 @@ export class Exec extends Prim {
     const relativeTo = this.resolveString('relativeTo', 'workingDirectory');
     if (relativeTo === 'workingDirectory') return this.host.workingDirectory;
     if (relativeTo !== 'description') {
-      throw new AttributeError(`Attribute \`relativeTo\` of \`${this.path}\` must be "workingDirectory" or "description", found ${JSON.stringify(relativeTo)}.`, this.path, 'SF4004');
+      const params = { name: 'relativeTo', path: this.path, expected: '"workingDirectory" or "description"', found: JSON.stringify(relativeTo) };
+      throw new AttributeError(Messages.BadAttribute, params, this.path);
     }
     const source = this.host.sourceOf?.(this) ?? '';
     return source ? dirname(resolvePath(this.host.workingDirectory, source)) : this.host.workingDirectory;
@@ -144,11 +147,15 @@ export class Exec extends Prim {
     } else if (Array.isArray(v)) {
       for (const item of this.resolveStringVector('environment')) {
         const eq = item.indexOf('=');
-        if (eq <= 0) throw new AttributeError(`Attribute \`environment\` of \`${this.path}\` must hold "NAME=value" entries, found ${JSON.stringify(item)}.`, this.path, 'SF4004');
+        if (eq <= 0) {
+          const params = { name: 'environment', path: this.path, expected: 'a vector of "NAME=value" Strings', found: `the entry ${JSON.stringify(item)}` };
+          throw new AttributeError(Messages.BadAttribute, params, this.path);
+        }
         env[item.slice(0, eq)] = item.slice(eq + 1);
       }
     } else {
-      throw new AttributeError(`Attribute \`environment\` of \`${this.path}\` must be a DATA description or a vector of "NAME=value", found ${valueText(v)}.`, this.path, 'SF4004');
+      const params = { name: 'environment', path: this.path, expected: 'a DATA description or a vector of "NAME=value"', found: valueText(v) };
+      throw new AttributeError(Messages.BadAttribute, params, this.path);
     }
     return env;
   }

@@ -14,6 +14,7 @@
 import { chmod, mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { Prim } from '../runtime/component/component.js';
+import { Messages } from '../core/messages/index.js';
 import { AttributeError, normalRecord } from '../runtime/component/lifecycle.js';
 import { valueText } from './echo.js';
 
@@ -22,7 +23,7 @@ function parseMode(p: Prim, name: string, dflt: number): number {
   const v = p.sfResolve(name);
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0o7777) return v;
   if (typeof v === 'string' && /^0?[0-7]{3,4}$/.test(v)) return parseInt(v, 8);
-  throw new AttributeError(`Attribute \`${name}\` of \`${p.path}\` must be a file mode such as "0644", found ${JSON.stringify(valueText(v))}.`, p.path, 'SF4004');
+  throw new AttributeError(Messages.BadAttribute, { name, path: p.path, expected: 'a file mode such as "0644"', found: JSON.stringify(valueText(v)) }, p.path);
 }
 
 export class File extends Prim {

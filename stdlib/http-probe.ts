@@ -7,6 +7,7 @@
  * `failureThreshold`, as the probe itself does: fewer failures are tolerated either way.
  */
 import { Prim } from '../runtime/component/component.js';
+import { Messages } from '../core/messages/index.js';
 import { ComponentError } from '../runtime/component/lifecycle.js';
 import { httpStatus } from './conditions.js';
 
@@ -21,7 +22,10 @@ export class HttpProbe extends Prim {
 
   protected override async deploy(): Promise<void> {
     this.url = this.resolveString('url');
-    if (!/^https?:\/\//.test(this.url)) throw new ComponentError(`Attribute \`url\` of \`${this.path}\` must be an http:// or https:// URL, found ${JSON.stringify(this.url)}.`, this.path, 'SF4004');
+    if (!/^https?:\/\//.test(this.url)) {
+      const params = { name: 'url', path: this.path, expected: 'an http:// or https:// URL', found: JSON.stringify(this.url) };
+      throw new ComponentError(Messages.BadAttribute, params, this.path);
+    }
     this.expected = this.resolveInteger('status', 200);
     this.threshold = this.resolveInteger('failureThreshold', 3);
   }

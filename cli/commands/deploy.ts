@@ -10,6 +10,7 @@
  */
 import type { Command } from 'commander';
 import { serialisePlan } from '../../compiler/index.js';
+import type { AnswerOf } from '../../runtime/control/protocol.js';
 import { loadPlan } from '../plans.js';
 import type { Io } from '../io.js';
 import { clientKey, reportError, request, type ClientOptions } from '../peer-client.js';
@@ -35,7 +36,7 @@ export async function deployCommand(o: DeployCommandOptions, io: Io): Promise<nu
   const plan = await loadPlan({ ...o, checkTypes: 'names' }, io);
   if (!plan) return 1;
   const body = { plan: Buffer.from(serialisePlan(plan, 'msgpack')).toString('base64'), name: o.name ?? '', wait: wait * 1000 };
-  let answer: { app: string; peer: string; state: string; record?: { type: string; reason: string; path?: string } } | undefined;
+  let answer: AnswerOf<'deploy'> | undefined;
   try {
     answer = await request('deploy', o, key, 'deploy', body, wait * 1000 + 30_000);
   } catch (e) {

@@ -19,13 +19,9 @@ import { resolve as resolvePath } from 'node:path';
 import { loadPlan, reportDiagnostics } from '../plans.js';
 import type { DeploymentPlan } from '../../core/plan-types.js';
 import { Messages, formatMessage } from '../../core/messages/index.js';
-import { Checkpointer, planIdOf } from '../../runtime/persistence/checkpointing.js';
 import type { Prim } from '../../runtime/component/component.js';
-import { ComponentHost } from '../../runtime/host/host.js';
 import type { TerminationRecord } from '../../runtime/component/lifecycle.js';
-import { LocalStateAccess } from '../../runtime/state/state-access.js';
-import { discardApplication, recover } from '../../runtime/persistence/recovery.js';
-import { LmdbCheckpointStore, StoreError, type PeerIncarnation } from '../../runtime/persistence/store/index.js';
+import { assemble, type EmbeddedPeer } from '../../runtime/peer/assemble.js';
 import { createStandardRegistry } from '../../stdlib/index.js';
 import type { Io } from '../io.js';
 import { JsonProgress, LineProgress, TreeProgress, type ProgressView } from '../run-progress.js';
@@ -42,20 +38,6 @@ export interface RunCommandOptions {
   replace?: boolean;
 }
 
-/** The embedded peer's store: opened, checkpointing through `checkpointer`; or a message on failure. */
-async function openStore(dir: string, io: Io): Promise<{ store: LmdbCheckpointStore; incarnation: PeerIncarnation } | undefined> {
-  const store = new LmdbCheckpointStore(resolvePath(io.cwd, dir));
-  try {
-    return { store, incarnation: await store.open() };
-  } catch (e) {
-    if (!(e instanceof StoreError)) throw e;
-    io.stderr(`frog run: error ${e.code}: ${e.message}
-${e.hint ? `  hint: ${e.hint}
-` : ''}`);
-    return undefined;
-  }
-}
-
 const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
 
 
@@ -69,14 +51,16 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
   // Component types are checked here, so that their errors point at the sfClass that chose them.
   const plan = await loadPlan({ ...o, checkTypes: 'all' }, io);
   if (!plan) return 1;
-  let opened: { store: LmdbCheckpointStore; incarnation: PeerIncarnation } | undefined;
-  if (o.data !== undefined) {
-    opened = await openStore(o.data, io);
-    if (!opened) return 1;
-  }
-  const checkpointer = opened ? new Checkpointer(opened.store) : undefined;
-  const host = new ComponentHost({ registry: createStandardRegistry(), peer: o.peer ?? hostname(), workingDirectory: io.cwd, state: new LocalStateAccess(), ...checkpointer?.hooks() });
-  checkpointer?.attach(host);
+  // The store (--data) and the host embedded in this process: runtime/peer/assemble.ts.
+  const embedded = await assemble({
+    name: o.peer ?? hostname(),
+    registry: createStandardRegistry(),
+    workingDirectory: io.cwd,
+    data: o.data === undefined ? undefined : resolvePath(io.cwd, o.data),
+    report: (line) => io.stderr(`frog run: ${line}\n`),
+  });
+  if (typeof embedded === 'number') return embedded;
+  const { host, checkpointer } = embedded;
   const view: ProgressView = o.json ? new JsonProgress(io) : io.isTty ? new TreeProgress(io) : new LineProgress(io);
   const unsubscribe = host.events.subscribe((e) => view.event(e));
   let signalled: NodeJS.Signals | undefined;
@@ -94,7 +78,7 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
   let clean = true;
   try {
     let terminated: Promise<TerminationRecord>;
-    const recovered = checkpointer && opened ? await recoverOrRefuse(plan, o, checkpointer, host, opened.incarnation, io) : undefined;
+    const recovered = checkpointer ? await recoverOrRefuse(plan, o, embedded, io) : undefined;
     if (recovered === 'refused') return 1;
     if (recovered) terminated = recovered.whenTerminated();
     else {
@@ -124,42 +108,32 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
     view.close();
     unsubscribe();
     offSignal?.();
-    await opened?.store.close({ clean, reason: signalled ?? 'the application terminated' });
+    await embedded.close({ clean, reason: signalled ?? 'the application terminated' });
   }
 }
 
 /**
- * With a data directory: recovers the application recorded under the plan's name when its
- * plan id is this plan's (the root, once running again); refuses another plan unless
- * `--replace` (then discards it); undefined when there is nothing to recover.
+ * With a data directory: what the store holds of the plan's application (the policy is
+ * runtime/peer/assemble.ts's), told on stderr. The root once running again, `refused` (another
+ * plan, without `--replace`), or undefined when there is nothing to recover.
  */
-async function recoverOrRefuse(
-  plan: DeploymentPlan,
-  o: RunCommandOptions,
-  checkpointer: Checkpointer,
-  host: ComponentHost,
-  incarnation: PeerIncarnation,
-  io: Io,
-): Promise<Prim | 'refused' | undefined> {
-  const store = checkpointer.store;
-  const entry = await store.getApplication(plan.name);
-  const records = (await store.readAll()).filter((r) => r.app === plan.name);
-  if (!entry && !records.length) return undefined;
-  const storedId = entry?.planId ?? records[0]!.planId;
-  if (storedId !== planIdOf(plan)) {
-    if (!o.replace) {
+async function recoverOrRefuse(plan: DeploymentPlan, o: RunCommandOptions, embedded: EmbeddedPeer, io: Io): Promise<Prim | 'refused' | undefined> {
+  const r = await embedded.recoverApplication(plan, Boolean(o.replace));
+  switch (r.kind) {
+    case 'none':
+      return undefined;
+    case 'refused': {
       const m = Messages.ApplicationPlanMismatch;
-      io.stderr(`frog run: error ${m.code}: ${formatMessage(m, { dir: store.location, name: plan.name, stored: storedId.slice(0, 12), plan: planIdOf(plan).slice(0, 12) })}\n  hint: ${m.hint}\n`);
+      io.stderr(`frog run: error ${m.code}: ${formatMessage(m, { dir: r.dir, name: plan.name, stored: r.stored.slice(0, 12), plan: r.plan.slice(0, 12) })}\n  hint: ${m.hint}\n`);
       return 'refused';
     }
-    const n = await discardApplication(host, checkpointer, plan.name);
-    if (!o.json) io.stderr(`frog run: --replace: discarded ${plan.name} from plan ${storedId.slice(0, 12)} (${n} components)\n`);
-    return undefined;
+    case 'replaced':
+      if (!o.json) io.stderr(`frog run: --replace: discarded ${plan.name} from plan ${r.stored.slice(0, 12)} (${r.discarded} components)\n`);
+      return undefined;
+    case 'recovered':
+      if (!o.json) {
+        io.stderr(`frog run: recovered ${plan.name}: ${r.report.rebuilt} components in ${r.report.durationMs.toFixed(0)} ms (the previous run ${r.incarnation.lastShutdown === 'clean' ? 'stopped cleanly' : 'crashed'})\n`);
+      }
+      return r.root;
   }
-  const report = await recover(host, checkpointer, { applications: [plan.name] });
-  const app = report.applications.find((a) => a.name === plan.name);
-  if (!o.json) {
-    io.stderr(`frog run: recovered ${plan.name}: ${report.rebuilt} components in ${report.durationMs.toFixed(0)} ms (the previous run ${incarnation.lastShutdown === 'clean' ? 'stopped cleanly' : 'crashed'})\n`);
-  }
-  return app?.root;
 }

@@ -8,20 +8,12 @@
  * (or, for terminate, no peer runs the application).
  */
 import type { Command } from 'commander';
+import type { ComponentStatus, GroupStatus } from '../../runtime/control/protocol.js';
 import type { Io } from '../io.js';
 import { DEFAULT_PEER, clientKey, reportError, request, type ClientOptions } from '../peer-client.js';
 import type { Register } from './index.js';
 
-interface ComponentStatus {
-  name: string;
-  path: string;
-  type: string;
-  state: string;
-  peer: string;
-  remote?: { peer: string; instance: string };
-  children: ComponentStatus[];
-}
-
+/** What rendering reads of one peer's view; a peer that did not answer has `error`. */
 interface PeerView {
   peer: string;
   control?: string;
@@ -31,11 +23,8 @@ interface PeerView {
   error?: string;
 }
 
-interface GroupStatus {
-  peer: string;
-  peers: PeerView[];
-  applications: { name: string; peer: string; root: ComponentStatus }[];
-}
+/** What rendering reads of the answer to `status {all: true}`. */
+type StatusView = Omit<GroupStatus, 'peers'> & { peers: PeerView[] };
 
 export interface StatusCommandOptions extends ClientOptions {
   json?: boolean;
@@ -54,7 +43,7 @@ function treeLines(c: ComponentStatus, depth: number, out: string[]): void {
   for (const x of c.children) treeLines(x, depth + 1, out);
 }
 
-export function renderStatus(s: GroupStatus): string {
+export function renderStatus(s: StatusView): string {
   const out: string[] = [];
   for (const p of s.peers) {
     if (p.error) out.push(`peer ${p.peer}: unreachable: ${p.error}`);
@@ -72,7 +61,7 @@ export async function statusCommand(o: StatusCommandOptions, io: Io): Promise<nu
   const key = await clientKey('status', o, io);
   if (!key) return 1;
   try {
-    const s = await request<GroupStatus>('status', o, key, 'status', { all: true });
+    const s = (await request('status', o, key, 'status', { all: true })) as GroupStatus | undefined;
     if (!s) return 2;
     io.stdout(o.json ? JSON.stringify(s, null, 2) + '\n' : renderStatus(s));
     return 0;
@@ -89,7 +78,7 @@ export async function terminateCommand(o: TerminateCommandOptions, io: Io): Prom
   const key = await clientKey('terminate', o, io);
   if (!key) return 1;
   try {
-    const r = await request<{ app: string; peer: string }>('terminate', o, key, 'terminate', { app: o.app }, 120_000);
+    const r = await request('terminate', o, key, 'terminate', { app: o.app }, 120_000);
     if (!r) return 2;
     io.stdout(`${r.app}: terminated (its root ran on ${r.peer})\n`);
     return 0;
@@ -106,7 +95,7 @@ export async function membersCommand(o: MembersCommandOptions, io: Io): Promise<
   const key = await clientKey('members', o, io);
   if (!key) return 1;
   try {
-    const m = await request<{ peer: string; stable: boolean; leader: string; partition: string[]; members: { name: string; id: number; state: string; control?: string; load?: number }[]; counters?: { datagramsDropped?: Record<string, number> } }>('members', o, key, 'members', {});
+    const m = await request('members', o, key, 'members', {});
     if (!m) return 2;
     if (o.json) {
       io.stdout(JSON.stringify(m, null, 2) + '\n');

@@ -1,22 +1,34 @@
 /**
- * The component API: `Prim`, the base class of every live component (components.md §2).
+ * The component API: `Prim`, the base class of every live component (components.md §2), as a
+ * component author sees it. A subclass
  *
- * A subclass overrides the async hooks `deploy()`, `start()`, `terminate(record)`,
- * `ping()` and, for components with children, `onChildTerminated(child, record)`. The
- * framework methods (`sfDeploy`, `sfStart`, `sfTerminate`, ...) drive the lifecycle and are
- * not meant to be overridden. Subclasses have a constructor with no arguments: the host
- * constructs, then binds (`sfDeployWith`), then deploys and starts.
+ * - overrides the async hooks `deploy()`, `start()`, `terminate(record)`, `ping()` and, for
+ *   components with children, `onChildTerminated(child, record)`;
+ * - sets the protected knobs `deploysChildren` (Compound) and `shouldTerminateByDefault`
+ *   (workflow-aware components) and reads and changes its `attributes`;
+ * - reads its configuration with `sfResolve`, `lookup` and the typed resolvers
+ *   (`resolveString`, `resolveNumber`, ...), and changes it with `sfReplaceAttribute`;
+ * - creates and terminates children (`createChild`, `terminateChild`, `description`);
+ * - ends its work with `finished()` or `sfTerminate(record)`;
+ * - uses the helpers: `setTimer` (cancelled at termination), `background`, `output`, `log`,
+ *   `stateSpace`, `root()`.
+ *
+ * Subclasses have a constructor with no arguments: the host constructs, then binds
+ * (`sfDeployWith`), then deploys and starts. The lifecycle itself (states, children in order,
+ * termination, liveness, recording each transition) is the driver's (driver.ts); the framework
+ * methods at the end of the class (`sfDeploy`, `sfStart`, `sfTerminateQuietlyWith`,
+ * `sfTerminatedWith`, `sfPing`) hand over to it, are called by the host and between components,
+ * and are not meant to be overridden or called by component code.
  */
 import { hostname } from 'node:os';
 import type { PlanNode } from '../../core/plan-types.js';
 import { Applied, Description, Ref, SfDouble, SfFloat, kindOf, type Value } from '../../core/values.js';
-import { Messages, formatMessage } from '../../core/messages/index.js';
+import { Messages } from '../../core/messages/index.js';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { decodeValue } from '../../core/canonical.js';
 import {
   AttributeError,
   ComponentError,
-  LifecycleFailure,
   abnormalRecord,
   errorText,
   normalRecord,
@@ -26,11 +38,12 @@ import {
 import { descriptionToNode, nodeToDescription } from './plan-nodes.js';
 import type { StateAccess } from '../state/state-access.js';
 import { parseRuntimeReference, resolveReference, resolveValue, setOwner } from './references.js';
-
-/** A value as a component sees it: the value model plus live component handles. */
+import { LifecycleDriver, type LifecycleHooks } from './driver.js';
 
 /** The machine's name, the `sfHost` of every component here. */
 const HOST_NAME = hostname();
+
+/** A value as a component sees it: the value model plus live component handles. */
 export type RuntimeValue = Value | Prim | RuntimeValue[];
 
 /** Marks component classes across module instances (user modules may load their own copy). */
@@ -108,13 +121,16 @@ export class Prim {
   /** Default of `sfShouldTerminate` for workflow-aware components (components.md §2.4). */
   protected shouldTerminateByDefault = false;
 
-  private terminationStarted = false;
-  private reachedRunning = false;
-  private quietTermination = false;
-  private terminationDone?: Promise<void>;
-  private resolveTerminated!: (r: TerminationRecord) => void;
-  private readonly terminatedPromise = new Promise<TerminationRecord>((r) => (this.resolveTerminated = r));
-  private readonly timers = new Set<TimerHandle>();
+  /** The hooks as the lifecycle driver calls them; they stay protected for everyone else. */
+  static readonly #hooks: LifecycleHooks = {
+    deploy: (c) => c.deploy(),
+    start: (c) => c.start(),
+    terminate: (c, record) => c.terminate(record),
+    ping: (c) => c.ping(),
+    childTerminated: (c, child, record) => c.onChildTerminated(child, record),
+  };
+  /** The machinery that moves this component through its lifecycle (driver.ts). */
+  readonly #lifecycle = new LifecycleDriver(this, Prim.#hooks);
   private childDescriptions?: Map<string, Description>;
   private attributeWatchers?: Set<(name: string, value: RuntimeValue | undefined) => void>;
 
@@ -136,136 +152,20 @@ export class Prim {
     void this.sfTerminate(record);
   }
 
-  // --- binding (sfDeployWith) ------------------------------------------------------
-
-  /** Framework: binds the component to its host, parent and description. */
-  sfDeployWith(host: HostServices, parent: Prim | null, node: PlanNode, name = node.name): void {
-    this.host = host;
-    this.parent = parent;
-    this.node = node;
-    this.name = name;
-    this.type = node.type;
-    this.path = parent ? `${parent.path}:${name}` : name;
-    for (const [attr, encoded] of node.attributes) {
-      const value = decodeValue(encoded);
-      if (value instanceof Description) setOwner(value, this);
-      this.attributes.set(attr, value);
-    }
-    // Liveness settings are ATTRIB lookups: own attribute, else the parent's, else the process default.
-    const defaults = host.livenessDefaults;
-    this.liveness.delay = this.numberAttribute('sfLivenessDelay') ?? parent?.liveness.delay ?? defaults.delay;
-    this.liveness.factor = this.numberAttribute('sfLivenessFactor') ?? parent?.liveness.factor ?? defaults.factor;
-    // Runtime attributes (components.md §2.1): the liveness settings in force, stored back as
-    // Long and Integer, and where the component runs. All are volatile: never checkpointed.
-    if (Number.isInteger(this.liveness.delay)) this.attributes.set('sfLivenessDelay', BigInt(this.liveness.delay));
-    if (Number.isInteger(this.liveness.factor)) this.attributes.set('sfLivenessFactor', this.liveness.factor);
-    this.attributes.set('sfHost', HOST_NAME);
-    this.attributes.set('sfProcess', host.peer);
-    this.lastPinged = host.clock.now();
-    if (parent) parent.children.push(this);
-  }
-
-  private numberAttribute(name: string): number | undefined {
-    const v = this.attributes.get(name);
-    if (typeof v === 'number') return v;
-    if (typeof v === 'bigint') return Number(v);
-    if (v instanceof SfFloat || v instanceof SfDouble) return v.value;
-    return undefined;
-  }
-
-  /** True for a Compound: its eager children are created at deploy time. */
-  get createsChildrenAtDeploy(): boolean {
-    return this.deploysChildren;
-  }
-
-  // --- lifecycle (framework) ------------------------------------------------------
+  // --- lifecycle, as the component sees it ---------------------------------------
 
   /** True once the component has been running (it may have terminated since). */
   get hasRun(): boolean {
-    return this.reachedRunning;
+    return this.#lifecycle.reachedRunning;
   }
 
   get isTerminating(): boolean {
-    return this.terminationStarted;
+    return this.#lifecycle.terminationStarted;
   }
 
   /** Resolves with the termination record once this component is terminated or failed. */
   whenTerminated(): Promise<TerminationRecord> {
-    return this.terminatedPromise;
-  }
-
-  /** sfDeploy: own hook, then every child created at deploy time, in order. */
-  async sfDeploy(): Promise<void> {
-    if (this.terminationStarted) throw new LifecycleFailure(this.record ?? abnormalRecord('terminated', this.path));
-    try {
-      this.checkAssertions();
-      await this.deploy();
-    } catch (e) {
-      throw await this.failWith(e, 'deploy');
-    }
-    for (const child of [...this.children]) {
-      if (this.terminationStarted) break;
-      if ((child.state !== 'deploying' && child.state !== 'recovering') || child.isTerminating) continue;
-      try {
-        await child.sfDeploy();
-      } catch (e) {
-        throw await this.failWith(e, 'deploy');
-      }
-    }
-    if (this.terminationStarted) throw new LifecycleFailure(this.record!);
-    await this.recorded('deployed', 'deploy');
-  }
-
-  /**
-   * A deploy or start transition. One that cannot be recorded (its checkpoint failed) fails
-   * this component, which terminates itself and tells its parent, as a failing hook does.
-   */
-  private async recorded(state: 'deployed' | 'starting' | 'running', phase: 'deploy' | 'start'): Promise<void> {
-    try {
-      await this.host.transition(this, (this.state = state));
-    } catch (e) {
-      throw await this.failWith(e, phase);
-    }
-  }
-
-  /** sfStart: own hook, then every deployed child, in order; then `running`. */
-  async sfStart(): Promise<void> {
-    if (this.terminationStarted) throw new LifecycleFailure(this.record!);
-    await this.recorded('starting', 'start');
-    try {
-      await this.start();
-    } catch (e) {
-      throw await this.failWith(e, 'start');
-    }
-    for (const child of [...this.children]) {
-      if (this.terminationStarted) break;
-      if (child.state !== 'deployed' || child.isTerminating) continue;
-      try {
-        await child.sfStart();
-      } catch (e) {
-        throw await this.failWith(e, 'start');
-      }
-    }
-    // A component may have finished its work (and terminated) while starting.
-    if (!this.terminationStarted) {
-      this.reachedRunning = true;
-      await this.recorded('running', 'start');
-    }
-  }
-
-  /**
-   * A lifecycle phase failed. A LifecycleFailure from a child has already been handled by
-   * notification; any other error terminates this component abnormally (notifying the parent).
-   */
-  private async failWith(e: unknown, phase: 'deploy' | 'start'): Promise<LifecycleFailure> {
-    if (e instanceof LifecycleFailure) {
-      // A child failed and was terminated; this component follows with the same record
-      // (Compound semantics; workflows may have chosen otherwise in onChildTerminated).
-      return e;
-    }
-    const record = abnormalRecord(`${phase} failed: ${errorText(e)}`, this.path, e);
-    void this.sfTerminate(record);
-    return new LifecycleFailure(record);
+    return this.#lifecycle.terminated;
   }
 
   /**
@@ -273,72 +173,7 @@ export class Prim {
    * Idempotent: later calls return the first termination's promise.
    */
   sfTerminate(record: TerminationRecord = normalRecord('terminated', this.path)): Promise<void> {
-    if (this.terminationDone) return this.terminationDone;
-    this.terminationStarted = true;
-    const rec: TerminationRecord = { ...record, path: record.path || this.path };
-    this.record = rec;
-    this.terminationDone = this.runTermination(rec);
-    return this.terminationDone;
-  }
-
-  /** Terminates without notifying the parent (the parent initiated it). */
-  sfTerminateQuietlyWith(record: TerminationRecord): Promise<void> {
-    if (!this.terminationStarted) this.quietTermination = true;
-    return this.sfTerminate(record);
-  }
-
-  private async runTermination(rec: TerminationRecord): Promise<void> {
-    for (const t of this.timers) t.cancel();
-    this.timers.clear();
-    await this.host.transition(this, (this.state = 'terminating'), rec);
-    await this.terminateChildren(rec);
-    try {
-      await this.terminate(rec);
-    } catch (e) {
-      this.log(`terminate failed: ${errorText(e)}`);
-    }
-    const parent = this.parent;
-    if (parent) {
-      const i = parent.children.indexOf(this);
-      if (i >= 0) parent.children.splice(i, 1);
-    }
-    await this.host.transition(this, (this.state = rec.type === 'normal' ? 'terminated' : 'failed'), rec);
-    this.host.terminated(this, rec);
-    this.resolveTerminated(rec);
-    if (parent && !this.quietTermination) parent.sfTerminatedWith(rec, this);
-  }
-
-  /**
-   * Children are terminated quietly, last created first (components.md §2.3, §12-B2):
-   * one at a time with `sfSyncTerminate true`, otherwise all at once. Either way this
-   * component reports `terminated` only after its children have: a terminated subtree
-   * has no live parts (SmartFrog did not wait in the asynchronous case).
-   */
-  private async terminateChildren(rec: TerminationRecord): Promise<void> {
-    const children = [...this.children].reverse();
-    if (!children.length) return;
-    let sync = false;
-    try {
-      sync = this.resolveBoolean('sfSyncTerminate', false);
-    } catch {
-      sync = false;
-    }
-    if (sync) {
-      for (const c of children) await c.sfTerminateQuietlyWith(rec);
-    } else {
-      await Promise.all(children.map((c) => c.sfTerminateQuietlyWith(rec)));
-    }
-  }
-
-  /** sfTerminatedWith: a component reports its termination. Only children are listened to. */
-  sfTerminatedWith(record: TerminationRecord, child: Prim | null): void {
-    if (child && child.parent !== this) return;
-    if (this.terminationStarted) return;
-    try {
-      this.onChildTerminated(child, record);
-    } catch (e) {
-      void this.sfTerminate(abnormalRecord(`handling the termination of a child failed: ${errorText(e)}`, this.path, e));
-    }
+    return this.#lifecycle.terminate(record);
   }
 
   /** sfDetach: this component leaves its parent; its termination no longer affects it. */
@@ -348,23 +183,6 @@ export class Prim {
     const i = parent.children.indexOf(this);
     if (i >= 0) parent.children.splice(i, 1);
     this.parent = null;
-  }
-
-  /**
-   * sfPing: liveness. Throws when terminated or when the `ping` hook throws; then pings the
-   * children whose liveness is enabled, each with a deadline of delay × factor, without
-   * waiting; a child that fails or misses its deadline is terminated abnormally (which
-   * propagates as usual).
-   */
-  async sfPing(_source: unknown = null): Promise<void> {
-    if (this.terminationStarted) throw new ComponentError('component terminated', this.path);
-    this.lastPinged = this.host.clock.now();
-    await this.ping();
-    // Children are pinged without waiting for them: each has its own deadline, so a hung
-    // component is the one blamed, not its ancestors.
-    for (const c of this.children) {
-      if (c.liveness.delay > 0 && !c.isTerminating) void pingWithDeadline(c, this);
-    }
   }
 
   /**
@@ -378,8 +196,7 @@ export class Prim {
       try {
         resolveValue(v, this, this);
       } catch (e) {
-        const text = formatMessage(Messages.RuntimeAssertion, { name, path: this.path });
-        throw new ComponentError(`${text} ${errorText(e)}`, this.path, Messages.RuntimeAssertion.code);
+        throw new ComponentError(Messages.RuntimeAssertion, { name, path: this.path, reason: errorText(e) }, this.path);
       }
     }
   }
@@ -468,13 +285,13 @@ export class Prim {
   }
 
   private missing(name: string): AttributeError {
-    return new AttributeError(formatMessage(Messages.MissingAttribute, { name, path: this.path }), this.path, Messages.MissingAttribute.code);
+    return new AttributeError(Messages.MissingAttribute, { name, path: this.path }, this.path);
   }
 
   private badKind(name: string, expected: string, found: RuntimeValue): AttributeError {
     const kind = found instanceof Prim ? 'a component' : kindOf(found as Value);
     const shown = typeof found === 'string' ? `${kind} ${JSON.stringify(found)}` : typeof found === 'number' || typeof found === 'boolean' ? `${kind} ${found}` : kind;
-    return new AttributeError(formatMessage(Messages.BadAttribute, { name, path: this.path, expected, found: shown }), this.path, Messages.BadAttribute.code);
+    return new AttributeError(Messages.BadAttribute, { name, path: this.path, expected, found: shown }, this.path);
   }
 
   /** A String attribute; numbers and booleans are not converted (SF4004). */
@@ -578,24 +395,8 @@ export class Prim {
    * (sfCreateNewChild). Never throws: when the child fails, it terminates and notifies this
    * component through `onChildTerminated` (with `child` null if it could not be constructed).
    */
-  async createChild(node: PlanNode, name = node.name): Promise<Prim | undefined> {
-    if (this.terminationStarted) return undefined;
-    let child: Prim;
-    try {
-      await this.host.prepareType(node.type, `${this.path}:${name}`, this);
-      child = await this.host.instantiate(node, this, name);
-    } catch (e) {
-      const record = e instanceof LifecycleFailure ? e.record : abnormalRecord(`deploy failed: ${errorText(e)}`, `${this.path}:${name}`, e);
-      this.sfTerminatedWith(record, null);
-      return undefined;
-    }
-    try {
-      if (!child.isTerminating) await child.sfDeploy();
-      if (!child.isTerminating) await child.sfStart();
-    } catch {
-      // Reported through onChildTerminated by the child's own termination.
-    }
-    return child;
+  createChild(node: PlanNode, name = node.name): Promise<Prim | undefined> {
+    return this.#lifecycle.createChild(node, name);
   }
 
   /** Terminates a child without being notified of it. */
@@ -608,7 +409,7 @@ export class Prim {
    * `sfShouldDetach`, `sfShouldTerminate` (default per class) and `sfShouldTerminateQuietly`.
    */
   finished(record: TerminationRecord = normalRecord('finished', this.path)): void {
-    if (this.terminationStarted) return;
+    if (this.isTerminating) return;
     if (this.resolveBoolean('sfShouldDetach', false)) this.sfDetach();
     if (this.resolveBoolean('sfShouldTerminateQuietly', false)) void this.sfTerminateQuietlyWith(record);
     else if (this.resolveBoolean('sfShouldTerminate', this.shouldTerminateByDefault)) void this.sfTerminate(record);
@@ -618,11 +419,12 @@ export class Prim {
 
   /** A timer cancelled automatically when the component terminates. */
   setTimer(fn: () => void, ms: number): TimerHandle {
+    const timers = this.#lifecycle.timers;
     const handle = this.host.clock.setTimeout(() => {
-      this.timers.delete(handle);
+      timers.delete(handle);
       fn();
     }, ms);
-    this.timers.add(handle);
+    timers.add(handle);
     return handle;
   }
 
@@ -632,7 +434,7 @@ export class Prim {
    */
   background(task: () => Promise<void>): void {
     task().catch((e) => {
-      if (!this.terminationStarted) void this.sfTerminate(abnormalRecord(errorText(e), this.path, e));
+      if (!this.isTerminating) void this.sfTerminate(abnormalRecord(errorText(e), this.path, e));
     });
   }
 
@@ -652,7 +454,7 @@ export class Prim {
    */
   get stateSpace(): StateAccess {
     const access = this.host.state;
-    if (!access) throw new ComponentError(formatMessage(Messages.NoStateSpace, { path: this.path }), this.path, Messages.NoStateSpace.code);
+    if (!access) throw new ComponentError(Messages.NoStateSpace, { path: this.path }, this.path);
     return access;
   }
 
@@ -662,30 +464,82 @@ export class Prim {
     while (p.parent) p = p.parent;
     return p;
   }
+
+  // --- framework: the host and other components call these; component code does not ---------
+
+  /** Framework: binds the component to its host, parent and description. */
+  sfDeployWith(host: HostServices, parent: Prim | null, node: PlanNode, name = node.name): void {
+    this.host = host;
+    this.parent = parent;
+    this.node = node;
+    this.name = name;
+    this.type = node.type;
+    this.path = parent ? `${parent.path}:${name}` : name;
+    for (const [attr, encoded] of node.attributes) {
+      const value = decodeValue(encoded);
+      if (value instanceof Description) setOwner(value, this);
+      this.attributes.set(attr, value);
+    }
+    // Liveness settings are ATTRIB lookups: own attribute, else the parent's, else the process default.
+    const defaults = host.livenessDefaults;
+    this.liveness.delay = this.numberAttribute('sfLivenessDelay') ?? parent?.liveness.delay ?? defaults.delay;
+    this.liveness.factor = this.numberAttribute('sfLivenessFactor') ?? parent?.liveness.factor ?? defaults.factor;
+    // Runtime attributes (components.md §2.1): the liveness settings in force, stored back as
+    // Long and Integer, and where the component runs. All are volatile: never checkpointed.
+    if (Number.isInteger(this.liveness.delay)) this.attributes.set('sfLivenessDelay', BigInt(this.liveness.delay));
+    if (Number.isInteger(this.liveness.factor)) this.attributes.set('sfLivenessFactor', this.liveness.factor);
+    this.attributes.set('sfHost', HOST_NAME);
+    this.attributes.set('sfProcess', host.peer);
+    this.lastPinged = host.clock.now();
+    if (parent) parent.children.push(this);
+  }
+
+  private numberAttribute(name: string): number | undefined {
+    const v = this.attributes.get(name);
+    if (typeof v === 'number') return v;
+    if (typeof v === 'bigint') return Number(v);
+    if (v instanceof SfFloat || v instanceof SfDouble) return v.value;
+    return undefined;
+  }
+
+  /** True for a Compound: its eager children are created at deploy time. */
+  get createsChildrenAtDeploy(): boolean {
+    return this.deploysChildren;
+  }
+
+  /** sfDeploy: own hook, then every child created at deploy time, in order (the driver). */
+  sfDeploy(): Promise<void> {
+    return this.#lifecycle.deploy();
+  }
+
+  /** sfStart: own hook, then every deployed child, in order; then `running` (the driver). */
+  sfStart(): Promise<void> {
+    return this.#lifecycle.start();
+  }
+
+  /** Terminates without notifying the parent (the parent initiated it). */
+  sfTerminateQuietlyWith(record: TerminationRecord): Promise<void> {
+    return this.#lifecycle.terminateQuietly(record);
+  }
+
+  /** sfTerminatedWith: a component reports its termination. Only children are listened to. */
+  sfTerminatedWith(record: TerminationRecord, child: Prim | null): void {
+    this.#lifecycle.childTerminated(record, child);
+  }
+
+  /**
+   * sfPing: liveness (the driver). Throws when terminated or when the `ping` hook throws; then
+   * pings the children whose liveness is enabled, each with a deadline of delay × factor.
+   */
+  sfPing(_source: unknown = null): Promise<void> {
+    return this.#lifecycle.ping();
+  }
 }
 Object.defineProperty(Prim.prototype, COMPONENT_BRAND, { value: true });
 
 /** True for classes derived from Prim, even from another copy of this module. */
 export function isComponentClass(cls: unknown): cls is new () => Prim {
   return typeof cls === 'function' && Boolean((cls as { prototype?: Record<symbol, unknown> }).prototype?.[COMPONENT_BRAND]);
-}
-
-/** Pings a child with a deadline of delay × factor; on failure the child is failed. */
-async function pingWithDeadline(child: Prim, parent: Prim): Promise<void> {
-  const seconds = child.liveness.delay * child.liveness.factor;
-  let timer: TimerHandle | undefined;
-  const deadline = new Promise<'late'>((resolve) => (timer = parent.host.clock.setTimeout(() => resolve('late'), seconds * 1000)));
-  try {
-    const outcome = await Promise.race([child.sfPing(parent).then(() => 'ok' as const), deadline]);
-    if (outcome === 'late' && !child.isTerminating) {
-      const reason = formatMessage(Messages.LivenessFailure, { path: child.path, seconds });
-      void child.sfTerminate({ type: 'abnormal', reason, path: child.path, cause: { name: 'LivenessFailure', message: reason, code: Messages.LivenessFailure.code } });
-    }
-  } catch (e) {
-    if (!child.isTerminating) void child.sfTerminate(abnormalRecord(`liveness ping failed: ${errorText(e)}`, child.path, e));
-  } finally {
-    timer?.cancel();
-  }
 }
 
 /** A change's acknowledgement: a promise that callers may await or ignore (a rejection nobody awaits is not fatal). */

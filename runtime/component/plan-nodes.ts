@@ -5,7 +5,7 @@
  */
 import type { EncodedValue, PlanNode } from '../../core/plan-types.js';
 import { Applied, Description, Ref } from '../../core/values.js';
-import { Messages, formatMessage } from '../../core/messages/index.js';
+import { Messages } from '../../core/messages/index.js';
 import { decodeValue, encodeValue } from '../../core/canonical.js';
 import { ComponentError } from './lifecycle.js';
 
@@ -28,7 +28,7 @@ export function nodeToDescription(node: PlanNode): Description {
 export function descriptionToNode(name: string, path: string, d: Description, parentPath = ''): PlanNode {
   const sfClass = d.get('sfClass');
   if (typeof sfClass !== 'string') {
-    throw new ComponentError(formatMessage(Messages.NoComponentClass, { path }), parentPath || path, Messages.NoComponentClass.code);
+    throw new ComponentError(Messages.NoComponentClass, { path }, parentPath || path);
   }
   const node: PlanNode = { name, path, type: sfClass, host: '', attributes: [], lazy: [], children: [] };
   for (const [attr, { value, tags }] of d.attrs) {

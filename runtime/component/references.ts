@@ -16,10 +16,10 @@
  * component's references up before it starts, so their first values are already here.
  */
 import { Applied, Description, Ref, refText, type RefPart, type Value } from '../../core/values.js';
-import { Messages, formatMessage } from '../../core/messages/index.js';
+import { Messages } from '../../core/messages/index.js';
 import { parseRefText as parseReferenceText } from '../../core/ref-text.js';
 import { checkAssertions, lookupFunction, type FunctionContext } from '../../functions/index.js';
-import { ReferenceError, errorText } from './lifecycle.js';
+import { UnresolvedReferenceError, errorText } from './lifecycle.js';
 import type { Prim, RuntimeValue } from './component.js';
 
 /** The component an attribute description belongs to (descriptions have no pointer to it). */
@@ -119,13 +119,12 @@ class Resolution {
   ) {}
 
   fail(reason: string): never {
-    const text = formatMessage(Messages.RuntimeReference, { ref: this.ref.toString(), path: this.component.path, reason });
-    throw new ReferenceError(text, this.component.path, Messages.RuntimeReference.code);
+    throw new UnresolvedReferenceError(Messages.RuntimeReference, { ref: this.ref.toString(), path: this.component.path, reason }, this.component.path);
   }
 
   failRemote(place: RemotePlace, reason: string): never {
-    const text = formatMessage(Messages.RemoteReference, { ref: this.ref.toString(), path: this.component.path, target: place.path, app: place.app, reason });
-    throw new ReferenceError(text, this.component.path, Messages.RemoteReference.code);
+    const params = { ref: this.ref.toString(), path: this.component.path, target: place.path, app: place.app, reason };
+    throw new UnresolvedReferenceError(Messages.RemoteReference, params, this.component.path);
   }
 
   get tree(): RemoteTree | undefined {
@@ -343,7 +342,7 @@ export function evaluateApplied(a: Applied, holder: Prim | Description, componen
   const fn = body.get('sfFunctionClass');
   const fnName = typeof fn === 'string' ? fn : '?';
   const fail = (reason: string): never => {
-    throw new ReferenceError(formatMessage(Messages.RuntimeFunction, { fn: fnName, path: component.path, reason }), component.path, Messages.RuntimeFunction.code);
+    throw new UnresolvedReferenceError(Messages.RuntimeFunction, { fn: fnName, path: component.path, reason }, component.path);
   };
   if (depth > MAX_DEPTH) fail('the references form a cycle');
   if (typeof fn !== 'string') fail('`sfFunctionClass` is missing');
@@ -395,10 +394,6 @@ export function parseRuntimeReference(text: string, path: string): Ref {
   try {
     return new Ref(parseReferenceText(text), true);
   } catch (e) {
-    throw new ReferenceError(
-      formatMessage(Messages.RuntimeReference, { ref: text, path, reason: errorText(e) }),
-      path,
-      Messages.RuntimeReference.code,
-    );
+    throw new UnresolvedReferenceError(Messages.RuntimeReference, { ref: text, path, reason: errorText(e) }, path);
   }
 }

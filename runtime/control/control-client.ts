@@ -11,13 +11,30 @@
 import { request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { pack, unpack } from 'msgpackr';
+import { FrogError, relayedEntry } from '../../core/errors.js';
+import { Messages, type MessageEntry } from '../../core/messages/index.js';
 import type { GroupKey } from '../group/authenticated-transport.js';
 import { HEADER_NONCE, HEADER_SIGNATURE, answerSignature, canonicalTarget, sameSignature, signedHeaders } from './signing.js';
 import { DEFAULT_CONTROL_PORT, splitAddress } from './control-server.js';
 
-export class ControlError extends Error {
-  constructor(readonly code: string, readonly reason: string, readonly status?: number) {
-    super(reason);
+/**
+ * A failed control request: a catalogue entry and its parameters, or (`new ControlError(code,
+ * reason, status)`) a peer's refusal relayed as the peer wrote it, under its code. `hint` is the
+ * catalogue's for that code.
+ */
+export class ControlError extends FrogError {
+  readonly status: number | undefined;
+
+  constructor(entry: MessageEntry, params: Record<string, unknown>, status?: number);
+  constructor(code: string, reason: string, status?: number);
+  constructor(first: MessageEntry | string, second: Record<string, unknown> | string, status?: number) {
+    super(typeof first === 'string' ? relayedEntry(first, Messages.ControlFailed) : first, typeof second === 'string' ? { message: second } : second);
+    this.status = status;
+  }
+
+  /** The message: what the CLI prints after the code. */
+  get reason(): string {
+    return this.message;
   }
 }
 
@@ -54,7 +71,7 @@ export function controlRequest<T = unknown>(o: ControlRequestOptions): Promise<T
     };
     const unreachable = (e: NodeJS.ErrnoException) => {
       const why = e.code === 'ECONNREFUSED' ? 'no peer is listening there (is `frog peer` running?)' : e.message;
-      settle(new ControlError('SF4311', `Cannot reach the peer at ${host}:${port}: ${why}.`));
+      settle(new ControlError(Messages.ControlUnreachable, { peer: `${host}:${port}`, reason: why }));
     };
     socket.setTimeout(timeoutMs, () => socket.destroy(new Error('timed out')));
     socket.on('error', unreachable);
@@ -75,12 +92,12 @@ export function controlRequest<T = unknown>(o: ControlRequestOptions): Promise<T
         let size = 0;
         res.on('data', (c: Buffer) => {
           size += c.length;
-          if (size > MAX_ANSWER) done(new ControlError('SF4309', `The answer from ${host}:${port} is too large.`));
+          if (size > MAX_ANSWER) done(new ControlError(Messages.ControlBadAnswer, { peer: `${host}:${port}`, reason: 'it is too large' }));
           else chunks.push(c);
         });
-        res.on('error', (e) => done(new ControlError('SF4309', `Reading the answer from ${host}:${port} failed: ${e.message}`)));
+        res.on('error', (e) => done(new ControlError(Messages.ControlBadAnswer, { peer: `${host}:${port}`, reason: `reading it failed: ${e.message}` })));
         res.on('close', () => {
-          if (!res.complete) done(new ControlError('SF4309', `The answer from ${host}:${port} was cut off.`));
+          if (!res.complete) done(new ControlError(Messages.ControlBadAnswer, { peer: `${host}:${port}`, reason: 'it was cut off' }));
         });
         res.on('end', () => {
           const answer = Buffer.concat(chunks);
@@ -90,18 +107,18 @@ export function controlRequest<T = unknown>(o: ControlRequestOptions): Promise<T
           try {
             value = String(res.headers['content-type']).startsWith('application/msgpack') ? unpack(answer) : JSON.parse(answer.toString('utf8'));
           } catch {
-            return done(new ControlError('SF4309', `The answer from ${host}:${port} is not readable (status ${status}).`, status));
+            return done(new ControlError(Messages.ControlBadAnswer, { peer: `${host}:${port}`, reason: `status ${status}` }, status));
           }
           if (!signature || !sameSignature(signature, answerSignature(o.key, nonce, status, answer))) {
             // A peer of another group refuses our signature and signs its answer with its own key.
-            if (value?.error?.code === 'SF4304') {
-              return done(new ControlError('SF4304', `The peer at ${host}:${port} refused the request: it was not signed with that peer's group key (a different key file?).`, status));
+            if (value?.error?.code === Messages.ControlBadSignature.code) {
+              return done(new ControlError(Messages.ControlBadSignature, { peer: `${host}:${port}` }, status));
             }
-            const reason = value?.error?.reason ? ` It says: ${value.error.reason}` : '';
-            return done(new ControlError('SF4310', `The answer from ${host}:${port} is not signed with our group key.${reason}`, status));
+            const said = value?.error?.reason ? `; it says: ${value.error.reason}` : '';
+            return done(new ControlError(Messages.ControlUnsignedAnswer, { peer: `${host}:${port}`, said }, status));
           }
           if (status !== 200 || value.error) {
-            return done(new ControlError(value.error?.code ?? 'SF4308', value.error?.reason ?? `status ${status}`, status));
+            return done(new ControlError(value.error?.code ?? Messages.ControlFailed.code, value.error?.reason ?? `status ${status}`, status));
           }
           done(undefined, value.result);
         });

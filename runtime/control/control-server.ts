@@ -11,7 +11,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pack, unpack } from 'msgpackr';
-import { Messages, formatMessage } from '../../core/messages/index.js';
+import { FrogError, relayedEntry } from '../../core/errors.js';
+import { Messages, formatMessage, type MessageEntry } from '../../core/messages/index.js';
 import type { GroupKey } from '../group/authenticated-transport.js';
 import {
   HEADER_BODY_DIGEST,
@@ -39,10 +40,18 @@ export const IDLE_CONNECTION_MS = 5_000;
 
 export type ControlHandler = (body: unknown) => Promise<unknown> | unknown;
 
-/** An error a handler throws to answer with a code and a status. */
-export class ControlRefusal extends Error {
-  constructor(readonly code: string, message: string, readonly status = 400) {
-    super(message);
+/**
+ * An error a handler throws to answer with a code and a status: a catalogue entry and its
+ * parameters, or (`new ControlRefusal(code, text, status)`) text already formatted under a code.
+ */
+export class ControlRefusal extends FrogError {
+  readonly status: number;
+
+  constructor(entry: MessageEntry, params: Record<string, unknown>, status?: number);
+  constructor(code: string, message: string, status?: number);
+  constructor(first: MessageEntry | string, second: Record<string, unknown> | string, status = 400) {
+    super(typeof first === 'string' ? relayedEntry(first, Messages.ControlFailed) : first, typeof second === 'string' ? { message: second } : second);
+    this.status = status;
   }
 }
 
@@ -164,41 +173,43 @@ export class ControlServer {
     const target = header(HEADER_TARGET);
     const digest = header(HEADER_BODY_DIGEST);
     if (!/^\d{1,16}$/.test(time) || !/^[0-9a-f]{32}$/.test(nonce) || !/^[0-9a-f]{64}$/.test(digest) || !target || target.length > 64 || !/^[0-9a-f]{16,128}$/.test(signature)) {
-      return { status: 401, code: Messages.ControlUnsigned.code, reason: 'The request is not signed with the group key.' };
+      return { status: 401, code: Messages.ControlUnsigned.code, reason: formatMessage(Messages.ControlUnsigned) };
     }
+    const here = canonicalTarget(req.socket.localAddress, req.socket.localPort);
     const expected = requestSignature(this.options.key, { method: 'POST', path, target, time, nonce, digest });
     if (!sameSignature(signature, expected)) {
-      return { status: 401, code: Messages.ControlBadSignature.code, reason: 'The request signature does not match: wrong group key or altered request.' };
+      return { status: 401, code: Messages.ControlBadSignature.code, reason: formatMessage(Messages.ControlBadSignature, { peer: here ?? '?' }) };
     }
     // Authenticated from here on: refusals are signed for the client.
     const maxBody = this.options.maxBody ?? DEFAULT_MAX_BODY;
     const lengthText = header('content-length');
     if (!/^\d{1,16}$/.test(lengthText)) {
-      return { status: 411, code: Messages.ControlTooLarge.code, reason: `The request must declare the length of its body (Content-Length), at most ${maxBody} bytes.`, nonce };
+      return { status: 411, code: Messages.ControlTooLarge.code, reason: formatMessage(Messages.ControlTooLarge, { max: maxBody, found: 'none' }), nonce };
     }
     const length = Number(lengthText);
-    if (length > maxBody) return { status: 413, code: Messages.ControlTooLarge.code, reason: `The request body is larger than ${maxBody} bytes.`, nonce };
+    if (length > maxBody) return { status: 413, code: Messages.ControlTooLarge.code, reason: formatMessage(Messages.ControlTooLarge, { max: maxBody, found: length }), nonce };
     const now = (this.options.now ?? Date.now)();
     const signedAt = Number(time);
     if (Math.abs(now - signedAt) > MAX_SKEW_MS) {
-      return { status: 401, code: Messages.ControlStale.code, reason: `The request timestamp is more than ${MAX_SKEW_MS / 1000} s from this peer's clock.`, nonce };
+      return { status: 401, code: Messages.ControlStale.code, reason: formatMessage(Messages.ControlStale, { seconds: MAX_SKEW_MS / 1000 }), nonce };
     }
     if (signedAt < this.startedAt) {
       return {
         status: 401,
         code: Messages.ControlBeforeStart.code,
-        reason:
-          `The request was signed at ${new Date(signedAt).toISOString()}, before this peer started at ${new Date(this.startedAt).toISOString()}: ` +
-          `it is a replay of a request to the peer's previous run, or the sender's clock is ${this.startedAt - signedAt} ms or more behind this peer's clock.`,
+        reason: formatMessage(Messages.ControlBeforeStart, {
+          signed: new Date(signedAt).toISOString(),
+          started: new Date(this.startedAt).toISOString(),
+          behind: this.startedAt - signedAt,
+        }),
         nonce,
       };
     }
-    const here = canonicalTarget(req.socket.localAddress, req.socket.localPort);
     if (target !== here) {
       return { status: 421, code: Messages.ControlWrongTarget.code, reason: formatMessage(Messages.ControlWrongTarget, { signed: target, here: here ?? '?' }), nonce };
     }
     if (!this.nonces.remember(nonce, now)) {
-      return { status: 401, code: Messages.ControlReplay.code, reason: 'The request was already received (replayed nonce).', nonce };
+      return { status: 401, code: Messages.ControlReplay.code, reason: formatMessage(Messages.ControlReplay), nonce };
     }
     return { nonce, digest, length };
   }
@@ -209,7 +220,8 @@ export class ControlServer {
       const url = req.url ?? '';
       const match = /^\/v1\/([a-z][a-z-]*)$/.exec(url);
       if (req.method !== 'POST' || !match) {
-        return this.refuseUnread(req, res, { status: 404, code: 'SF4301', reason: `No operation at ${req.method} ${url.slice(0, 100)}.` });
+        const operation = `${req.method} ${url.slice(0, 100)}`;
+        return this.refuseUnread(req, res, { status: 404, code: Messages.ControlNoOperation.code, reason: formatMessage(Messages.ControlNoOperation, { operation }) });
       }
       const head = this.checkHead(req, url);
       if ('code' in head) return this.refuseUnread(req, res, head);
@@ -221,32 +233,36 @@ export class ControlServer {
         req.socket.destroy();
         return;
       }
-      if (read === 'too-large') return this.refuse(res, 413, 'SF4302', `The request body is longer than its declared ${head.length} bytes.`, nonce, true);
+      if (read === 'too-large') {
+        return this.refuse(res, 413, Messages.ControlBodyTooLong.code, formatMessage(Messages.ControlBodyTooLong, { length: head.length }), nonce, true);
+      }
       const body = read;
       if (bodyDigest(body) !== head.digest) {
-        return this.refuse(res, 401, 'SF4304', 'The request signature does not match: wrong group key or altered request (the body is not the signed one).', nonce);
+        const here = canonicalTarget(req.socket.localAddress, req.socket.localPort) ?? '?';
+        return this.refuse(res, 401, Messages.ControlBadSignature.code, formatMessage(Messages.ControlBadSignature, { peer: here }), nonce);
       }
       const type = String(req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
       let value: unknown;
       try {
         value = body.length === 0 ? {} : type === 'application/msgpack' ? unpack(body) : JSON.parse(body.toString('utf8'));
       } catch (e) {
-        return this.refuse(res, 400, 'SF4307', `The request body is not valid ${type === 'application/msgpack' ? 'msgpack' : 'JSON'}.`, nonce);
+        const format = type === 'application/msgpack' ? 'msgpack' : 'JSON';
+        return this.refuse(res, 400, Messages.ControlBadBody.code, formatMessage(Messages.ControlBadBody, { format }), nonce);
       }
       const handler = this.handlers.get(match[1]!);
-      if (!handler) return this.refuse(res, 404, 'SF4301', `Unknown operation \`${match[1]}\`.`, nonce);
+      if (!handler) return this.refuse(res, 404, Messages.ControlNoOperation.code, formatMessage(Messages.ControlNoOperation, { operation: match[1] }), nonce);
       let result: unknown;
       try {
         result = await handler(value);
       } catch (e) {
         if (e instanceof ControlRefusal) return this.refuse(res, e.status, e.code, e.message, nonce);
-        return this.refuse(res, 500, 'SF4308', `The operation failed: ${e instanceof Error ? e.message : String(e)}`, nonce);
+        return this.refuse(res, 500, Messages.ControlFailed.code, formatMessage(Messages.ControlFailed, { reason: e instanceof Error ? e.message : String(e) }), nonce);
       }
       this.answer(res, 200, { result: result ?? null }, nonce, type === 'application/msgpack' ? 'application/msgpack' : 'application/json');
     } catch (e) {
       // Anything unexpected in the plumbing: answer if we still can, never crash the peer.
       try {
-        this.refuse(res, 500, 'SF4308', `The request could not be handled: ${e instanceof Error ? e.message : String(e)}`, undefined, true);
+        this.refuse(res, 500, Messages.ControlUnhandled.code, formatMessage(Messages.ControlUnhandled, { reason: e instanceof Error ? e.message : String(e) }), undefined, true);
       } catch {
         res.destroy();
       }

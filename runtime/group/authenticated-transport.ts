@@ -5,14 +5,16 @@
  * A failure is counted and the datagram dropped; nothing here throws out of the receive handler.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { FrogError } from '../../core/errors.js';
+import { Messages } from '../../core/messages/index.js';
 import type { DatagramTransport } from './transport.js';
 import { DropCounters, MAX_DATAGRAM, MIN_DATAGRAM, OFFSET_KEY_ID, PROTOCOL_MAGIC, TAG_BYTES, WIRE_VERSION } from './wire.js';
 
 export const KEY_BYTES = 32;
 
-export class BadKeyError extends Error {
+export class BadKeyError extends FrogError {
   constructor(reason: string) {
-    super(reason);
+    super(Messages.BadGroupKey, { reason });
     this.name = 'BadKeyError';
   }
 }

@@ -10,7 +10,8 @@ import { AuthenticatedDatagramTransport, type GroupKey } from './authenticated-t
 import { HeartbeatMachine, type GroupEvent, type Identity, type MachineOutput, type MachineSnapshot, type PartitionView } from './heartbeat-machine.js';
 import type { TimingProfile } from './profiles.js';
 import { StateSpace, type StateMessage } from './state-space.js';
-import type { Clock, DatagramTransport, MessageTransport, TimerHandle } from './transport.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { DatagramTransport, MessageTransport } from './transport.js';
 import { DEFAULT_SYSTEM_MAGIC, DropCounters, encodeHeartbeat, HeartbeatDecoder, MalformedHeartbeatError, systemMagicOf } from './wire.js';
 
 export interface GroupMemberOptions {
@@ -124,7 +125,7 @@ export class GroupMember {
   /** Stops sending and receiving and closes both transports. */
   async stop(): Promise<void> {
     this.running = false;
-    if (this.timer) this.clock.clearTimeout(this.timer);
+    if (this.timer) this.timer.cancel();
     this.timer = null;
     await Promise.allSettled([this.datagrams.close(), this.messages.close()]);
   }
@@ -213,7 +214,7 @@ export class GroupMember {
     const s = this.stateSpace.nextWakeup();
     if (s >= 0 && s < at) at = s;
     if (this.timer && at >= this.timerAt) return;
-    if (this.timer) this.clock.clearTimeout(this.timer);
+    if (this.timer) this.timer.cancel();
     this.timerAt = at;
     this.timer = this.clock.setTimeout(() => this.wake(), at - this.clock.now());
   }

@@ -4,11 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import { FrogError } from '../../core/errors.js';
+import { Messages } from '../../core/messages/index.js';
 import { GroupKey, KEY_BYTES } from './authenticated-transport.js';
 
-export class KeyFileError extends Error {
+export class KeyFileError extends FrogError {
   constructor(readonly path: string, reason: string) {
-    super(`Key file \`${path}\`: ${reason}`);
+    super(Messages.KeyFileProblem, { path, reason });
     this.name = 'KeyFileError';
   }
 }

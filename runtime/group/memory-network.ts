@@ -1,10 +1,12 @@
 /**
- * A simulated network on a fake clock, for tests and the simulation benchmark. Datagrams go to every
- * other endpoint with configurable loss, delay (a jitter range, which also reorders), duplication,
- * one-way cuts and partitions; messages (the TCP stand-in) keep their order per link, are never lost
- * or duplicated, and vanish across a cut, which the heartbeat layer then sees as untimeliness.
+ * A simulated network on a manual clock (core/clock.ts), for tests and the simulation benchmark.
+ * Datagrams go to every other endpoint with configurable loss, delay (a jitter range, which also
+ * reorders), duplication, one-way cuts and partitions; messages (the TCP stand-in) keep their order
+ * per link, are never lost or duplicated, and vanish across a cut, which the heartbeat layer then
+ * sees as untimeliness.
  */
-import type { Clock, DatagramTransport, MessageTransport, PeerAddress, TimerHandle } from './transport.js';
+import type { Clock } from '../../core/clock.js';
+import type { DatagramTransport, MessageTransport, PeerAddress } from './transport.js';
 
 /** A deterministic PRNG (mulberry32), so every simulation replays exactly from its seed. */
 export function seededRandom(seed: number): () => number {
@@ -16,113 +18,6 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-interface Timer {
-  at: number;
-  order: number;
-  fn: (() => void) | null;
-}
-
-/** A clock whose time moves only when told to; timers run in due-time order, ties in creation order. */
-export class FakeClock implements Clock {
-  private time: number;
-  private order = 0;
-  private readonly heap: Timer[] = [];
-
-  constructor(start = 1_700_000_000_000) {
-    this.time = start;
-  }
-
-  now(): number {
-    return this.time;
-  }
-
-  setTimeout(fn: () => void, delayMs: number): TimerHandle {
-    const t: Timer = { at: this.time + Math.max(0, delayMs), order: this.order++, fn };
-    this.push(t);
-    return t;
-  }
-
-  clearTimeout(handle: TimerHandle): void {
-    (handle as Timer).fn = null;
-  }
-
-  pending(): number {
-    return this.heap.length;
-  }
-
-  /** Runs every timer due up to `now + ms`, then sets the time there. Bounded by `maxTimers`. */
-  advance(ms: number, maxTimers = 100_000_000): number {
-    return this.runUntil(this.time + ms, maxTimers);
-  }
-
-  runUntil(target: number, maxTimers = 100_000_000): number {
-    let ran = 0;
-    while (this.heap.length > 0 && this.heap[0]!.at <= target) {
-      if (ran++ >= maxTimers) throw new Error(`fake clock: more than ${maxTimers} timers before ${target}`);
-      const t = this.pop();
-      this.time = Math.max(this.time, t.at);
-      const fn = t.fn;
-      if (fn) {
-        t.fn = null;
-        fn();
-      }
-    }
-    this.time = Math.max(this.time, target);
-    return ran;
-  }
-
-  private less(a: Timer, b: Timer): boolean {
-    return a.at < b.at || (a.at === b.at && a.order < b.order);
-  }
-
-  private push(t: Timer): void {
-    const h = this.heap;
-    h.push(t);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-
-  private pop(): Timer {
-    const h = this.heap;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
-/** A clock that reads `offset` ms away from another: injected clock skew. Timers are unaffected. */
-export class SkewedClock implements Clock {
-  offset = 0;
-  constructor(private readonly base: Clock) {}
-  now(): number {
-    return this.base.now() + this.offset;
-  }
-  setTimeout(fn: () => void, delayMs: number): TimerHandle {
-    return this.base.setTimeout(fn, delayMs);
-  }
-  clearTimeout(handle: TimerHandle): void {
-    this.base.clearTimeout(handle);
-  }
 }
 
 export interface NetworkConditions {
@@ -147,7 +42,7 @@ export class MemoryNetwork {
   private readonly linkClock = new Map<string, number>();
   deliveries = 0;
 
-  constructor(readonly clock: FakeClock, readonly random: () => number = seededRandom(1)) {}
+  constructor(readonly clock: Clock, readonly random: () => number = seededRandom(1)) {}
 
   /** The group transport of node `id`. The sender does not receive its own datagrams. */
   datagramEndpoint(id: number): DatagramTransport {

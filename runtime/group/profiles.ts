@@ -23,6 +23,9 @@
  * ends part and every peer is stable again within it (conflict resolution of the hearing graph, see
  * heartbeat-machine.ts). Once every link is two-way again, one view forms within the heal bound.
  */
+import { FrogError } from '../../core/errors.js';
+import { Messages } from '../../core/messages/index.js';
+
 export interface TimingProfile {
   readonly name: string;
   /** I: heartbeat interval (ms). */
@@ -79,9 +82,9 @@ export const PROFILES: Readonly<Record<string, TimingProfile>> = Object.freeze({
 
 export const DEFAULT_PROFILE = 'paper-safe';
 
-export class UnknownProfileError extends Error {
+export class UnknownProfileError extends FrogError {
   constructor(readonly profileName: string) {
-    super(`Unknown profile \`${profileName}\`; choose one of ${Object.keys(PROFILES).join(', ')}.`);
+    super(Messages.UnknownProfile, { name: profileName, choices: Object.keys(PROFILES).join(', ') });
     this.name = 'UnknownProfileError';
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Many group members on one memory network and one fake clock: the harness of the scenario tests,
+ * Many group members on one memory network and one manual clock: the harness of the scenario tests,
  * the property checks and the simulation benchmark. Time moves only through `advance`; after every
  * step the consistency properties of anubis.md §1.5 are checked on a snapshot of all members.
  */
@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { GroupKey } from './authenticated-transport.js';
 import { GroupMember } from './group-member.js';
 import type { GroupEvent, MachineSnapshot } from './heartbeat-machine.js';
-import { FakeClock, MemoryNetwork, SkewedClock, seededRandom } from './memory-network.js';
+import { ManualClock, SkewedClock } from '../../core/clock.js';
+import { MemoryNetwork, seededRandom } from './memory-network.js';
 import type { TimingProfile } from './profiles.js';
 import { HeartbeatDecoder } from './wire.js';
 
@@ -30,7 +31,7 @@ export interface SimulationOptions {
 }
 
 export class Simulation {
-  readonly clock = new FakeClock();
+  readonly clock = new ManualClock();
   readonly net: MemoryNetwork;
   readonly key = new GroupKey(randomBytes(32));
   readonly peers = new Map<number, SimPeer>();

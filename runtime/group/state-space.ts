@@ -14,6 +14,8 @@
  * lost to the race between members reaching the same deadline.
  */
 import { pack } from 'msgpackr';
+import { FrogError } from '../../core/errors.js';
+import { Messages } from '../../core/messages/index.js';
 import type { PartitionView } from './heartbeat-machine.js';
 
 export type Value = unknown;
@@ -29,16 +31,16 @@ export interface ObservedValue {
 
 export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
 
-export class ValueTooLargeError extends Error {
+export class ValueTooLargeError extends FrogError {
   constructor(readonly providerName: string, readonly size: number, readonly limit: number) {
-    super(`The value of provider \`${providerName}\` encodes to ${size} bytes, more than the limit of ${limit}.`);
+    super(Messages.ValueTooLarge, { provider: providerName, size, limit });
     this.name = 'ValueTooLargeError';
   }
 }
 
-export class ValueNotEncodableError extends Error {
+export class ValueNotEncodableError extends FrogError {
   constructor(readonly providerName: string, reason: string) {
-    super(`The value of provider \`${providerName}\` cannot be encoded: ${reason}.`);
+    super(Messages.ValueNotEncodable, { provider: providerName, reason });
     this.name = 'ValueNotEncodableError';
   }
 }

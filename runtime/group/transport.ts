@@ -1,30 +1,9 @@
 /**
- * The seams of the group layer: a clock and two transports, injected into the driver so that the
- * same protocol code runs on real sockets and on the simulated network with a fake clock.
+ * The seams of the group layer: two transports, injected into the driver (with a Clock from
+ * core/clock.ts) so that the same protocol code runs on real sockets and on the simulated network
+ * with a manual clock.
  */
 import type { Contact } from './wire.js';
-
-export type TimerHandle = { readonly __timer: true } | object;
-
-/**
- * Time as the group sees it. `now()` is the wall clock in ms (timestamps on the wire and timeliness);
- * timers are relative delays and must fire in order of their due time.
- */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, delayMs: number): TimerHandle;
-  clearTimeout(handle: TimerHandle): void;
-}
-
-/** The process clock. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, delayMs) => {
-    const t = setTimeout(fn, Math.max(0, delayMs));
-    return t as unknown as TimerHandle;
-  },
-  clearTimeout: (h) => clearTimeout(h as unknown as NodeJS.Timeout),
-};
 
 /**
  * Group datagrams (heartbeats). `send` reaches every member of the group (multicast); whether our own

@@ -14,6 +14,8 @@
  * costs an HMAC per datagram.
  */
 import dgram from 'node:dgram';
+import { FrogError } from '../../core/errors.js';
+import { Messages, type MessageEntry } from '../../core/messages/index.js';
 import type { DatagramTransport } from './transport.js';
 
 export interface MulticastOptions {
@@ -86,9 +88,10 @@ export class SourceRateLimiter {
   }
 }
 
-export class TransportError extends Error {
-  constructor(message: string) {
-    super(message);
+/** The group port cannot be bound (SF4507) or the group joined (SF4508). */
+export class TransportError extends FrogError {
+  constructor(entry: MessageEntry, params: Record<string, unknown>) {
+    super(entry, params);
     this.name = 'TransportError';
   }
 }
@@ -122,7 +125,7 @@ export class UdpMulticastTransport implements DatagramTransport {
     const socket = dgram.createSocket({ type: options.group.includes(':') ? 'udp6' : 'udp4', reuseAddr: true });
     const t = new UdpMulticastTransport(socket, options);
     await new Promise<void>((resolve, reject) => {
-      const onError = (e: Error) => reject(new TransportError(`Cannot bind the group port ${options.port}: ${e.message}.`));
+      const onError = (e: Error) => reject(new TransportError(Messages.GroupPortUnavailable, { port: options.port, reason: e.message }));
       socket.once('error', onError);
       socket.bind({ port: options.port, address: bindAddress(options.group) }, () => {
         socket.off('error', onError);
@@ -134,7 +137,7 @@ export class UdpMulticastTransport implements DatagramTransport {
           resolve();
         } catch (e) {
           socket.close();
-          reject(new TransportError(`Cannot join the multicast group ${options.group} on ${options.interfaceAddress}: ${e instanceof Error ? e.message : String(e)}.`));
+          reject(new TransportError(Messages.MulticastJoinFailed, { group: options.group, interface: options.interfaceAddress, reason: e instanceof Error ? e.message : String(e) }));
         }
       });
     });

@@ -28,6 +28,8 @@
  * The codec here does the body; authentication (key id, tag) is done by the authenticated transport,
  * which checks size, magic, version, key and tag before anything parses the body.
  */
+import { FrogError } from '../../core/errors.js';
+import { Messages } from '../../core/messages/index.js';
 import { Bitset, BITSET_BYTES, MAX_NODE_ID } from './bitset.js';
 
 export const PROTOCOL_MAGIC = 0x46524f47;
@@ -101,9 +103,9 @@ export class DropCounters {
   }
 }
 
-export class MalformedHeartbeatError extends Error {
+export class MalformedHeartbeatError extends FrogError {
   constructor(reason: string) {
-    super(`malformed heartbeat: ${reason}`);
+    super(Messages.MalformedHeartbeat, { reason });
     this.name = 'MalformedHeartbeatError';
   }
 }

@@ -190,7 +190,7 @@ export class ComponentHost implements HostServices {
   private construct(node: PlanNode, parent: Prim | null, name: string, source: string, application?: string): Prim {
     const cls = this.registry.get(node.type, parent ? this.sourceOf(parent) : source);
     const path = parent ? `${parent.path}:${name}` : name;
-    if (!cls) throw new ComponentError(formatMessage(Messages.UnknownComponentType, { type: node.type, path }), path, Messages.UnknownComponentType.code);
+    if (!cls) throw new ComponentError(Messages.UnknownComponentType, { type: node.type, path }, path);
     let prim: Prim;
     try {
       prim = new cls();

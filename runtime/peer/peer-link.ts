@@ -8,20 +8,23 @@
  * Contract: `call` resolves with the operation's result or rejects with a ControlError
  * (code and reason); it never hangs longer than its timeout.
  */
+import { Messages } from '../../core/messages/index.js';
 import { ControlError, controlRequest } from '../control/control-client.js';
 import { ControlRefusal } from '../control/control-server.js';
+import type { AnswerOf, Operation, RequestOf } from '../control/protocol.js';
 import type { GroupKey } from '../group/authenticated-transport.js';
 import type { MemoryNetwork } from '../group/memory-network.js';
 
+/** A call of one operation of the protocol (docs/design/control.md §6, §7), typed by it. */
 export interface PeerLink {
-  call<T = unknown>(address: string, operation: string, body: unknown, timeoutMs?: number): Promise<T>;
+  call<Op extends Operation>(address: string, operation: Op, body: RequestOf<Op>, timeoutMs?: number): Promise<AnswerOf<Op>>;
 }
 
 export class HttpPeerLink implements PeerLink {
   constructor(private readonly key: GroupKey) {}
 
-  call<T = unknown>(address: string, operation: string, body: unknown, timeoutMs = 30_000): Promise<T> {
-    return controlRequest<T>({ peer: address, key: this.key, operation, body, format: 'msgpack', timeoutMs });
+  call<Op extends Operation>(address: string, operation: Op, body: RequestOf<Op>, timeoutMs = 30_000): Promise<AnswerOf<Op>> {
+    return controlRequest<AnswerOf<Op>>({ peer: address, key: this.key, operation, body, format: 'msgpack', timeoutMs });
   }
 }
 
@@ -50,28 +53,28 @@ export class MemoryPeerLinks {
   /** The link used by the peer with node id `from`. */
   linkFor(from: number): PeerLink {
     return {
-      call: async <T>(address: string, operation: string, body: unknown): Promise<T> => {
+      call: async <Op extends Operation>(address: string, operation: Op, body: RequestOf<Op>): Promise<AnswerOf<Op>> => {
         this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
         const target = this.endpoints.get(address);
         if (![...this.endpoints.values()].some((e) => e.id === from)) {
-          throw new ControlError('SF4311', `Cannot reach the peer at ${address}: this peer is down.`);
+          throw new ControlError(Messages.ControlUnreachable, { peer: address, reason: 'this peer is down' });
         }
         const reachable = (a: number, b: number) => !this.network || this.network.reachable(a, b);
         if (!target || !reachable(from, target.id) || !reachable(target.id, from)) {
-          throw new ControlError('SF4311', `Cannot reach the peer at ${address}: no peer is listening there.`);
+          throw new ControlError(Messages.ControlUnreachable, { peer: address, reason: 'no peer is listening there' });
         }
         let answer: unknown;
         try {
           answer = await target.handle(operation, JSON.parse(JSON.stringify(body ?? {})));
         } catch (e) {
-          if (e instanceof ControlRefusal) throw new ControlError(e.code, e.message, e.status);
-          throw new ControlError('SF4308', `The operation failed: ${e instanceof Error ? e.message : String(e)}`, 500);
+          if (e instanceof ControlRefusal) throw new ControlError(e.entry, e.params, e.status);
+          throw new ControlError(Messages.ControlFailed, { reason: e instanceof Error ? e.message : String(e) }, 500);
         }
         // The answer crosses the "network" too (and a partition that began meanwhile loses it).
         if (!this.endpoints.has(address) || !reachable(target.id, from)) {
-          throw new ControlError('SF4311', `Cannot reach the peer at ${address}: the connection was lost.`);
+          throw new ControlError(Messages.ControlUnreachable, { peer: address, reason: 'the connection was lost' });
         }
-        return (answer === undefined ? null : JSON.parse(JSON.stringify(answer))) as T;
+        return (answer === undefined ? null : JSON.parse(JSON.stringify(answer))) as AnswerOf<Op>;
       },
     };
   }

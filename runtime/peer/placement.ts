@@ -32,6 +32,7 @@ import type { ComponentHost } from '../host/host.js';
 import { ComponentError, LifecycleFailure, abnormalRecord, errorText, type TerminationRecord } from '../component/lifecycle.js';
 import { fromStateValue } from '../state/state-values.js';
 import type { Observation, StateValue } from '../state/state-access.js';
+import type { AnswerOf, Operation, RequestOf, SubtreeState } from '../control/protocol.js';
 import type { PeerEntry } from './peer-state.js';
 
 export const REMOTE_TYPE = 'frog:RemoteSubtree';
@@ -89,21 +90,14 @@ export function newInstanceId(): string {
   return randomBytes(6).toString('hex');
 }
 
-/** The answer of `deploy-subtree` and `ping-subtree`. */
-export interface SubtreeState {
-  state: string;
-  record?: TerminationRecord;
-  attributes?: Record<string, StateValue>;
-}
-
-/** What a proxy needs from its peer (implemented by Peer). */
+/** What a proxy needs from its peer (placement-service.ts). */
 export interface PlacementService {
   readonly peerName: string;
   readonly placementTimeoutMs: number;
   /** The application and complete path of a component of this peer. */
   locate(c: Prim): { app: string; path: string } | undefined;
   whenPresent(peer: string, timeoutMs: number, progress: (waitedMs: number) => void, cancelled: () => boolean): Promise<PeerEntry | undefined>;
-  call<T>(peer: PeerEntry, operation: string, body: unknown, timeoutMs?: number): Promise<T>;
+  call<Op extends Operation>(peer: PeerEntry, operation: Op, body: RequestOf<Op>, timeoutMs?: number): Promise<AnswerOf<Op>>;
   observe(name: string, handlers: { value(id: string, v: StateValue): void; removed(id: string): void }): Observation;
   onPeerGone(peer: string, handler: (e: PeerEntry) => void): () => void;
   register(proxy: RemoteSubtree, key: string): void;
@@ -171,7 +165,7 @@ export class RemoteSubtree extends Prim {
     );
     if (this.isTerminating) return;
     if (!target) {
-      throw new ComponentError(formatMessage(Messages.PlacementTimeout, { peer: this.targetPeer, path: loc.path, seconds }), this.path, Messages.PlacementTimeout.code);
+      throw new ComponentError(Messages.PlacementTimeout, { peer: this.targetPeer, path: loc.path, seconds }, this.path);
     }
     this.target = target;
     this.offGone = svc.onPeerGone(this.targetPeer, (e) => {
@@ -181,7 +175,7 @@ export class RemoteSubtree extends Prim {
     const recorded = this.recovered && this.hasAttribute(INSTANCE_ATTRIBUTE) ? this.resolveString(INSTANCE_ATTRIBUTE, '') : '';
     if (recorded) {
       try {
-        const answer = await svc.call<SubtreeState>(target, 'ping-subtree', { app: loc.app, path: loc.path, instance: recorded });
+        const answer = await svc.call(target, 'ping-subtree', { app: loc.app, path: loc.path, instance: recorded });
         this.instance = recorded;
         this.follow(answer);
         this.log(`re-adopted ${loc.path} (instance ${recorded}) on peer \`${this.targetPeer}\``);
@@ -194,7 +188,7 @@ export class RemoteSubtree extends Prim {
     this.sfReplaceAttribute(INSTANCE_ATTRIBUTE, this.instance);
     let answer: SubtreeState;
     try {
-      answer = await svc.call<SubtreeState>(
+      answer = await svc.call(
         target,
         'deploy-subtree',
         { app: loc.app, path: loc.path, instance: this.instance, parentPeer: svc.peerName, node: this.subtree!.node, source: this.subtree!.source },
@@ -202,7 +196,7 @@ export class RemoteSubtree extends Prim {
       );
     } catch (e) {
       const reason = errorText(e);
-      throw new ComponentError(formatMessage(Messages.RemoteDeployFailed, { path: loc.path, peer: this.targetPeer, reason }), this.path, Messages.RemoteDeployFailed.code);
+      throw new ComponentError(Messages.RemoteDeployFailed, { path: loc.path, peer: this.targetPeer, reason }, this.path);
     }
     if (this.isTerminating) return;
     if (answer.state === 'failed' || answer.state === 'terminated') {

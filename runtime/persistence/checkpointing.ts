@@ -32,6 +32,8 @@ import { createHash } from 'node:crypto';
 import type { DeploymentPlan, EncodedValue, PlanNode } from '../../core/plan-types.js';
 import type { Value } from '../../core/values.js';
 import { encodeValue } from '../../core/canonical.js';
+import { FrogError } from '../../core/errors.js';
+import { Messages } from '../../core/messages/index.js';
 import type { Prim, RuntimeValue } from '../component/component.js';
 import type { RuntimeEvent } from '../host/events.js';
 import type { ComponentHost, DeployOptions, DeployResult } from '../host/host.js';
@@ -81,9 +83,9 @@ export function descriptionOf(node: PlanNode): StoredDescription {
 }
 
 /** A deploy or start transition whose checkpoint could not be written. */
-export class CheckpointFailed extends Error {
+export class CheckpointFailed extends FrogError {
   constructor(cause: unknown) {
-    super(`its checkpoint could not be written: ${errorText(cause)}`, { cause });
+    super(Messages.CheckpointFailed, { reason: errorText(cause) }, { cause });
   }
 }
 

@@ -24,7 +24,8 @@
  *   and publish nothing.
  */
 import { pack } from 'msgpackr';
-import { Messages, formatMessage } from '../../core/messages/index.js';
+import { FrogError } from '../../core/errors.js';
+import { Messages, type MessageEntry } from '../../core/messages/index.js';
 import { DEFAULT_MAX_VALUE_BYTES, Listener, Provider, ValueNotEncodableError, ValueTooLargeError, type ObservedValue, type StateSpace } from '../group/state-space.js';
 
 /** Plain data as msgpack carries it: null, booleans, numbers, strings, bytes, arrays, plain objects. */
@@ -68,12 +69,9 @@ export interface StateAccess {
 }
 
 /** A bad name, a value that cannot be published, or an update after withdrawal. */
-export class StateAccessError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
+export class StateAccessError extends FrogError {
+  constructor(entry: MessageEntry, params: Record<string, unknown>) {
+    super(entry, params);
     this.name = 'StateAccessError';
   }
 }
@@ -86,11 +84,11 @@ export function checkStateName(name: unknown): asserts name is string {
   if (typeof name !== 'string') reason = 'it is not a String';
   else if (name.length === 0) reason = 'it is empty';
   else if (name.length > MAX_STATE_NAME_LENGTH) reason = `it has ${name.length} characters, more than ${MAX_STATE_NAME_LENGTH}`;
-  if (reason) throw new StateAccessError(formatMessage(Messages.BadStateName, { name: String(name).slice(0, 80), reason }), Messages.BadStateName.code);
+  if (reason) throw new StateAccessError(Messages.BadStateName, { name: String(name).slice(0, 80), reason });
 }
 
 function badValue(name: string, reason: string): StateAccessError {
-  return new StateAccessError(formatMessage(Messages.BadStateValue, { name, reason }), Messages.BadStateValue.code);
+  return new StateAccessError(Messages.BadStateValue, { name, reason });
 }
 
 /** Why a value is not plain data (null, Boolean, number, bigint, String, bytes, array, plain object), or ''. */
@@ -130,7 +128,7 @@ export function checkStateValue(name: string, value: StateValue, maxBytes = DEFA
 }
 
 function withdrawnError(name: string): StateAccessError {
-  return new StateAccessError(formatMessage(Messages.StateWithdrawn, { name }), Messages.StateWithdrawn.code);
+  return new StateAccessError(Messages.StateWithdrawn, { name });
 }
 
 // --- in-process ------------------------------------------------------------------------

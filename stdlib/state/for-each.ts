@@ -29,7 +29,7 @@ import { Prim } from '../../runtime/component/component.js';
 import { AttributeError, ComponentError, LifecycleFailure, abnormalRecord, errorText, normalRecord, type TerminationRecord } from '../../runtime/component/lifecycle.js';
 import type { Observation, ProviderEntry, StateValue } from '../../runtime/state/state-access.js';
 import { fromStateValue } from '../../runtime/state/state-values.js';
-import { Messages, formatMessage } from '../../core/messages/index.js';
+import { Messages } from '../../core/messages/index.js';
 import { stateCall, stateNameOf } from './state-common.js';
 
 const RESTART_POLICIES = ['never', 'ignore', 'on-failure', 'always'] as const;
@@ -61,15 +61,15 @@ export class ForEach extends Prim {
     this.stateName = stateNameOf(this);
     const policy = this.resolveString('restart', 'never');
     if (!(RESTART_POLICIES as readonly string[]).includes(policy)) {
-      const text = formatMessage(Messages.BadAttribute, { name: 'restart', path: this.path, expected: 'one of "never", "ignore", "on-failure", "always"', found: JSON.stringify(policy) });
-      throw new AttributeError(text, this.path, Messages.BadAttribute.code);
+      const params = { name: 'restart', path: this.path, expected: 'one of "never", "ignore", "on-failure", "always"', found: JSON.stringify(policy) };
+      throw new AttributeError(Messages.BadAttribute, params, this.path);
     }
     this.policy = policy as RestartPolicy;
     this.resolveInteger('maxRestarts', 3);
     this.resolveNumber('restartDelay', 1000);
     const template = this.description('template');
     if (!template) {
-      throw new ComponentError(`${formatMessage(Messages.MissingAttribute, { name: 'template', path: this.path })} It must be a component description.`, this.path, Messages.MissingAttribute.code);
+      throw new ComponentError(Messages.MissingAttribute, { name: 'template', path: this.path }, this.path);
     }
     this.template = template;
     void this.stateSpace;

@@ -11,7 +11,7 @@ export function stateCall<T>(component: Prim, call: () => T): T {
   try {
     return call();
   } catch (e) {
-    if (e instanceof StateAccessError) throw new ComponentError(e.message, component.path, e.code);
+    if (e instanceof StateAccessError) throw new ComponentError(e.entry, e.params, component.path);
     throw e;
   }
 }

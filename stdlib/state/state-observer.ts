@@ -14,7 +14,7 @@
  * Events on the host's stream: `provider-added`, `provider-changed`, `provider-removed`, with
  * `stateName`, `provider` (the id), `value` and a `text` summary.
  */
-import { Messages, formatMessage } from '../../core/messages/index.js';
+import { Messages } from '../../core/messages/index.js';
 import { Prim } from '../../runtime/component/component.js';
 import { ComponentError } from '../../runtime/component/lifecycle.js';
 import type { Observation, ProviderEntry } from '../../runtime/state/state-access.js';
@@ -83,8 +83,8 @@ export class StateObserver extends Prim {
         this.setTimer(() => {
           if (!this.waiter) return;
           this.waiter = undefined;
-          const text = formatMessage(Messages.TooFewProviders, { count: this.providers().length, minimum, name, path: this.path, timeout });
-          reject(new ComponentError(text, this.path, Messages.TooFewProviders.code));
+          const params = { count: this.providers().length, minimum, name, path: this.path, timeout };
+          reject(new ComponentError(Messages.TooFewProviders, params, this.path));
         }, timeout);
       }
       check();

@@ -3,6 +3,7 @@
  */
 import type { PlanNode } from '../../core/plan-types.js';
 import { Prim } from '../../runtime/component/component.js';
+import { Messages } from '../../core/messages/index.js';
 import { ComponentError, abnormalRecord, errorText, normalRecord, type TerminationRecord } from '../../runtime/component/lifecycle.js';
 import { isCondition, type ConditionComponent } from '../conditions.js';
 import { WorkflowCompound } from './workflow-compound.js';
@@ -88,7 +89,7 @@ export class Run extends WorkflowCompound {
     const parentAttr = this.hasAttribute('newComponentParent') ? 'newComponentParent' : this.hasAttribute('parent') ? 'parent' : undefined;
     let created: Prim | undefined;
     if (parentAttr) {
-      if (!name) throw new ComponentError(`\`${this.path}\` names a parent for the new component but no \`newComponentName\`.`, this.path, 'SF4005');
+      if (!name) throw new ComponentError(Messages.MissingAttribute, { name: 'newComponentName', path: this.path }, this.path);
       const parent = this.resolveComponent(parentAttr);
       created = await parent.createChild(action, name);
     } else {
@@ -110,7 +111,7 @@ abstract class Conditional extends WorkflowCompound {
 
   protected async deployCondition(): Promise<boolean> {
     const node = this.description('condition');
-    if (!node) throw new ComponentError(`\`${this.path}\` has no \`condition\`.`, this.path, 'SF4005');
+    if (!node) throw new ComponentError(Messages.MissingAttribute, { name: 'condition', path: this.path }, this.path);
     const c = await this.createChild(node);
     if (!c || c.isTerminating) return false;
     if (!isCondition(c)) throw new ComponentError(`\`${c.path}\` (${c.type}) is not a condition component.`, this.path);

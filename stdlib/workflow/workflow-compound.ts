@@ -6,6 +6,7 @@
  */
 import type { PlanNode } from '../../core/plan-types.js';
 import { Prim } from '../../runtime/component/component.js';
+import { Messages } from '../../core/messages/index.js';
 import { ComponentError, type TerminationRecord } from '../../runtime/component/lifecycle.js';
 
 export class WorkflowCompound extends Prim {
@@ -26,10 +27,13 @@ export class WorkflowCompound extends Prim {
     return this.description('action') ?? this.actions()[0];
   }
 
-  /** The action, or a ComponentError naming the missing attribute. */
+  /**
+   * The action, or a ComponentError naming the missing attribute: SF4005 in words of its own
+   * (test/runtime/combinators.test.ts expects both the code and `has no \`action\``).
+   */
   protected requireAction(): PlanNode {
     const a = this.action();
-    if (!a) throw new ComponentError(`\`${this.path}\` has no \`action\` to run.`, this.path, 'SF4005');
+    if (!a) throw new ComponentError(`\`${this.path}\` has no \`action\` to run.`, this.path, Messages.MissingAttribute.code);
     return a;
   }
 

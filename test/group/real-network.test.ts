@@ -14,7 +14,7 @@ import { GroupMember } from '../../runtime/group/group-member.js';
 import { boundsOf, getProfile } from '../../runtime/group/profiles.js';
 import { Listener, Provider } from '../../runtime/group/state-space.js';
 import { TcpMessageTransport } from '../../runtime/group/tcp-message-transport.js';
-import { systemClock } from '../../runtime/group/transport.js';
+import { SystemClock } from '../../core/clock.js';
 import { UdpMulticastTransport } from '../../runtime/group/udp-multicast-transport.js';
 import { keyGenerateCommand } from '../../cli/commands/key.js';
 import { peerCommand } from '../../cli/commands/peer.js';
@@ -34,7 +34,7 @@ test.serial('in-process members over UDP multicast and TCP on loopback', async (
     const epoch = Date.now();
     const datagrams = await UdpMulticastTransport.open({ group: '239.255.42.42', port: 45110, interfaceAddress: '127.0.0.1' });
     const messages = await TcpMessageTransport.open({ self: id, epoch, key, host: '127.0.0.1' });
-    const m = new GroupMember({ identity: { id, name: `u${id}`, epoch }, profile, key, clock: systemClock, datagrams, messages });
+    const m = new GroupMember({ identity: { id, name: `u${id}`, epoch }, profile, key, clock: new SystemClock(), datagrams, messages });
     m.start();
     members.push(m);
   }

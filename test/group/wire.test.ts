@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { Bitset } from '../../runtime/group/bitset.js';
 import { GroupKey, sealDatagram, checkDatagram } from '../../runtime/group/authenticated-transport.js';
 import { GroupMember } from '../../runtime/group/group-member.js';
-import { FakeClock, MemoryNetwork } from '../../runtime/group/memory-network.js';
+import { ManualClock } from '../../core/clock.js';
+import { MemoryNetwork } from '../../runtime/group/memory-network.js';
 import { getProfile } from '../../runtime/group/profiles.js';
 import { decodeHeartbeat, encodeHeartbeat, DEFAULT_SYSTEM_MAGIC, MAX_DATAGRAM, type Heartbeat } from '../../runtime/group/wire.js';
 
@@ -57,7 +58,7 @@ test('a heartbeat of 1,000 members stays within 400 bytes', (t) => {
 
 /** A live member (id 1) on a memory network, and a spare endpoint (id 99) to inject from. */
 function live() {
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const net = new MemoryNetwork(clock);
   const key = new GroupKey(randomBytes(32));
   const member = new GroupMember({
@@ -72,7 +73,7 @@ function live() {
   net.datagramEndpoint(99);
   const send = (d: Uint8Array) => {
     net.inject(99, d);
-    clock.advance(2);
+    clock.runFor(2);
   };
   const valid = (over: Partial<Heartbeat> = {}) => Buffer.from(sealDatagram(key, encodeHeartbeat(heartbeat({ sendTime: clock.now(), ...over }))));
   return { clock, net, key, member, send, valid };
@@ -173,7 +174,7 @@ test('a replayed heartbeat is dropped and does not refresh the sender (BP-7, BP-
   t.is(member.drops.get('replay'), 2);
   // Replaying the last heartbeat over and over does not keep the (dead) sender alive.
   for (let i = 0; i < 20; i++) {
-    clock.advance(100);
+    clock.runFor(100);
     send(Buffer.from(first));
   }
   t.false(member.snapshot().connectionSet.includes(7));

@@ -1,5 +1,5 @@
 /**
- * In-process peers on the memory network and one fake clock: the harness of the placement,
+ * In-process peers on the memory network and one manual clock: the harness of the placement,
  * failure, partition and recovery tests. Time moves only through `run`/`until`, in small steps
  * with the promise queue drained between them, so the component host's async lifecycle keeps
  * up with the simulated group.
@@ -7,15 +7,15 @@
 import { randomBytes } from 'node:crypto';
 import { planId, serialisePlan } from '../../compiler/index.js';
 import type { DeploymentPlan } from '../../core/plan-types.js';
-import { settle } from '../../core/clock.js';
+import { ManualClock, settle } from '../../core/clock.js';
 import type { Prim } from '../../runtime/component/component.js';
 import { EventRecorder } from '../../runtime/host/events.js';
 import { GroupKey } from '../../runtime/group/authenticated-transport.js';
 import { GroupMember } from '../../runtime/group/group-member.js';
-import { FakeClock, MemoryNetwork, seededRandom } from '../../runtime/group/memory-network.js';
+import { MemoryNetwork, seededRandom } from '../../runtime/group/memory-network.js';
 import { boundsOf, getProfile } from '../../runtime/group/profiles.js';
 import { MemoryPeerLinks } from '../../runtime/peer/peer-link.js';
-import { GroupRuntimeClock, Peer } from '../../runtime/peer/peer.js';
+import { Peer } from '../../runtime/peer/peer.js';
 import { MemoryCheckpointStore, MemoryStorage } from '../../runtime/persistence/store/index.js';
 import { createStandardRegistry } from '../../stdlib/index.js';
 import { testRegistry } from '../runtime/helpers.js';
@@ -33,7 +33,7 @@ export interface SimPeer {
 }
 
 export class Cluster {
-  readonly clock = new FakeClock();
+  readonly clock = new ManualClock();
   readonly net = new MemoryNetwork(this.clock, seededRandom(3));
   readonly links = new MemoryPeerLinks(this.net);
   readonly key = new GroupKey(randomBytes(32));
@@ -68,7 +68,7 @@ export class Cluster {
       registry,
       link: this.links.linkFor(id),
       controlAddress: address,
-      clock: new GroupRuntimeClock(this.clock),
+      clock: this.clock,
       store,
       placementTimeoutMs: this.placementTimeoutMs,
       liveness: { delay: 1, factor: 2 },
@@ -93,7 +93,7 @@ export class Cluster {
   async run(ms: number, step = 10): Promise<void> {
     const end = this.clock.now() + ms;
     while (this.clock.now() < end) {
-      this.clock.advance(Math.min(step, end - this.clock.now()));
+      this.clock.runFor(Math.min(step, end - this.clock.now()));
       await settle();
       await settle();
     }

@@ -1,21 +1,18 @@
 /**
  * Run-time failures of the checkpoint store. Every one names the data directory and
- * carries a stable code (SF48xx, language/messages.ts) and a hint saying what to do, so
+ * carries a stable code (SF48xx, core/messages/store.ts) and a hint saying what to do, so
  * that the CLI can print it as it is, without a stack trace.
  */
-import { Messages, formatMessage, type MessageEntry } from '../../../core/messages/index.js';
+import { FrogError } from '../../../core/errors.js';
+import { Messages, type MessageEntry } from '../../../core/messages/index.js';
 
-export class StoreError extends Error {
-  readonly code: string;
-  readonly hint?: string;
+export class StoreError extends FrogError {
   /** The data directory (or, for the memory store, its label). */
   readonly directory: string;
 
   constructor(entry: MessageEntry, args: Record<string, unknown> & { dir: string }, options?: { cause?: unknown }) {
-    super(formatMessage(entry, args), options);
+    super(entry, args, options);
     this.name = new.target.name;
-    this.code = entry.code;
-    this.hint = entry.hint;
     this.directory = args.dir;
   }
 }

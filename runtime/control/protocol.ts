@@ -1,0 +1,219 @@
+/**
+ * The control protocol as types (docs/design/control.md §6, §7): for each operation, the request
+ * a caller sends, the request as its handler receives it once checked, the answer, and the check.
+ * A body that fails its check is refused (SF4409, SF4406) before any handler runs. The CLI
+ * imports this module for its types only.
+ */
+import { readPlan, PlanFormatError, planId } from '../../core/plan-format.js';
+import { PLAN_FORMAT, type DeploymentPlan, type PlanNode } from '../../core/plan-types.js';
+import { Messages } from '../../core/messages/index.js';
+import { ControlRefusal } from './control-server.js';
+
+/** A termination record as it travels (the runtime's TerminationRecord). */
+export interface WireRecord {
+  type: string;
+  reason: string;
+  path: string;
+  cause?: { name: string; message: string; code?: string };
+}
+
+/** One component of a status tree (§6.2). */
+export interface ComponentStatus {
+  name: string;
+  path: string;
+  type: string;
+  state: string;
+  peer: string;
+  /** For a proxy: where the subtree runs and its instance. */
+  remote?: { peer: string; instance: string };
+  children: ComponentStatus[];
+}
+
+/** One member as a peer sees it (§6.4). */
+export interface MemberStatus {
+  name: string;
+  id: number;
+  state: string;
+  control?: string;
+  load?: number;
+}
+
+export interface MembersAnswer {
+  peer: string;
+  control: string;
+  stable: boolean;
+  leader: string;
+  partition: string[];
+  members: MemberStatus[];
+  counters: { datagramsDropped?: Record<string, number>; [counter: string]: unknown };
+}
+
+/** `status` without `all`: one peer's view (§6.2). */
+export interface PeerStatus {
+  peer: string;
+  control: string;
+  stable: boolean;
+  leader: string;
+  partition: string[];
+  members: MemberStatus[];
+  applications: { name: string; root: ComponentStatus }[];
+  subtrees: { app: string; path: string; instance: string; parentPeer: string; root: ComponentStatus }[];
+}
+
+/** `status` with `all`: every peer's view, and each application's tree across peers (§6.2). */
+export interface GroupStatus {
+  peer: string;
+  peers: (PeerStatus | { peer: string; error: string })[];
+  applications: { name: string; peer: string; root: ComponentStatus }[];
+}
+
+/** The answer of `deploy-subtree` and `ping-subtree` (§7.1, §7.2). */
+export interface SubtreeState {
+  state: string;
+  record?: WireRecord;
+  attributes?: Record<string, unknown>;
+}
+
+/** One part placed on a peer (§7). */
+export interface SubtreeRef {
+  app: string;
+  path: string;
+  instance: string;
+}
+
+export interface DeploySubtreeRequest extends SubtreeRef {
+  parentPeer: string;
+  node: PlanNode;
+  source?: string;
+}
+
+export interface SubtreeRecordRequest extends SubtreeRef {
+  record?: WireRecord;
+}
+
+/** For each operation: the request sent, the request checked, the answer. */
+export interface Protocol {
+  deploy: { request: { plan: string; name?: string; wait?: number }; checked: { plan: DeploymentPlan; name: string; wait: number }; answer: { app: string; peer: string; state: string; record?: WireRecord } };
+  status: { request: { all?: boolean }; checked: { all: boolean }; answer: PeerStatus | GroupStatus };
+  terminate: { request: { app: string; local?: boolean }; checked: { app: string; local: boolean }; answer: { app: string; peer: string; terminated: true } };
+  members: { request: Record<string, never>; checked: Record<string, never>; answer: MembersAnswer };
+  'deploy-subtree': { request: DeploySubtreeRequest; checked: Required<DeploySubtreeRequest>; answer: SubtreeState };
+  'ping-subtree': { request: SubtreeRef; checked: SubtreeRef; answer: SubtreeState };
+  'terminate-subtree': { request: SubtreeRecordRequest; checked: SubtreeRecordRequest; answer: { terminated: boolean } };
+  'subtree-ended': { request: SubtreeRecordRequest; checked: SubtreeRecordRequest; answer: { known: boolean } };
+  'subtree-status': { request: SubtreeRef; checked: SubtreeRef; answer: { verdict: 'current' | 'replaced' | 'gone' | 'unknown' } };
+}
+
+export type Operation = keyof Protocol;
+export type RequestOf<Op extends Operation> = Protocol[Op]['request'];
+export type CheckedOf<Op extends Operation> = Protocol[Op]['checked'];
+export type AnswerOf<Op extends Operation> = Protocol[Op]['answer'];
+
+/** A handler for every operation, given its checked request. */
+export type Handlers = { [Op in Operation]: (request: CheckedOf<Op>) => AnswerOf<Op> | Promise<AnswerOf<Op>> };
+
+const APP_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Refuses a request of `operation` (SF4409, 400). */
+export function refuse(operation: string, reason: string): never {
+  throw new ControlRefusal(Messages.BadControlRequest, { operation, reason }, 400);
+}
+
+function str(body: unknown, field: string, operation: string, optional = false): string {
+  const v = (body as Record<string, unknown> | null)?.[field];
+  if ((v === undefined || v === '') && optional) return '';
+  if (typeof v !== 'string' || v.length === 0 || v.length > 4096) refuse(operation, `\`${field}\` must be a non-empty String`);
+  return v;
+}
+
+function reason(e: unknown): string {
+  return e instanceof PlanFormatError ? e.reason : e instanceof Error ? e.message : String(e);
+}
+
+function subtreeRef(body: unknown, op: string): SubtreeRef {
+  const app = str(body, 'app', op);
+  const path = str(body, 'path', op);
+  const instance = str(body, 'instance', op);
+  return { app, path, instance };
+}
+
+/** Checks a node's shape the way a plan file is checked (readPlan), without an id. */
+function checkedNode(node: unknown, op: string): PlanNode {
+  if (!node || typeof node !== 'object') refuse(op, '`node` must be a plan node');
+  const plan = { format: PLAN_FORMAT, id: '', name: 'subtree', source: '', root: node as PlanNode };
+  plan.id = planId(plan as DeploymentPlan);
+  try {
+    return readPlan(Buffer.from(JSON.stringify(plan))).root;
+  } catch (e) {
+    refuse(op, reason(e));
+  }
+}
+
+type Given = { type?: unknown; reason?: unknown; path?: unknown; cause?: unknown } | undefined;
+
+/** Each operation's request check (§6, §7): the request as its handler gets it, or a ControlRefusal. */
+export const CHECKS: { [Op in Operation]: (body: unknown) => CheckedOf<Op> } = {
+  deploy(body) {
+    const b = (body ?? {}) as { plan?: unknown; name?: unknown; wait?: unknown };
+    if (typeof b.plan !== 'string') refuse('deploy', '`plan` must be the plan file, base64-encoded');
+    let plan: DeploymentPlan;
+    try {
+      plan = readPlan(Buffer.from(b.plan, 'base64'));
+    } catch (e) {
+      refuse('deploy', reason(e));
+    }
+    const name = b.name === undefined || b.name === '' ? plan.name : b.name;
+    if (typeof name !== 'string' || !APP_NAME.test(name)) {
+      throw new ControlRefusal(Messages.BadApplicationName, { name: String(name).slice(0, 80) }, 400);
+    }
+    const wait = typeof b.wait === 'number' && b.wait > 0 ? Math.min(b.wait, 600_000) : 0;
+    return { plan, name, wait };
+  },
+  status: (body) => ({ all: Boolean((body as { all?: unknown } | null)?.all) }),
+  terminate(body) {
+    const app = str(body, 'app', 'terminate');
+    return { app, local: Boolean((body as { local?: unknown }).local) };
+  },
+  members: () => ({}),
+  'deploy-subtree'(body) {
+    const op = 'deploy-subtree';
+    const app = str(body, 'app', op);
+    const path = str(body, 'path', op);
+    const instance = str(body, 'instance', op);
+    const parentPeer = str(body, 'parentPeer', op);
+    const source = str(body, 'source', op, true);
+    if (!APP_NAME.test(app) || !/^[0-9a-z]{1,64}$/.test(instance) || /[@#]/.test(path)) refuse(op, 'malformed `app`, `path` or `instance`');
+    const node = checkedNode((body as { node?: unknown }).node, op);
+    return { app, path, instance, parentPeer, source, node };
+  },
+  'ping-subtree': (body) => subtreeRef(body, 'ping-subtree'),
+  'terminate-subtree'(body) {
+    const ref = subtreeRef(body, 'terminate-subtree');
+    // A record without a type and a reason is left out: the part ends with a normal one.
+    const given = (body as { record?: Given }).record;
+    const ok = given && typeof given.type === 'string' && typeof given.reason === 'string';
+    return ok ? { ...ref, record: { type: given.type as string, reason: given.reason as string, path: String(given.path ?? '') } } : ref;
+  },
+  'subtree-ended'(body) {
+    const ref = subtreeRef(body, 'subtree-ended');
+    // A record without a type and a reason is left out: the proxy ends with an abnormal one.
+    const r = (body as { record?: Given }).record;
+    if (!r || typeof r.type !== 'string' || typeof r.reason !== 'string') return ref;
+    return { ...ref, record: { type: r.type, reason: r.reason, path: String(r.path ?? ref.path), ...(r.cause ? { cause: r.cause as WireRecord['cause'] } : {}) } };
+  },
+  'subtree-status': (body) => subtreeRef(body, 'subtree-status'),
+};
+
+/** The operations, in the order of §6 and §7. */
+export const OPERATIONS = Object.keys(CHECKS) as Operation[];
+
+export function isOperation(name: string): name is Operation {
+  return Object.hasOwn(CHECKS, name);
+}
+
+/** Checks `body` for `operation` and hands it to its handler; an unknown operation is refused. */
+export function dispatch(handlers: Handlers, operation: string, body: unknown): unknown {
+  if (!isOperation(operation)) throw new ControlRefusal(Messages.ControlNoOperation, { operation }, 404);
+  const handler = handlers[operation] as (request: unknown) => unknown;
+  return handler(CHECKS[operation](body));
+}

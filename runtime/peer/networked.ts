@@ -1,0 +1,95 @@
+/**
+ * A peer in a group on the network (`frog peer`, through assemble.ts): the multicast and
+ * peer-link transports, the member (started before the store opens), the store, and the Peer
+ * with its control server, started: the store's applications are recovered.
+ */
+import { createServer } from 'node:net';
+import { SystemClock } from '../../core/clock.js';
+import { GroupMember } from '../group/group-member.js';
+import { TcpMessageTransport } from '../group/tcp-message-transport.js';
+import { UdpMulticastTransport } from '../group/udp-multicast-transport.js';
+import type { LmdbCheckpointStore } from '../persistence/store/index.js';
+import type { AssembleOptions, NetworkOptions, NetworkedPeer } from './assemble.js';
+import { openStore } from './open-store.js';
+import { HttpPeerLink } from './peer-link.js';
+import { Peer } from './peer.js';
+
+export async function assembleNetworked(o: AssembleOptions, n: NetworkOptions): Promise<NetworkedPeer | number> {
+  const { name, report } = o;
+  const { id, key } = n;
+  const iface = n.interfaceAddress;
+  const epoch = Date.now();
+
+  // --- the group part -------------------------------------------------------------------------
+  let datagrams: UdpMulticastTransport;
+  let messages: TcpMessageTransport;
+  try {
+    datagrams = await UdpMulticastTransport.open({ group: n.group.group, port: n.group.port, interfaceAddress: iface });
+  } catch (e) {
+    report(`${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
+  try {
+    messages = await TcpMessageTransport.open({ self: id, epoch, key, host: iface });
+  } catch (e) {
+    await datagrams.close();
+    report(`cannot listen for peer messages on ${iface}: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
+  const member = new GroupMember({ identity: { id, name, epoch }, profile: n.profile, key, clock: new SystemClock(), datagrams, messages });
+  n.onMember?.(member);
+  member.start();
+  n.onStarted?.();
+
+  // --- the store (--data), the component host and the control server (--listen) -------------
+  let store: LmdbCheckpointStore | undefined;
+  if (o.data !== undefined) {
+    const opened = await openStore(o.data, report);
+    if (!opened) {
+      await member.stop();
+      return 1;
+    }
+    store = opened.store;
+  }
+  const placement = Number(n.placementTimeout ?? 60);
+  if (!Number.isFinite(placement) || placement <= 0) {
+    report(`--placement-timeout must be a positive number of seconds; got \`${n.placementTimeout}\`.`);
+    await store?.close({ clean: true, reason: 'bad options' });
+    await member.stop();
+    return 1;
+  }
+  let listen = n.listen ?? n.defaultListen;
+  if (n.listen === undefined && !(await portFree(n.defaultListen))) {
+    listen = '127.0.0.1:0';
+    report(`warning: ${n.defaultListen} is in use (another peer on this machine?); the control API takes a free loopback port`);
+  }
+  const peer = new Peer({ name, member, key, listen, link: new HttpPeerLink(key), registry: o.registry, store, workingDirectory: o.workingDirectory, placementTimeoutMs: placement * 1000 });
+  n.onPeer?.(peer);
+  try {
+    await peer.start();
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the address is in use (another peer? choose another with --listen)' : e instanceof Error ? e.message : String(e);
+    report(`cannot start${(e as NodeJS.ErrnoException).code ? ` the control server on ${listen}` : ''}: ${reason}`);
+    await peer.stop('the peer could not start').catch(() => undefined);
+    await member.stop();
+    return 2;
+  }
+  return {
+    peer,
+    member,
+    close: async (reason) => {
+      await peer.stop(reason);
+      await member.stop();
+    },
+  };
+}
+
+/** True when nothing listens on `host:port` yet. */
+function portFree(address: string): Promise<boolean> {
+  const at = address.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(Number(address.slice(at + 1)), address.slice(0, at), () => server.close(() => resolve(true)));
+  });
+}

@@ -1,0 +1,105 @@
+/**
+ * Resuming what the store holds when the peer starts: its own applications are recovered at
+ * once; a part placed here by another peer waits for its parent's word (`subtree-status`,
+ * docs/design/control.md §7.5) and is rebuilt only if it is still the current instance, else its
+ * records are discarded. Never two copies of one part.
+ */
+import { Messages, formatMessage } from '../../core/messages/index.js';
+import { discardApplication, recover, type RecoveryReport } from '../persistence/recovery.js';
+import type { PeerContext } from './context.js';
+import { keyOf, type Parts, type SubtreeEntry } from './parts.js';
+import { parseSubtreeAppName, type SubtreeName } from './placement.js';
+
+export class Resume {
+  /** While the store is read back: `subtree-status` answers `unknown`. */
+  recovering = false;
+  /** Recorded subtrees waiting for their parent's word after a restart: key → application name. */
+  private readonly pending = new Map<string, string>();
+  private storeOps: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: PeerContext,
+    private readonly parts: Parts,
+  ) {}
+
+  /** Recovers the peer's own applications, and asks the parents of recorded parts about them. */
+  async start(): Promise<RecoveryReport> {
+    const checkpointer = this.ctx.checkpointer!;
+    let report: RecoveryReport;
+    this.recovering = true;
+    const subtreeApps: string[] = [];
+    try {
+      // User modules of recorded applications are loaded before their components are rebuilt.
+      const store = checkpointer.store;
+      const apps = await store.listApplications();
+      for (const a of apps) {
+        const plan = await store.getPlan(a.planId);
+        if (plan) await this.ctx.host.registry.preparePlan(plan);
+        if (parseSubtreeAppName(a.name)) subtreeApps.push(a.name);
+      }
+      // Subtrees placed here by other peers wait for their parent's word (below): never two copies.
+      const own = apps.map((a) => a.name).filter((n) => !parseSubtreeAppName(n));
+      report = await recover(this.ctx.host, checkpointer, { applications: own });
+    } finally {
+      this.recovering = false;
+    }
+    for (const internal of subtreeApps) {
+      const name = parseSubtreeAppName(internal)!;
+      this.pending.set(keyOf(name.app, name.path), internal);
+      void this.resumeSubtree(name, internal);
+    }
+    this.ctx.loadChanged();
+    return report;
+  }
+
+  pendingAt(key: string): string | undefined {
+    return this.pending.get(key);
+  }
+
+  /**
+   * A subtree recorded here before a restart is rebuilt only if its parent's peer says it is
+   * still the current instance; if the parent replaced it, terminated, or does not come back
+   * within the placement timeout, its records are discarded (its type's `finishRecovered` runs).
+   */
+  private async resumeSubtree(name: SubtreeName, internal: string): Promise<void> {
+    const key = keyOf(name.app, name.path);
+    this.ctx.directory.watch(name.parentPeer);
+    let verdict = 'gone';
+    for (let attempt = 0; attempt < 30 && !this.ctx.stopping(); attempt++) {
+      const parent = await this.ctx.directory.whenPresent(name.parentPeer, this.ctx.placementTimeoutMs, undefined, 5000, () => this.ctx.stopping() || this.pending.get(key) !== internal);
+      if (!parent || this.pending.get(key) !== internal) break;
+      try {
+        const answer = await this.ctx.link.call(parent.control, 'subtree-status', { app: name.app, path: name.path, instance: name.instance }, 10_000);
+        verdict = answer?.verdict ?? 'unknown';
+      } catch {
+        verdict = 'unknown';
+      }
+      if (verdict !== 'unknown') break;
+      await this.ctx.clock.sleep(1000);
+    }
+    await this.resolvePending(key, internal, verdict === 'current');
+  }
+
+  /** Recovers (when `keep`) or discards a pending recorded subtree, one store operation at a time. */
+  resolvePending(key: string, internal: string, keep: boolean): Promise<void> {
+    const run = async () => {
+      if (this.pending.get(key) !== internal || this.ctx.stopping()) return;
+      this.pending.delete(key);
+      const name = parseSubtreeAppName(internal)!;
+      const { host, checkpointer, clock } = this.ctx;
+      if (!keep) {
+        const n = await discardApplication(host, checkpointer!, internal);
+        host.events.emit({ time: clock.now(), peer: this.ctx.name, event: 'log', subject: name.path, stream: 'log', text: formatMessage(Messages.SubtreeFenced, { path: name.path, instance: name.instance, verdict: 'replaced or terminated', peer: name.parentPeer }) + ` (${n} recorded components discarded, never restarted)` });
+        return;
+      }
+      const report = await recover(host, checkpointer!, { applications: [internal], remoteParent: () => true });
+      for (const a of report.applications) {
+        const entry: SubtreeEntry = { name, internal, root: a.root, byParent: false };
+        this.parts.entries.set(key, entry);
+      }
+      this.ctx.loadChanged();
+    };
+    this.storeOps = this.storeOps.then(run, run).catch(() => undefined);
+    return this.storeOps;
+  }
+}
