@@ -3,7 +3,7 @@ import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { memoryIo } from '../../cli/io.js';
-import { compileCommand, validateCommand } from '../../cli/commands/resolve.js';
+import { compileCommand, validateCommand } from '../../cli/commands/resolve/action.js';
 import { scratchDir } from '../support/scratch.js';
 
 const dir = scratchDir('frog-validate-');

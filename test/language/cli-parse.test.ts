@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { memoryIo } from '../../cli/io.js';
-import { parseCommand } from '../../cli/commands/parse.js';
+import { parseCommand } from '../../cli/commands/parse/action.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'frog-parse-'));

@@ -1,6 +1,6 @@
 /** `frog status` as text: placed parts, running on their peer or waited for. */
 import test from 'ava';
-import { renderStatus } from '../../cli/commands/status.js';
+import { renderStatus } from '../../cli/commands/status/action.js';
 
 const leaf = (name: string, path: string, type: string, state: string, peer: string, remote?: { peer: string; instance: string }) => ({ name, path, type, state, peer, remote, children: [] });
 

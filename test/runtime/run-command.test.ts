@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { memoryIo } from '../../cli/io.js';
-import { runCommand } from '../../cli/commands/run.js';
+import { runCommand } from '../../cli/commands/run/action.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 

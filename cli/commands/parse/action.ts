@@ -6,12 +6,12 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import type { Io } from '../io.js';
-import { parse } from '../../language/parse.js';
-import { toSExpression } from '../../language/sexpr.js';
-import { renderDiagnostics } from '../../core/render.js';
-import { hasErrors } from '../../core/diagnostics.js';
-import type { SourceFile } from '../../core/source.js';
+import type { Io } from '../../io.js';
+import { parse } from '../../../language/parse.js';
+import { toSExpression } from '../../../language/sexpr.js';
+import { renderDiagnostics } from '../../../core/render.js';
+import { hasErrors } from '../../../core/diagnostics.js';
+import type { SourceFile } from '../../../core/source.js';
 
 export interface ParseOptions {
   files: string[];

@@ -9,12 +9,12 @@
  * the application failed while deploying.
  */
 import type { Command } from 'commander';
-import { serialisePlan } from '../../compiler/index.js';
-import type { AnswerOf } from '../../runtime/control/protocol.js';
-import { loadPlan } from '../plans.js';
-import type { Io } from '../io.js';
-import { clientKey, reportError, request, type ClientOptions } from '../peer-client.js';
-import type { Register } from './index.js';
+import { serialisePlan } from '../../../compiler/index.js';
+import type { AnswerOf } from '../../../runtime/control/protocol.js';
+import { loadPlan } from '../../plans.js';
+import type { Io } from '../../io.js';
+import { clientKey, reportError, request, type ClientOptions } from '../../peer-client.js';
+import type { Register } from '../index.js';
 
 export interface DeployCommandOptions extends ClientOptions {
   file: string;

@@ -8,10 +8,10 @@
  * (or, for terminate, no peer runs the application).
  */
 import type { Command } from 'commander';
-import type { ComponentStatus, GroupStatus } from '../../runtime/control/protocol.js';
-import type { Io } from '../io.js';
-import { DEFAULT_PEER, clientKey, reportError, request, type ClientOptions } from '../peer-client.js';
-import type { Register } from './index.js';
+import type { ComponentStatus, GroupStatus } from '../../../runtime/control/protocol.js';
+import type { Io } from '../../io.js';
+import { DEFAULT_PEER, clientKey, reportError, request, type ClientOptions } from '../../peer-client.js';
+import type { Register } from '../index.js';
 
 /** What rendering reads of one peer's view; a peer that did not answer has `error`. */
 interface PeerView {

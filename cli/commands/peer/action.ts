@@ -13,19 +13,19 @@
  */
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
-import { FrogError } from '../../core/errors.js';
-import { Messages } from '../../core/messages/index.js';
-import { eventRecord } from '../../runtime/group/group-member.js';
-import type { GroupEvent } from '../../runtime/group/heartbeat-machine.js';
-import { readKeyFile, KeyFileError } from '../../runtime/group/key-file.js';
-import { DEFAULT_PROFILE, getProfile, profileWarnings, PROFILES } from '../../runtime/group/profiles.js';
-import { MAX_NODE_ID } from '../../runtime/group/bitset.js';
-import { formatEventLine } from '../../runtime/host/events.js';
-import { assemble } from '../../runtime/peer/assemble.js';
-import { createStandardRegistry } from '../../stdlib/index.js';
-import type { Io } from '../io.js';
+import { FrogError } from '../../../core/errors.js';
+import { Messages } from '../../../core/messages/index.js';
+import { eventRecord } from '../../../runtime/group/group-member.js';
+import type { GroupEvent } from '../../../runtime/group/heartbeat-machine.js';
+import { readKeyFile, KeyFileError } from '../../../runtime/group/key-file.js';
+import { DEFAULT_PROFILE, getProfile, profileWarnings, PROFILES } from '../../../runtime/group/profiles.js';
+import { MAX_NODE_ID } from '../../../runtime/group/bitset.js';
+import { formatEventLine } from '../../../runtime/host/events.js';
+import { assemble } from '../../../runtime/peer/assemble.js';
+import { createStandardRegistry } from '../../../stdlib/index.js';
+import type { Io } from '../../io.js';
 
-import { DEFAULT_GROUP, DEFAULT_INTERFACE, DEFAULT_LISTEN } from './peer-cli.js';
+import { DEFAULT_GROUP, DEFAULT_INTERFACE, DEFAULT_LISTEN } from './command.js';
 
 export interface PeerCommandOptions {
   name?: string;

@@ -16,15 +16,15 @@
  */
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
-import { loadPlan, reportDiagnostics } from '../plans.js';
-import type { DeploymentPlan } from '../../core/plan-types.js';
-import { Messages, formatMessage } from '../../core/messages/index.js';
-import type { Prim } from '../../runtime/component/component.js';
-import type { TerminationRecord } from '../../runtime/component/lifecycle.js';
-import { assemble, type EmbeddedPeer } from '../../runtime/peer/assemble.js';
-import { createStandardRegistry } from '../../stdlib/index.js';
-import type { Io } from '../io.js';
-import { JsonProgress, LineProgress, TreeProgress, type ProgressView } from '../run-progress.js';
+import { loadPlan, reportDiagnostics } from '../../plans.js';
+import type { DeploymentPlan } from '../../../core/plan-types.js';
+import { Messages, formatMessage } from '../../../core/messages/index.js';
+import type { Prim } from '../../../runtime/component/component.js';
+import type { TerminationRecord } from '../../../runtime/component/lifecycle.js';
+import { assemble, type EmbeddedPeer } from '../../../runtime/peer/assemble.js';
+import { createStandardRegistry } from '../../../stdlib/index.js';
+import type { Io } from '../../io.js';
+import { JsonProgress, LineProgress, TreeProgress, type ProgressView } from '../../run-progress.js';
 
 export interface RunCommandOptions {
   file: string;

@@ -4,9 +4,9 @@
  * command starts without paying for it.
  */
 import type { Command } from 'commander';
-import { DEFAULT_PROFILE, PROFILES } from '../../runtime/group/profiles.js';
-import type { Io } from '../io.js';
-import type { Register } from './index.js';
+import { DEFAULT_PROFILE, PROFILES } from '../../../runtime/group/profiles.js';
+import type { Io } from '../../io.js';
+import type { Register } from '../index.js';
 
 export const DEFAULT_GROUP = '239.255.42.42:4242';
 export const DEFAULT_INTERFACE = '127.0.0.1';
@@ -26,5 +26,5 @@ export const register: Register = (program: Command, io: Io, setExit) => {
     .option('--data <dir>', 'data directory: checkpoint components there and recover what it holds')
     .option('--listen <addr:port>', `control API address (default ${DEFAULT_LISTEN})`)
     .option('--placement-timeout <seconds>', 'how long a deployment waits for a peer named by sfProcessHost', '60')
-    .action(async (opts: import('./peer.js').PeerCommandOptions) => setExit(await (await import('./peer.js')).peerCommand(opts, io)));
+    .action(async (opts: import('./action.js').PeerCommandOptions) => setExit(await (await import('./action.js')).peerCommand(opts, io)));
 };

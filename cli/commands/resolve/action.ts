@@ -2,14 +2,14 @@
 import { writeFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
-import { resolveFile } from '../../compiler/resolve.js';
-import { toCanonicalJson } from '../../core/canonical.js';
-import { unparse } from '../../compiler/unparse.js';
-import { compileFile } from '../../compiler/plan.js';
-import { serialisePlan } from '../../core/plan-format.js';
-import { checkComponentTypes, reportDiagnostics } from '../plans.js';
-import type { Io } from '../io.js';
-import type { Register } from './index.js';
+import { resolveFile } from '../../../compiler/resolve.js';
+import { toCanonicalJson } from '../../../core/canonical.js';
+import { unparse } from '../../../compiler/unparse.js';
+import { compileFile } from '../../../compiler/plan.js';
+import { serialisePlan } from '../../../core/plan-format.js';
+import { checkComponentTypes, reportDiagnostics } from '../../plans.js';
+import type { Io } from '../../io.js';
+import type { Register } from '../index.js';
 
 export interface ResolveCommandOptions {
   file: string;

@@ -3,7 +3,7 @@
  * components and the store, so it is imported only when `frog run` runs.
  */
 import type { Command } from 'commander';
-import type { Register } from './index.js';
+import type { Register } from '../index.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -19,6 +19,6 @@ export const register: Register = (program: Command, io, setExit) => {
     .option('--replace', 'with --data: discard an application of the same name from another plan', false)
     .addHelpText('after', '\nExit codes: 0 normal termination, 1 errors in the description, 2 abnormal termination, 128+N after signal N.')
     .action(async (file: string, opts: { include: string[]; json: boolean; name?: string; data?: string; replace: boolean }) => {
-      setExit(await (await import('./run.js')).runCommand({ file, includePath: opts.include, json: opts.json, peer: opts.name, data: opts.data, replace: opts.replace }, io));
+      setExit(await (await import('./action.js')).runCommand({ file, includePath: opts.include, json: opts.json, peer: opts.name, data: opts.data, replace: opts.replace }, io));
     });
 };

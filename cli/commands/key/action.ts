@@ -4,9 +4,9 @@
  */
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
-import { generateKeyFile, KeyFileError } from '../../runtime/group/key-file.js';
-import type { Io } from '../io.js';
-import type { Register } from './index.js';
+import { generateKeyFile, KeyFileError } from '../../../runtime/group/key-file.js';
+import type { Io } from '../../io.js';
+import type { Register } from '../index.js';
 
 export interface KeyGenerateOptions {
   file: string;
