@@ -10,7 +10,8 @@ import type { GroupKey } from '../runtime/group/authenticated-transport.js';
 import { KeyFileError, readKeyFile } from '../runtime/group/key-file.js';
 import type { Io } from './io.js';
 
-export const DEFAULT_PEER = '127.0.0.1:7420';
+export { DEFAULT_PEER } from './defaults.js';
+import { DEFAULT_PEER } from './defaults.js';
 
 export interface ClientOptions {
   peer?: string;

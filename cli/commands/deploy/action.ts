@@ -8,13 +8,11 @@
  * plan or options have errors (nothing sent); 2 the peer refused it, could not be reached, or
  * the application failed while deploying.
  */
-import type { Command } from 'commander';
-import { serialisePlan } from '../../../compiler/index.js';
+import { serialisePlan } from '../../../core/plan-format.js';
 import type { AnswerOf } from '../../../runtime/control/protocol.js';
 import { loadPlan } from '../../plans.js';
 import type { Io } from '../../io.js';
 import { clientKey, reportError, request, type ClientOptions } from '../../peer-client.js';
-import type { Register } from '../index.js';
 
 export interface DeployCommandOptions extends ClientOptions {
   file: string;
@@ -52,20 +50,3 @@ export async function deployCommand(o: DeployCommandOptions, io: Io): Promise<nu
   return 0;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-export const register: Register = (program: Command, io, setExit) => {
-  program
-    .command('deploy')
-    .description('compile a description (or read a plan) and deploy it to a running peer')
-    .argument('<file>', 'the .sf file, or a compiled plan (.json or .plan)')
-    .option('--peer <addr:port>', 'the peer to send it to', '127.0.0.1:7420')
-    .option('--key-file <file>', 'group key file (or FROG_KEY_FILE)')
-    .option('--name <app>', 'the application name (default: the plan name)')
-    .option('-I, --include <dir>', 'add a folder to the include path (repeatable)', collect, [])
-    .option('--wait <seconds>', 'wait this long for the application to run (0: do not wait)', '120')
-    .addHelpText('after', '\nExit codes: 0 deployed, 1 errors in the description or options, 2 refused, unreachable or failed.')
-    .action(async (file: string, opts: { peer: string; keyFile?: string; name?: string; include: string[]; wait: string }) => {
-      setExit(await deployCommand({ file, peer: opts.peer, keyFile: opts.keyFile, name: opts.name, includePath: opts.include, wait: Number(opts.wait) }, io));
-    });
-};

@@ -3,10 +3,8 @@
  * Exit codes: 0 created; 1 the file exists or cannot be written.
  */
 import { resolve as resolvePath } from 'node:path';
-import type { Command } from 'commander';
 import { generateKeyFile, KeyFileError } from '../../../runtime/group/key-file.js';
 import type { Io } from '../../io.js';
-import type { Register } from '../index.js';
 
 export interface KeyGenerateOptions {
   file: string;
@@ -25,11 +23,3 @@ export async function keyGenerateCommand(o: KeyGenerateOptions, io: Io): Promise
   io.stderr(`frog key: wrote a new group key to ${o.file} (mode 600)\n`);
   return 0;
 }
-
-export const register: Register = (program: Command, io: Io, setExit) => {
-  const key = program.command('key').description('manage group keys');
-  key
-    .command('generate <file>')
-    .description('create a new group key file readable only by its owner')
-    .action(async (file: string) => setExit(await keyGenerateCommand({ file }, io)));
-};

@@ -5,7 +5,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Command } from 'commander';
 import type { Io } from '../../io.js';
 import { parse } from '../../../language/parse.js';
 import { toSExpression } from '../../../language/sexpr.js';
@@ -72,15 +71,4 @@ export async function parseCommand(options: ParseOptions, io: Io): Promise<numbe
   // Always an array of {file, ast}, one entry per file read, so that consumers need one shape.
   if (options.json) io.stdout(astToJson(jsonEntries) + '\n');
   return exit;
-}
-
-export function register(program: Command, io: Io, setExit: (code: number) => void): void {
-  program
-    .command('parse')
-    .description('parse .sf files and print their syntax trees (diagnostics on stderr)')
-    .argument('<files...>', '.sf files to parse')
-    .option('--json', 'print the trees as JSON instead of s-expressions', false)
-    .action(async (files: string[], opts: { json: boolean }) => {
-      setExit(await parseCommand({ files, json: opts.json }, io));
-    });
 }

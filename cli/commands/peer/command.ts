@@ -7,10 +7,11 @@ import type { Command } from 'commander';
 import { DEFAULT_PROFILE, PROFILES } from '../../../runtime/group/profiles.js';
 import type { Io } from '../../io.js';
 import type { Register } from '../index.js';
+import { DEFAULT_PEER } from '../../defaults.js';
 
 export const DEFAULT_GROUP = '239.255.42.42:4242';
 export const DEFAULT_INTERFACE = '127.0.0.1';
-export const DEFAULT_LISTEN = '127.0.0.1:7420';
+export const DEFAULT_LISTEN = DEFAULT_PEER;
 
 export const register: Register = (program: Command, io: Io, setExit) => {
   program

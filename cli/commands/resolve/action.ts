@@ -1,7 +1,6 @@
 /** `frog resolve`, `frog validate` and `frog compile`: the resolver and the plan builder from the command line. */
 import { writeFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import type { Command } from 'commander';
 import { resolveFile } from '../../../compiler/resolve.js';
 import { toCanonicalJson } from '../../../core/canonical.js';
 import { unparse } from '../../../compiler/unparse.js';
@@ -9,7 +8,6 @@ import { compileFile } from '../../../compiler/plan.js';
 import { serialisePlan } from '../../../core/plan-format.js';
 import { checkComponentTypes, reportDiagnostics } from '../../plans.js';
 import type { Io } from '../../io.js';
-import type { Register } from '../index.js';
 
 export interface ResolveCommandOptions {
   file: string;
@@ -52,39 +50,3 @@ export async function compileCommand(o: { file: string; includePath: string[]; o
   return 0;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-export const register: Register = (program: Command, io, setExit) => {
-  program
-    .command('resolve')
-    .description('resolve a description and print its sfConfig (canonical JSON or .sf text)')
-    .argument('<file>', 'the .sf file')
-    .option('-I, --include <dir>', 'add a folder to the include path (repeatable)', collect, [])
-    .option('--format <format>', 'json or sf', 'json')
-    .action(async (file: string, opts: { include: string[]; format: string }) => {
-      if (opts.format !== 'json' && opts.format !== 'sf') {
-        io.stderr(`frog resolve: unknown format \`${opts.format}\`; use json or sf\n`);
-        setExit(2);
-        return;
-      }
-      setExit(await resolveCommand({ file, includePath: opts.include, format: opts.format }, io));
-    });
-  program
-    .command('validate')
-    .description('resolve descriptions and report every problem; exit 0 when there is none')
-    .argument('<files...>', 'the .sf files')
-    .option('-I, --include <dir>', 'add a folder to the include path (repeatable)', collect, [])
-    .action(async (files: string[], opts: { include: string[] }) => {
-      setExit(await validateCommand({ files, includePath: opts.include }, io));
-    });
-  program
-    .command('compile')
-    .description('compile a description into a deployment plan (JSON for .json, msgpack otherwise)')
-    .argument('<file>', 'the .sf file')
-    .option('-I, --include <dir>', 'add a folder to the include path (repeatable)', collect, [])
-    .requiredOption('-o, --output <plan>', 'the plan file to write')
-    .option('--name <app>', 'the application name (default: the file name)')
-    .action(async (file: string, opts: { include: string[]; output: string; name?: string }) => {
-      setExit(await compileCommand({ file, includePath: opts.include, output: opts.output, name: opts.name }, io));
-    });
-};

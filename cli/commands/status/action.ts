@@ -7,11 +7,9 @@
  * Exit codes: 0 done; 1 bad options or key file; 2 the peer refused or could not be reached
  * (or, for terminate, no peer runs the application).
  */
-import type { Command } from 'commander';
 import type { ComponentStatus, GroupStatus } from '../../../runtime/control/protocol.js';
 import type { Io } from '../../io.js';
-import { DEFAULT_PEER, clientKey, reportError, request, type ClientOptions } from '../../peer-client.js';
-import type { Register } from '../index.js';
+import { clientKey, reportError, request, type ClientOptions } from '../../peer-client.js';
 
 /** What rendering reads of one peer's view; a peer that did not answer has `error`. */
 interface PeerView {
@@ -111,15 +109,3 @@ export async function membersCommand(o: MembersCommandOptions, io: Io): Promise<
     return reportError('members', e, io);
   }
 }
-
-export const register: Register = (program: Command, io: Io, setExit) => {
-  const client = (c: Command) => c.option('--peer <addr:port>', 'the peer to ask', DEFAULT_PEER).option('--key-file <file>', 'group key file (or FROG_KEY_FILE)');
-  client(program.command('status').description('show the group and every application across the peers'))
-    .option('--json', 'print the status as JSON', false)
-    .action(async (opts: StatusCommandOptions) => setExit(await statusCommand(opts, io)));
-  client(program.command('terminate').description('terminate an application wherever its root runs').argument('<app>', 'the application name'))
-    .action(async (app: string, opts: ClientOptions) => setExit(await terminateCommand({ ...opts, app }, io)));
-  client(program.command('members').description('show the members of the group as one peer sees them'))
-    .option('--json', 'print them as JSON', false)
-    .action(async (opts: MembersCommandOptions) => setExit(await membersCommand(opts, io)));
-};

@@ -1,0 +1,24 @@
+/**
+ * `frog deploy`'s options. The work is in action.ts, loaded only when the command runs.
+ */
+import type { Command } from 'commander';
+import { DEFAULT_PEER } from '../../defaults.js';
+import type { Register } from '../index.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export const register: Register = (program: Command, io, setExit) => {
+  program
+    .command('deploy')
+    .description('compile a description (or read a plan) and deploy it to a running peer')
+    .argument('<file>', 'the .sf file, or a compiled plan (.json or .plan)')
+    .option('--peer <addr:port>', 'the peer to send it to', DEFAULT_PEER)
+    .option('--key-file <file>', 'group key file (or FROG_KEY_FILE)')
+    .option('--name <app>', 'the application name (default: the plan name)')
+    .option('-I, --include <dir>', 'add a folder to the include path (repeatable)', collect, [])
+    .option('--wait <seconds>', 'wait this long for the application to run (0: do not wait)', '120')
+    .addHelpText('after', '\nExit codes: 0 deployed, 1 errors in the description or options, 2 refused, unreachable or failed.')
+    .action(async (file: string, opts: { peer: string; keyFile?: string; name?: string; include: string[]; wait: string }) => {
+      setExit(await (await import('./action.js')).deployCommand({ file, peer: opts.peer, keyFile: opts.keyFile, name: opts.name, includePath: opts.include, wait: Number(opts.wait) }, io));
+    });
+};

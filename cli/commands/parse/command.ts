@@ -1,0 +1,16 @@
+/**
+ * `frog parse`'s options. The work is in action.ts, loaded only when the command runs.
+ */
+import type { Command } from 'commander';
+import type { Register } from '../index.js';
+
+export const register: Register = (program: Command, io, setExit) => {
+  program
+    .command('parse')
+    .description('parse .sf files and print their syntax trees (diagnostics on stderr)')
+    .argument('<files...>', '.sf files to parse')
+    .option('--json', 'print the trees as JSON instead of s-expressions', false)
+    .action(async (files: string[], opts: { json: boolean }) => {
+      setExit(await (await import('./action.js')).parseCommand({ files, json: opts.json }, io));
+    });
+};

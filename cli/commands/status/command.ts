@@ -1,0 +1,21 @@
+/**
+ * The options of `frog status`, `frog terminate` and `frog members`. The work is in action.ts, loaded only when the command runs.
+ */
+import type { Command } from 'commander';
+import { DEFAULT_PEER } from '../../defaults.js';
+import type { Io } from '../../io.js';
+import type { ClientOptions } from '../../peer-client.js';
+import type { MembersCommandOptions, StatusCommandOptions } from './action.js';
+import type { Register } from '../index.js';
+
+export const register: Register = (program: Command, io: Io, setExit) => {
+  const client = (c: Command) => c.option('--peer <addr:port>', 'the peer to ask', DEFAULT_PEER).option('--key-file <file>', 'group key file (or FROG_KEY_FILE)');
+  client(program.command('status').description('show the group and every application across the peers'))
+    .option('--json', 'print the status as JSON', false)
+    .action(async (opts: StatusCommandOptions) => setExit(await (await import('./action.js')).statusCommand(opts, io)));
+  client(program.command('terminate').description('terminate an application wherever its root runs').argument('<app>', 'the application name'))
+    .action(async (app: string, opts: ClientOptions) => setExit(await (await import('./action.js')).terminateCommand({ ...opts, app }, io)));
+  client(program.command('members').description('show the members of the group as one peer sees them'))
+    .option('--json', 'print them as JSON', false)
+    .action(async (opts: MembersCommandOptions) => setExit(await (await import('./action.js')).membersCommand(opts, io)));
+};
