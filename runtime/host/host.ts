@@ -1,9 +1,9 @@
 /**
- * The component host of one peer (architecture.md "The runtime's parts"): instantiates
+ * The component host of one peer (docs/design/pipeline.md §5): instantiates
  * plan trees through the registry, drives their lifecycle, runs liveness senders at
  * application roots, and reports every transition on one event stream.
  *
- * Hook points for checkpoints and recovery (woodfrog.md):
+ * Hook points for checkpoints and recovery (docs/design/recovery.md):
  * - `onTransition(event, component)` is awaited before a transition's event is emitted and
  *   before the lifecycle goes on: a transition is acknowledged only once the hook resolves
  *   (the store makes its checkpoint durable there).
@@ -33,7 +33,7 @@ export interface ComponentHostOptions {
   workingDirectory?: string;
   /** Built-in functions for lazy `$apply` values. */
   functions?: RuntimeFunctions;
-  /** Process defaults of sfLivenessDelay (seconds) and sfLivenessFactor: 15 and 2 (components.md §3, §12-B5). */
+  /** Process defaults of sfLivenessDelay (seconds) and sfLivenessFactor: 15 and 2 (docs/design/components.md §3, §12-B5). */
   liveness?: { delay?: number; factor?: number };
   /** Awaited for every transition before its event is emitted (checkpoints). */
   onTransition?: (event: RuntimeEvent, component: Prim) => Promise<void> | void;
@@ -70,6 +70,12 @@ export interface DeployOptions {
   name?: string;
   /** The root's parent is on another peer: watch for its pings instead of sending our own. */
   remoteParent?: boolean;
+  /**
+   * Called with the root the moment it is registered as the application, before it deploys:
+   * a caller that must be able to end the application from then on (a terminate that raced
+   * its deploy) gets hold of it there. Terminating it in the call stops it from deploying.
+   */
+  onRoot?: (root: Prim) => void;
 }
 
 export class ComponentHost implements HostServices {
@@ -116,7 +122,7 @@ export class ComponentHost implements HostServices {
     }
     let root: Prim;
     try {
-      root = await this.deployRoot(plan.root, options.name ?? plan.name, plan.source, options.remoteParent ?? false);
+      root = await this.deployRoot(plan.root, options.name ?? plan.name, plan.source, options.remoteParent ?? false, options.onRoot);
     } catch (e) {
       // The root itself could not be built (construction, binding or its first checkpoint failed):
       // that is a diagnostic for the caller, not an exception.
@@ -138,19 +144,20 @@ export class ComponentHost implements HostServices {
     return this.deployRoot(node, name, '', false);
   }
 
-  private async deployRoot(node: PlanNode, appName: string, source: string, remoteParent: boolean): Promise<Prim> {
+  private async deployRoot(node: PlanNode, appName: string, source: string, remoteParent: boolean, onRoot?: (root: Prim) => void): Promise<Prim> {
     let name = appName || `unnamed_${++this.unnamed}`;
     while (this.applications.has(name)) name = `${appName || 'unnamed'}_${++this.unnamed}`;
     const root = await this.instantiate(node, null, node.name, source, name);
-    return this.runApplication(root, name, remoteParent);
+    return this.runApplication(root, name, remoteParent, onRoot);
   }
 
   /**
    * Registers a root as the application `name` (liveness sender or watchdog) and drives it
    * through deploy and start. Used for new roots and for roots rebuilt by recovery.
    */
-  async runApplication(root: Prim, name: string, remoteParent = false): Promise<Prim> {
+  async runApplication(root: Prim, name: string, remoteParent = false, onRoot?: (root: Prim) => void): Promise<Prim> {
     this.applications.set(name, root);
+    onRoot?.(root);
     const sender = remoteParent ? new ParentWatchdog(this.clock, root) : new LivenessSender(this.clock, root);
     this.senders.set(root, sender);
     sender.start();
@@ -211,7 +218,7 @@ export class ComponentHost implements HostServices {
   }
 
   /**
-   * Rebuilds a recorded subtree (recovery, woodfrog.md §3): each component is constructed
+   * Rebuilds a recorded subtree (recovery, docs/design/recovery.md §3): each component is constructed
    * from its description with its checkpointed attributes, marked `recovered`, reports
    * `recovering`, then its recorded children are rebuilt in order, whatever its type (a
    * workflow's live children are recorded too). Nothing is deployed or started: the caller

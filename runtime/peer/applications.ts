@@ -6,30 +6,69 @@
 import type { TimerHandle } from '../../core/clock.js';
 import { Messages } from '../../core/messages/index.js';
 import type { Prim } from '../component/component.js';
-import { errorText, normalRecord } from '../component/lifecycle.js';
+import { errorText, normalRecord, type TerminationRecord } from '../component/lifecycle.js';
 import { ControlRefusal } from '../control/control-server.js';
 import { refuse, type AnswerOf, type CheckedOf } from '../control/protocol.js';
 import type { PeerContext } from './context.js';
 import { parseSubtreeAppName, placePlan } from './placement.js';
 
+/**
+ * A deploy accepted and not yet registered with the host. Its name is taken from the moment
+ * the deploy is accepted (checked and reserved in one synchronous step, so of two deploys of
+ * one name exactly one wins), and a terminate that arrives meanwhile is remembered and carried
+ * out the moment the root exists, before it deploys.
+ */
+interface Reservation {
+  terminate?: TerminationRecord;
+  /** The root once the host registered it. */
+  root?: Prim;
+  /** Settles when the deploy has a root or has failed. */
+  settled: Promise<void>;
+}
+
 export class Applications {
+  private readonly reserved = new Map<string, Reservation>();
+
   constructor(private readonly ctx: PeerContext) {}
+
+  /** True while a deploy of `name` is accepted and not yet registered. */
+  isReserved(name: string): boolean {
+    return this.reserved.has(name);
+  }
 
   /** `deploy` → `{app, peer, state, record?}`: the root's state when the wait ended. */
   async deploy(r: CheckedOf<'deploy'>): Promise<AnswerOf<'deploy'>> {
     const { plan, name, wait } = r;
     const { host, checkpointer } = this.ctx;
-    if (host.application(name)) {
+    if (host.application(name) || this.reserved.has(name)) {
       throw new ControlRefusal(Messages.ApplicationExists, { name, peer: this.ctx.name }, 409);
     }
-    const placed = placePlan(plan, this.ctx.name);
-    const diagnostics = await host.registry.preparePlan(placed);
-    if (diagnostics.length) throw new ControlRefusal(diagnostics[0]!.code, diagnostics.map((d) => d.message).join(' '), 400);
-    const deploying = (checkpointer ? checkpointer.deploy(placed, { name }) : host.deploy(placed, { name })).then((r) => {
-      // No root: it could not be built or its first checkpoint failed; say so, never "deploying".
-      if (!r.root) throw new ControlRefusal(r.diagnostics[0]?.code ?? Messages.DeployFailed.code, r.diagnostics.map((d) => d.message).join(' ') || 'the application could not be deployed', 400);
-      return r.root;
-    });
+    let settle!: () => void;
+    const reservation: Reservation = { settled: new Promise<void>((resolve) => (settle = resolve)) };
+    this.reserved.set(name, reservation);
+    const release = () => {
+      if (this.reserved.get(name) === reservation) this.reserved.delete(name);
+      settle();
+    };
+    const onRoot = (root: Prim) => {
+      reservation.root = root;
+      if (reservation.terminate) void root.sfTerminate(reservation.terminate);
+    };
+    let deploying: Promise<Prim>;
+    try {
+      const placed = placePlan(plan, this.ctx.name);
+      const diagnostics = await host.registry.preparePlan(placed);
+      if (diagnostics.length) throw new ControlRefusal(diagnostics[0]!.code, diagnostics.map((d) => d.message).join(' '), 400);
+      deploying = (checkpointer ? checkpointer.deploy(placed, { name, onRoot }) : host.deploy(placed, { name, onRoot })).then((r) => {
+        // No root: it could not be built or its first checkpoint failed; say so, never "deploying".
+        if (!r.root) throw new ControlRefusal(r.diagnostics[0]?.code ?? Messages.DeployFailed.code, r.diagnostics.map((d) => d.message).join(' ') || 'the application could not be deployed', 400);
+        return r.root;
+      });
+    } catch (e) {
+      release();
+      throw e;
+    }
+    deploying.then(release, release);
     let root: Prim | undefined;
     if (wait) {
       let timer: TimerHandle | undefined;
@@ -52,9 +91,19 @@ export class Applications {
   /** `terminate`: terminates the application where its root runs. */
   async terminate(r: CheckedOf<'terminate'>): Promise<AnswerOf<'terminate'>> {
     const { app, local } = r;
+    const record = (path: string) => normalRecord(`terminated by request (frog terminate ${app})`, path);
+    const reservation = this.reserved.get(app);
+    if (reservation && !reservation.root) {
+      // Accepted, not yet registered: ended the moment its root exists (or it never deploys).
+      reservation.terminate ??= record('sfConfig');
+      await reservation.settled;
+      const root = reservation.root as Prim | undefined; // set by onRoot while this awaited
+      if (root) await root.whenTerminated();
+      return { app, peer: this.ctx.name, terminated: true };
+    }
     const root = parseSubtreeAppName(app) ? undefined : this.ctx.host.application(app);
     if (root) {
-      await root.sfTerminate(normalRecord(`terminated by request (frog terminate ${app})`, root.path));
+      await root.sfTerminate(record(root.path));
       return { app, peer: this.ctx.name, terminated: true };
     }
     if (!local) {

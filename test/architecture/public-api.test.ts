@@ -20,8 +20,8 @@ const PUBLIC = [
   'ComponentError', 'PlanFormatError', 'StoreError', 'ControlError', 'FunctionError',
 ];
 const INTERNAL = [
-  'MemoryNetwork', 'FakeClock', 'ManualClock', 'Simulation', 'MemoryCheckpointStore', 'MemoryPeerLinks',
-  'bindRemoteTree', 'placeNode', 'placePlan', 'REMOTE_TYPE', 'GroupRuntimeClock', 'HeartbeatMachine', 'LinkPhase',
+  'MemoryNetwork', 'ManualClock', 'SkewedClock', 'Simulation', 'MemoryCheckpointStore', 'MemoryPeerLinks',
+  'bindRemoteTree', 'placeNode', 'placePlan', 'REMOTE_TYPE', 'HeartbeatMachine', 'LinkPhase',
   'group', 'store',
 ];
 

@@ -1,0 +1,66 @@
+/**
+ * Deployments that race: two deploys of one name, and a terminate that arrives while its
+ * deploy is still being set up. Exactly one deploy wins and the other is refused with
+ * SF4407; a terminate finds an application from the moment its deploy was accepted.
+ */
+import test from 'ava';
+import { planId, serialisePlan } from '../../core/plan-format.js';
+import type { DeploymentPlan } from '../../core/plan-types.js';
+import { MemoryStorage } from '../../runtime/persistence/store/index.js';
+import { Cluster, liveCopies } from './cluster.js';
+import { c, plan } from '../runtime/helpers.js';
+
+function body(p: DeploymentPlan, name: string, wait: number) {
+  p.id = '';
+  p.id = planId(p);
+  return { plan: Buffer.from(serialisePlan(p, 'msgpack')).toString('base64'), name, wait };
+}
+
+const app = () => plan(c('Compound', {}, Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`p${i}`, c('Probe')]))), 'app');
+
+for (const withStore of [false, true]) {
+  const label = withStore ? 'with a store' : 'without a store';
+
+  test(`two concurrent deploys of one name: one runs, the other is refused (${label})`, async (t) => {
+    const cluster = new Cluster();
+    try {
+      await cluster.add('A', 1, withStore ? { storage: new MemoryStorage() } : {});
+      const A = cluster.get('A');
+      const first = A.handle('deploy', body(app(), 'app', 10_000));
+      const second = A.handle('deploy', body(app(), 'app', 10_000));
+      const results = await cluster.settled(Promise.allSettled([first, second]));
+      const ok = results.filter((r) => r.status === 'fulfilled');
+      const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      t.is(ok.length, 1, JSON.stringify(results));
+      t.is(refused.length, 1);
+      t.is((refused[0]!.reason as { code?: string }).code, 'SF4407');
+      t.is(((ok[0] as PromiseFulfilledResult<{ state: string }>).value).state, 'running');
+      t.is(A.host.applicationNames().length, 1);
+      t.is(liveCopies(A, 'app', 'sfConfig:p3').length, 1, 'one copy of each part');
+      await cluster.settled(A.handle('terminate', { app: 'app' }));
+      t.deepEqual(A.host.applicationNames(), []);
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  test(`a terminate sent right after its deploy finds the application and ends it (${label})`, async (t) => {
+    const cluster = new Cluster();
+    try {
+      await cluster.add('A', 1, withStore ? { storage: new MemoryStorage() } : {});
+      const A = cluster.get('A');
+      const deploying = A.handle('deploy', body(app(), 'app', 10_000));
+      const terminating = A.handle('terminate', { app: 'app' });
+      const [deployed, terminated] = await cluster.settled(Promise.allSettled([deploying, terminating]));
+      t.is(terminated.status, 'fulfilled', JSON.stringify(terminated));
+      t.deepEqual((terminated as PromiseFulfilledResult<unknown>).value, { app: 'app', peer: 'A', terminated: true });
+      // The deploy either reports the application terminated or is refused because it was: never running.
+      if (deployed.status === 'fulfilled') t.not((deployed.value as { state: string }).state, 'running');
+      await cluster.run(500);
+      t.deepEqual(A.host.applicationNames(), [], 'nothing left running');
+      t.is(liveCopies(A, 'app', 'sfConfig:p3').length, 0);
+    } finally {
+      await cluster.close();
+    }
+  });
+}
