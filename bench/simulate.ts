@@ -2,7 +2,7 @@
  * `npm run bench -- simulate [sizes...]`: simulated peers with the default profile on the memory network.
  * Prints the simulated time to one stable view, how many simulated seconds pass per real second once
  * stable (steady state: every interval means N² deliveries), and the heartbeat size at that N.
- * Targets (issue 5): ≥ 10 simulated s per real s at 100 peers, ≥ 1 at 1,000; heartbeat ≤ 400 bytes.
+ * Targets: ≥ 10 simulated s per real s at 100 peers, ≥ 1 at 1,000; heartbeat ≤ 400 bytes.
  */
 import { Bitset } from '../runtime/group/bitset.js';
 import { getProfile, DEFAULT_PROFILE, boundsOf } from '../runtime/group/profiles.js';

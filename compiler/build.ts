@@ -1,5 +1,5 @@
 /**
- * Builds the raw tree from parsed files (language.md §1 step 2): includes are spliced
+ * Builds the raw tree from parsed files (docs/design/language.md §1 step 2): includes are spliced
  * in at their position, operators, vectors, IF and SWITCH are desugared into function
  * descriptions in canonical form (§10.2), and every `extends` keeps its prototypes for
  * the type phase.

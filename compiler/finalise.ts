@@ -1,5 +1,5 @@
 /**
- * Finalisation (language.md §7.8): the output tree has no two attributes sharing a
+ * Finalisation (docs/design/language.md §7.8): the output tree has no two attributes sharing a
  * description, no `sfTemp` attributes and no predicates that were checked at compile time.
  *
  * The working tree becomes the output in place: type resolution already gave every

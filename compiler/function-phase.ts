@@ -1,5 +1,5 @@
 /**
- * The function phase (language.md §7.4): visiting descriptions bottom-up, one that carries
+ * The function phase (docs/design/language.md §7.4): visiting descriptions bottom-up, one that carries
  * `phase.function` is replaced in its parent by a canonical function (`ConstructFunction`),
  * assertion (`ConstructAssertions`) or schema (`ConstructSchema`). A root-level description
  * is left as it is.

@@ -1,5 +1,5 @@
 /**
- * Locating and loading include files (language.md §4, Appendix B).
+ * Locating and loading include files (docs/design/language.md §4, Appendix B).
  *
  * A relative name is looked up in the including file's folder, then in each `-I` root in
  * order, then in the standard library; an absolute name (`/org/...`) in each `-I` root,

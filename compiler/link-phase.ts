@@ -1,5 +1,5 @@
 /**
- * Link resolution (language.md §7.6, §7.7, §10.3): walks `sfConfig` depth-first in attribute
+ * Link resolution (docs/design/language.md §7.6, §7.7, §10.3): walks `sfConfig` depth-first in attribute
  * order and replaces every eager reference, function and predicate with its value. A lookup
  * that reaches a LAZY value makes the eager link LAZY (§6.4). Every failure is collected;
  * a failure caused by another one is not reported twice. Cycles are detected per
@@ -292,7 +292,7 @@ export class LinkPhase {
     const params = new Map(operands);
     const name = String(params.get('name') ?? '');
     const described = schemaBody.parent;
-    // `sfSchema false` in a description switches its schemas off (components.md §12-B1).
+    // `sfSchema false` in a description switches its schemas off (docs/design/components.md §12-B1).
     if (described?.attrs.get('sfSchema')?.value === false) return true;
     let found: { present: boolean; value?: Value; lazy: boolean } = { present: false, lazy: false };
     if (described?.attrs.has(name)) {

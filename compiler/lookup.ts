@@ -1,5 +1,5 @@
 /**
- * Evaluation of a reference path against a context description (language.md §6.2),
+ * Evaluation of a reference path against a context description (docs/design/language.md §6.2),
  * shared by the type, place and link phases. The phases differ only in what happens when
  * the walk enters a description (the type phase resolves its prototypes first) and how an
  * attribute's value is obtained (the link phase resolves chained references first); both

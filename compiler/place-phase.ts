@@ -1,5 +1,5 @@
 /**
- * Placement resolution (language.md §7.3): an attribute named `p1:...:pk:name` moves into
+ * Placement resolution (docs/design/language.md §7.3): an attribute named `p1:...:pk:name` moves into
  * the description at `p1:...:pk`, found with HERE lookups from where it was written. Passes
  * repeat until nothing is pending or a pass makes no progress, so that a placement may
  * target a description created by a later placement.

@@ -1,5 +1,5 @@
 /**
- * Deployment plans (architecture.md): the resolved `sfConfig` as a tree of component nodes.
+ * Deployment plans (docs/design/pipeline.md): the resolved `sfConfig` as a tree of component nodes.
  * A node's children are the eager descriptions among its attributes, in order; a LAZY or
  * DATA description is a plain value. Every node needs an `sfClass`. The id is the SHA-256
  * of the canonical msgpack encoding of the plan without its id, so the same sources give

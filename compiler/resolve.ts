@@ -1,5 +1,5 @@
 /**
- * The resolver: parsed files → the resolved `sfConfig` (language.md §1, §7). The phases run
+ * The resolver: parsed files → the resolved `sfConfig` (docs/design/language.md §1, §7). The phases run
  * in the order of the file's `phaseList` (default type, place, function, sfConfig, link);
  * each runs over the whole working tree, and resolution stops after a phase that reported
  * errors, with every error of that phase collected.

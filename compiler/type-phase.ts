@@ -1,5 +1,5 @@
 /**
- * Type resolution (language.md §7.2): expands `extends` everywhere in the tree. A
+ * Type resolution (docs/design/language.md §7.2): expands `extends` everywhere in the tree. A
  * description's attribute list becomes the left-to-right overlay of deep copies of its
  * prototypes. Prototype references are looked up from the description being defined,
  * after its inline bodies are merged (§15-A4, as SmartFrog does). Cycles are detected

@@ -1,5 +1,5 @@
 /**
- * The deployment plan: what the compiler hands to the runtime (architecture.md).
+ * The deployment plan: what the compiler hands to the runtime (docs/design/pipeline.md).
  * Values are encoded as in the canonical JSON, in JSON and in msgpack alike.
  */
 

@@ -5,7 +5,7 @@
  * Grammar (parts separated by `:`, spaces around parts ignored):
  *   part  := ROOT | PARENT | THIS | PROCESS | KIND name | name
  *   KIND  := ATTRIB | HERE | HOST | PROPERTY | IPROPERTY | ENVPROPERTY | IENVPROPERTY | CONSTANT
- *   name  := a bare word (language.md §3.2, not a keyword) | a JSON string ("odd name")
+ *   name  := a bare word (docs/design/language.md §3.2, not a keyword) | a JSON string ("odd name")
  * A bare name is a `WORD` part (SmartFrog's default lookup of a first part is ATTRIB, of a
  * later part HERE: the resolver decides, as for parsed references).
  */

@@ -1,5 +1,5 @@
 /**
- * The value model of resolved descriptions (language.md §2). Numeric kinds stay
+ * The value model of resolved descriptions (docs/design/language.md §2). Numeric kinds stay
  * distinct all the way to the output:
  *   Integer → JS number (always a 32-bit integer), Long → bigint,
  *   Float → SfFloat, Double → SfDouble, String → string, Boolean → boolean,

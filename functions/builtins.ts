@@ -1,5 +1,5 @@
 /**
- * The built-in functions of language.md §10.4, one BuiltinFunction each. They are
+ * The built-in functions of docs/design/language.md §10.4, one BuiltinFunction each. They are
  * registered under SmartFrog's identifiers in index.ts.
  */
 import { Messages } from '../core/messages/index.js';

@@ -1,12 +1,12 @@
 /**
  * What every built-in function sees: its operands, the context the resolver supplies, and
- * the error it throws. Built-ins are pure apart from the context (language.md §10.3, §10.6).
+ * the error it throws. Built-ins are pure apart from the context (docs/design/language.md §10.3, §10.6).
  */
 import { FrogError } from '../core/errors.js';
 import { Messages, type MessageEntry } from '../core/messages/index.js';
 import { Applied, Description, Ref, SfDouble, SfFloat, TBD, kindOf, type Value } from '../core/values.js';
 
-/** SmartFrog's package of the built-in functions (`F.` in language.md Appendix A). */
+/** SmartFrog's package of the built-in functions (`F.` in docs/design/language.md Appendix A). */
 export const FUNCTION_PREFIX = 'org.smartfrog.sfcore.languages.sf.functions.';
 
 /**
@@ -26,7 +26,7 @@ export class FunctionError extends FrogError {
 }
 
 /**
- * Per-resolution state shared by every function call of one resolution (language.md
+ * Per-resolution state shared by every function call of one resolution (docs/design/language.md
  * Appendix B: `next` counts per resolution). Start it as `{ nextLast: -1 }`.
  */
 export interface FunctionState {
@@ -55,7 +55,7 @@ export interface FunctionContext {
 
 /**
  * A built-in: operands are resolved (no eager references left), in body order, without
- * `sfFunctionClass`, `sfFunctionLazy`, `sfFunctionData` and `phase.*` (language.md §10.3).
+ * `sfFunctionClass`, `sfFunctionLazy`, `sfFunctionData` and `phase.*` (docs/design/language.md §10.3).
  */
 export type BuiltinFunction = (operands: [string, Value][], ctx: FunctionContext) => Value;
 

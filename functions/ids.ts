@@ -1,5 +1,5 @@
 /**
- * SmartFrog's identifiers of the built-in functions (language.md Appendix A). Operators,
+ * SmartFrog's identifiers of the built-in functions (docs/design/language.md Appendix A). Operators,
  * vectors, IF and SWITCH desugar to these, and `functions.sf` names the same ones, so the
  * resolved output matches SmartFrog's and descriptions written for it keep working.
  */

@@ -1,5 +1,5 @@
 /**
- * The function registry (language.md §10.6): built-ins under SmartFrog's identifiers
+ * The function registry (docs/design/language.md §10.6): built-ins under SmartFrog's identifiers
  * (Appendix A), the identifiers the operator desugarings use, and the predicate checks.
  *
  * `SWITCH` has no SmartFrog template or class; its desugaring uses the identifier
@@ -53,7 +53,7 @@ export function builtinIdentifiers(): string[] {
 const F = FUNCTION_PREFIX;
 
 /**
- * The identifier each operator (and `vector`, `if`, `switch`) desugars to (language.md §10.2,
+ * The identifier each operator (and `vector`, `if`, `switch`) desugars to (docs/design/language.md §10.2,
  * Appendix A). Binary operators take `left`/`right`, `!` takes `data`, `if` takes
  * `if`/`then`/`else`; the n-ary ones take their operands in order.
  */

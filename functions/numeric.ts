@@ -1,5 +1,5 @@
 /**
- * Java numeric semantics for the arithmetic and comparison built-ins (language.md §10.4):
+ * Java numeric semantics for the arithmetic and comparison built-ins (docs/design/language.md §10.4):
  * binary numeric promotion Integer < Long < Float < Double, 32-bit wrapping for Integer,
  * 64-bit wrapping for Long, rounding to binary32 after every Float operation, truncating
  * integer division, and an error for integer division or modulo by zero.
@@ -68,7 +68,7 @@ export type ArithOp = '+' | '-' | '*' | '/' | '%';
 
 /**
  * `a op b` with Java's promotion. `fn` names the function in errors. Modulo takes Integer
- * and Long only (language.md §10.4); floating-point division by zero gives ±Infinity/NaN.
+ * and Long only (docs/design/language.md §10.4); floating-point division by zero gives ±Infinity/NaN.
  */
 export function arithmetic(op: ArithOp, a: Num, b: Num, fn: string, names: [string, string]): Num {
   const rank = Math.max(rankOf(a), rankOf(b)) as Rank;

@@ -1,5 +1,5 @@
 /**
- * The two predicate functions (language.md §11): CheckAssertions, which every Assertions
+ * The two predicate functions (docs/design/language.md §11): CheckAssertions, which every Assertions
  * description and every Schema applies, and CheckSchemaElement, one per schema entry. The
  * resolver looks the checked attribute up (`PARENT:name` from the schema body) and fills in
  * the `path` of the messages; these functions only decide.
@@ -39,7 +39,7 @@ const NULL_CLASS = 'org.smartfrog.sfcore.common.SFNull';
 type ClassTest = (v: Value) => boolean;
 
 /**
- * SmartFrog's class identifiers (language.md §11.2, Appendix A) as tests on our values. A
+ * SmartFrog's class identifiers (docs/design/language.md §11.2, Appendix A) as tests on our values. A
  * Java superclass accepts what its subclasses do: `java.lang.Number` any number,
  * `…reference.Reference` and `SFReference` references and functions, `SFApplyReference`
  * functions only.

@@ -1,6 +1,6 @@
 /**
  * Structural operations on values that the built-ins need: deep copies (`Set` makes copies
- * of its element) and structural equality (`EQ`/`NE`, language.md §10.4).
+ * of its element) and structural equality (`EQ`/`NE`, docs/design/language.md §10.4).
  */
 import { Applied, Description, Ref, SfDouble, SfFloat, type Value } from '../core/values.js';
 

@@ -1,5 +1,5 @@
 /**
- * The textual form of values for `++` and `formatString` (language.md §10.5): Java's
+ * The textual form of values for `++` and `formatString` (docs/design/language.md §10.5): Java's
  * `toString` of the value SmartFrog would hold. Floats and doubles follow Java's
  * `Float.toString` / `Double.toString` (the shortest-decimal specification of JDK 19+):
  * the shortest decimal that reads back as the same value, plain notation for magnitudes in

@@ -1,5 +1,5 @@
 /**
- * The keywords of the `.sf` language (language.md §3.3), once. Both lexers are made from
+ * The keywords of the `.sf` language (docs/design/language.md §3.3), once. Both lexers are made from
  * this table: the chevrotain lexer (chevrotain/lexer.ts) makes one token type per entry,
  * named `name`, matching `text`, in this order; the fast lexer (fast/lexer.ts) gives the
  * entry at index i the token kind K_KEYWORD_FIRST + i and looks scanned WORDs up by

@@ -1,5 +1,5 @@
 /**
- * Conditions for If and WaitFor (components.md §6): components with
+ * Conditions for If and WaitFor (docs/design/components.md §6): components with
  * `evaluate(): Promise<boolean>`. The standard ones: True, False, BooleanValue, Not, And,
  * Or, and the real-world checks FileExists, PortOpen and UrlResponds.
  */

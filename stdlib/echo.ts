@@ -9,7 +9,7 @@ import { Prim, type RuntimeValue } from '../runtime/component/component.js';
 import { normalRecord } from '../runtime/component/lifecycle.js';
 
 /**
- * The text of a value for messages, as `++` writes it (language.md §10.5): strings as they
+ * The text of a value for messages, as `++` writes it (docs/design/language.md §10.5): strings as they
  * are, Float and Double as Java prints them (`2.0`, `1.0E10`), NULL as `NULL`, vectors as
  * `[a, b]` (compiler/functions/text.ts). Values `++` has no text for are still shown: a component as its path, a
  * reference as written, a description as `{names}`.

@@ -29,7 +29,7 @@
  * output: a background process that still holds stdout does not delay it (the output
  * already written is still collected, for a short while after the exit).
  *
- * Recovery (woodfrog.md, issue 6): the component records `sfExecToken` (a random token,
+ * Recovery (docs/design/recovery.md): the component records `sfExecToken` (a random token,
  * durable before the first launch, also given to the program as `FROG_EXEC_TOKEN`),
  * `sfExecPid` and `sfExecStartTime` (the start time in clock ticks from /proc/<pid>/stat,
  * which tells a pid reused by another program apart). A recovered Exec adopts the program if

@@ -1,6 +1,6 @@
 /**
  * The standard components. `createStandardRegistry()` registers each under its own name and
- * SmartFrog's identifiers (components.md Appendix A); the `.sf` prototypes that describe
+ * SmartFrog's identifiers (docs/design/components.md Appendix A); the `.sf` prototypes that describe
  * them are in the package's description library, `library/` (`/frog/components.sf`,
  * `/org/smartfrog/components.sf`, `/org/smartfrog/sfcore/workflow/components.sf`).
  */

@@ -1,5 +1,5 @@
 /**
- * The grammar of language.md §5 as one chevrotain CstParser, built once and reused
+ * The grammar of docs/design/language.md §5 as one chevrotain CstParser, built once and reused
  * (building analyses the whole grammar and is far more costly than a parse).
  *
  * Deviations from the EBNF, all for recovery or for the visitor's convenience:

@@ -1,5 +1,5 @@
 /**
- * The token definitions of the `.sf` language (language.md §3) and the one shared
+ * The token definitions of the `.sf` language (docs/design/language.md §3) and the one shared
  * chevrotain lexer built from them.
  *
  * Chevrotain's lexer takes the FIRST pattern that matches, in definition order, so the

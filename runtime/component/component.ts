@@ -1,5 +1,5 @@
 /**
- * The component API: `Prim`, the base class of every live component (components.md §2), as a
+ * The component API: `Prim`, the base class of every live component (docs/design/components.md §2), as a
  * component author sees it. A subclass
  *
  * - overrides the async hooks `deploy()`, `start()`, `terminate(record)`, `ping()` and, for
@@ -103,7 +103,7 @@ export class Prim {
   state: LifecycleState = 'deploying';
   /** The record this component terminated with, once it is terminating. */
   record?: TerminationRecord;
-  /** Set by recovery (woodfrog.md) when this component was rebuilt from a checkpoint. */
+  /** Set by recovery (docs/design/recovery.md) when this component was rebuilt from a checkpoint. */
   recovered = false;
   /**
    * Set by recovery: children recorded as ended (`terminated` or `failed`) when the peer
@@ -114,11 +114,11 @@ export class Prim {
   /** Clock time of the last ping from the parent (child-side liveness). */
   lastPinged = 0;
 
-  /** The working copy of the description's attributes (components.md §1 "context"). */
+  /** The working copy of the description's attributes (docs/design/components.md §1 "context"). */
   protected readonly attributes = new Map<string, RuntimeValue>();
   /** Whether eager child descriptions are created at deploy time (Compound) or left to the component (Prim, workflows). */
   protected deploysChildren = false;
-  /** Default of `sfShouldTerminate` for workflow-aware components (components.md §2.4). */
+  /** Default of `sfShouldTerminate` for workflow-aware components (docs/design/components.md §2.4). */
   protected shouldTerminateByDefault = false;
 
   /** The hooks as the lifecycle driver calls them; they stay protected for everyone else. */
@@ -187,7 +187,7 @@ export class Prim {
 
   /**
    * Checks the lazy (dynamic) assertions among the attributes against the live tree
-   * (language.md §11); called before the deploy hook, and callable again at any time.
+   * (docs/design/language.md §11); called before the deploy hook, and callable again at any time.
    * Throws a ComponentError (SF4008) naming the assertion and what failed.
    */
   checkAssertions(): void {
@@ -484,7 +484,7 @@ export class Prim {
     const defaults = host.livenessDefaults;
     this.liveness.delay = this.numberAttribute('sfLivenessDelay') ?? parent?.liveness.delay ?? defaults.delay;
     this.liveness.factor = this.numberAttribute('sfLivenessFactor') ?? parent?.liveness.factor ?? defaults.factor;
-    // Runtime attributes (components.md §2.1): the liveness settings in force, stored back as
+    // Runtime attributes (docs/design/components.md §2.1): the liveness settings in force, stored back as
     // Long and Integer, and where the component runs. All are volatile: never checkpointed.
     if (Number.isInteger(this.liveness.delay)) this.attributes.set('sfLivenessDelay', BigInt(this.liveness.delay));
     if (Number.isInteger(this.liveness.factor)) this.attributes.set('sfLivenessFactor', this.liveness.factor);

@@ -1,5 +1,5 @@
 /**
- * The lifecycle driver (components.md §2): the machinery behind Prim's framework methods,
+ * The lifecycle driver (docs/design/components.md §2): the machinery behind Prim's framework methods,
  * internal to the runtime and not exported from the package. Each component owns one driver,
  * which
  *
@@ -172,7 +172,7 @@ export class LifecycleDriver {
   }
 
   /**
-   * Children are terminated quietly, last created first (components.md §2.3, §12-B2):
+   * Children are terminated quietly, last created first (docs/design/components.md §2.3, §12-B2):
    * one at a time with `sfSyncTerminate true`, otherwise all at once. Either way the
    * component reports `terminated` only after its children have: a terminated subtree
    * has no live parts (SmartFrog did not wait in the asynchronous case).

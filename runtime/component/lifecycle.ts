@@ -1,6 +1,6 @@
 /**
  * Lifecycle states, termination records and the errors of the component runtime
- * (architecture.md "Names and defaults", components.md §2).
+ * (docs/design/pipeline.md §6, docs/design/components.md §2).
  */
 import { FrogError, relayedEntry, type FrogErrorOptions } from '../../core/errors.js';
 import { Messages, type MessageEntry } from '../../core/messages/index.js';

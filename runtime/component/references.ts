@@ -1,10 +1,10 @@
 /**
  * Run-time resolution of LAZY references and lazy functions against the live component
- * tree (components.md §5.3, language.md §6). PARENT, ROOT and ATTRIB walk the component
+ * tree (docs/design/components.md §5.3, docs/design/language.md §6). PARENT, ROOT and ATTRIB walk the component
  * tree; HERE/WORD look into a component's attributes, then its live children, then its
  * child descriptions, and descend into description values as at compile time.
  *
- * Across peers (issue 7): where a walk leaves the part of the tree this peer runs — down
+ * Across peers: where a walk leaves the part of the tree this peer runs — down
  * into a subtree placed on another peer (past its proxy), or up from the root of a subtree
  * placed here into its parent — it continues at a `RemoteCursor`: a place (application and
  * complete path) read through the state space, where every component publishes its state and
@@ -334,7 +334,7 @@ export function resolveValue(v: RuntimeValue, holder: Prim | Description, compon
 
 const EXCLUDED_OPERANDS = new Set(['sfFunctionClass', 'sfFunctionLazy', 'sfFunctionData']);
 
-/** Evaluates a lazy function or assertion now (language.md §10.3) in the holder's context. */
+/** Evaluates a lazy function or assertion now (docs/design/language.md §10.3) in the holder's context. */
 export function evaluateApplied(a: Applied, holder: Prim | Description, component: Prim, depth = 0): RuntimeValue {
   const body = a.body;
   if (isPrim(holder)) setOwner(body, holder);
@@ -354,7 +354,7 @@ export function evaluateApplied(a: Applied, holder: Prim | Description, componen
     operands.push([name, v as Value]);
   }
   if (a.kind === 'assert') {
-    // Predicates: every operand not starting with `sf` must be true (language.md §11).
+    // Predicates: every operand not starting with `sf` must be true (docs/design/language.md §11).
     const { failures } = checkAssertions(operands);
     if (failures.length) fail(failures.join('; '));
     return true;

@@ -1,7 +1,7 @@
 /**
- * Authentication wraps a datagram transport (conventions.md 9): outgoing datagrams get the key id and
+ * Authentication wraps a datagram transport (docs/design/pipeline.md §4): outgoing datagrams get the key id and
  * an HMAC-SHA256 tag (truncated to 16 bytes) over every byte before the tag; incoming ones are checked
- * in the order of anubis.md §6.2 — size, magic, version, key, auth — before anything parses the body.
+ * in the order of docs/design/group.md §6.2 — size, magic, version, key, auth — before anything parses the body.
  * A failure is counted and the datagram dropped; nothing here throws out of the receive handler.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';

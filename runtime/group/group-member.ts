@@ -220,7 +220,7 @@ export class GroupMember {
   }
 }
 
-/** The event line of `--events json` (architecture.md "Names and defaults"). */
+/** The event line of `--events json` (docs/design/pipeline.md §6). */
 export function eventRecord(peer: string, e: GroupEvent): Record<string, unknown> {
   const rec: Record<string, unknown> = { time: e.time, peer, event: e.type, subject: e.subject?.name ?? peer };
   if (e.members) rec.members = e.members.map((m) => m.name);

@@ -1,6 +1,6 @@
 /**
  * The heartbeat protocol and the partition manager as one deterministic state machine
- * (anubis.md §1.2–1.4, §2.1–2.3). It owns no timer, socket or clock: the driver calls `tick(now)` when
+ * (docs/design/group.md §1.2–1.4, §2.1–2.3). It owns no timer, socket or clock: the driver calls `tick(now)` when
  * `nextWakeup()` is due and `receive(heartbeat, now)` for every authenticated, decoded heartbeat; both
  * return the heartbeats to multicast and the events to report. `now` is the wall clock in ms.
  *
@@ -229,7 +229,7 @@ export class HeartbeatMachine {
     this.random = options.random ?? Math.random;
     const me = this.identity.id;
     this.names.set(me, this.identity.name);
-    // A node starts with partition = {self}, stable, time reference = its epoch (anubis.md §2.2).
+    // A node starts with partition = {self}, stable, time reference = its epoch (docs/design/group.md §2.2).
     this.connSet = Bitset.of([me]);
     this.partition = Bitset.of([me]);
     this.connTs = this.identity.epoch;
@@ -242,7 +242,7 @@ export class HeartbeatMachine {
     this.contact = contact;
   }
 
-  /** Schedules the first tick at a random offset in [0, I) (anubis.md §2.1). */
+  /** Schedules the first tick at a random offset in [0, I) (docs/design/group.md §2.1). */
   start(now: number): void {
     this.started = true;
     this.nextTickAt = now + Math.floor(this.random() * this.profile.interval);
@@ -268,7 +268,7 @@ export class HeartbeatMachine {
       // The next tick is further off than one interval: the wall clock was stepped back (the
       // driver's timers are relative, so it woke on time). Tick now rather than go silent until
       // the old schedule comes round again. A step back of more than T is a timing failure
-      // (anubis.md §3.1): our heartbeats would be stale to the others for longer than T, and
+      // (docs/design/group.md §3.1): our heartbeats would be stale to the others for longer than T, and
       // theirs ahead of our clock by more than T; a smaller one leaves everyone timely.
       this.nextTickAt = now;
       if (ahead > timeout) {
@@ -405,7 +405,7 @@ export class HeartbeatMachine {
     return out;
   }
 
-  /** A message link to `peer` failed: that is untimeliness (anubis.md §2.1). */
+  /** A message link to `peer` failed: that is untimeliness (docs/design/group.md §2.1). */
   linkFailed(peer: number, now: number): MachineOutput {
     const out = this.scratch;
     const rec = this.records.get(peer);

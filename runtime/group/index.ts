@@ -1,4 +1,4 @@
-/** The heartbeat group: membership, stability, leader and the state space (anubis.md). */
+/** The heartbeat group: membership, stability, leader and the state space (docs/design/group.md). */
 export { Bitset, MAX_NODE_ID } from './bitset.js';
 export { PROFILES, DEFAULT_PROFILE, getProfile, boundsOf, profileWarnings, paperSafe, UnknownProfileError } from './profiles.js';
 export type { TimingProfile, ProfileBounds } from './profiles.js';

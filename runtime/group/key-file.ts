@@ -1,5 +1,5 @@
 /**
- * Group key files (architecture.md "Names and defaults"): 32 random bytes, base64, one line, mode 0600.
+ * Group key files (docs/design/pipeline.md §6): 32 random bytes, base64, one line, mode 0600.
  * A key file that group or others can read is refused. The key never appears in a message.
  */
 import { randomBytes } from 'node:crypto';

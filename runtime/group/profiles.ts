@@ -1,5 +1,5 @@
 /**
- * Named timing profiles of the heartbeat group, with the bounds each one implies (anubis.md §0, §1.6).
+ * Named timing profiles of the heartbeat group, with the bounds each one implies (docs/design/group.md §0, §1.6).
  *
  * Symbols: I = heartbeat interval, k = timeout in intervals, T = k·I (timeliness bound),
  * S = stability interval, Q = quiescence period, J = maximum random re-registration delay.
@@ -95,7 +95,7 @@ export function getProfile(name: string = DEFAULT_PROFILE): TimingProfile {
   return p;
 }
 
-/** The bounds of anubis.md §1.6 for a profile, without ε, d and σ. */
+/** The bounds of docs/design/group.md §1.6 for a profile, without ε, d and σ. */
 export function boundsOf(p: TimingProfile): ProfileBounds {
   const { interval: i, timeout: t, stability: s, quiescence: q, reregisterDelay: j } = p;
   return {
@@ -111,7 +111,7 @@ export function boundsOf(p: TimingProfile): ProfileBounds {
   };
 }
 
-/** Anything a profile's configuration should warn about (anubis.md §0: less than 500 ms of slack). */
+/** Anything a profile's configuration should warn about (docs/design/group.md §0: less than 500 ms of slack). */
 export function profileWarnings(p: TimingProfile): string[] {
   const out: string[] = [];
   if (p.timeout - p.interval < 500) out.push(`profile \`${p.name}\` leaves ${p.timeout - p.interval} ms of slack for delay, skew and scheduling (less than 500 ms)`);

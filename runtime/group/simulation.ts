@@ -1,7 +1,7 @@
 /**
  * Many group members on one memory network and one manual clock: the harness of the scenario tests,
  * the property checks and the simulation benchmark. Time moves only through `advance`; after every
- * step the consistency properties of anubis.md §1.5 are checked on a snapshot of all members.
+ * step the consistency properties of docs/design/group.md §1.5 are checked on a snapshot of all members.
  */
 import { randomBytes } from 'node:crypto';
 import { GroupKey } from './authenticated-transport.js';

@@ -1,5 +1,5 @@
 /**
- * The state space (anubis.md §2.4, §3): providers publish named state, listeners observe every provider
+ * The state space (docs/design/group.md §2.4, §3): providers publish named state, listeners observe every provider
  * of a name in their partition. Deterministic like the heartbeat machine: it is told the partition view
  * (`onPartition`), the messages that arrive (`receive`) and the time (`tick`, and an injected `now`
  * for the user API); it sends through an injected `send` and hands user upcalls to an injected
@@ -235,7 +235,7 @@ export class StateSpace {
     this.reportedStability = { stable: false, timeRef: -1 };
   }
 
-  // --- the user API (the Locator of anubis.md §3) -------------------------------------------
+  // --- the user API (the Locator of docs/design/group.md §3) -------------------------------------------
 
   registerProvider(p: Provider): void {
     if (p.space) return;

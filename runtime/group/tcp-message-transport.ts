@@ -1,5 +1,5 @@
 /**
- * Peer-to-peer messages over TCP (anubis.md §2.1, §6.2 items 3–6, 8). Each peer opens its own outgoing
+ * Peer-to-peer messages over TCP (docs/design/group.md §2.1, §6.2 items 3–6, 8). Each peer opens its own outgoing
  * connection to each peer it sends to and accepts incoming ones for receiving, so every link carries
  * one direction of messages. All integers big-endian.
  *

@@ -25,7 +25,7 @@ export interface PeerAddress {
 /**
  * Peer-to-peer messages beyond heartbeats (state-space registrations and values). Messages to one peer
  * arrive in the order sent, or the link fails: any failure is reported through `onLinkFailure` and the
- * group treats it as untimeliness of that peer (anubis.md §2.1). `from` is authenticated by the transport.
+ * group treats it as untimeliness of that peer (docs/design/group.md §2.1). `from` is authenticated by the transport.
  */
 export interface MessageTransport {
   /** The address to advertise in heartbeats (null when the transport needs none, as in simulation). */

@@ -7,7 +7,7 @@
  * Datagrams larger than the protocol maximum are passed up as-is and dropped (`size`) by the
  * authentication layer; the socket buffer bounds them.
  *
- * Flooding (anubis.md §6.2 item 8): before anything else, each source address has a token bucket;
+ * Flooding (docs/design/group.md §6.2 item 8): before anything else, each source address has a token bucket;
  * a datagram beyond it is dropped unread and counted (`counters.rateLimited`). Flooding remains a
  * timeliness failure by design — a flood from one address can starve the peers behind that address
  * (on loopback, every local peer), and a spoofed source address escapes the bucket — but it no longer

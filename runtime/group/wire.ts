@@ -1,5 +1,5 @@
 /**
- * The heartbeat datagram (anubis.md §4 "Our wire format", §6.2). All integers big-endian.
+ * The heartbeat datagram (docs/design/group.md §4 "Our wire format", §6.2). All integers big-endian.
  *
  * | offset | size | field |
  * |--------|------|-------|
@@ -39,7 +39,7 @@ export const TAG_BYTES = 16;
 export const FIXED_HEADER_BYTES = 64;
 /** The smallest well-formed datagram: header, four empty bitsets, no address, a 1-byte name, tag. */
 export const MIN_DATAGRAM = FIXED_HEADER_BYTES + 2 + 2 + 2 + 2 + 1 + 2 + TAG_BYTES;
-/** Never more than this, so a heartbeat never fragments (anubis.md §4). */
+/** Never more than this, so a heartbeat never fragments (docs/design/group.md §4). */
 export const MAX_DATAGRAM = 1200;
 export const MAX_NAME_BYTES = 64;
 export const DEFAULT_SYSTEM_MAGIC = 0x0001e240; // 123456, the Java identity.magic
@@ -75,7 +75,7 @@ export interface Heartbeat {
   contact: Contact | null;
 }
 
-/** Why a datagram was dropped, in the order the checks run (anubis.md §6.2 item 2, plus `conflict` and `quiescent`). */
+/** Why a datagram was dropped, in the order the checks run (docs/design/group.md §6.2 item 2, plus `conflict` and `quiescent`). */
 export const DROP_REASONS = ['size', 'magic', 'version', 'key', 'auth', 'foreign', 'malformed', 'self', 'conflict', 'replay', 'untimely', 'quiescent'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 

@@ -1,6 +1,6 @@
 /**
  * The one event stream of a component host. Every lifecycle transition, and the output
- * components produce, is an event in the format of architecture.md:
+ * components produce, is an event in the format of docs/design/pipeline.md:
  * `{ time, peer, event, subject, ...details }`. The CLI, tests, the store and the group
  * all consume this stream.
  */

@@ -1,5 +1,5 @@
 /**
- * Liveness (components.md §4). A LivenessSender exists only at application roots and at
+ * Liveness (docs/design/components.md §4). A LivenessSender exists only at application roots and at
  * components whose parent is on another peer: every `sfLivenessDelay` seconds it pings its
  * component, which pings its children with a deadline of delay × factor (see Prim.sfPing),
  * so a hung component is noticed by its parent and failed.

@@ -1,6 +1,6 @@
 /**
  * The registry of component types, keyed by `sfClass`: the standard library's names,
- * SmartFrog's identifiers for the same components (components.md Appendix A), and user
+ * SmartFrog's identifiers for the same components (docs/design/components.md Appendix A), and user
  * modules written `"./path/module.js#ExportName"`, resolved relative to the plan's source
  * file and loaded with a dynamic import.
  */

@@ -1,5 +1,5 @@
 /**
- * LAZY references across peers (issue 7, architecture.md "The runtime's parts"): the
+ * LAZY references across peers (docs/design/pipeline.md §5): the
  * `RemoteTree` a peer binds to its host, so that run-time resolution (runtime/references.ts)
  * continues past the part of an application this peer runs.
  *

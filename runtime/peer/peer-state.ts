@@ -1,5 +1,5 @@
 /**
- * What a peer publishes in the state space and what it watches there (architecture.md
+ * What a peer publishes in the state space and what it watches there (docs/design/pipeline.md
  * "State space names"):
  *
  * - `PeerDirectory` observes `peer/<name>` for every peer it needs (placement targets, parents

@@ -1,5 +1,5 @@
 /**
- * The peer daemon (architecture.md "The runtime's parts", issue 7): one group member, one
+ * The peer daemon (docs/design/pipeline.md §5): one group member, one
  * component host, optionally a checkpoint store, a control server, and the state space as
  * components and other peers see it. `start` brings them up in that order (recovering what the
  * store holds), `stop` takes them down in reverse. This class only builds and wires its parts:

@@ -1,5 +1,5 @@
 /**
- * Placement of subtrees on other peers (components.md §5, issue 7).
+ * Placement of subtrees on other peers (docs/design/components.md §5).
  *
  * Before a peer deploys a plan (or a subtree handed to it), `placePlan` replaces every node
  * whose `host` (sfProcessHost) names another peer by a `RemoteSubtree` proxy node: same name,

@@ -1,5 +1,5 @@
 /**
- * Connects a component host to a checkpoint store (woodfrog.md §2, §6.2; issue 6): every
+ * Connects a component host to a checkpoint store (docs/design/recovery.md §2, §6.2): every
  * lifecycle transition and attribute change writes the component's record, and, when its
  * children list changed, its parent's record, in one commit.
  *

@@ -1,5 +1,5 @@
 /**
- * Recovery of a peer from its checkpoint store (woodfrog.md §3, §4; issue 6): every recorded
+ * Recovery of a peer from its checkpoint store (docs/design/recovery.md §3, §4): every recorded
  * tree is rebuilt, parents before children, from the checkpointed attributes (not the
  * description's), reported `recovering`, marked `recovered` (a `recovered` event each, with
  * how the previous incarnation ended), and driven through deploy and start again. Components

@@ -1,5 +1,5 @@
 /**
- * The state space as components see it (architecture.md "State space", anubis.md §2.4): a
+ * The state space as components see it (docs/design/pipeline.md §5.5, docs/design/group.md §2.4): a
  * narrow interface that a ComponentHost offers to its components, with two implementations.
  *
  * - `GroupStateAccess` adapts the heartbeat group's `StateSpace` (runtime/group): a peer

@@ -1,6 +1,6 @@
 /**
  * StatePublisher: publishes chosen attributes of a component in the state space, under
- * `stateName` (architecture.md "State space names": under the name it is given).
+ * `stateName` (docs/design/pipeline.md §6.5: under the name it is given).
  *
  * Attributes:
  * - `stateName` (String, required): the name observers look for.

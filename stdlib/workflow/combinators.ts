@@ -1,5 +1,5 @@
 /**
- * Sequence, Parallel, Repeat and Retry (components.md §6).
+ * Sequence, Parallel, Repeat and Retry (docs/design/components.md §6).
  */
 import type { PlanNode } from '../../core/plan-types.js';
 import type { Prim } from '../../runtime/component/component.js';

@@ -1,5 +1,5 @@
 /**
- * Try, Terminator, Run, If and WaitFor (components.md §6).
+ * Try, Terminator, Run, If and WaitFor (docs/design/components.md §6).
  */
 import type { PlanNode } from '../../core/plan-types.js';
 import { Prim } from '../../runtime/component/component.js';
@@ -10,7 +10,7 @@ import { WorkflowCompound } from './workflow-compound.js';
 
 /**
  * Starts `action`; when it terminates, deploys the description named after the record's
- * type (`normal`, `abnormal`, or any other type string, components.md §6) if there is one,
+ * type (`normal`, `abnormal`, or any other type string, docs/design/components.md §6) if there is one,
  * and terminates when that follow-on does. No follow-on ⇒ the record is forwarded.
  *
  * The action is the attribute `action` and nothing else: every other description may be a

@@ -1,5 +1,5 @@
 /**
- * Timeout, During, Delay and DoNothing (components.md §6): combinators driven by time.
+ * Timeout, During, Delay and DoNothing (docs/design/components.md §6): combinators driven by time.
  * All times are milliseconds and go through the host's clock.
  */
 import type { Prim } from '../../runtime/component/component.js';

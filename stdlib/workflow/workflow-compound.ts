@@ -1,5 +1,5 @@
 /**
- * The base of the workflow combinators (components.md §6): an EventCompound creates no
+ * The base of the workflow combinators (docs/design/components.md §6): an EventCompound creates no
  * children when it is deployed; its eager child descriptions are collected, in order, as
  * actions, and children are created at start or later. When its work is done it calls
  * `finished`, which honours `sfShouldTerminate` (true by default for combinators).

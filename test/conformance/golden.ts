@@ -76,7 +76,7 @@ export function diagnosticLines(run: CaseRun, dir: string): string[] {
 }
 
 /**
- * `uniqueN` names (language.md §9) are opaque: renumbered by first appearance. The JSON of
+ * `uniqueN` names (docs/design/language.md §9) are opaque: renumbered by first appearance. The JSON of
  * a resolved description shows them quoted; diagnostic lines show them bare.
  */
 export function normaliseUnique(text: string, pattern = /"unique\d+"/g): string {

@@ -1,5 +1,5 @@
 /**
- * Real partitions (anubis-test-plan.md §2): three `frog peer` processes, each in its own network
+ * Real partitions (docs/design/group.md §T2): three `frog peer` processes, each in its own network
  * namespace on a bridge (test/support/netns.ts), with the `lan` profile. Cutting a host's link splits
  * the views, healing merges them; a one-way drop (iptables) separates the two ends of the dead
  * direction. Bounds come from `boundsOf(lan)` plus a margin M for a shared CI runner (the plan's

@@ -1,6 +1,6 @@
 /**
  * The heartbeat wire format and the receive path: round trip, every drop reason counted at the point
- * the spec orders it (anubis.md §6.2; test plan §5 BP-1..BP-12), and the id-conflict message.
+ * the spec orders it (docs/design/group.md §6.2; test plan §5 BP-1..BP-12), and the id-conflict message.
  */
 import test from 'ava';
 import { randomBytes } from 'node:crypto';

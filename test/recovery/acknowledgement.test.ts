@@ -1,5 +1,5 @@
 /**
- * A change is acknowledged only once durable (issue 6): a transition whose checkpoint cannot
+ * A change is acknowledged only once durable: a transition whose checkpoint cannot
  * be written does not go on, and an attribute change's promise resolves only after its commit
  * (and rejects when the commit failed). With a memory store whose commits can be held or made
  * to fail.

@@ -1,5 +1,5 @@
 /**
- * Crash safety for real (issue 6, woodfrog.md §6.4): a peer process deploys, mutates and
+ * Crash safety for real (docs/design/recovery.md §6.4): a peer process deploys, mutates and
  * terminates components in a loop and is killed with SIGKILL at random moments; after each
  * kill a restarted peer's recovered trees hold every acknowledged change and nothing that was
  * never requested, every recovered component runs again, and the store opens cleanly.

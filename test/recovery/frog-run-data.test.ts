@@ -1,5 +1,5 @@
 /**
- * `frog run --data DIR FILE` with the real binary, killed with SIGKILL (issue 6): a Sequence
+ * `frog run --data DIR FILE` with the real binary, killed with SIGKILL: a Sequence
  * resumes at the step it was in, an Exec adopts its program or starts it again (never two),
  * the same plan is recovered rather than deployed twice, another plan is refused unless
  * `--replace`.

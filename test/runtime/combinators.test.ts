@@ -1,6 +1,6 @@
 /**
  * Lifecycle semantics of the workflow combinators, compared as event traces
- * (components.md §6). Time is driven by a ManualClock.
+ * (docs/design/components.md §6). Time is driven by a ManualClock.
  */
 import test from 'ava';
 import { c, harness, lines, plan } from './helpers.js';

@@ -1,4 +1,4 @@
-/** Liveness (components.md §4): hung components are noticed and failed; a child notices a silent parent. */
+/** Liveness (docs/design/components.md §4): hung components are noticed and failed; a child notices a silent parent. */
 import test from 'ava';
 import { c, harness, plan } from './helpers.js';
 

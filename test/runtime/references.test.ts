@@ -1,4 +1,4 @@
-/** LAZY references and lazy functions are resolved at read time against the live tree (components.md §5.3). */
+/** LAZY references and lazy functions are resolved at read time against the live tree (docs/design/components.md §5.3). */
 import test from 'ava';
 import { Description, Ref } from '../../core/values.js';
 import { Prim } from '../../runtime/index.js';

@@ -89,7 +89,7 @@ test('/org/smartfrog/components.sf: Prim and Compound carry static schemas, chec
   const w = JSON.parse(json).$cd.find(([n]: [string]) => n === 'w')[1].$cd;
   t.deepEqual(w, [['sfShouldDetach', false], ['sfShouldTerminate', true], ['sfShouldTerminateQuietly', false], ['sfClass', 'Echo']]);
 
-  // Templates outside sfConfig need no sfClass; a Prim inside sfConfig does (components.md §12-B1).
+  // Templates outside sfConfig need no sfClass; a Prim inside sfConfig does (docs/design/components.md §12-B1).
   const bad = write([
     '#include "/org/smartfrog/components.sf"',
     'Abstract extends Prim { x 1; }',

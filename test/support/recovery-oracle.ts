@@ -1,6 +1,6 @@
 /**
  * The oracle of the kill -9 runs: replays the workload peer's `req`/`ack` lines and checks a
- * recovered state against them (woodfrog.md §6.4 C1–C3): every acknowledged change is there,
+ * recovered state against them (docs/design/recovery.md §6.4 C1–C3): every acknowledged change is there,
  * and nothing that was never requested.
  */
 export const PATHS = ['sfConfig', 'sfConfig:a', 'sfConfig:b', 'sfConfig:c', 'sfConfig:inner', 'sfConfig:inner:x', 'sfConfig:inner:y'];

@@ -7,7 +7,7 @@
  * ran); 2 the root terminated otherwise (the record is printed); 128 + signal number after
  * Ctrl-C / SIGTERM, once the tree has terminated in order.
  *
- * With `--data DIR` the components are checkpointed in an LMDB store in DIR (woodfrog.md):
+ * With `--data DIR` the components are checkpointed in an LMDB store in DIR (docs/design/recovery.md):
  * if DIR already holds the application (the plan's name) from the same plan, it is recovered
  * instead of deployed again; from another plan it is refused (SF4808) unless `--replace`,
  * which discards the old one first. Ctrl-C / SIGTERM is then a planned stop: the components

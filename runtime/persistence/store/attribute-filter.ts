@@ -1,5 +1,5 @@
 /**
- * Which attributes a checkpoint keeps (woodfrog.md §1, §2), as pure functions for whoever
+ * Which attributes a checkpoint keeps (docs/design/recovery.md §1, §2), as pure functions for whoever
  * builds records (the component host), so that the rule lives in one place:
  *
  * - an attribute tagged `sfVolatile` is never stored;
@@ -16,7 +16,7 @@ export const VOLATILE_TAG = 'sfVolatile';
 export const CACHED_TAG = 'sfCached';
 
 /**
- * Volatile without a tag (woodfrog.md §1 "built-in volatile list"): where the component runs,
+ * Volatile without a tag (docs/design/recovery.md §1 "built-in volatile list"): where the component runs,
  * when it was parsed, deployed and started, lifecycle tracing, and its liveness settings.
  */
 export const BUILT_IN_VOLATILE: ReadonlySet<string> = new Set([

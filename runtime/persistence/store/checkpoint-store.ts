@@ -1,6 +1,6 @@
 /**
  * The checkpoint store: where a peer keeps the live model of every component it runs, so
- * that a restarted peer rebuilds what it was running (woodfrog.md, issue 6).
+ * that a restarted peer rebuilds what it was running (docs/design/recovery.md).
  *
  * Contract, for every implementation (LMDB for peers, memory for unit tests):
  *

@@ -1,6 +1,6 @@
 /**
  * The checkpoint store of a peer: LMDB through lmdb-js. This is the only module that
- * imports `lmdb` (architecture.md).
+ * imports `lmdb` (docs/design/pipeline.md).
  *
  * Layout: `<dataDir>/woodfrog.lmdb` (one environment, LMDB's own `-lock` file beside it),
  * `<dataDir>/peer.lock` (ours, see lock-file.ts). Four named databases, binary values
@@ -11,7 +11,7 @@
  * and the disk flush off the event loop; a group is acknowledged after its transaction
  * promise resolves (committed, visible) *and* `flushed` resolves (synced: the default
  * `overlappingSync` mode syncs after the commit, and `flushed` is that sync). No
- * synchronous transaction is ever run (woodfrog.md §6.3).
+ * synchronous transaction is ever run (docs/design/recovery.md §6.3).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -294,7 +294,7 @@ export class LmdbCheckpointStore implements CheckpointStore, GroupWriter {
         path: this.file,
         maxDbs: 8,
         encoding: 'binary',
-        // Durable by default: no noSync/noMetaSync/writemap (woodfrog.md §6.3 "durable" mode).
+        // Durable by default: no noSync/noMetaSync/writemap (docs/design/recovery.md §6.3 "durable" mode).
         compression: false,
         cache: false,
         // Write promises resolve at commit and carry their own `flushed` promise: see writeGroup.

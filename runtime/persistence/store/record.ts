@@ -1,6 +1,6 @@
 /**
  * The checkpoint record: one per component, the unit the store reads and writes
- * (architecture.md "Checkpoint record", woodfrog.md §1).
+ * (docs/design/pipeline.md §3.8, docs/design/recovery.md §1).
  *
  * A record is plain data: every value must survive a msgpack round trip unchanged, which
  * is why attribute values use the plan's canonical encoding (`EncodedValue`) rather than

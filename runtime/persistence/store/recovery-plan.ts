@@ -1,5 +1,5 @@
 /**
- * What a restarting peer does with its records (woodfrog.md §3, §4, §6.4 C2–C4), as a pure
+ * What a restarting peer does with its records (docs/design/recovery.md §3, §4, §6.4 C2–C4), as a pure
  * function so that the rules are tested on their own and the host only executes them:
  *
  * - a **tree** to rebuild starts at each local root (a record whose `parent` is null) and
