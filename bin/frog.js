@@ -37,4 +37,8 @@ if (buildIsFresh()) {
   register();
   ({ main } = await import(pathToFileURL(join(root, 'cli', 'main.ts')).href));
 }
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+process.exitCode = code;
+// A command that has finished exits, even if something it ran left a timer or a socket behind
+// (a component that never finished terminating): its work and its output are done.
+setImmediate(() => process.exit(code)).unref();

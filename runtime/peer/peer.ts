@@ -16,7 +16,7 @@
  *   state space (peer-references.ts); before a component starts, the places its references
  *   reach are looked up.
  */
-import { SystemClock, type Clock } from '../../core/clock.js';
+import { SystemClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { Messages } from '../../core/messages/index.js';
 import type { Prim } from '../component/component.js';
 import { abnormalRecord, normalRecord } from '../component/lifecycle.js';
@@ -46,6 +46,9 @@ import { PeerPresence } from './presence.js';
 import { Resume } from './resume.js';
 import { Status } from './status.js';
 
+/** How long a stop waits for the components to terminate before it goes on. */
+export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+
 export interface PeerOptions {
   name: string;
   member: GroupMember;
@@ -64,6 +67,8 @@ export interface PeerOptions {
   workingDirectory?: string;
   /** How long a placement waits for an absent peer (default 60 s). */
   placementTimeoutMs?: number;
+  /** How long `stop` waits for the components to terminate (default 10 s). */
+  stopTimeoutMs?: number;
   liveness?: { delay?: number; factor?: number };
   /** Called by `crash()` once the peer is cut off (in-process tests take its links down there). */
   onCrash?: () => void;
@@ -205,7 +210,10 @@ export class Peer implements PlacementService {
     this.checkpointer?.detach();
     this.presence.withdraw();
     this.parts.stopping();
-    await this.host.terminateAll(normalRecord(`peer ${this.name} stopped (${reason})`));
+    // Bounded: a component whose terminate hook never returns does not keep the peer from
+    // stopping. What is still running is left as recorded (the store was detached above), so
+    // the next start recovers it.
+    await this.withinStopBound(this.host.terminateAll(normalRecord(`peer ${this.name} stopped (${reason})`)));
     this.presence.cancel();
     this.offGroup?.();
     this.offDirectory?.();
@@ -214,6 +222,17 @@ export class Peer implements PlacementService {
     this.directory.close();
     await this.member.stop();
     await this.options.store?.close({ clean: true, reason });
+  }
+
+  private async withinStopBound(work: Promise<void>): Promise<void> {
+    let timer: TimerHandle | undefined;
+    const bound = this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    work.catch(() => undefined);
+    try {
+      await Promise.race([work, new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, bound)))]);
+    } finally {
+      timer?.cancel();
+    }
   }
 
   /**

@@ -64,3 +64,44 @@ for (const withStore of [false, true]) {
     }
   });
 }
+
+test('a peer stopped with an application mid-deployment stops within its bound', async (t) => {
+  const cluster = new Cluster(60_000);
+  try {
+    await cluster.add('A', 1, { storage: new MemoryStorage() });
+    const A = cluster.get('A');
+    // A part placed on a peer that never comes: the deployment waits for it (up to 60 s).
+    const p = plan(c('Compound', {}, { here: c('Probe'), there: c('Probe') }), 'app');
+    p.root.children[1]!.host = 'Z';
+    p.root.children[1]!.attributes.push(['sfProcessHost', 'Z']);
+    const answer = await cluster.settled(A.handle('deploy', body(p, 'app', 0)) as Promise<{ state: string }>);
+    t.not(answer.state, 'running');
+    await cluster.run(1000);
+    let stopped = false;
+    const started = cluster.clock.now();
+    void A.stop('SIGTERM').then(() => (stopped = true));
+    const waited = await cluster.until(() => stopped, 30_000);
+    t.true(waited >= 0, 'stop() returned');
+    t.true(cluster.clock.now() - started <= 10_500, `stopped after ${cluster.clock.now() - started} ms`);
+  } finally {
+    await cluster.close();
+  }
+});
+
+test('a peer whose component never finishes terminating still stops within its bound', async (t) => {
+  const cluster = new Cluster();
+  try {
+    await cluster.add('A', 1, { storage: new MemoryStorage() });
+    const A = cluster.get('A');
+    const answer = await cluster.settled(A.handle('deploy', body(plan(c('Compound', {}, { stuck: c('Probe', { hangTerminate: true }) }), 'app'), 'app', 10_000)) as Promise<{ state: string }>);
+    t.is(answer.state, 'running');
+    let stopped = false;
+    const started = cluster.clock.now();
+    void A.stop('SIGTERM').then(() => (stopped = true));
+    t.true((await cluster.until(() => stopped, 60_000)) >= 0, 'stop() returned');
+    const took = cluster.clock.now() - started;
+    t.true(took >= 10_000 && took <= 10_500, `stopped after ${took} ms: the components had 10 s`);
+  } finally {
+    await cluster.close();
+  }
+});

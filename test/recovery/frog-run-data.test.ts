@@ -143,3 +143,33 @@ test('frog peer --data recovers what a killed frog run recorded, and records a c
   t.is(r.shutdownReason, 'SIGTERM');
   t.is(await again.kill('SIGTERM'), 143);
 });
+
+test('frog peer stopped (SIGTERM) with an application mid-deployment exits within its bound', async (t) => {
+  t.timeout(90_000);
+  const dir = tempDir();
+  t.teardown(() => removeDir(dir));
+  fs.writeFileSync(
+    path.join(dir, 'far.sf'),
+    `#include "/frog/components.sf"
+sfConfig extends Compound {
+    here extends DoNothing { }
+    there extends DoNothing { sfProcessHost "nowhere"; }
+}
+`,
+  );
+  const key = frog(['key', 'generate', 'group.key'], dir);
+  t.is(await key.exited, 0, key.stderr);
+  const peer = frog(['peer', '--name', 'p1', '--data', 'data', '--events', 'json', '--group', '239.255.42.77:47613', '--listen', '127.0.0.1:0', '--key-file', 'group.key'], dir);
+  const listening = await peer.waitFor<{ control: string }>((l) => l.event === 'listening');
+  // The client waits for the outcome: its request is in flight while the peer stops.
+  const deploy = frog(['deploy', 'far.sf', '--peer', listening.control, '--key-file', 'group.key'], dir);
+  // The placement on `nowhere` waits (60 s by default): the application is mid-deployment.
+  await peer.waitFor((l) => l.event === 'deploying' && l.subject === 'sfConfig:there');
+  const started = Date.now();
+  const code = await Promise.race([peer.kill('SIGTERM'), new Promise<string>((r) => setTimeout(() => r('still running'), 20_000))]);
+  if (code === 'still running') await peer.kill('SIGKILL');
+  t.is(code, 0, peer.stderr);
+  t.true(Date.now() - started < 15_000, `exited after ${Date.now() - started} ms`);
+  // The waiting client is told, and does not report success.
+  t.not(await deploy.exited, 0, deploy.stdout);
+});

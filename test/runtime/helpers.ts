@@ -42,7 +42,8 @@ export function plan(root: Spec, name = 'test', source = ''): DeploymentPlan {
 
 /**
  * A component for tests: `failIn` ("deploy" | "start") throws there; `hangPing true` never
- * answers pings; `finishAfter` (ms) terminates with `finishType` ("normal") after that long.
+ * answers pings; `hangTerminate true` never returns from its terminate hook; `finishAfter`
+ * (ms) terminates with `finishType` ("normal") after that long.
  */
 export class Probe extends Prim {
   protected override async deploy(): Promise<void> {
@@ -59,6 +60,10 @@ export class Probe extends Prim {
 
   protected override async ping(): Promise<void> {
     if (this.resolveBoolean('hangPing', false)) await new Promise(() => undefined);
+  }
+
+  protected override async terminate(): Promise<void> {
+    if (this.resolveBoolean('hangTerminate', false)) await new Promise(() => undefined);
   }
 }
 
