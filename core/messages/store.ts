@@ -16,4 +16,5 @@ export const StoreMessages = {
   ApplicationPlanMismatch: entry('SF4808', 'Store', 'The data directory `{dir}` already holds the application `{name}` from another plan (id {stored}); this plan has id {plan}.', 'Run the same description again to recover that application, or add `--replace` to terminate it and deploy this one.'),
   /** A deploy or start transition whose checkpoint could not be written (runtime/persistence/checkpointing.ts): a termination reason. */
   CheckpointFailed: fragment('SF4809', 'Store', 'its checkpoint could not be written: {reason}'),
+  DeploymentInterrupted: entry('SF4810', 'Store', 'The deployment of `{name}` was interrupted by the previous stop; {action}.'),
 } as const satisfies Record<string, MessageEntry>;

@@ -43,6 +43,7 @@ export class Resume {
     } finally {
       this.recovering = false;
     }
+    for (const a of report.interrupted) void this.redeploy(a.name, a.planId);
     for (const internal of subtreeApps) {
       const name = parseSubtreeAppName(internal)!;
       this.pending.set(keyOf(name.app, name.path), internal);
@@ -50,6 +51,29 @@ export class Resume {
     }
     this.ctx.loadChanged();
     return report;
+  }
+
+  /**
+   * An application whose deployment the previous stop interrupted was rolled back by recovery;
+   * its registration and plan say it was accepted, so it is deployed again, whole.
+   */
+  private async redeploy(name: string, planId: string): Promise<void> {
+    const { host, checkpointer, clock } = this.ctx;
+    const log = (action: string) =>
+      host.events.emit({ time: clock.now(), peer: this.ctx.name, event: 'log', subject: name, stream: 'log', text: formatMessage(Messages.DeploymentInterrupted, { name, action }) });
+    const plan = planId ? await checkpointer!.store.getPlan(planId) : undefined;
+    if (!plan) {
+      await discardApplication(host, checkpointer!, name).catch(() => undefined);
+      log('its plan is not in the store, so it was discarded');
+      return;
+    }
+    log('it is deployed again from its plan');
+    try {
+      const r = await checkpointer!.deploy(plan, { name });
+      if (!r.root) log(`deploying it again failed: ${r.diagnostics.map((d) => d.message).join(' ')}`);
+    } catch (e) {
+      log(`deploying it again failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   pendingAt(key: string): string | undefined {

@@ -6,6 +6,11 @@
  * read the marker: Exec adopts or restarts its process, workflows resume where their
  * attributes say.
  *
+ * An application whose root never got past `deploying` was interrupted while it was being
+ * deployed: some of its parts may not exist yet. It is rolled back (its records released and
+ * deleted, nothing of it rebuilt) and reported in `interrupted`, so that what is recovered is
+ * never a partial application reported as running.
+ *
  * Records that `planRecovery` calls finished (terminating, terminated or failed, and what
  * is under them) or orphans are deleted in one commit first, after the component type's
  * `finishRecovered` hook, if it has one, has released what the record holds (Exec kills a
@@ -53,6 +58,13 @@ export interface RecoveryReport {
   orphans: number;
   /** Wall time from reading the store until every rebuilt root is running again and durable (ms). */
   durationMs: number;
+  /**
+   * Applications whose deployment the crash interrupted (their root was still being deployed,
+   * or not even recorded): rolled back, never rebuilt half-made. Their registration and plan
+   * are kept, so that the caller deploys them again whole; a part placed here by another peer
+   * (`remoteParent`) loses its registration too, since its parent decides what runs.
+   */
+  interrupted: { name: string; planId: string }[];
 }
 
 const lastName = (path: string) => path.slice(path.lastIndexOf(':') + 1);
@@ -83,7 +95,36 @@ export async function recover(host: ComponentHost, checkpointer: Checkpointer, o
   const store = checkpointer.store;
   const incarnation = store.incarnation();
   const only = options.applications ? new Set(options.applications) : undefined;
-  const records = (await store.readAll()).filter((r) => !only || only.has(r.app));
+  const all = (await store.readAll()).filter((r) => !only || only.has(r.app));
+  // Interrupted deployments: a root still deploying, or a registration with no record at all.
+  const interruptedApps = new Set<string>();
+  for (const r of all) if (r.parent === null && r.lifecycle === 'deploying') interruptedApps.add(r.app);
+  for (const name of options.applications ?? []) {
+    if (!all.some((r) => r.app === name) && (await store.getApplication(name))) interruptedApps.add(name);
+  }
+  const interrupted: { name: string; planId: string }[] = [];
+  if (interruptedApps.size) {
+    const deletes: ComponentKey[] = [];
+    const registrations: string[] = [];
+    for (const name of [...interruptedApps].sort()) {
+      const entry = await store.getApplication(name);
+      const own = all.filter((r) => r.app === name);
+      for (const r of [...own].reverse()) {
+        if (r.lifecycle === 'terminated' || r.lifecycle === 'failed') continue;
+        const cls = host.registry.get(r.description.type) as (FinishRecovered & (new () => Prim)) | undefined;
+        try {
+          await cls?.finishRecovered?.(r);
+        } catch {
+          // Best effort: the record goes either way.
+        }
+      }
+      deletes.push(...own.map(({ app, path }) => ({ app, path })));
+      if (options.remoteParent?.(name)) registrations.push(name);
+      interrupted.push({ name, planId: entry?.planId ?? own[0]?.planId ?? '' });
+    }
+    await store.commit({ delete: deletes, deleteApplications: registrations });
+  }
+  const records = all.filter((r) => !interruptedApps.has(r.app));
   const plan = planRecovery(records);
 
   const rebuilt = new Set(plan.rebuild.map((r) => keyOf(r.app, r.path)));
@@ -177,6 +218,7 @@ export async function recover(host: ComponentHost, checkpointer: Checkpointer, o
     finished: plan.finished.length,
     orphans: plan.orphans.length,
     durationMs: performance.now() - started,
+    interrupted,
   };
 }
 

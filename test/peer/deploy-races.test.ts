@@ -105,3 +105,46 @@ test('a peer whose component never finishes terminating still stops within its b
     await cluster.close();
   }
 });
+
+/** Every component of the application on a peer, live. */
+function liveParts(cluster: Cluster, name: string): string[] {
+  const root = cluster.get(name).host.application('app');
+  const out: string[] = [];
+  const visit = (p: { path: string; isTerminating: boolean; children: readonly any[] }) => {
+    if (!p.isTerminating) out.push(p.path);
+    for (const c of p.children) visit(c);
+  };
+  if (root) visit(root);
+  return out.sort();
+}
+
+test('a peer crashed at any step of a deployment comes back with the whole application or none of it, never part', async (t) => {
+  const cuts = [0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48];
+  const outcomes: string[] = [];
+  for (const cut of cuts) {
+    const cluster = new Cluster();
+    try {
+      const storage = new MemoryStorage();
+      await cluster.add('A', 1, { storage });
+      const deploying = cluster.get('A').handle('deploy', body(app(), 'app', 10_000));
+      deploying.catch(() => undefined);
+      for (let i = 0; i < cut; i++) await Promise.resolve().then(() => new Promise((r) => setImmediate(r)));
+      await cluster.settled(cluster.get('A').crash());
+      await cluster.add('A', 1, { storage });
+      await cluster.run(2000);
+      const parts = liveParts(cluster, 'A');
+      const root = cluster.get('A').host.application('app');
+      // Whole (all 11, running) or nothing; and a redeploy is then refused only if it runs.
+      t.true(parts.length === 11 || parts.length === 0, `cut ${cut}: ${parts.length} parts live`);
+      if (root) t.is(root.state, 'running', `cut ${cut}`);
+      outcomes.push(`${cut}:${parts.length}`);
+      if (!root) {
+        const again = await cluster.settled(cluster.get('A').handle('deploy', body(app(), 'app', 10_000)) as Promise<{ state: string }>);
+        t.is(again.state, 'running', `cut ${cut}: redeploying after a rollback`);
+      }
+    } finally {
+      await cluster.close();
+    }
+  }
+  t.log(outcomes.join(' '));
+});
