@@ -26,6 +26,7 @@ export const ControlMessages = {
   ControlBodyTooLong: entry('SF4314', 'Control', 'The request body is longer than its declared {length} bytes.'),
   /** The server's own failure around a request (not the operation's: that is SF4308). */
   ControlUnhandled: entry('SF4315', 'Control', 'The request could not be handled: {reason}.'),
+  ControlBusy: entry('SF4316', 'Control', 'The peer serves {max} authenticated connections already.', 'Close idle clients, or try again in a few seconds.'),
 
   // --- SF44xx of kind Control: the peer's operations refuse a request (runtime/peer/) ------
   UnknownApplication: entry('SF4405', 'Control', 'No application named `{app}` runs on any peer of the group.', 'List the applications with `frog status`.'),

@@ -31,8 +31,18 @@ import {
 
 export const DEFAULT_CONTROL_PORT = 7420;
 export const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
-/** Connections served at once: the CLI and the other peers of one group need far fewer. */
+/** Authenticated connections served at once: the CLI and the other peers of one group need far fewer. */
 export const MAX_CONNECTIONS = 128;
+/**
+ * Connections that have not yet sent an authenticated request, at most, and from one source
+ * address. Past either limit the oldest such connection is closed to make room: whoever holds
+ * the key sends a signed request within milliseconds of connecting, so a flood of slow or idle
+ * connections only ever pushes out its own, never a client's or a peer link's.
+ */
+export const MAX_UNAUTHENTICATED = 64;
+export const MAX_UNAUTHENTICATED_PER_SOURCE = 32;
+/** Every connection at once, authenticated or not: a bound on the descriptors a peer spends. */
+export const MAX_SOCKETS = MAX_CONNECTIONS + MAX_UNAUTHENTICATED;
 /** How long reading one request's body may take once it has been accepted. */
 export const BODY_TIMEOUT_MS = 30_000;
 /** How long a connection may stay open without sending a request. */
@@ -110,10 +120,12 @@ export class ControlServer {
     server.headersTimeout = 5_000;
     server.requestTimeout = (this.options.bodyTimeoutMs ?? BODY_TIMEOUT_MS) + 10_000;
     server.keepAliveTimeout = 5_000;
-    server.maxConnections = MAX_CONNECTIONS;
     // A connection that sends no request is closed (Node's headersTimeout starts only with the
     // first byte); a request's arrival lifts this, its own timeouts and keep-alive take over.
-    server.on('connection', (socket: Socket) => socket.setTimeout(IDLE_CONNECTION_MS, () => socket.destroy()));
+    server.on('connection', (socket: Socket) => {
+      socket.setTimeout(IDLE_CONNECTION_MS, () => socket.destroy());
+      this.admit(socket);
+    });
     this.server = server;
     this.startedAt = (this.options.now ?? Date.now)();
     await new Promise<void>((resolve, reject) => {
@@ -125,6 +137,58 @@ export class ControlServer {
     });
     const address = server.address() as AddressInfo;
     return `${address.address}:${address.port}`;
+  }
+
+  /** Connections not yet authenticated, oldest first, and those that are. */
+  private readonly unauthenticated = new Set<Socket>();
+  private readonly authenticated = new Set<Socket>();
+
+  /** Connections open now: those that sent an authenticated request, and the others. */
+  get connections(): { authenticated: number; unauthenticated: number } {
+    return { authenticated: this.authenticated.size, unauthenticated: this.unauthenticated.size };
+  }
+
+  /** Takes a new connection in as unauthenticated, closing the oldest such one past a limit. */
+  private admit(socket: Socket): void {
+    socket.once('close', () => {
+      this.unauthenticated.delete(socket);
+      this.authenticated.delete(socket);
+    });
+    if (this.authenticated.size >= MAX_CONNECTIONS && this.unauthenticated.size >= MAX_UNAUTHENTICATED) {
+      this.count('connection-limit');
+      socket.destroy();
+      return;
+    }
+    const source = socket.remoteAddress ?? '';
+    let fromSource = 0;
+    let oldestFromSource: Socket | undefined;
+    for (const s of this.unauthenticated) {
+      if ((s.remoteAddress ?? '') !== source) continue;
+      fromSource++;
+      oldestFromSource ??= s;
+    }
+    if (fromSource >= MAX_UNAUTHENTICATED_PER_SOURCE && oldestFromSource) this.evict(oldestFromSource);
+    else if (this.unauthenticated.size >= MAX_UNAUTHENTICATED) this.evict(this.unauthenticated.values().next().value!);
+    this.unauthenticated.add(socket);
+  }
+
+  private evict(socket: Socket): void {
+    this.unauthenticated.delete(socket);
+    this.count('evicted');
+    socket.destroy();
+  }
+
+  /** The connection carried an authenticated request: it is no longer a candidate for eviction. */
+  private authenticate(socket: Socket): boolean {
+    if (this.authenticated.has(socket)) return true;
+    if (this.authenticated.size >= MAX_CONNECTIONS) return false;
+    this.unauthenticated.delete(socket);
+    this.authenticated.add(socket);
+    return true;
+  }
+
+  private count(reason: string): void {
+    this.refused[reason] = (this.refused[reason] ?? 0) + 1;
   }
 
   async stop(): Promise<void> {
@@ -226,6 +290,9 @@ export class ControlServer {
       const head = this.checkHead(req, url);
       if ('code' in head) return this.refuseUnread(req, res, head);
       const nonce = head.nonce;
+      if (!this.authenticate(req.socket)) {
+        return this.refuseUnread(req, res, { status: 503, code: Messages.ControlBusy.code, reason: formatMessage(Messages.ControlBusy, { max: MAX_CONNECTIONS }), nonce });
+      }
       if (expectsContinue) res.writeContinue();
       const read = await readBody(req, head.length, this.options.bodyTimeoutMs ?? BODY_TIMEOUT_MS);
       if (read === 'timeout' || read === 'aborted') {

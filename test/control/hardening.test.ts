@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { GroupKey } from '../../runtime/group/authenticated-transport.js';
-import { ControlServer, MAX_CONNECTIONS } from '../../runtime/control/control-server.js';
+import { ControlServer, MAX_CONNECTIONS, MAX_UNAUTHENTICATED_PER_SOURCE } from '../../runtime/control/control-server.js';
 import { controlRequest, ControlError, EXPECT_CONTINUE_BYTES } from '../../runtime/control/control-client.js';
 import { canonicalTarget, signedHeaders, HEADER_TARGET } from '../../runtime/control/signing.js';
 
@@ -293,6 +293,32 @@ test('connections that never send a request are closed within seconds, so they c
     // A well-formed request is still served afterwards.
     t.deepEqual(await controlRequest({ peer: address, key, operation: 'echo', body: { ok: 1 } }), { ok: 1 });
   } finally {
+    await s.stop();
+  }
+});
+
+test('a flood of idle and slow connections from one source never keeps a signed client out', async (t) => {
+  const { s, address } = await server();
+  const [host, port] = address.split(':');
+  const sockets: ReturnType<typeof connect>[] = [];
+  try {
+    // 300 connections: half say nothing, half trickle a request line and never finish it.
+    for (let i = 0; i < 300; i++) {
+      const socket = connect(Number(port), host);
+      socket.on('error', () => undefined);
+      if (i % 2) socket.on('connect', () => socket.write('POST /v1/echo HTTP/1.1\r\nHost: x\r\n'));
+      sockets.push(socket);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const open = s.connections;
+    t.true(open.unauthenticated <= MAX_UNAUTHENTICATED_PER_SOURCE, `${open.unauthenticated} unauthenticated connections kept`);
+    // Clients with the key are served all through the flood.
+    for (let i = 0; i < 5; i++) {
+      t.deepEqual(await controlRequest({ peer: address, key, operation: 'echo', body: { i }, timeoutMs: 3000 }), { i });
+    }
+    t.true((s.refused.evicted ?? 0) >= 300 - MAX_UNAUTHENTICATED_PER_SOURCE, `evicted ${s.refused.evicted}`);
+  } finally {
+    for (const socket of sockets) socket.destroy();
     await s.stop();
   }
 });
