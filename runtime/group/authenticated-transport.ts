@@ -113,10 +113,13 @@ export class AuthenticatedDatagramTransport implements DatagramTransport {
   }
 
   onReceive(handler: (datagram: Uint8Array) => void): void {
-    this.inner.onReceive((d) => {
+    this.inner.onReceive((d, source) => {
       const reason = checkDatagram(this.key, d);
       if (reason) this.drops.count(reason);
-      else handler(d);
+      else {
+        if (source !== undefined) this.inner.trust?.(source);
+        handler(d);
+      }
     });
   }
 

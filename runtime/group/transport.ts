@@ -12,7 +12,10 @@ import type { Contact } from './wire.js';
  */
 export interface DatagramTransport {
   send(datagram: Uint8Array): void;
-  onReceive(handler: (datagram: Uint8Array) => void): void;
+  /** `source` names the sender where the transport knows it (`address:port` on UDP). */
+  onReceive(handler: (datagram: Uint8Array, source?: string) => void): void;
+  /** A datagram from `source` was authenticated: a transport that rations senders may favour it. */
+  trust?(source: string): void;
   close(): Promise<void>;
 }
 

@@ -7,16 +7,22 @@
  * Datagrams larger than the protocol maximum are passed up as-is and dropped (`size`) by the
  * authentication layer; the socket buffer bounds them.
  *
- * Flooding (docs/design/group.md §6.2 item 8): before anything else, each source address has a token bucket;
- * a datagram beyond it is dropped unread and counted (`counters.rateLimited`). Flooding remains a
- * timeliness failure by design — a flood from one address can starve the peers behind that address
- * (on loopback, every local peer), and a spoofed source address escapes the bucket — but it no longer
- * costs an HMAC per datagram.
+ * Flooding (docs/design/group.md §6.2 item 8): cheap checks first. A datagram whose size, magic
+ * or version is wrong is passed up at once, to be dropped by those same cheap checks (no HMAC), and
+ * takes nobody's budget. Every other datagram has a token bucket per source: its address and the
+ * node id its header claims (peers on one machine share an address and the group port, not an id);
+ * one beyond it is dropped unread and counted (`counters.rateLimited`). Sources whose datagrams the
+ * authentication layer verified are trusted (`trust`) and keep buckets of their own, while all the
+ * other sources together also share one bucket, so that a flood, of garbage or of forged headers
+ * under ever new ids, neither costs an HMAC per datagram nor takes the budget of the group's peers.
+ * It remains a timeliness failure by design when it fills the socket's own buffer, or when it
+ * forges a member's own id from that member's address.
  */
 import dgram from 'node:dgram';
 import { FrogError } from '../../core/errors.js';
 import { Messages, type MessageEntry } from '../../core/messages/index.js';
 import type { DatagramTransport } from './transport.js';
+import { MAX_DATAGRAM, MIN_DATAGRAM, PROTOCOL_MAGIC, WIRE_VERSION } from './wire.js';
 
 export interface MulticastOptions {
   group: string;
@@ -32,17 +38,26 @@ export interface MulticastOptions {
 }
 
 export const DEFAULT_RATE_LIMIT = { perSecond: 10_000, burst: 10_000 };
+/** The socket receive buffer asked for. */
+export const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 /** Sources tracked at once; beyond that, untracked sources share one bucket. */
 export const MAX_RATE_SOURCES = 1024;
 
+/** How long a source stays trusted after its last verified datagram. */
+export const TRUST_MS = 60_000;
+
 /**
- * Token buckets per source address: `perSecond` tokens a second, at most `burst`. The map is bounded:
+ * Token buckets per source: `perSecond` tokens a second, at most `burst`. The map is bounded:
  * when it is full, sources whose bucket has refilled are forgotten (looked for at most every 100 ms,
  * so that a flood from ever new addresses costs no more than one lookup each), and a new source that
- * still finds no room shares one overflow bucket with the others in that case.
+ * still finds no room shares one overflow bucket with the others in that case. Trusted sources
+ * (`trust`) have buckets of their own that are never forgotten while the trust lasts; untrusted
+ * sources also draw on one shared bucket of the same rate, so that together they never get more.
  */
 export class SourceRateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly trusted = new Map<string, { tokens: number; at: number; until: number }>();
+  private readonly untrusted: { tokens: number; at: number };
   private readonly overflow: { tokens: number; at: number };
   private readonly burst: number;
   private lastSweep = -Infinity;
@@ -56,6 +71,24 @@ export class SourceRateLimiter {
     if (!(perSecond > 0) || !(burst >= 1)) throw new RangeError('a rate limit needs perSecond > 0 and burst >= 1');
     this.burst = burst;
     this.overflow = { tokens: burst, at: now() };
+    this.untrusted = { tokens: burst, at: now() };
+  }
+
+  /** A datagram from `source` was verified: it keeps a bucket of its own for TRUST_MS. */
+  trust(source: string): void {
+    const now = this.now();
+    const t = this.trusted.get(source);
+    if (t) {
+      t.until = now + TRUST_MS;
+      return;
+    }
+    if (this.trusted.size >= this.maxSources) {
+      for (const [s, x] of this.trusted) if (x.until < now) this.trusted.delete(s);
+      if (this.trusted.size >= this.maxSources) return;
+    }
+    const b = this.buckets.get(source);
+    this.trusted.set(source, { tokens: b ? this.level(b, now) : this.burst, at: now, until: now + TRUST_MS });
+    this.buckets.delete(source);
   }
 
   get sources(): number {
@@ -65,6 +98,11 @@ export class SourceRateLimiter {
   /** Takes one token from `source`'s bucket; false when it is empty. */
   allow(source: string): boolean {
     const now = this.now();
+    const t = this.trusted.get(source);
+    if (t !== undefined) {
+      if (t.until >= now) return this.take(t, now);
+      this.trusted.delete(source);
+    }
     let b = this.buckets.get(source);
     if (b === undefined) {
       if (this.buckets.size >= this.maxSources && now - this.lastSweep >= 100) {
@@ -76,6 +114,20 @@ export class SourceRateLimiter {
         this.buckets.set(source, b);
       } else b = this.overflow;
     }
+    // Both the source's own bucket and the one all untrusted sources share.
+    const level = this.level(b, now);
+    const shared = this.level(this.untrusted, now);
+    b.tokens = level;
+    b.at = now;
+    this.untrusted.tokens = shared;
+    this.untrusted.at = now;
+    if (level < 1 || shared < 1) return false;
+    b.tokens -= 1;
+    this.untrusted.tokens -= 1;
+    return true;
+  }
+
+  private take(b: { tokens: number; at: number }, now: number): boolean {
     b.tokens = this.level(b, now);
     b.at = now;
     if (b.tokens < 1) return false;
@@ -86,6 +138,16 @@ export class SourceRateLimiter {
   private level(b: { tokens: number; at: number }, now: number): number {
     return Math.min(this.burst, b.tokens + (Math.max(0, now - b.at) * this.perSecond) / 1000);
   }
+}
+
+/**
+ * The source a well-formed datagram claims, `address/id`: undefined for one whose size, magic or
+ * version is wrong, which the authentication layer drops at the same cost as this check.
+ */
+export function claimedSource(d: Uint8Array, address: string): string | undefined {
+  if (d.length < MIN_DATAGRAM || d.length > MAX_DATAGRAM) return undefined;
+  if (((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0 !== PROTOCOL_MAGIC || d[4] !== WIRE_VERSION) return undefined;
+  return `${address}/${(d[12]! << 8) | d[13]!}`;
 }
 
 /** The group port cannot be bound (SF4507) or the group joined (SF4508). */
@@ -109,7 +171,7 @@ function bindAddress(group: string): string | undefined {
 }
 
 export class UdpMulticastTransport implements DatagramTransport {
-  private handler: ((d: Uint8Array) => void) | null = null;
+  private handler: ((d: Uint8Array, source?: string) => void) | null = null;
   private closed = false;
   private readonly limiter: SourceRateLimiter | null;
   sendErrors = 0;
@@ -134,6 +196,13 @@ export class UdpMulticastTransport implements DatagramTransport {
           socket.setMulticastInterface(options.interfaceAddress);
           socket.setMulticastTTL(options.ttl ?? 1);
           socket.setMulticastLoopback(true);
+          // Room for a burst: a flood then costs only what it takes to drop it, not the
+          // heartbeats queued behind it (the kernel caps this at net.core.rmem_max).
+          try {
+            socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
+          } catch {
+            // The system's default buffer, then.
+          }
           resolve();
         } catch (e) {
           socket.close();
@@ -143,12 +212,13 @@ export class UdpMulticastTransport implements DatagramTransport {
     });
     socket.on('message', (msg, rinfo) => {
       if (t.closed) return;
-      if (t.limiter !== null && !t.limiter.allow(rinfo.address)) {
+      const source = claimedSource(msg, rinfo.address);
+      if (source !== undefined && t.limiter !== null && !t.limiter.allow(source)) {
         t.counters.rateLimited++;
         return;
       }
       t.counters.received++;
-      t.handler?.(msg);
+      t.handler?.(msg, source);
     });
     // Errors after binding (for example ICMP on send) are counted, never thrown.
     socket.on('error', () => t.sendErrors++);
@@ -162,8 +232,13 @@ export class UdpMulticastTransport implements DatagramTransport {
     });
   }
 
-  onReceive(handler: (datagram: Uint8Array) => void): void {
+  onReceive(handler: (datagram: Uint8Array, source?: string) => void): void {
     this.handler = handler;
+  }
+
+  /** The authentication layer verified a datagram from `source`. */
+  trust(source: string): void {
+    this.limiter?.trust(source);
   }
 
   async close(): Promise<void> {

@@ -8,8 +8,11 @@
  */
 import test from 'ava';
 import dgram from 'node:dgram';
-import { SourceRateLimiter, UdpMulticastTransport } from '../../runtime/group/udp-multicast-transport.js';
+import { SourceRateLimiter, TRUST_MS, UdpMulticastTransport } from '../../runtime/group/udp-multicast-transport.js';
 import { sleep, waitFor } from '../support/wait.js';
+import { randomBytes } from 'node:crypto';
+import { AuthenticatedDatagramTransport, GroupKey, sealDatagram } from '../../runtime/group/authenticated-transport.js';
+import { DropCounters, MIN_DATAGRAM, PROTOCOL_MAGIC, WIRE_VERSION } from '../../runtime/group/wire.js';
 
 const IFACE = '127.0.0.1';
 
@@ -60,7 +63,7 @@ test.serial('a per-source token bucket drops a flood before anything reads it', 
   const echoed = collect(flooder);
   const start = Date.now();
   const N = 100;
-  for (let i = 0; i < N; i++) flooder.send(Buffer.from(`f${i}`));
+  for (let i = 0; i < N; i++) flooder.send(datagram(5));
   // The flooder, without a limit, sees its own datagrams come back: the flood did arrive.
   t.true(await waitFor(() => echoed.length >= N / 2 && receiver.counters.rateLimited + receiver.counters.received >= N / 2, 5000), `${echoed.length} echoed`);
   await sleep(200);
@@ -74,21 +77,72 @@ test.serial('a per-source token bucket drops a flood before anything reads it', 
 test('the token bucket: per source, refilled with time, a bounded number of sources', (t) => {
   let now = 0;
   const limiter = new SourceRateLimiter(10, 3, () => now, 4);
-  t.deepEqual([1, 2, 3, 4].map(() => limiter.allow('10.0.0.1')), [true, true, true, false]);
-  t.true(limiter.allow('10.0.0.2'), 'another source has its own bucket');
+  t.deepEqual([1, 2, 3, 4].map(() => limiter.allow('10.0.0.1:5000')), [true, true, true, false]);
   now += 100; // one token
-  t.true(limiter.allow('10.0.0.1'));
-  t.false(limiter.allow('10.0.0.1'));
+  t.true(limiter.allow('10.0.0.1:5000'));
+  t.false(limiter.allow('10.0.0.1:5000'));
   now += 10_000;
-  t.deepEqual([1, 2, 3, 4].map(() => limiter.allow('10.0.0.1')), [true, true, true, false], 'never more than the burst');
-  // A full table: a source whose bucket has refilled (10.0.0.2) is forgotten to make room; when every
+  t.deepEqual([1, 2, 3, 4].map(() => limiter.allow('10.0.0.1:5000')), [true, true, true, false], 'never more than the burst');
+  // Untrusted sources also share one bucket: a flood from one of them leaves no room for the others...
+  t.false(limiter.allow('10.0.0.2:5000'), 'the untrusted share is spent');
+  now += 10_000;
+  // ...but a trusted source (its datagrams verified) has a bucket of its own, whatever the others do.
+  limiter.trust('10.0.0.3:5000');
+  t.deepEqual([1, 2, 3].map(() => limiter.allow('10.0.0.1:5000')), [true, true, true]);
+  t.false(limiter.allow('10.0.0.2:5000'));
+  t.deepEqual([1, 2, 3, 4].map(() => limiter.allow('10.0.0.3:5000')), [true, true, true, false], 'trusted: its own burst');
+  // Trust lapses after TRUST_MS without a verified datagram.
+  now += TRUST_MS + 1;
+  t.deepEqual([1, 2, 3, 4].map(() => limiter.allow('10.0.0.3:5000')), [true, true, true, false]);
+  t.false(limiter.allow('10.0.0.2:5000'), 'back in the shared bucket, which it has just used up');
+  // A full table: a source whose bucket has refilled is forgotten to make room; when every
   // tracked bucket is in use, new sources share one overflow bucket until old buckets have refilled.
+  now += 10_000;
   for (const s of ['a', 'b']) t.true(limiter.allow(s));
-  t.is(limiter.sources, 4);
-  t.true(limiter.allow('c'), 'room made by forgetting a full bucket');
-  t.deepEqual(['d', 'e', 'f', 'g'].map((s) => limiter.allow(s)), [true, true, true, false], 'untracked sources share one bucket');
-  t.is(limiter.sources, 4);
-  now += 1000;
-  t.deepEqual([1, 2, 3, 4].map(() => limiter.allow('g')), [true, true, true, false], 'a bucket of its own again');
   t.true(limiter.sources <= 4);
+  now += 10_000;
+  for (const s of ['c', 'd', 'e', 'f']) limiter.allow(s);
+  t.true(limiter.sources <= 4, 'the table stays bounded');
+});
+
+/** A heartbeat-shaped datagram from node `id`, sealed with `key` (or left unsigned). */
+function datagram(id: number, key?: GroupKey): Buffer {
+  const d = Buffer.alloc(MIN_DATAGRAM + 40);
+  d.writeUInt32BE(PROTOCOL_MAGIC, 0);
+  d[4] = WIRE_VERSION;
+  d.writeUInt16BE(id, 12);
+  d.write(`hello from ${id}`, 64);
+  return key ? Buffer.from(sealDatagram(key, d)) : d;
+}
+
+test.serial('floods from this machine, of garbage or of forged headers, do not starve a peer on this machine', async (t) => {
+  const port = 45214;
+  const group = '239.255.42.104';
+  const key = new GroupKey(randomBytes(32));
+  const udp = await UdpMulticastTransport.open({ group, port, interfaceAddress: IFACE, rateLimit: { perSecond: 100, burst: 100 } });
+  const peer = await UdpMulticastTransport.open({ group, port, interfaceAddress: IFACE, rateLimit: false });
+  const flooder = await UdpMulticastTransport.open({ group, port, interfaceAddress: IFACE, rateLimit: false });
+  const drops = new DropCounters();
+  const receiver = new AuthenticatedDatagramTransport(udp, key, drops);
+  t.teardown(async () => {
+    for (const x of [receiver, peer, flooder]) await x.close();
+  });
+  let heard = 0;
+  receiver.onReceive(() => void heard++);
+  peer.send(datagram(7, key));
+  t.true(await waitFor(() => heard === 1, 5000), 'the peer is heard, and so trusted');
+  for (const [flood, what] of [[(i: number) => randomBytes(200 + (i % 300)), 'garbage'], [(i: number) => datagram(100 + (i % 1500)), 'forged headers']] as const) {
+    const before = heard;
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 250; i++) flooder.send(flood(i));
+      peer.send(datagram(7, key));
+      for (let i = 250; i < 500; i++) flooder.send(flood(i));
+      await sleep(20);
+    }
+    await waitFor(() => heard - before >= 20, 3000);
+    t.true(heard - before >= 18, `${what}: the peer's datagrams got through: ${heard - before} of 20`);
+  }
+  t.true(drops.get('magic') > 1000, `garbage dropped by its magic, no HMAC: ${drops.get('magic')}`);
+  t.true(udp.counters.rateLimited > 1000, `forged headers dropped unread beyond the shared bucket: ${udp.counters.rateLimited}`);
+  t.true(drops.get('auth') + drops.get('key') <= 100 + 2 * 100, `forged headers verified at most at the shared rate: ${drops.get('auth') + drops.get('key')}`);
 });
