@@ -31,13 +31,18 @@ export interface MulticastOptions {
   interfaceAddress: string;
   ttl?: number;
   /**
-   * The per-source token bucket: datagrams per second and burst; `false` turns it off. The default
-   * follows §6.2's 10×N/I for N = 200 peers behind one address at the fastest profile's I = 200 ms.
+   * The per-source token bucket: datagrams per second and burst, and the rate all untrusted
+   * sources share (default: the per-source rate); `false` turns it off.
    */
-  rateLimit?: { perSecond: number; burst?: number } | false;
+  rateLimit?: { perSecond: number; burst?: number; untrustedPerSecond?: number } | false;
 }
 
-export const DEFAULT_RATE_LIMIT = { perSecond: 10_000, burst: 10_000 };
+/**
+ * A source is one member (address and node id): §6.2's 10×N/I is 50 a second for N = 1 at the
+ * fastest profile's I = 200 ms; twice that. Sources not yet verified (a member joining, or a
+ * flood) share 1,000 a second: a joining member needs a handful.
+ */
+export const DEFAULT_RATE_LIMIT = { perSecond: 100, burst: 100, untrustedPerSecond: 1000 };
 /** The socket receive buffer asked for. */
 export const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 /** Sources tracked at once; beyond that, untracked sources share one bucket. */
@@ -60,6 +65,8 @@ export class SourceRateLimiter {
   private readonly untrusted: { tokens: number; at: number };
   private readonly overflow: { tokens: number; at: number };
   private readonly burst: number;
+  /** The burst of the bucket untrusted sources share: the per-source burst, scaled to its rate. */
+  private readonly sharedBurst: number;
   private lastSweep = -Infinity;
 
   constructor(
@@ -67,11 +74,13 @@ export class SourceRateLimiter {
     burst: number = perSecond,
     private readonly now: () => number = Date.now,
     private readonly maxSources: number = MAX_RATE_SOURCES,
+    private readonly untrustedPerSecond: number = perSecond,
   ) {
-    if (!(perSecond > 0) || !(burst >= 1)) throw new RangeError('a rate limit needs perSecond > 0 and burst >= 1');
+    if (!(perSecond > 0) || !(burst >= 1) || !(untrustedPerSecond > 0)) throw new RangeError('a rate limit needs perSecond > 0, burst >= 1 and untrustedPerSecond > 0');
     this.burst = burst;
     this.overflow = { tokens: burst, at: now() };
-    this.untrusted = { tokens: burst, at: now() };
+    this.sharedBurst = Math.max(1, (burst * untrustedPerSecond) / perSecond);
+    this.untrusted = { tokens: this.sharedBurst, at: now() };
   }
 
   /** A datagram from `source` was verified: it keeps a bucket of its own for TRUST_MS. */
@@ -116,7 +125,7 @@ export class SourceRateLimiter {
     }
     // Both the source's own bucket and the one all untrusted sources share.
     const level = this.level(b, now);
-    const shared = this.level(this.untrusted, now);
+    const shared = Math.min(this.sharedBurst, this.untrusted.tokens + (Math.max(0, now - this.untrusted.at) * this.untrustedPerSecond) / 1000);
     b.tokens = level;
     b.at = now;
     this.untrusted.tokens = shared;
@@ -179,7 +188,7 @@ export class UdpMulticastTransport implements DatagramTransport {
 
   private constructor(private readonly socket: dgram.Socket, private readonly options: MulticastOptions) {
     const r = options.rateLimit === undefined ? DEFAULT_RATE_LIMIT : options.rateLimit;
-    this.limiter = r === false ? null : new SourceRateLimiter(r.perSecond, r.burst ?? r.perSecond);
+    this.limiter = r === false ? null : new SourceRateLimiter(r.perSecond, r.burst ?? r.perSecond, Date.now, MAX_RATE_SOURCES, r.untrustedPerSecond ?? r.perSecond);
   }
 
   /** Binds the group port and joins the group on the interface. Rejects with a TransportError. */
