@@ -48,6 +48,23 @@ export interface MembersAnswer {
   counters: { datagramsDropped?: Record<string, number>; [counter: string]: unknown };
 }
 
+/**
+ * An application that ended on a peer, from that peer's history (§6.2): the last 100, kept in
+ * its store when it has one (the persistence layer's HistoryEntry, as it travels).
+ */
+export interface EndedApplication {
+  app: string;
+  /** `terminated` (a normal termination record) or `failed` (any other). */
+  outcome: 'terminated' | 'failed';
+  reason: string;
+  /** The path the termination record names: the component that terminated first. */
+  path: string;
+  /** Epoch milliseconds. */
+  time: number;
+  /** The peer that ran its root. */
+  peer: string;
+}
+
 /** `status` without `all`: one peer's view (§6.2). */
 export interface PeerStatus {
   peer: string;
@@ -58,6 +75,8 @@ export interface PeerStatus {
   members: MemberStatus[];
   applications: { name: string; root: ComponentStatus }[];
   subtrees: { app: string; path: string; instance: string; parentPeer: string; root: ComponentStatus }[];
+  /** The applications whose root ran here and that ended, oldest first. */
+  history: EndedApplication[];
 }
 
 /** `status` with `all`: every peer's view, and each application's tree across peers (§6.2). */
@@ -65,6 +84,8 @@ export interface GroupStatus {
   peer: string;
   peers: (PeerStatus | { peer: string; error: string })[];
   applications: { name: string; peer: string; root: ComponentStatus }[];
+  /** Every answering peer's history merged, oldest first; each entry names its peer. */
+  history: EndedApplication[];
 }
 
 /** The answer of `deploy-subtree` and `ping-subtree` (§7.1, §7.2). */

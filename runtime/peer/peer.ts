@@ -10,6 +10,8 @@
  *   subtrees on other peers; parts.ts runs the subtrees other peers hand to it; fencing.ts
  *   terminates those whose parent has replaced them or terminated; resume.ts recovers what the
  *   store holds, a recorded subtree only on its parent's word;
+ * - history.ts keeps the applications of this peer that ended (kept in the store when there is
+ *   one), for `status`;
  * - applications.ts and status.ts answer the clients; handlers.ts maps every operation of the
  *   control protocol (runtime/control/protocol.ts) to its handler;
  * - LAZY references that leave the part of an application this peer runs continue through the
@@ -35,6 +37,7 @@ import { Applications } from './applications.js';
 import type { PeerContext } from './context.js';
 import { Fencing } from './fencing.js';
 import { peerHandlers } from './handlers.js';
+import { History } from './history.js';
 import { publicLocation, type PublicLocation } from './location.js';
 import { Parts } from './parts.js';
 import type { PeerLink } from './peer-link.js';
@@ -85,6 +88,8 @@ export class Peer implements PlacementService {
   recovery?: RecoveryReport;
   /** LAZY references that reach components on other peers (peer-references.ts). */
   readonly references: PeerReferences;
+  /** The applications of this peer that ended (history.ts). */
+  readonly history: History;
   private readonly clock: Clock;
   private readonly publisher: LifecyclePublisher;
   private readonly presence: PeerPresence;
@@ -120,7 +125,10 @@ export class Peer implements PlacementService {
       onTransition: async (e, c) => {
         if (hooks) await hooks.onTransition(e, c);
         this.publisher.onTransition(e, c);
-        if (!c.parent && (e.event === 'terminated' || e.event === 'failed')) this.parts.rootEnded(c, e.record);
+        if (!c.parent && (e.event === 'terminated' || e.event === 'failed')) {
+          this.parts.rootEnded(c, e.record);
+          this.history.rootEnded(c, e);
+        }
         this.presence.loadChanged();
         // Before it starts, the places its references reach on other peers are looked up.
         if (e.event === 'starting' && !this.stopping) await this.references.prepare(c);
@@ -165,7 +173,8 @@ export class Peer implements PlacementService {
     });
     this.fencing = new Fencing(ctx, this.parts);
     this.resume = new Resume(ctx, this.parts);
-    this.handlers = peerHandlers({ applications: new Applications(ctx), status: new Status(ctx), parts: this.parts, placement: this.placement, resume: this.resume });
+    this.history = new History(ctx);
+    this.handlers = peerHandlers({ applications: new Applications(ctx), status: new Status(ctx, this.history), parts: this.parts, placement: this.placement, resume: this.resume });
   }
 
   get peerName(): string {
@@ -195,7 +204,10 @@ export class Peer implements PlacementService {
       this.server = server;
     } else this.controlAddress = this.options.controlAddress ?? `mem:${this.name}`;
     this.presence.publish();
-    if (this.checkpointer) this.recovery = await this.resume.start();
+    if (this.checkpointer) {
+      await this.history.load();
+      this.recovery = await this.resume.start();
+    }
   }
 
   /**
@@ -221,6 +233,8 @@ export class Peer implements PlacementService {
     this.references.close();
     this.directory.close();
     await this.member.stop();
+    await this.history.flushed();
+    this.history.detach();
     await this.options.store?.close({ clean: true, reason });
   }
 
@@ -244,6 +258,7 @@ export class Peer implements PlacementService {
     this.stopping = true;
     await this.server?.stop();
     this.checkpointer?.detach();
+    this.history.detach();
     this.presence.cancel();
     await this.member.stop();
     this.references.close();

@@ -1,16 +1,21 @@
 /**
  * What a peer tells about the group and its applications (docs/design/control.md §6.2, §6.4):
  * `members` as this peer sees them; `status`, this peer's view, or with `all` every present
- * peer's, with the parts run elsewhere grafted under their proxies.
+ * peer's, with the parts run elsewhere grafted under their proxies and every peer's history of
+ * ended applications merged.
  */
 import type { Prim } from '../component/component.js';
 import { errorText } from '../component/lifecycle.js';
-import type { CheckedOf, ComponentStatus, GroupStatus, MembersAnswer, PeerStatus } from '../control/protocol.js';
+import type { CheckedOf, ComponentStatus, EndedApplication, GroupStatus, MembersAnswer, PeerStatus } from '../control/protocol.js';
 import type { PeerContext } from './context.js';
+import type { History } from './history.js';
 import { RemoteSubtree, parseSubtreeAppName } from './placement.js';
 
 export class Status {
-  constructor(private readonly ctx: PeerContext) {}
+  constructor(
+    private readonly ctx: PeerContext,
+    private readonly history: History,
+  ) {}
 
   /** `members`. */
   members(): MembersAnswer {
@@ -63,7 +68,7 @@ export class Status {
       return { ...c, children: c.children.map((x) => graft(app, x)) };
     };
     const applications = statuses.flatMap((s) => s.applications.map((a) => ({ name: a.name, peer: s.peer, root: graft(a.name, a.root) })));
-    return { peer: this.ctx.name, peers, applications };
+    return { peer: this.ctx.name, peers, applications, history: mergeHistories(statuses) };
   }
 
   private local(): PeerStatus {
@@ -78,7 +83,8 @@ export class Status {
       if (sub) subtrees.push({ app: sub.app, path: sub.path, instance: sub.instance, parentPeer: sub.parentPeer, root: this.tree(root) });
       else applications.push({ name: internal, root: this.tree(root) });
     }
-    return { peer: this.ctx.name, control: this.ctx.control(), stable: m.stable, leader: m.leader, partition: m.partition, members: m.members, applications, subtrees };
+    const history = this.history.list();
+    return { peer: this.ctx.name, control: this.ctx.control(), stable: m.stable, leader: m.leader, partition: m.partition, members: m.members, applications, subtrees, history };
   }
 
   private tree(c: Prim): ComponentStatus {
@@ -87,4 +93,14 @@ export class Status {
     if (c instanceof RemoteSubtree) s.remote = { peer: c.targetPeer, instance: c.claimedInstance };
     return s;
   }
+}
+
+/**
+ * Every peer's history in one list, oldest first (a stable sort by time, so entries of one
+ * time keep their peer's order). Each entry names its peer; a peer whose answer has no history
+ * (an older frogpond) adds nothing.
+ */
+export function mergeHistories(statuses: readonly PeerStatus[]): EndedApplication[] {
+  const all = statuses.flatMap((s) => (Array.isArray(s.history) ? s.history.map((e) => ({ ...e, peer: e.peer || s.peer })) : []));
+  return all.sort((a, b) => a.time - b.time);
 }

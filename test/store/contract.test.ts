@@ -3,21 +3,46 @@
  * promises to unit tests of other modules is what the LMDB store does on disk.
  */
 import test from 'ava';
+import * as path from 'node:path';
+import { open } from 'lmdb';
 import {
   CheckpointRejectedError,
+  HISTORY_LIMIT,
   LmdbCheckpointStore,
   MemoryCheckpointStore,
   MemoryStorage,
   StoreClosedError,
+  StoreCorruptError,
   StoreLockedError,
   type CheckpointStore,
+  type HistoryEntry,
 } from '../../runtime/persistence/store/index.js';
+import { encodeMeta } from '../../runtime/persistence/store/codec.js';
 import { plan, record, removeDir, tempDir } from './helpers.js';
 
 interface Harness {
   /** A new store object over the same data (a restarted peer). */
   make(): CheckpointStore;
+  /** The stored bytes of a meta value, read as another program would (the store closed). */
+  readMeta(key: string): Buffer | undefined;
+  /** Writes the bytes of a meta value as another program would (the store closed). */
+  writeMeta(key: string, value: Buffer): void;
   cleanup(): void;
+}
+
+/** The LMDB environment of a store directory, opened directly (only while the store is closed). */
+function withLmdb<T>(dir: string, use: (meta: { getBinary(key: string): Buffer | undefined; putSync(key: string, value: Buffer): void }) => T): T {
+  const root = open({ path: path.join(dir, 'woodfrog.lmdb'), maxDbs: 8, encoding: 'binary', compression: false, cache: false });
+  try {
+    const meta = root.openDB<Buffer, string>({ name: 'meta', encoding: 'binary' });
+    return use({ getBinary: (key) => meta.getBinary(key) ?? undefined, putSync: (key, value) => void meta.putSync(key, value) });
+  } finally {
+    void root.close();
+  }
+}
+
+function ended(i: number, fields: Partial<HistoryEntry> = {}): HistoryEntry {
+  return { app: `app${i}`, outcome: i % 2 ? 'failed' : 'terminated', reason: `reason ${i}`, path: `sfConfig:c${i}`, time: 1_800_000_000_000 + i * 1000, peer: 'a', ...fields };
 }
 
 const implementations: [string, () => Harness][] = [
@@ -25,14 +50,24 @@ const implementations: [string, () => Harness][] = [
     'lmdb',
     () => {
       const dir = tempDir();
-      return { make: () => new LmdbCheckpointStore(dir), cleanup: () => removeDir(dir) };
+      return {
+        make: () => new LmdbCheckpointStore(dir),
+        readMeta: (key) => withLmdb(dir, (meta) => meta.getBinary(key)),
+        writeMeta: (key, value) => withLmdb(dir, (meta) => meta.putSync(key, value)),
+        cleanup: () => removeDir(dir),
+      };
     },
   ],
   [
     'memory',
     () => {
       const storage = new MemoryStorage('memory-test');
-      return { make: () => new MemoryCheckpointStore(storage), cleanup: () => {} };
+      return {
+        make: () => new MemoryCheckpointStore(storage),
+        readMeta: (key) => storage.tables.meta.get(key),
+        writeMeta: (key, value) => storage.setRaw('meta', key, value),
+        cleanup: () => {},
+      };
     },
   ],
 ];
@@ -234,6 +269,94 @@ for (const [kind, harness] of implementations) {
     t.is(incarnation.incarnation, 2);
     t.truthy(await next.get({ app: 'app', path: 'sfConfig:last' }));
     await next.close();
+  });
+
+  contract('the history round-trips whole: each commit of it replaces the stored one, atomically with the rest', async (t, h) => {
+    const store = h.make();
+    await store.open();
+    t.deepEqual(await store.getHistory(), []);
+    const first = [ended(1), ended(2, { path: '', reason: '' })];
+    await store.commit({ history: first });
+    t.deepEqual(await store.getHistory(), first);
+    // One commit: the record goes and the history changes together.
+    await store.commit({ put: [record('sfConfig')] });
+    const second = [ended(2), ended(3)];
+    await store.commit({ delete: [{ app: 'app', path: 'sfConfig' }], history: second });
+    t.deepEqual(await store.getHistory(), second);
+    t.deepEqual(await store.readAll(), []);
+    // Commits without a history leave it as it is; reads are copies.
+    await store.commit({ put: [record('sfConfig:x')] });
+    const read = await store.getHistory();
+    read[0]!.reason = 'changed';
+    read.push(ended(9));
+    t.deepEqual(await store.getHistory(), second);
+    await store.close({ clean: false });
+
+    const again = h.make();
+    await again.open();
+    t.deepEqual(await again.getHistory(), second);
+    await again.commit({ history: [] });
+    t.deepEqual(await again.getHistory(), []);
+    await again.close();
+  });
+
+  contract('the history is bounded: its writer keeps HISTORY_LIMIT entries, a longer or malformed one is refused', async (t, h) => {
+    const store = h.make();
+    await store.open();
+    // A writer that keeps the newest HISTORY_LIMIT of more entries than that.
+    let kept: HistoryEntry[] = [];
+    for (let i = 0; i < HISTORY_LIMIT + 25; i++) {
+      kept = [...kept, ended(i)].slice(-HISTORY_LIMIT);
+      if (i % 20 === 0 || i === HISTORY_LIMIT + 24) await store.commit({ history: kept });
+    }
+    const stored = await store.getHistory();
+    t.is(stored.length, HISTORY_LIMIT);
+    t.is(stored[0]!.app, 'app25');
+    t.is(stored.at(-1)!.app, `app${HISTORY_LIMIT + 24}`);
+
+    const tooLong = store.commit({ put: [record('sfConfig:half')], history: Array.from({ length: HISTORY_LIMIT + 1 }, (_, i) => ended(i)) });
+    const error = await t.throwsAsync(tooLong, { instanceOf: CheckpointRejectedError });
+    t.regex(error!.message, /the history/);
+    t.regex(error!.message, new RegExp(`at most ${HISTORY_LIMIT}`));
+    for (const wrong of [
+      { history: [ended(1, { outcome: 'sleeping' as never })] },
+      { history: [ended(1, { app: '' })] },
+      { history: [ended(1, { time: Number.NaN })] },
+      { history: [ended(1, { reason: undefined as never })] },
+      { history: [null as never] },
+      { history: 'none' as never },
+    ]) {
+      await t.throwsAsync(store.commit(wrong), { instanceOf: CheckpointRejectedError });
+    }
+    // Nothing of a refused commit was written.
+    t.is(await store.get({ app: 'app', path: 'sfConfig:half' }), undefined);
+    t.deepEqual(await store.getHistory(), stored);
+    await store.close();
+  });
+
+  contract('a damaged history is refused as corrupt, never read with another meaning', async (t, h) => {
+    const store = h.make();
+    await store.open();
+    await store.commit({ history: [ended(1), ended(2)] });
+    await store.close();
+    const bytes = Buffer.from(h.readMeta('history')!);
+    bytes[bytes.length - 3] ^= 0x01;
+    h.writeMeta('history', bytes);
+    const damaged = h.make();
+    await damaged.open();
+    const error = await t.throwsAsync(damaged.getHistory(), { instanceOf: StoreCorruptError });
+    t.regex(error!.message, /the history cannot be decoded: its checksum does not match its bytes/);
+    await damaged.close();
+
+    // Well sealed, but not the shape of a history (a buggy or foreign writer).
+    h.writeMeta('history', encodeMeta({ entries: [{ app: 'x', outcome: 'exploded', reason: '', path: '', time: 1, peer: 'a' }] }));
+    const foreign = h.make();
+    await foreign.open();
+    const wrong = await t.throwsAsync(foreign.getHistory(), { instanceOf: StoreCorruptError });
+    t.regex(wrong!.message, /the history cannot be decoded: it is not a history/);
+    // The rest of the store is still read.
+    t.deepEqual(await foreign.readAll(), []);
+    await foreign.close();
   });
 
   contract('what a commit acknowledged survives a crash-like close', async (t, h) => {

@@ -1,13 +1,14 @@
 /**
  * `frog status [--peer ADDR] [--key-file FILE] [--json]`: what every peer of the group sees
  * (members, partition, stability, leader) and every application with its component tree and
- * each component's state and peer, across all peers. `frog members` prints the membership as
+ * each component's state and peer, across all peers, then the applications that ended (each
+ * peer keeps its last 100, see runtime/peer/history.ts). `frog members` prints the membership as
  * one peer sees it; `frog terminate APP` terminates an application wherever its root runs.
  *
  * Exit codes: 0 done; 1 bad options or key file; 2 the peer refused or could not be reached
  * (or, for terminate, no peer runs the application).
  */
-import type { ComponentStatus, GroupStatus } from '../../../runtime/control/protocol.js';
+import type { ComponentStatus, EndedApplication, GroupStatus } from '../../../runtime/control/protocol.js';
 import type { Io } from '../../io.js';
 import { clientKey, reportError, request, type ClientOptions } from '../../peer-client.js';
 
@@ -21,8 +22,8 @@ interface PeerView {
   error?: string;
 }
 
-/** What rendering reads of the answer to `status {all: true}`. */
-type StatusView = Omit<GroupStatus, 'peers'> & { peers: PeerView[] };
+/** What rendering reads of the answer to `status {all: true}` (a peer of an older frogpond sends no history). */
+type StatusView = Omit<GroupStatus, 'peers' | 'history'> & { peers: PeerView[]; history?: EndedApplication[] };
 
 export interface StatusCommandOptions extends ClientOptions {
   json?: boolean;
@@ -52,7 +53,30 @@ export function renderStatus(s: StatusView): string {
     out.push(`application ${a.name} (root on ${a.peer})`);
     treeLines(a.root, 0, out);
   }
+  historyLines(s.history ?? [], out);
   return out.join('\n') + '\n';
+}
+
+/** The time of a history entry: ISO 8601 in UTC, to the second. */
+function isoSeconds(time: number): string {
+  const d = new Date(time);
+  return Number.isNaN(d.getTime()) ? String(time) : d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * The applications that ended, oldest first, one aligned line each: time, application,
+ * outcome, peer, reason (and the component the termination record names, when it is not the
+ * root). Nothing at all when there are none.
+ */
+function historyLines(history: readonly EndedApplication[], out: string[]): void {
+  if (!history.length) return;
+  const rows = history.map((e) => {
+    const reason = e.reason.replace(/\s*\n\s*/g, ' '); // one line per entry
+    return [isoSeconds(e.time), e.app, e.outcome, `on ${e.peer}`, e.path.includes(':') ? `${reason} (at ${e.path})` : reason];
+  });
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  out.push('ended');
+  for (const r of rows) out.push(`  ${r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join('  ')}`.trimEnd());
 }
 
 export async function statusCommand(o: StatusCommandOptions, io: Io): Promise<number> {

@@ -15,7 +15,8 @@
  *   emit the lifecycle event). Until then a crash may or may not keep it; nothing is ever
  *   half kept: the changes of one `commit` are atomic.
  * - Order. Commits apply in call order; inside one `commit`: plans, then record deletes, then
- *   record puts, then application entries. A later commit's record replaces an earlier one.
+ *   record puts, then application entries, then the history. A later commit's record (or
+ *   history) replaces an earlier one.
  * - Group commit. Concurrent commits (made before earlier ones are durable) share one
  *   transaction and one disk flush; each still succeeds or fails on its own. Nothing blocks
  *   the event loop on disk I/O: the work runs on lmdb-js's writer thread.
@@ -26,7 +27,7 @@
  *   are meant for recovery and tooling; a running host keeps its own state in memory.
  */
 import type { DeploymentPlan } from '../../../core/plan-types.js';
-import type { ApplicationEntry, ComponentKey, ComponentRecord, PeerIncarnation } from './record.js';
+import type { ApplicationEntry, ComponentKey, ComponentRecord, HistoryEntry, PeerIncarnation } from './record.js';
 
 /** One atomic batch of changes. Every field is optional. */
 export interface CheckpointChanges {
@@ -42,6 +43,12 @@ export interface CheckpointChanges {
   applications?: ApplicationEntry[];
   /** Application registrations to remove, by name. */
   deleteApplications?: string[];
+  /**
+   * The peer's history of ended applications, whole and oldest first: it replaces the stored
+   * one. At most HISTORY_LIMIT entries (the writer drops the oldest); a longer list, or a
+   * malformed entry, rejects the commit (`CheckpointRejectedError`).
+   */
+  history?: HistoryEntry[];
 }
 
 export interface OpenOptions {
@@ -105,6 +112,9 @@ export interface CheckpointStore {
 
   /** Every registered application, ordered by name. */
   listApplications(): Promise<ApplicationEntry[]>;
+
+  /** The stored history of ended applications, oldest first ([] when none was written). */
+  getHistory(): Promise<HistoryEntry[]>;
 
   /** The incarnation returned by the last `open()`. Throws `StoreClosedError` when not open. */
   incarnation(): PeerIncarnation;

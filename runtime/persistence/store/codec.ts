@@ -17,7 +17,7 @@
  */
 import { Packr, type Options } from 'msgpackr';
 import type { DeploymentPlan } from '../../../core/plan-types.js';
-import { isLifecycleState, type ApplicationEntry, type ComponentKey, type ComponentRecord } from './record.js';
+import { HISTORY_LIMIT, isLifecycleState, type ApplicationEntry, type ComponentKey, type ComponentRecord, type HistoryEntry } from './record.js';
 
 const packr = new Packr({
   useRecords: false,
@@ -262,6 +262,46 @@ export function decodeApplication(bytes: Uint8Array): ApplicationEntry {
     throw new DecodeError('it is not an application entry');
   }
   return value as unknown as ApplicationEntry;
+}
+
+/**
+ * The history of ended applications (meta key `history`): `{ entries: [...] }`, oldest first,
+ * each entry's fields in a fixed order. Its writer keeps it to HISTORY_LIMIT entries; a longer
+ * list is refused.
+ */
+export function encodeHistory(entries: HistoryEntry[]): Buffer {
+  if (!Array.isArray(entries)) throw new EncodeError('the history must be an array of entries');
+  if (entries.length > HISTORY_LIMIT) throw new EncodeError(`the history has ${entries.length} entries; it keeps at most ${HISTORY_LIMIT}`);
+  return seal(
+    packr.pack({
+      entries: entries.map((e, i) => {
+        const problem = historyEntryProblem(e);
+        if (problem) throw new EncodeError(`history entry ${i} ${problem}`);
+        return { app: e.app, outcome: e.outcome, reason: e.reason, path: e.path, time: e.time, peer: e.peer };
+      }),
+    }),
+  );
+}
+
+export function decodeHistory(bytes: Uint8Array): HistoryEntry[] {
+  const value = unpack(bytes);
+  if (!isObject(value) || !Array.isArray(value.entries)) throw new DecodeError('it is not a history');
+  const entries = value.entries as unknown[];
+  entries.forEach((e, i) => {
+    const problem = historyEntryProblem(e);
+    if (problem) throw new DecodeError(`it is not a history: entry ${i} ${problem}`);
+  });
+  return entries as HistoryEntry[];
+}
+
+/** What is wrong with the shape of a history entry, or undefined. */
+function historyEntryProblem(e: unknown): string | undefined {
+  if (!isObject(e)) return 'is not an object';
+  if (typeof e.app !== 'string' || e.app === '') return 'needs an application name';
+  if (e.outcome !== 'terminated' && e.outcome !== 'failed') return `has the outcome \`${String(e.outcome)}\` (not terminated or failed)`;
+  if (typeof e.reason !== 'string' || typeof e.path !== 'string' || typeof e.peer !== 'string') return 'needs `reason`, `path` and `peer` strings';
+  if (typeof e.time !== 'number' || !Number.isFinite(e.time)) return 'needs a `time` number';
+  return undefined;
 }
 
 /** Meta values (format, incarnation, shutdown marker) are small plain objects. */

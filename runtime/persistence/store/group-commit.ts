@@ -11,6 +11,7 @@ import {
   checkKey,
   decodeMeta,
   encodeApplication,
+  encodeHistory,
   encodeMeta,
   encodePlan,
   encodeRecord,
@@ -32,8 +33,8 @@ export interface WriteOp {
 }
 
 /**
- * Encodes a batch in the documented order (plans, record deletes, record puts, applications)
- * before anything is queued, so that a bad value rejects its own commit and nothing else.
+ * Encodes a batch in the documented order (plans, record deletes, record puts, applications,
+ * the history) before anything is queued, so that a bad value rejects its own commit and nothing else.
  */
 export function encodeChanges(changes: CheckpointChanges, location: string): WriteOp[] {
   const ops: WriteOp[] = [];
@@ -66,6 +67,10 @@ export function encodeChanges(changes: CheckpointChanges, location: string): Wri
       subject = `application ${String(name)}`;
       if (typeof name !== 'string' || name === '') throw new EncodeError('an application name must be a non-empty string');
       ops.push({ table: 'apps', key: name, value: null });
+    }
+    if (changes.history !== undefined) {
+      subject = 'the history';
+      ops.push({ table: 'meta', key: META_HISTORY, value: encodeHistory(changes.history) });
     }
   } catch (error) {
     if (error instanceof EncodeError) throw new CheckpointRejectedError(location, subject, error.message);
@@ -169,6 +174,8 @@ export const STORE_FORMAT = 1;
 export const META_FORMAT = 'format';
 export const META_PEER = 'peer';
 export const META_SHUTDOWN = 'shutdown';
+/** The history of ended applications (a peer's, written whole by runtime/peer/history.ts). */
+export const META_HISTORY = 'history';
 
 /** What `open()` found in the meta table. */
 export interface StoredMeta {

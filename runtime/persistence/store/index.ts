@@ -9,6 +9,9 @@ export {
   type ComponentRecord,
   type StoredDescription,
   type ApplicationEntry,
+  HISTORY_LIMIT,
+  type HistoryEntry,
+  type HistoryOutcome,
   type PeerIncarnation,
   type ShutdownKind,
 } from './record.js';

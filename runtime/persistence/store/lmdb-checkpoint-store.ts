@@ -5,7 +5,8 @@
  * Layout: `<dataDir>/woodfrog.lmdb` (one environment, LMDB's own `-lock` file beside it),
  * `<dataDir>/peer.lock` (ours, see lock-file.ts). Four named databases, binary values
  * encoded by codec.ts: `records` ([app, path] → component record), `plans` (plan id → plan),
- * `apps` (name → application entry), `meta` (format, peer incarnation, shutdown marker).
+ * `apps` (name → application entry), `meta` (format, peer incarnation, shutdown marker, the
+ * history of ended applications).
  *
  * Durability: writes go through lmdb-js's asynchronous transactions, which run the commit
  * and the disk flush off the event loop; a group is acknowledged after its transaction
@@ -21,6 +22,7 @@ import type { CheckpointChanges, CheckpointStore, CloseOptions, CommitStats, Ope
 import {
   compareKeys,
   decodeApplication,
+  decodeHistory,
   decodePlan,
   decodeRecord,
   keyText,
@@ -37,6 +39,7 @@ import {
 import {
   GroupCommitter,
   META_FORMAT,
+  META_HISTORY,
   META_PEER,
   META_SHUTDOWN,
   corruption,
@@ -48,7 +51,7 @@ import {
   type WriteOp,
 } from './group-commit.js';
 import { DataDirectoryLock } from './lock-file.js';
-import type { ApplicationEntry, ComponentKey, ComponentRecord, PeerIncarnation } from './record.js';
+import type { ApplicationEntry, ComponentKey, ComponentRecord, HistoryEntry, PeerIncarnation } from './record.js';
 
 export const LMDB_FILE_NAME = 'woodfrog.lmdb';
 
@@ -475,6 +478,16 @@ export class LmdbCheckpointStore implements CheckpointStore, GroupWriter {
       return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch (error) {
       throw this.corrupt('the applications', error);
+    }
+  }
+
+  async getHistory(): Promise<HistoryEntry[]> {
+    const t = this.openTables();
+    try {
+      const bytes = t.meta.getBinary(META_HISTORY);
+      return bytes === undefined ? [] : decodeHistory(bytes);
+    } catch (error) {
+      throw this.corrupt('the history', error);
     }
   }
 

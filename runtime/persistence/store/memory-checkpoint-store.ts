@@ -10,11 +10,12 @@
  */
 import type { DeploymentPlan } from '../../../core/plan-types.js';
 import type { CheckpointChanges, CheckpointStore, CloseOptions, CommitStats, OpenOptions } from './checkpoint-store.js';
-import { compareKeys, decodeApplication, decodePlan, decodeRecord } from './codec.js';
+import { compareKeys, decodeApplication, decodeHistory, decodePlan, decodeRecord } from './codec.js';
 import { StoreClosedError, StoreLockedError, StoreUnavailableError } from './errors.js';
 import {
   GroupCommitter,
   META_FORMAT,
+  META_HISTORY,
   META_PEER,
   META_SHUTDOWN,
   encodeChanges,
@@ -25,7 +26,7 @@ import {
   type Table,
   type WriteOp,
 } from './group-commit.js';
-import type { ApplicationEntry, ComponentKey, ComponentRecord, PeerIncarnation } from './record.js';
+import type { ApplicationEntry, ComponentKey, ComponentRecord, HistoryEntry, PeerIncarnation } from './record.js';
 
 function keyString(key: string | [string, string]): string {
   return typeof key === 'string' ? key : `${key[0]}\u0000${key[1]}`;
@@ -164,6 +165,11 @@ export class MemoryCheckpointStore implements CheckpointStore, GroupWriter {
       reading(this.location, `the application \`${name}\``, () => decodeApplication(bytes)),
     );
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async getHistory(): Promise<HistoryEntry[]> {
+    const bytes = this.tables().meta.get(META_HISTORY);
+    return bytes === undefined ? [] : reading(this.location, 'the history', () => decodeHistory(bytes));
   }
 
   incarnation(): PeerIncarnation {

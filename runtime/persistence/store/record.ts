@@ -83,6 +83,30 @@ export interface ApplicationEntry {
   registered: number;
 }
 
+/** How many ended applications a peer's history keeps (the newest; docs/design/recovery.md §6.1). */
+export const HISTORY_LIMIT = 100;
+
+/** How an application ended: `terminated` with a normal termination record, `failed` with any other. */
+export type HistoryOutcome = 'terminated' | 'failed';
+
+/**
+ * One application that ended on this peer (its root ran here), as the peer's history keeps it
+ * and `frog status` shows it. The store holds the whole list, oldest first.
+ */
+export interface HistoryEntry {
+  /** The application's name. */
+  app: string;
+  outcome: HistoryOutcome;
+  /** The termination record's reason. */
+  reason: string;
+  /** The path the termination record names: the component that terminated first. */
+  path: string;
+  /** When the root ended (epoch ms). */
+  time: number;
+  /** The peer that ran the application's root. */
+  peer: string;
+}
+
 /** How the previous incarnation of the peer ended. */
 export type ShutdownKind =
   /** The peer stopped deliberately (SIGTERM, `close({ clean: true })`): a planned outage. */
