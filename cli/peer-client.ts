@@ -16,6 +16,19 @@ import { DEFAULT_PEER } from './defaults.js';
 export interface ClientOptions {
   peer?: string;
   keyFile?: string;
+  /** `--timeout`: seconds the whole command may wait for the peer (as given on the command line). */
+  timeout?: string | number;
+}
+
+/** The `--timeout` of a command in ms, or `fallback`; undefined (after a message) when it is not a positive number. */
+export function timeoutOf(command: string, o: ClientOptions, fallbackMs: number, io: Io): number | undefined {
+  if (o.timeout === undefined) return fallbackMs;
+  const seconds = Number(o.timeout);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) {
+    io.stderr(`frog ${command}: --timeout takes a number of seconds above 0; got \`${String(o.timeout)}\`.\n`);
+    return undefined;
+  }
+  return Math.round(seconds * 1000);
 }
 
 /** The group key, or undefined after a message. */

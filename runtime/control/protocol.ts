@@ -36,6 +36,8 @@ export interface MemberStatus {
   state: string;
   control?: string;
   load?: number;
+  /** For a member listed as `failed`: when it left the view (ms since the epoch). */
+  since?: number;
 }
 
 export interface MembersAnswer {
@@ -115,7 +117,7 @@ export interface SubtreeRecordRequest extends SubtreeRef {
 /** For each operation: the request sent, the request checked, the answer. */
 export interface Protocol {
   deploy: { request: { plan: string; name?: string; wait?: number }; checked: { plan: DeploymentPlan; name: string; wait: number }; answer: { app: string; peer: string; state: string; record?: WireRecord } };
-  status: { request: { all?: boolean }; checked: { all: boolean }; answer: PeerStatus | GroupStatus };
+  status: { request: { all?: boolean; timeoutMs?: number }; checked: { all: boolean; timeoutMs: number }; answer: PeerStatus | GroupStatus };
   terminate: { request: { app: string; local?: boolean }; checked: { app: string; local: boolean }; answer: { app: string; peer: string; terminated: true } };
   members: { request: Record<string, never>; checked: Record<string, never>; answer: MembersAnswer };
   'deploy-subtree': { request: DeploySubtreeRequest; checked: Required<DeploySubtreeRequest>; answer: SubtreeState };
@@ -190,7 +192,12 @@ export const CHECKS: { [Op in Operation]: (body: unknown) => CheckedOf<Op> } = {
     const wait = typeof b.wait === 'number' && b.wait > 0 ? Math.min(b.wait, 600_000) : 0;
     return { plan, name, wait };
   },
-  status: (body) => ({ all: Boolean((body as { all?: unknown } | null)?.all) }),
+  status(body) {
+    const b = (body ?? {}) as { all?: unknown; timeoutMs?: unknown };
+    // How long each other peer is given, asked in parallel (default 3 s, 0.25 to 30 s).
+    const timeoutMs = typeof b.timeoutMs === 'number' && Number.isFinite(b.timeoutMs) ? Math.min(30_000, Math.max(250, b.timeoutMs)) : 3000;
+    return { all: Boolean(b.all), timeoutMs };
+  },
   terminate(body) {
     const app = str(body, 'app', 'terminate');
     return { app, local: Boolean((body as { local?: unknown }).local) };

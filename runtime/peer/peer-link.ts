@@ -53,7 +53,7 @@ export class MemoryPeerLinks {
   /** The link used by the peer with node id `from`. */
   linkFor(from: number): PeerLink {
     return {
-      call: async <Op extends Operation>(address: string, operation: Op, body: RequestOf<Op>): Promise<AnswerOf<Op>> => {
+      call: async <Op extends Operation>(address: string, operation: Op, body: RequestOf<Op>, timeoutMs?: number): Promise<AnswerOf<Op>> => {
         this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
         const target = this.endpoints.get(address);
         if (![...this.endpoints.values()].some((e) => e.id === from)) {
@@ -65,8 +65,20 @@ export class MemoryPeerLinks {
         }
         let answer: unknown;
         try {
-          answer = await target.handle(operation, JSON.parse(JSON.stringify(body ?? {})));
+          const handled = target.handle(operation, JSON.parse(JSON.stringify(body ?? {})));
+          // As a socket would: a peer that does not answer in time is unreachable (on the network's clock).
+          const clock = this.network?.clock;
+          if (clock && timeoutMs !== undefined) {
+            let timer: { cancel(): void } | undefined;
+            const late = new Promise<never>((_, reject) => (timer = clock.setTimeout(() => reject(new ControlError(Messages.ControlUnreachable, { peer: address, reason: 'timed out' })), timeoutMs)));
+            try {
+              answer = await Promise.race([handled, late]);
+            } finally {
+              timer?.cancel();
+            }
+          } else answer = await handled;
         } catch (e) {
+          if (e instanceof ControlError) throw e;
           if (e instanceof ControlRefusal) throw new ControlError(e.entry, e.params, e.status);
           throw new ControlError(Messages.ControlFailed, { reason: e instanceof Error ? e.message : String(e) }, 500);
         }

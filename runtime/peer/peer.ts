@@ -67,6 +67,8 @@ export interface PeerOptions {
   clock?: Clock;
   /** An opened store: components are checkpointed there and recovered at start. */
   store?: CheckpointStore;
+  /** The store's data directory on disk, for components that keep files there (Exec); none for a memory store. */
+  dataDirectory?: string;
   workingDirectory?: string;
   /** How long a placement waits for an absent peer (default 60 s). */
   placementTimeoutMs?: number;
@@ -98,6 +100,7 @@ export class Peer implements PlacementService {
   private readonly fencing: Fencing;
   private readonly resume: Resume;
   private readonly handlers: Handlers;
+  private readonly status: Status;
   private server?: ControlServer;
   private controlAddress = '';
   private stopping = false;
@@ -120,6 +123,7 @@ export class Peer implements PlacementService {
       peer: this.name,
       clock: this.clock,
       workingDirectory: options.workingDirectory,
+      dataDirectory: options.store ? options.dataDirectory : undefined,
       liveness: options.liveness,
       state: this.state,
       onTransition: async (e, c) => {
@@ -174,7 +178,8 @@ export class Peer implements PlacementService {
     this.fencing = new Fencing(ctx, this.parts);
     this.resume = new Resume(ctx, this.parts);
     this.history = new History(ctx);
-    this.handlers = peerHandlers({ applications: new Applications(ctx), status: new Status(ctx, this.history), parts: this.parts, placement: this.placement, resume: this.resume });
+    this.status = new Status(ctx, this.history);
+    this.handlers = peerHandlers({ applications: new Applications(ctx), status: this.status, parts: this.parts, placement: this.placement, resume: this.resume });
   }
 
   get peerName(): string {
@@ -190,6 +195,7 @@ export class Peer implements PlacementService {
   async start(): Promise<void> {
     this.member.start();
     this.offGroup = this.member.onEvent((e) => {
+      this.status.track(e);
       if (e.type === 'joined' && e.subject) this.directory.watch(e.subject.name);
       if (e.type === 'stable') for (const m of e.members ?? []) if (m.name !== this.name) this.directory.watch(m.name);
     });

@@ -6,16 +6,33 @@
  */
 import type { Prim } from '../component/component.js';
 import { errorText } from '../component/lifecycle.js';
-import type { CheckedOf, ComponentStatus, EndedApplication, GroupStatus, MembersAnswer, PeerStatus } from '../control/protocol.js';
+import type { CheckedOf, ComponentStatus, EndedApplication, GroupStatus, MembersAnswer, MemberStatus, PeerStatus } from '../control/protocol.js';
+import type { GroupEvent } from '../group/heartbeat-machine.js';
 import type { PeerContext } from './context.js';
 import type { History } from './history.js';
 import { RemoteSubtree, parseSubtreeAppName } from './placement.js';
 
+/** How long a peer that left the view is still listed by `members`, as `failed`. */
+export const DEPARTED_MS = 5 * 60_000;
+
+/** How a member's state reads to an operator: a peer gone quiet is suspected before it is failed. */
+const STATE_NAMES: Record<string, string> = { quiescing: 'suspected' };
+
 export class Status {
+  /** Peers that left this peer's view recently: name → id and when. */
+  private readonly departed = new Map<string, { id: number; since: number }>();
+
   constructor(
     private readonly ctx: PeerContext,
     private readonly history: History,
   ) {}
+
+  /** Follows the group's events: a peer that leaves is remembered for DEPARTED_MS. */
+  track(e: GroupEvent): void {
+    if (!e.subject || e.subject.name === this.ctx.name) return;
+    if (e.type === 'left') this.departed.set(e.subject.name, { id: e.subject.id, since: e.time });
+    else if (e.type === 'joined') this.departed.delete(e.subject.name);
+  }
 
   /** `members`. */
   members(): MembersAnswer {
@@ -34,11 +51,23 @@ export class Status {
         { name: this.ctx.name, id: snap.id, state: 'self', control: this.ctx.control(), load: this.ctx.load() },
         ...snap.peers.map((p) => {
           const e = directory.get(p.name);
-          return { name: p.name, id: p.id, state: String(p.state), ...(e ? { control: e.control, load: e.load } : {}) };
+          return { name: p.name, id: p.id, state: STATE_NAMES[p.state] ?? String(p.state), ...(e ? { control: e.control, load: e.load } : {}) };
         }),
+        ...this.recentlyDeparted(new Set(snap.peers.map((p) => p.name))),
       ],
       counters: member.stats(),
     };
+  }
+
+  /** Peers that left the view within DEPARTED_MS and are not back: listed as `failed`, with since when. */
+  private recentlyDeparted(present: Set<string>): MemberStatus[] {
+    const now = this.ctx.clock.now();
+    const out: MemberStatus[] = [];
+    for (const [name, d] of this.departed) {
+      if (now - d.since > DEPARTED_MS) this.departed.delete(name);
+      else if (!present.has(name)) out.push({ name, id: d.id, state: 'failed', since: d.since });
+    }
+    return out;
   }
 
   /**
@@ -48,15 +77,18 @@ export class Status {
   async status(r: CheckedOf<'status'>): Promise<PeerStatus | GroupStatus> {
     const local = this.local();
     if (!r.all) return local;
-    const peers: GroupStatus['peers'] = [local];
-    for (const p of this.ctx.directory.entries()) {
-      if (p.name === this.ctx.name) continue;
-      try {
-        peers.push((await this.ctx.link.call(p.control, 'status', {}, 10_000)) as PeerStatus);
-      } catch (e) {
-        peers.push({ peer: p.name, error: errorText(e) });
-      }
-    }
+    // Every other peer at once, each within the time asked: a frozen peer costs that, once.
+    const others = this.ctx.directory.entries().filter((p) => p.name !== this.ctx.name);
+    const answers = await Promise.all(
+      others.map(async (p): Promise<GroupStatus['peers'][number]> => {
+        try {
+          return (await this.ctx.link.call(p.control, 'status', {}, r.timeoutMs)) as PeerStatus;
+        } catch (e) {
+          return { peer: p.name, error: errorText(e) };
+        }
+      }),
+    );
+    const peers: GroupStatus['peers'] = [local, ...answers];
     const statuses = peers.filter((p): p is PeerStatus => 'applications' in p);
     const subtrees = new Map(statuses.flatMap((s) => s.subtrees.map((t) => [`${t.app}\u0000${t.path}\u0000${t.instance}`, t.root] as const)));
     const graft = (app: string, c: ComponentStatus): ComponentStatus => {

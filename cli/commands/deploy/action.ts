@@ -12,7 +12,7 @@ import { serialisePlan } from '../../../core/plan-format.js';
 import type { AnswerOf } from '../../../runtime/control/protocol.js';
 import { loadPlan } from '../../plans.js';
 import type { Io } from '../../io.js';
-import { clientKey, reportError, request, type ClientOptions } from '../../peer-client.js';
+import { clientKey, reportError, request, timeoutOf, type ClientOptions } from '../../peer-client.js';
 
 export interface DeployCommandOptions extends ClientOptions {
   file: string;
@@ -36,7 +36,9 @@ export async function deployCommand(o: DeployCommandOptions, io: Io): Promise<nu
   const body = { plan: Buffer.from(serialisePlan(plan, 'msgpack')).toString('base64'), name: o.name ?? '', wait: wait * 1000 };
   let answer: AnswerOf<'deploy'> | undefined;
   try {
-    answer = await request('deploy', o, key, 'deploy', body, wait * 1000 + 30_000);
+    const extra = timeoutOf('deploy', o, 30_000, io);
+    if (extra === undefined) return 1;
+    answer = await request('deploy', o, key, 'deploy', body, wait * 1000 + extra);
   } catch (e) {
     return reportError('deploy', e, io);
   }

@@ -10,7 +10,7 @@
  */
 import type { ComponentStatus, EndedApplication, GroupStatus } from '../../../runtime/control/protocol.js';
 import type { Io } from '../../io.js';
-import { clientKey, reportError, request, type ClientOptions } from '../../peer-client.js';
+import { clientKey, reportError, request, timeoutOf, type ClientOptions } from '../../peer-client.js';
 
 /** What rendering reads of one peer's view; a peer that did not answer has `error`. */
 interface PeerView {
@@ -83,7 +83,10 @@ export async function statusCommand(o: StatusCommandOptions, io: Io): Promise<nu
   const key = await clientKey('status', o, io);
   if (!key) return 1;
   try {
-    const s = (await request('status', o, key, 'status', { all: true })) as GroupStatus | undefined;
+    const timeoutMs = timeoutOf('status', o, 10_000, io);
+    if (timeoutMs === undefined) return 1;
+    // The peer asks the others in parallel, each bounded, and answers within the command's time.
+    const s = (await request('status', o, key, 'status', { all: true, timeoutMs: Math.max(250, timeoutMs - 1000) }, timeoutMs)) as GroupStatus | undefined;
     if (!s) return 2;
     io.stdout(o.json ? JSON.stringify(s, null, 2) + '\n' : renderStatus(s));
     return 0;
@@ -100,7 +103,9 @@ export async function terminateCommand(o: TerminateCommandOptions, io: Io): Prom
   const key = await clientKey('terminate', o, io);
   if (!key) return 1;
   try {
-    const r = await request('terminate', o, key, 'terminate', { app: o.app }, 120_000);
+    const timeoutMs = timeoutOf('terminate', o, 120_000, io);
+    if (timeoutMs === undefined) return 1;
+    const r = await request('terminate', o, key, 'terminate', { app: o.app }, timeoutMs);
     if (!r) return 2;
     io.stdout(`${r.app}: terminated (its root ran on ${r.peer})\n`);
     return 0;
@@ -117,14 +122,19 @@ export async function membersCommand(o: MembersCommandOptions, io: Io): Promise<
   const key = await clientKey('members', o, io);
   if (!key) return 1;
   try {
-    const m = await request('members', o, key, 'members', {});
+    const timeoutMs = timeoutOf('members', o, 10_000, io);
+    if (timeoutMs === undefined) return 1;
+    const m = await request('members', o, key, 'members', {}, timeoutMs);
     if (!m) return 2;
     if (o.json) {
       io.stdout(JSON.stringify(m, null, 2) + '\n');
       return 0;
     }
     const lines = [`as seen by ${m.peer}: ${m.stable ? 'stable' : 'unstable'}, leader ${m.leader}, partition {${m.partition.join(', ')}}`];
-    for (const x of m.members) lines.push(`  ${x.name}  id ${x.id}  ${x.state}${x.control ? `  control ${x.control}` : ''}${x.load !== undefined ? `  load ${x.load}` : ''}`);
+    for (const x of m.members) {
+      const since = x.since !== undefined ? ` since ${new Date(x.since).toISOString().slice(11, 19)}Z` : '';
+      lines.push(`  ${x.name}  id ${x.id}  ${x.state}${since}${x.control ? `  control ${x.control}` : ''}${x.load !== undefined ? `  load ${x.load}` : ''}`);
+    }
     const dropped = Object.entries(m.counters?.datagramsDropped ?? {}).filter(([, n]) => n > 0);
     if (dropped.length) lines.push(`datagrams dropped: ${dropped.map(([r, n]) => `${r} ${n}`).join(', ')}`);
     io.stdout(lines.join('\n') + '\n');

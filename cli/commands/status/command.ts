@@ -9,13 +9,17 @@ import type { MembersCommandOptions, StatusCommandOptions } from './action.js';
 import type { Register } from '../index.js';
 
 export const register: Register = (program: Command, io: Io, setExit) => {
-  const client = (c: Command) => c.option('--peer <addr:port>', 'the peer to ask', DEFAULT_PEER).option('--key-file <file>', 'group key file (or FROG_KEY_FILE)');
-  client(program.command('status').description('show the group and every application across the peers'))
+  const client = (c: Command, seconds: number) =>
+    c
+      .option('--peer <addr:port>', 'the peer to ask', DEFAULT_PEER)
+      .option('--key-file <file>', 'group key file (or FROG_KEY_FILE)')
+      .option('--timeout <seconds>', `how long to wait for the answer (default ${seconds})`);
+  client(program.command('status').description('show the group and every application across the peers'), 10)
     .option('--json', 'print the status as JSON', false)
     .action(async (opts: StatusCommandOptions) => setExit(await (await import('./action.js')).statusCommand(opts, io)));
-  client(program.command('terminate').description('terminate an application wherever its root runs').argument('<app>', 'the application name'))
+  client(program.command('terminate').description('terminate an application wherever its root runs').argument('<app>', 'the application name'), 120)
     .action(async (app: string, opts: ClientOptions) => setExit(await (await import('./action.js')).terminateCommand({ ...opts, app }, io)));
-  client(program.command('members').description('show the members of the group as one peer sees them'))
+  client(program.command('members').description('show the members of the group as one peer sees them'), 10)
     .option('--json', 'print them as JSON', false)
     .action(async (opts: MembersCommandOptions) => setExit(await (await import('./action.js')).membersCommand(opts, io)));
 };
