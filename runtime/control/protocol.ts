@@ -21,7 +21,10 @@ export interface WireRecord {
 export interface ComponentStatus {
   name: string;
   path: string;
+  /** The component type as descriptions name it (`Sequence`, `Greeter`). */
   type: string;
+  /** The `sfClass` as written, when it is another name for `type` (a SmartFrog class name, a module path). */
+  sfClass?: string;
   state: string;
   peer: string;
   /** For a proxy: where the subtree runs and its instance. */

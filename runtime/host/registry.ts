@@ -19,11 +19,32 @@ export class ComponentRegistry {
   /** User modules already loaded, by absolute specifier `file#export`. */
   private loaded = new Map<string, ComponentClass>();
 
+  /** SmartFrog identifiers and other aliases → the name a type was registered under. */
+  private primary = new Map<string, string>();
+
   /** Registers a class under a name and any aliases (SmartFrog identifiers). */
   register(name: string, cls: ComponentClass, ...aliases: string[]): this {
     this.types.set(name, cls);
-    for (const a of aliases) this.types.set(a, cls);
+    for (const a of aliases) {
+      this.types.set(a, cls);
+      this.primary.set(a, name);
+    }
     return this;
+  }
+
+  /**
+   * The name an operator knows a type by: the description name for a SmartFrog identifier
+   * (`org.smartfrog.sfcore.workflow.combinators.Sequence` → `Sequence`), the export for a user
+   * module (`./components.ts#Greeter` → `Greeter`), else the type as written.
+   */
+  displayName(type: string): string {
+    const known = this.primary.get(type);
+    if (known) return known;
+    if (ComponentRegistry.isModuleType(type)) {
+      const hash = type.lastIndexOf('#');
+      return hash >= 0 ? type.slice(hash + 1) : type;
+    }
+    return type;
   }
 
   has(type: string): boolean {

@@ -121,7 +121,9 @@ export class Status {
 
   private tree(c: Prim): ComponentStatus {
     const loc = this.ctx.publicLocation(c);
-    const s: ComponentStatus = { name: c.name, path: loc?.path ?? c.path, type: c.type, state: c.state, peer: this.ctx.name, children: c.children.map((x) => this.tree(x)) };
+    const type = this.ctx.host.registry.displayName(c.type);
+    const s: ComponentStatus = { name: c.name, path: loc?.path ?? c.path, type, state: c.state, peer: this.ctx.name, children: c.children.map((x) => this.tree(x)) };
+    if (type !== c.type) s.sfClass = c.type;
     if (c instanceof RemoteSubtree) s.remote = { peer: c.targetPeer, instance: c.claimedInstance };
     return s;
   }

@@ -1,4 +1,4 @@
-/** `frog status` as text: placed parts, running on their peer or waited for. */
+/** `frog status` as text: aligned columns; placed parts, running on their peer or waited for. */
 import test from 'ava';
 import { renderStatus } from '../../cli/commands/status/action.js';
 
@@ -28,9 +28,9 @@ test('a placed part shows where it runs, and a part whose peer is away shows wha
       'peer a (127.0.0.1:7421): stable, leader a, partition {a}',
       'peer b: unreachable: no answer',
       'application demo (root on a)',
-      '  sfConfig  Compound  running  on a',
-      '    job  placed on b  waiting for b',
-      '    web  DoNothing  running  on c (placed, instance 5f2e)',
+      '  sfConfig  Compound     running  on a',
+      '    job     placed on b  waiting for b',
+      '    web     DoNothing    running  on c (placed, instance 5f2e)',
       '',
     ].join('\n'),
   );

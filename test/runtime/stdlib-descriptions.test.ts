@@ -107,3 +107,12 @@ test('/org/smartfrog/components.sf: Prim and Compound carry static schemas, chec
   t.true(problems.some((p) => /^SF3102 .*'sfShouldDetach' in `sfConfig:b`/.test(p)));
   t.true(problems.some((p) => /^SF3102 .*'sfLivenessFactor' in `sfConfig:c`/.test(p)));
 });
+
+test('the registry tells a type by the name descriptions use: SmartFrog identifiers and module exports', (t) => {
+  const r = createStandardRegistry();
+  t.is(r.displayName('org.smartfrog.sfcore.workflow.combinators.Sequence'), 'Sequence');
+  t.is(r.displayName('org.smartfrog.sfcore.prim.PrimImpl'), 'Prim');
+  t.is(r.displayName('Sequence'), 'Sequence');
+  t.is(r.displayName('./components.ts#Greeter'), 'Greeter');
+  t.is(r.displayName('SomethingElse'), 'SomethingElse');
+});

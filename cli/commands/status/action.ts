@@ -29,17 +29,26 @@ export interface StatusCommandOptions extends ClientOptions {
   json?: boolean;
 }
 
-function treeLines(c: ComponentStatus, depth: number, out: string[]): void {
+/** One row per component, depth first: the indented name, then the columns after it. */
+function treeRows(c: ComponentStatus, depth: number, out: string[][]): void {
   const label = `${'  '.repeat(depth + 1)}${depth === 0 ? c.path : c.name}`;
   if (c.remote && c.peer !== c.remote.peer) {
     // The part's own peer did not answer: only the placeholder on the parent's peer is known.
     const waiting = ['deploying', 'deployed', 'starting', 'running', 'unknown'].includes(c.state);
-    out.push(`${label}  placed on ${c.remote.peer}  ${waiting ? `waiting for ${c.remote.peer}` : c.state}${c.remote.instance ? ` (instance ${c.remote.instance})` : ''}`);
+    out.push([label, `placed on ${c.remote.peer}`, `${waiting ? `waiting for ${c.remote.peer}` : c.state}${c.remote.instance ? ` (instance ${c.remote.instance})` : ''}`]);
     return;
   }
   const where = c.remote ? `${c.peer} (placed, instance ${c.remote.instance})` : c.peer;
-  out.push(`${label}  ${c.type}  ${c.state}  on ${where}`);
-  for (const x of c.children) treeLines(x, depth + 1, out);
+  out.push([label, c.type, c.state, `on ${where}`]);
+  for (const x of c.children) treeRows(x, depth + 1, out);
+}
+
+/** A component tree as aligned columns: name, type, state, peer. */
+function treeLines(root: ComponentStatus, out: string[]): void {
+  const rows: string[][] = [];
+  treeRows(root, 0, rows);
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => (r.length > i + 1 ? r[i]!.length : 0))));
+  for (const r of rows) out.push(r.map((cell, i) => (i < r.length - 1 ? cell.padEnd(widths[i]!) : cell)).join('  ').trimEnd());
 }
 
 export function renderStatus(s: StatusView): string {
@@ -51,7 +60,7 @@ export function renderStatus(s: StatusView): string {
   if (!s.applications.length) out.push('no applications');
   for (const a of s.applications) {
     out.push(`application ${a.name} (root on ${a.peer})`);
-    treeLines(a.root, 0, out);
+    treeLines(a.root, out);
   }
   historyLines(s.history ?? [], out);
   return out.join('\n') + '\n';
