@@ -25,6 +25,8 @@ export interface ComponentStatus {
   type: string;
   /** The `sfClass` as written, when it is another name for `type` (a SmartFrog class name, a module path). */
   sfClass?: string;
+  /** With `attributes`: the component's attributes as plain data (as it publishes them). */
+  attributes?: Record<string, unknown>;
   state: string;
   peer: string;
   /** For a proxy: where the subtree runs and its instance. */
@@ -120,7 +122,7 @@ export interface SubtreeRecordRequest extends SubtreeRef {
 /** For each operation: the request sent, the request checked, the answer. */
 export interface Protocol {
   deploy: { request: { plan: string; name?: string; wait?: number }; checked: { plan: DeploymentPlan; name: string; wait: number }; answer: { app: string; peer: string; state: string; record?: WireRecord } };
-  status: { request: { all?: boolean; timeoutMs?: number }; checked: { all: boolean; timeoutMs: number }; answer: PeerStatus | GroupStatus };
+  status: { request: { all?: boolean; timeoutMs?: number; attributes?: boolean }; checked: { all: boolean; timeoutMs: number; attributes: boolean }; answer: PeerStatus | GroupStatus };
   terminate: { request: { app: string; local?: boolean }; checked: { app: string; local: boolean }; answer: { app: string; peer: string; terminated: true } };
   members: { request: Record<string, never>; checked: Record<string, never>; answer: MembersAnswer };
   'deploy-subtree': { request: DeploySubtreeRequest; checked: Required<DeploySubtreeRequest>; answer: SubtreeState };
@@ -196,10 +198,10 @@ export const CHECKS: { [Op in Operation]: (body: unknown) => CheckedOf<Op> } = {
     return { plan, name, wait };
   },
   status(body) {
-    const b = (body ?? {}) as { all?: unknown; timeoutMs?: unknown };
+    const b = (body ?? {}) as { all?: unknown; timeoutMs?: unknown; attributes?: unknown };
     // How long each other peer is given, asked in parallel (default 3 s, 0.25 to 30 s).
     const timeoutMs = typeof b.timeoutMs === 'number' && Number.isFinite(b.timeoutMs) ? Math.min(30_000, Math.max(250, b.timeoutMs)) : 3000;
-    return { all: Boolean(b.all), timeoutMs };
+    return { all: Boolean(b.all), timeoutMs, attributes: b.attributes === true };
   },
   terminate(body) {
     const app = str(body, 'app', 'terminate');

@@ -10,6 +10,7 @@ import type { CheckedOf, ComponentStatus, EndedApplication, GroupStatus, Members
 import type { GroupEvent } from '../group/heartbeat-machine.js';
 import type { PeerContext } from './context.js';
 import type { History } from './history.js';
+import { publishedAttributes } from './peer-state.js';
 import { RemoteSubtree, parseSubtreeAppName } from './placement.js';
 
 /** How long a peer that left the view is still listed by `members`, as `failed`. */
@@ -75,14 +76,14 @@ export class Status {
    * with the subtrees of other peers grafted under their proxies.
    */
   async status(r: CheckedOf<'status'>): Promise<PeerStatus | GroupStatus> {
-    const local = this.local();
+    const local = this.local(r.attributes);
     if (!r.all) return local;
     // Every other peer at once, each within the time asked: a frozen peer costs that, once.
     const others = this.ctx.directory.entries().filter((p) => p.name !== this.ctx.name);
     const answers = await Promise.all(
       others.map(async (p): Promise<GroupStatus['peers'][number]> => {
         try {
-          return (await this.ctx.link.call(p.control, 'status', {}, r.timeoutMs)) as PeerStatus;
+          return (await this.ctx.link.call(p.control, 'status', r.attributes ? { attributes: true } : {}, r.timeoutMs)) as PeerStatus;
         } catch (e) {
           return { peer: p.name, error: errorText(e) };
         }
@@ -103,7 +104,7 @@ export class Status {
     return { peer: this.ctx.name, peers, applications, history: mergeHistories(statuses) };
   }
 
-  private local(): PeerStatus {
+  private local(attributes = false): PeerStatus {
     const m = this.members();
     const applications: PeerStatus['applications'] = [];
     const subtrees: PeerStatus['subtrees'] = [];
@@ -112,17 +113,18 @@ export class Status {
       const root = host.application(internal);
       if (!root) continue;
       const sub = parseSubtreeAppName(internal);
-      if (sub) subtrees.push({ app: sub.app, path: sub.path, instance: sub.instance, parentPeer: sub.parentPeer, root: this.tree(root) });
-      else applications.push({ name: internal, root: this.tree(root) });
+      if (sub) subtrees.push({ app: sub.app, path: sub.path, instance: sub.instance, parentPeer: sub.parentPeer, root: this.tree(root, attributes) });
+      else applications.push({ name: internal, root: this.tree(root, attributes) });
     }
     const history = this.history.list();
     return { peer: this.ctx.name, control: this.ctx.control(), stable: m.stable, leader: m.leader, partition: m.partition, members: m.members, applications, subtrees, history };
   }
 
-  private tree(c: Prim): ComponentStatus {
+  private tree(c: Prim, attributes: boolean): ComponentStatus {
     const loc = this.ctx.publicLocation(c);
     const type = this.ctx.host.registry.displayName(c.type);
-    const s: ComponentStatus = { name: c.name, path: loc?.path ?? c.path, type, state: c.state, peer: this.ctx.name, children: c.children.map((x) => this.tree(x)) };
+    const s: ComponentStatus = { name: c.name, path: loc?.path ?? c.path, type, state: c.state, peer: this.ctx.name, children: c.children.map((x) => this.tree(x, attributes)) };
+    if (attributes && !(c instanceof RemoteSubtree)) s.attributes = publishedAttributes(c);
     if (type !== c.type) s.sfClass = c.type;
     if (c instanceof RemoteSubtree) s.remote = { peer: c.targetPeer, instance: c.claimedInstance };
     return s;

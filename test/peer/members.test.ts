@@ -7,6 +7,8 @@
 import test from 'ava';
 import type { GroupStatus, MembersAnswer } from '../../runtime/control/protocol.js';
 import { Cluster } from './cluster.js';
+import { c, plan } from '../runtime/helpers.js';
+import { renderStatus } from '../../cli/commands/status/action.js';
 
 test('a peer that stops answering is listed as suspected, then failed with since when, not dropped', async (t) => {
   const cluster = new Cluster();
@@ -47,6 +49,31 @@ test('status across the group answers within its time when a peer never answers'
     t.true(took <= 1200, `answered after ${took} ms`);
     t.truthy(s.peers.find((p) => p.peer === 'C' && 'error' in p), JSON.stringify(s.peers.map((p) => p.peer)));
     t.truthy(s.peers.find((p) => p.peer === 'B' && 'applications' in p));
+  } finally {
+    await cluster.close();
+  }
+});
+
+test('status with attributes gives each component its attributes, also for a part on another peer', async (t) => {
+  const cluster = new Cluster();
+  try {
+    for (const [n, id] of [['A', 1], ['B', 2]] as const) await cluster.add(n, id);
+    await cluster.stable(['A', 'B']);
+    const p = plan(c('Compound', { label: 'demo' }, { far: c('Backend', { port: 8080 }) }), 'app');
+    p.root.children[0]!.host = 'B';
+    p.root.children[0]!.attributes.push(['sfProcessHost', 'B']);
+    t.is((await cluster.deploy('A', p, 'app')).state, 'running');
+    const s = (await cluster.settled(cluster.get('A').handle('status', { all: true, attributes: true }))) as GroupStatus;
+    const root = s.applications.find((a) => a.name === 'app')!.root;
+    t.is(root.attributes?.label, 'demo');
+    const far = root.children.find((x) => x.name === 'far')!;
+    t.is(far.peer, 'B');
+    t.is(far.attributes?.port, 8080);
+    t.regex(String(far.attributes?.address), /^B\//, 'what the component set at run time is there too');
+    const plain = (await cluster.settled(cluster.get('A').handle('status', { all: true }))) as GroupStatus;
+    t.is(plain.applications[0]!.root.attributes, undefined, 'only when asked');
+    const text = renderStatus(s);
+    t.regex(text, /\n {10}port = 8080\n/);
   } finally {
     await cluster.close();
   }

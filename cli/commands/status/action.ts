@@ -27,6 +27,8 @@ type StatusView = Omit<GroupStatus, 'peers' | 'history'> & { peers: PeerView[]; 
 
 export interface StatusCommandOptions extends ClientOptions {
   json?: boolean;
+  /** Each component's attributes too. */
+  attributes?: boolean;
 }
 
 /** One row per component, depth first: the indented name, then the columns after it. */
@@ -40,6 +42,8 @@ function treeRows(c: ComponentStatus, depth: number, out: string[][]): void {
   }
   const where = c.remote ? `${c.peer} (placed, instance ${c.remote.instance})` : c.peer;
   out.push([label, c.type, c.state, `on ${where}`]);
+  // With --attributes: one line each, under the component, not in its columns.
+  for (const [name, value] of Object.entries(c.attributes ?? {})) out.push([`${'  '.repeat(depth + 3)}${name} = ${JSON.stringify(value)}`]);
   for (const x of c.children) treeRows(x, depth + 1, out);
 }
 
@@ -95,7 +99,7 @@ export async function statusCommand(o: StatusCommandOptions, io: Io): Promise<nu
     const timeoutMs = timeoutOf('status', o, 10_000, io);
     if (timeoutMs === undefined) return 1;
     // The peer asks the others in parallel, each bounded, and answers within the command's time.
-    const s = (await request('status', o, key, 'status', { all: true, timeoutMs: Math.max(250, timeoutMs - 1000) }, timeoutMs)) as GroupStatus | undefined;
+    const s = (await request('status', o, key, 'status', { all: true, timeoutMs: Math.max(250, timeoutMs - 1000), attributes: o.attributes === true }, timeoutMs)) as GroupStatus | undefined;
     if (!s) return 2;
     io.stdout(o.json ? JSON.stringify(s, null, 2) + '\n' : renderStatus(s));
     return 0;

@@ -16,6 +16,7 @@ export const register: Register = (program: Command, io: Io, setExit) => {
       .option('--timeout <seconds>', `how long to wait for the answer (default ${seconds})`);
   client(program.command('status').description('show the group and every application across the peers'), 10)
     .option('--json', 'print the status as JSON', false)
+    .option('--attributes', "show each component's attributes", false)
     .action(async (opts: StatusCommandOptions) => setExit(await (await import('./action.js')).statusCommand(opts, io)));
   client(program.command('terminate').description('terminate an application wherever its root runs').argument('<app>', 'the application name'), 120)
     .action(async (app: string, opts: ClientOptions) => setExit(await (await import('./action.js')).terminateCommand({ ...opts, app }, io)));
