@@ -73,7 +73,7 @@ test('status with attributes gives each component its attributes, also for a par
     const plain = (await cluster.settled(cluster.get('A').handle('status', { all: true }))) as GroupStatus;
     t.is(plain.applications[0]!.root.attributes, undefined, 'only when asked');
     const text = renderStatus(s);
-    t.regex(text, /\n {10}port = 8080\n/);
+    t.regex(text, /\n +port = 8080\n/);
   } finally {
     await cluster.close();
   }
