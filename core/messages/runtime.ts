@@ -52,6 +52,14 @@ export const RuntimeMessages = {
   BadPeerId: entry('SF4512', 'Peer', '--id must be an integer from 0 to {max}; got `{id}`.'),
   BadEventsOption: entry('SF4513', 'Peer', '--events takes `json`; got `{events}`.'),
   KeyFileRequired: entry('SF4514', 'Peer', '--key-file is required (or set FROG_KEY_FILE); create one with `frog key generate FILE`.'),
+  /** This peer is the newcomer of two with one name (docs/design/group.md §2.1 "Identity clashes"): it leaves; `frog peer` exits with 3. */
+  DuplicatePeerName: entry('SF4515', 'Peer', 'Duplicate name `{name}`: it is already used by the peer at {address} (node id {id}); this peer is refused.', 'Start this peer with another `--name` (its node id comes from the name unless `--id` sets it).'),
+  /** This peer is the newcomer of two with one node id and different names: it leaves; `frog peer` exits with 3. */
+  DuplicatePeerId: entry('SF4516', 'Peer', 'Duplicate node id {id}: it is already used by peer `{name}` at {address}; this peer is refused.', 'Start this peer with another `--id` (0 to 2047).'),
+  /** A peer that duplicates the name or node id of one that ran first is ignored by the group (a warning). */
+  DuplicatePeerIgnored: entry('SF4517', 'Group', 'Peer `{name}` (node id {id}) at {address} uses the {what} of peer `{incumbent}` (node id {incumbentId}), which ran first; its heartbeats are ignored.', undefined, 'warning'),
+  /** Two peers with one node id under different names, the first one heard keeping it (a warning). */
+  SharedPeerId: entry('SF4518', 'Group', 'Peers `{first}` and `{second}` both use node id {id}; the heartbeats of `{second}` are ignored.', 'Give each peer a node id of its own with `--id` (0 to 2047).', 'warning'),
 
   // --- SF46xx: the state space as components see it (runtime/state-access.ts, stdlib/state/) ---
   NoStateSpace: entry('SF4601', 'State', 'Component `{path}` needs the state space, but its host has none.', 'Run it with `frog run` or on a peer started with `frog peer`.'),

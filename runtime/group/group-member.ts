@@ -7,7 +7,7 @@
  * `quiescent`). Each drop is counted by reason; nothing a datagram contains can throw out of here.
  */
 import { AuthenticatedDatagramTransport, type GroupKey } from './authenticated-transport.js';
-import { HeartbeatMachine, type GroupEvent, type Identity, type MachineOutput, type MachineSnapshot, type PartitionView } from './heartbeat-machine.js';
+import { HeartbeatMachine, type DuplicatePeerError, type GroupEvent, type Identity, type MachineOutput, type MachineSnapshot, type PartitionView } from './heartbeat-machine.js';
 import type { TimingProfile } from './profiles.js';
 import { StateSpace, type StateMessage } from './state-space.js';
 import type { Clock, TimerHandle } from '../../core/clock.js';
@@ -91,6 +91,14 @@ export class GroupMember {
 
   get identity(): Identity {
     return this.machine.identity;
+  }
+
+  /**
+   * Set once this member found that another peer, which ran first, has its name or node id: it has
+   * left the group for good (a `refused` event said so) and sends nothing more; its owner stops it.
+   */
+  get refused(): DuplicatePeerError | null {
+    return this.machine.refused;
   }
 
   onEvent(handler: GroupEventHandler): () => void {
@@ -228,5 +236,6 @@ export function eventRecord(peer: string, e: GroupEvent): Record<string, unknown
   if (e.leader) rec.leader = e.leader.name;
   if (e.reason) rec.reason = e.reason;
   if (e.message) rec.message = e.message;
+  if (e.code) rec.code = e.code;
   return rec;
 }

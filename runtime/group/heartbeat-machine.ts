@@ -29,7 +29,18 @@
  * With one one-way link (PM-3) every node is stable within T + 3I + S (+ 2d) of the cut: the deaf end
  * times out the other at most T + I after the cut; the node hearing both refuses one end on its next
  * tick (one interval), whose heartbeat makes the refused end mirror; one more tick checks consistency.
+ *
+ * Identity clashes (docs/design/group.md §2.1 "Identity clashes"): of two running peers with one node
+ * id, or one name, the one with the older epoch is the incumbent and keeps its place; the newcomer
+ * refuses itself (a `refused` event, then silence) as soon as it hears a timely heartbeat of the
+ * incumbent sent after it started. Meanwhile the others must not let the newcomer displace the
+ * incumbent: a newer epoch of a peer that has not missed a heartbeat (more than I + I/10 since its
+ * last one) is held back instead of taken for a restart, and the newcomer under another id but a
+ * name in use is ignored while the holder of the name is timely. The replay memory lets an older
+ * epoch back in once it is shown to run after the newer one started.
  */
+import { FrogError } from '../../core/errors.js';
+import { formatMessage, Messages, type MessageEntry } from '../../core/messages/index.js';
 import { Bitset, MAX_NODE_ID } from './bitset.js';
 import type { TimingProfile } from './profiles.js';
 import type { Contact, DropReason, Heartbeat } from './wire.js';
@@ -46,12 +57,14 @@ export interface PeerRef {
   name: string;
 }
 
-export type GroupEventType = 'joined' | 'left' | 'stable' | 'unstable' | 'leader' | 'connected' | 'disconnected' | 'conflict' | 'clock-step';
+export type GroupEventType = 'joined' | 'left' | 'stable' | 'unstable' | 'leader' | 'connected' | 'disconnected' | 'conflict' | 'refused' | 'clock-step';
 
 /**
  * Membership events. `joined`/`left` are changes of the partition view; `connected`/`disconnected` of
  * the connection set (the test plan's connAdd/connDel); `stable` carries the members, the time
- * reference and the leader; `conflict` reports another peer using our id, or two peers sharing one.
+ * reference and the leader; `conflict` warns of a peer that duplicates the node id or the name of
+ * one that ran first (it is ignored); `refused` says that this peer is that duplicate: it has left
+ * the group for good (`subject` is the incumbent, `code` and `message` the catalogue's words).
  */
 export interface GroupEvent {
   type: GroupEventType;
@@ -62,6 +75,22 @@ export interface GroupEvent {
   leader?: PeerRef;
   reason?: string;
   message?: string;
+  /** The catalogue code of `message`, when it has one. */
+  code?: string;
+}
+
+/**
+ * Why this peer left the group: another peer that ran first uses its name (`what` = `name`) or its
+ * node id under another name (`id`). `frog peer` prints it and exits with code 3.
+ */
+export class DuplicatePeerError extends FrogError {
+  constructor(
+    readonly what: 'name' | 'id',
+    readonly incumbent: { id: number; name: string; epoch: number; address: string },
+  ) {
+    super(what === 'name' ? Messages.DuplicatePeerName : Messages.DuplicatePeerId, { name: incumbent.name, id: incumbent.id, address: incumbent.address });
+    this.name = 'DuplicatePeerError';
+  }
 }
 
 /** What the partition manager reports to upper layers (the state space). */
@@ -119,6 +148,8 @@ interface PeerRecord {
   droppedAt: number;
   /** Outside our clique of the hearing graph: refused by conflict resolution. */
   conflict: boolean;
+  /** The newer epoch (and its address) that evicted this incarnation as a restart; null otherwise. */
+  displacedBy: { epoch: number; contact: Contact | null } | null;
   /** Its refused set holds us: we leave it out in turn until it stops. */
   refusesMe: boolean;
   /** `heard` (compared by identity) held everyone we hear, at hearing version `coverVersion`. */
@@ -130,6 +161,22 @@ interface PeerRecord {
 interface SeenEntry {
   epoch: number;
   seq: number;
+  /** Send time of the newest heartbeat accepted under this id. */
+  lastSend: number;
+}
+
+/**
+ * A newer epoch of a peer whose record still hears from the old one: a restart, or a second peer
+ * with the same identity. Its heartbeats are held back until the old one misses a heartbeat (a
+ * restart), or for as long as we hold the old one once it is heard after the newer one started
+ * (`confirmed`: a duplicate).
+ */
+interface Challenger {
+  epoch: number;
+  seq: number;
+  lastSend: number;
+  contact: Contact | null;
+  confirmed: boolean;
 }
 
 export interface MachineSnapshot {
@@ -144,9 +191,26 @@ export interface MachineSnapshot {
   viewNumber: number;
   stabilising: boolean;
   peers: { id: number; name: string; epoch: number; state: PeerState; contact: Contact | null }[];
+  /** Set when this peer was refused as a duplicate: the message. */
+  refused?: string;
 }
 
 const MAX_CONFLICT_MEMORY = 64;
+/** A newer epoch is a restart once the old incarnation's heartbeat is more than I/10 overdue. */
+const RESTART_GRACE_DIVISOR = 10;
+
+/** `a` ran first: the older epoch; on a tie (two hosts in one millisecond) the smaller name, then id. */
+function older(a: { id: number; name: string; epoch: number }, b: { id: number; name: string; epoch: number }): boolean {
+  if (a.epoch !== b.epoch) return a.epoch < b.epoch;
+  if (a.name !== b.name) return a.name < b.name;
+  return a.id < b.id;
+}
+
+/** A peer's link address for messages: `host:port`, `[v6]:port`, or `an unknown address`. */
+function addressOf(contact: Contact | null): string {
+  if (contact === null) return 'an unknown address';
+  return contact.host.includes(':') ? `[${contact.host}]:${contact.port}` : `${contact.host}:${contact.port}`;
+}
 
 function emptyOutput(): MachineOutput {
   return { heartbeats: [], events: [], partitionChanged: false };
@@ -188,6 +252,12 @@ export class HeartbeatMachine {
   private resolvedVersion = -1;
   private uncovered = 0;
   private readonly names = new Map<number, string>();
+  /** Per name, the record that holds it (the one that ran first, while it is not quiescing). */
+  private readonly byName = new Map<string, PeerRecord>();
+  /** Newer epochs held back, by node id (empty but for restarts within an interval and duplicates). */
+  private readonly challengers = new Map<number, Challenger>();
+  /** Set once this peer finds that it duplicates a peer that ran first: it is out of the group. */
+  private refusedAs: DuplicatePeerError | null = null;
 
   private connSet: Bitset;
   private viewNumber = 0;
@@ -250,8 +320,23 @@ export class HeartbeatMachine {
 
   /** When the driver must call `tick` next: the next grid point, or the stability deadline if earlier. */
   nextWakeup(): number {
-    if (this.stabilising && this.connTs >= 0 && this.connTs < this.nextTickAt) return this.connTs;
-    return this.nextTickAt;
+    let at = this.nextTickAt;
+    if (this.stabilising && this.connTs >= 0 && this.connTs < at) at = this.connTs;
+    if (this.challengers.size > 0) {
+      // When an incarnation with a newer epoch held back waits for the old one to miss a heartbeat.
+      for (const [id, ch] of this.challengers) {
+        const rec = this.byId[id];
+        if (ch.confirmed || !rec) continue;
+        const due = rec.lastTime + this.profile.interval + this.restartGrace() + 1;
+        if (due < at) at = due;
+      }
+    }
+    return at;
+  }
+
+  /** Why this peer left the group (another peer that ran first has its name or node id), or null. */
+  get refused(): DuplicatePeerError | null {
+    return this.refusedAs;
   }
 
   tick(now: number): MachineOutput {
@@ -263,6 +348,11 @@ export class HeartbeatMachine {
   private tickInto(now: number, out: MachineOutput): void {
     if (!this.started) this.start(now);
     const { interval, timeout } = this.profile;
+    if (this.refusedAs) {
+      // Refused as a duplicate: out of the group for good, silent; the driver stops us.
+      if (now >= this.nextTickAt) this.nextTickAt += (Math.floor((now - this.nextTickAt) / interval) + 1) * interval;
+      return;
+    }
     const ahead = this.nextTickAt - now;
     if (ahead > interval) {
       // The next tick is further off than one interval: the wall clock was stepped back (the
@@ -276,6 +366,7 @@ export class HeartbeatMachine {
         this.markChanged();
       }
     }
+    if (this.challengers.size > 0) this.checkChallengers(now, out);
     if (now >= this.nextTickAt) {
       // A wake-up far off the grid is a forward clock step or a stall: a timing failure.
       if (this.lastTickAt >= 0 && now - this.lastTickAt > timeout + interval) {
@@ -312,25 +403,41 @@ export class HeartbeatMachine {
 
   private receiveInto(hb: Heartbeat, now: number, out: MachineOutput): MachineOutput {
     const me = this.identity;
+    if (this.refusedAs) return this.drop(out, 'conflict');
     if (hb.nodeId === me.id) {
       if (hb.epoch === me.epoch && hb.name === me.name) return this.drop(out, 'self');
-      this.reportConflict(out, now, hb, `Peer \`${hb.name}\` also uses node id ${me.id}; give each peer a distinct \`--id\` (0..2047).`);
-      return this.drop(out, 'conflict');
+      return this.clashWithUs(hb, now, out);
     }
+    if (hb.name === me.name) return this.clashWithUs(hb, now, out);
     const rec = this.byId[hb.nodeId];
     if (rec && rec.name !== hb.name) {
-      this.reportConflict(out, now, hb, `Peers \`${rec.name}\` and \`${hb.name}\` both use node id ${hb.nodeId}; give each peer a distinct \`--id\` (0..2047).`);
+      this.reportConflict(out, now, hb, Messages.SharedPeerId, { first: rec.name, second: hb.name, id: hb.nodeId });
       return this.drop(out, 'conflict');
     }
     if (!(hb.nodeId >= 0 && hb.nodeId <= MAX_NODE_ID)) return this.drop(out, 'malformed');
     const mem = this.seen[hb.nodeId];
-    if (mem && (hb.epoch < mem.epoch || (hb.epoch === mem.epoch && hb.seq <= mem.seq))) return this.drop(out, 'replay');
+    if (mem && this.replayed(hb, mem, rec)) return this.drop(out, 'replay');
     if (Math.abs(now - hb.sendTime) > this.profile.timeout) return this.drop(out, 'untimely');
+    if (rec && hb.epoch > rec.epoch) {
+      // A newer incarnation of a peer we hold: a restart, or a duplicate (held back or ignored).
+      if (this.holdBack(rec, hb, now)) return this.drop(out, this.challengers.get(hb.nodeId)!.confirmed ? 'conflict' : 'quiescent');
+    } else if (!rec) {
+      // Another node id under a name that a peer which ran first still holds: ignored while it is timely.
+      const holder = this.byName.get(hb.name);
+      if (holder !== undefined && holder.state !== 'quiescing' && older(holder, { id: hb.nodeId, name: hb.name, epoch: hb.epoch })) {
+        this.reportConflict(out, now, hb, Messages.DuplicatePeerIgnored, { name: hb.name, id: hb.nodeId, address: addressOf(hb.contact), what: 'name', incumbent: holder.name, incumbentId: holder.id });
+        return this.drop(out, 'conflict');
+      }
+    }
     if (mem) {
+      // An older epoch got past `replayed` only as an incarnation that a newer one displaced and
+      // that runs on after the newer one started: the newer one is a duplicate, not a restart.
+      if (rec && hb.epoch < mem.epoch) this.displacedRunsOn(rec, mem, now, out);
       mem.epoch = hb.epoch;
       mem.seq = hb.seq;
+      mem.lastSend = hb.sendTime;
     } else {
-      this.seen[hb.nodeId] = { epoch: hb.epoch, seq: hb.seq };
+      this.seen[hb.nodeId] = { epoch: hb.epoch, seq: hb.seq, lastSend: hb.sendTime };
       this.seenIds.push(hb.nodeId);
       this.names.set(hb.nodeId, hb.name);
     }
@@ -344,6 +451,8 @@ export class HeartbeatMachine {
       this.names.set(hb.nodeId, hb.name);
       this.records.set(hb.nodeId, r);
       this.byId[hb.nodeId] = r;
+      const holder = this.byName.get(hb.name);
+      if (holder === undefined || holder.state === 'quiescing' || older(r, holder)) this.byName.set(hb.name, r);
       this.hearingChanged();
       if (r.refusesMe) {
         // It refuses us already (we reappeared while it still holds a reason): wait for it to stop.
@@ -359,11 +468,11 @@ export class HeartbeatMachine {
     }
     if (rec.epoch !== hb.epoch) {
       // A new incarnation: the old one is gone. Evict it; the new one is admitted once the old record quiesces.
-      if (rec.state === 'connected') this.evict(rec, now, 'quiescing', 'restarted', out);
-      else if (rec.state === 'refused') this.quiesce(rec);
+      this.displace(rec, hb.epoch, hb.contact, now, out);
       this.notify(now, out);
       return this.drop(out, 'quiescent');
     }
+    if (this.challengers.size > 0) this.confirmChallenger(rec, hb, now, out);
     if (rec.state === 'quiescing') return this.drop(out, 'quiescent');
 
     rec.lastTime = hb.sendTime;
@@ -396,7 +505,7 @@ export class HeartbeatMachine {
         // Rule 3: a peer that does not see us cannot be in our partition.
         if (!hb.view.has(me.id)) this.partition.delete(hb.nodeId);
         this.dirty = true;
-      } else if (tsChanged && this.stabilising && !this.changed && hb.viewTimeStamp >= 0 && hb.viewTimeStamp < this.connTs) {
+      } else if (tsChanged && this.stabilising && !this.changed && hb.viewTimeStamp >= me.epoch && hb.viewTimeStamp < this.connTs) {
         // Adopt the earliest deadline advertised by a consistent peer, so all members agree on the time reference.
         this.connTs = hb.viewTimeStamp;
       }
@@ -448,6 +557,7 @@ export class HeartbeatMachine {
       viewNumber: this.viewNumber,
       stabilising: this.stabilising,
       peers: [...this.records.values()].map((r) => ({ id: r.id, name: r.name, epoch: r.epoch, state: r.state, contact: r.contact })),
+      ...(this.refusedAs ? { refused: this.refusedAs.message } : {}),
     };
   }
 
@@ -473,12 +583,166 @@ export class HeartbeatMachine {
     return { id, name: this.nameOf(id) };
   }
 
-  private reportConflict(out: MachineOutput, now: number, hb: Heartbeat, message: string): void {
-    const key = `${hb.nodeId}/${hb.name}/${hb.epoch}`;
+  /** A `conflict` warning about the peer `who`, once per incarnation (a bounded memory). */
+  private reportConflict(out: MachineOutput, now: number, who: { nodeId: number; name: string; epoch: number }, entry: MessageEntry, params: Record<string, unknown>): void {
+    const key = `${who.nodeId}/${who.name}/${who.epoch}`;
     if (this.idConflicts.has(key)) return;
     if (this.idConflicts.size >= MAX_CONFLICT_MEMORY) this.idConflicts.clear();
     this.idConflicts.add(key);
-    out.events.push({ type: 'conflict', time: now, subject: { id: hb.nodeId, name: hb.name }, message });
+    out.events.push({ type: 'conflict', time: now, subject: { id: who.nodeId, name: who.name }, message: formatMessage(entry, params), code: entry.code });
+  }
+
+  /** How late (beyond one interval) the old incarnation's heartbeat may be before a newer epoch counts as its restart. */
+  private restartGrace(): number {
+    return this.profile.interval / RESTART_GRACE_DIVISOR;
+  }
+
+  /**
+   * A heartbeat with our node id or our name from another peer. Of the two, the one with the older
+   * epoch ran first and keeps its place: if that is the other one, and this heartbeat is timely and
+   * was sent after we started (which a heartbeat of an earlier incarnation of ours, or one captured
+   * before we started, cannot be), we are the duplicate and leave the group. Otherwise the other
+   * peer is the duplicate: it is ignored (the others ignore it too) and refuses itself on hearing us.
+   */
+  private clashWithUs(hb: Heartbeat, now: number, out: MachineOutput): MachineOutput {
+    const me = this.identity;
+    const other = { id: hb.nodeId, name: hb.name, epoch: hb.epoch };
+    if (older(other, me)) {
+      if (Math.abs(now - hb.sendTime) <= this.profile.timeout && hb.sendTime > me.epoch) this.refuse(other, hb.contact, now, out);
+      return this.drop(out, 'conflict');
+    }
+    const what = hb.name !== me.name ? 'node id' : hb.nodeId === me.id ? 'name and node id' : 'name';
+    this.reportConflict(out, now, hb, Messages.DuplicatePeerIgnored, { name: hb.name, id: hb.nodeId, address: addressOf(hb.contact), what, incumbent: me.name, incumbentId: me.id });
+    return this.drop(out, 'conflict');
+  }
+
+  /** We duplicate `incumbent`: out of the group for good (partition {self}, unstable), and silent. */
+  private refuse(incumbent: { id: number; name: string; epoch: number }, contact: Contact | null, now: number, out: MachineOutput): void {
+    const me = this.identity;
+    const what = incumbent.name === me.name ? 'name' : 'id';
+    const error = new DuplicatePeerError(what, { ...incumbent, address: addressOf(contact) });
+    this.refusedAs = error;
+    out.events.push({ type: 'refused', time: now, subject: { id: incumbent.id, name: incumbent.name }, reason: what === 'name' ? 'duplicate name' : 'duplicate node id', message: error.message, code: error.code });
+    this.connSet = Bitset.of([me.id]);
+    this.viewNumber++;
+    this.markChanged();
+    this.stabilising = false;
+    this.partition = Bitset.of([me.id]);
+    this.vote = me.id;
+    this.challengers.clear();
+    this.notify(now, out);
+  }
+
+  /**
+   * Whether a heartbeat is a replay (docs/design/group.md §6.2 item 3): not newer than the newest
+   * one accepted under its node id. An older epoch than that one is a replay too, unless it shows
+   * that it runs on after the newer epoch started: sent after that start, and after everything
+   * accepted from its own incarnation (we still hold its record, displaced by the newer one) or
+   * under this id (we hold no record). Then the newer epoch was a duplicate, and the older one must
+   * not be shut out for good.
+   */
+  private replayed(hb: Heartbeat, mem: SeenEntry, rec: PeerRecord | undefined): boolean {
+    if (hb.epoch === mem.epoch) return hb.seq <= mem.seq;
+    if (hb.epoch > mem.epoch) return false;
+    if (hb.sendTime <= mem.epoch) return true;
+    if (rec !== undefined) return rec.epoch !== hb.epoch || hb.sendTime <= rec.lastTime;
+    return hb.sendTime <= mem.lastSend;
+  }
+
+  /**
+   * A newer epoch of `rec`'s peer. A restart when the old incarnation has timed out or missed its
+   * heartbeat (more than I + I/10 since its last one): false, and the caller evicts the old one at
+   * once. Otherwise it may be a second peer with the same identity: true, held back, until the old
+   * one misses a heartbeat (`checkChallengers`) or is heard again after the newer one started
+   * (`confirmChallenger`); from then on it is ignored for as long as we hold the old one.
+   */
+  private holdBack(rec: PeerRecord, hb: Heartbeat, now: number): boolean {
+    const ch = this.challengers.get(rec.id);
+    if (ch !== undefined && ch.epoch === hb.epoch && ch.confirmed) {
+      ch.seq = hb.seq;
+      ch.lastSend = hb.sendTime;
+      return true;
+    }
+    if (rec.state === 'quiescing' || now - rec.lastTime > this.profile.interval + this.restartGrace()) {
+      if (ch !== undefined) this.challengers.delete(rec.id);
+      return false;
+    }
+    if (ch !== undefined && ch.epoch === hb.epoch) {
+      ch.seq = hb.seq;
+      ch.lastSend = hb.sendTime;
+      ch.contact = hb.contact;
+    } else this.challengers.set(rec.id, { epoch: hb.epoch, seq: hb.seq, lastSend: hb.sendTime, contact: hb.contact, confirmed: false });
+    return true;
+  }
+
+  /** Held-back newer epochs whose old incarnation has missed its heartbeat since: restarts after all. */
+  private checkChallengers(now: number, out: MachineOutput): void {
+    const limit = this.profile.interval + this.restartGrace();
+    for (const [id, ch] of this.challengers) {
+      const rec = this.byId[id];
+      if (rec === undefined) {
+        this.challengers.delete(id);
+        continue;
+      }
+      if (ch.confirmed || (rec.state !== 'quiescing' && now - rec.lastTime <= limit)) continue;
+      this.challengers.delete(id);
+      const mem = this.seen[id]!;
+      mem.epoch = ch.epoch;
+      mem.seq = ch.seq;
+      mem.lastSend = ch.lastSend;
+      this.heardAt[id] = ch.lastSend;
+      this.displace(rec, ch.epoch, ch.contact, now, out);
+    }
+  }
+
+  /** The old incarnation of a held-back newer epoch is heard again, sent after the newer one started: a duplicate. */
+  private confirmChallenger(rec: PeerRecord, hb: Heartbeat, now: number, out: MachineOutput): void {
+    const ch = this.challengers.get(rec.id);
+    if (ch === undefined || ch.confirmed || hb.sendTime <= ch.epoch) return;
+    ch.confirmed = true;
+    this.reportConflict(out, now, { nodeId: rec.id, name: rec.name, epoch: ch.epoch }, Messages.DuplicatePeerIgnored, {
+      name: rec.name,
+      id: rec.id,
+      address: addressOf(ch.contact),
+      what: 'name and node id',
+      incumbent: rec.name,
+      incumbentId: rec.id,
+    });
+  }
+
+  /** A newer epoch takes `rec`'s place (a restart): the old incarnation is evicted into quiescence. */
+  private displace(rec: PeerRecord, epoch: number, contact: Contact | null, now: number, out: MachineOutput): void {
+    rec.displacedBy = { epoch, contact };
+    if (rec.state === 'connected') this.evict(rec, now, 'quiescing', 'restarted', out);
+    else if (rec.state === 'refused') this.quiesce(rec);
+  }
+
+  /**
+   * The incarnation that a newer epoch displaced runs on (its heartbeat passed `replayed`): the
+   * newer one is a duplicate. It is ignored from now on, and the old one, if it is still timely,
+   * is taken back at once, its eviction having been a mistake.
+   */
+  private displacedRunsOn(rec: PeerRecord, mem: SeenEntry, now: number, out: MachineOutput): void {
+    const contact = rec.displacedBy?.contact ?? null;
+    this.challengers.set(rec.id, { epoch: mem.epoch, seq: mem.seq, lastSend: mem.lastSend, contact, confirmed: true });
+    this.reportConflict(out, now, { nodeId: rec.id, name: rec.name, epoch: mem.epoch }, Messages.DuplicatePeerIgnored, {
+      name: rec.name,
+      id: rec.id,
+      address: addressOf(contact),
+      what: 'name and node id',
+      incumbent: rec.name,
+      incumbentId: rec.id,
+    });
+    const displaced = rec.displacedBy !== null;
+    rec.displacedBy = null;
+    if (displaced && rec.state === 'quiescing' && now - rec.lastTime <= this.profile.timeout) {
+      rec.state = 'connected';
+      this.hearingChanged();
+      this.heardChanged = true;
+      this.connSet.add(rec.id);
+      this.connectionChanged();
+      out.events.push({ type: 'connected', time: now, subject: this.ref(rec.id) });
+    }
   }
 
   private newRecord(hb: Heartbeat): PeerRecord {
@@ -501,6 +765,7 @@ export class HeartbeatMachine {
       heardMe: hb.heard.has(me),
       droppedAt: -1,
       conflict: false,
+      displacedBy: null,
       refusesMe: hb.refused !== undefined && hb.refused.has(me),
       coveredHeard: null,
       coverVersion: -1,
@@ -604,6 +869,8 @@ export class HeartbeatMachine {
       if (now - rec.lastTime > quiescence) {
         this.records.delete(rec.id);
         this.byId[rec.id] = undefined;
+        if (this.byName.get(rec.name) === rec) this.byName.delete(rec.name);
+        if (this.challengers.size > 0) this.challengers.delete(rec.id);
       }
     }
   }
@@ -702,10 +969,13 @@ export class HeartbeatMachine {
     if (!this.partition.has(this.vote)) this.vote = this.identity.id;
     // Consistency: every timely peer reports exactly our connection set.
     let deadline = now + this.profile.stability;
+    const epoch = this.identity.epoch;
     for (const id of this.connSet.ids()) {
       if (id === this.identity.id) continue;
       const rec = this.records.get(id)!;
-      if (!rec.view.equals(this.connSet)) {
+      // A view stamped before we started cannot hold us: its member with our id is another
+      // incarnation (a restart not noticed yet, or a peer that we duplicate). Not consistent.
+      if (!rec.view.equals(this.connSet) || (rec.viewTs >= 0 && rec.viewTs < epoch)) {
         this.connTs = -1;
         this.stabilising = false;
         return;

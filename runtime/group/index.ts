@@ -13,7 +13,7 @@ export {
 } from './wire.js';
 export type { Heartbeat, Contact, DropReason } from './wire.js';
 export { GroupKey, AuthenticatedDatagramTransport, BadKeyError, sealDatagram, checkDatagram, KEY_BYTES } from './authenticated-transport.js';
-export { HeartbeatMachine } from './heartbeat-machine.js';
+export { HeartbeatMachine, DuplicatePeerError } from './heartbeat-machine.js';
 export type { Identity, PeerRef, GroupEvent, GroupEventType, PartitionView, MachineOutput, MachineSnapshot } from './heartbeat-machine.js';
 export { GroupMember, eventRecord } from './group-member.js';
 export type { GroupMemberOptions, GroupCounters, GroupEventHandler } from './group-member.js';

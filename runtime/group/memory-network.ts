@@ -4,6 +4,10 @@
  * reorders), duplication, one-way cuts and partitions; messages (the TCP stand-in) keep their order
  * per link, are never lost or duplicated, and vanish across a cut, which the heartbeat layer then
  * sees as untimeliness.
+ *
+ * Endpoints are known by a network address, which is the node id of the member that owns them
+ * unless it says otherwise: two members with one node id (a duplicate peer) have two addresses.
+ * Cuts and partitions name addresses; a message to a node id goes to the endpoint at that address.
  */
 import type { Clock } from '../../core/clock.js';
 import type { DatagramTransport, MessageTransport, PeerAddress } from './transport.js';
@@ -44,7 +48,7 @@ export class MemoryNetwork {
 
   constructor(readonly clock: Clock, readonly random: () => number = seededRandom(1)) {}
 
-  /** The group transport of node `id`. The sender does not receive its own datagrams. */
+  /** The group transport at address `id`. The sender does not receive its own datagrams. */
   datagramEndpoint(id: number): DatagramTransport {
     this.datagramHandlers.set(id, null);
     return {
@@ -54,8 +58,9 @@ export class MemoryNetwork {
     };
   }
 
-  messageEndpoint(id: number): MessageTransport {
-    const e = new MemoryMessageEndpoint(this, id);
+  /** The message transport at address `id`, of the member with node id `nodeId` (by default the address). */
+  messageEndpoint(id: number, nodeId: number = id): MessageTransport {
+    const e = new MemoryMessageEndpoint(this, id, nodeId);
     this.messageEndpoints.set(id, e);
     return e;
   }
@@ -66,9 +71,9 @@ export class MemoryNetwork {
   }
 
   /** Removes a node (a crash): nothing more is delivered to or from it. */
-  remove(id: number): void {
+  remove(id: number, endpoint?: MessageTransport): void {
     this.datagramHandlers.delete(id);
-    this.messageEndpoints.delete(id);
+    if (endpoint === undefined || this.messageEndpoints.get(id) === endpoint) this.messageEndpoints.delete(id);
   }
 
   /** `from` can no longer reach `to` (one way). */
@@ -127,7 +132,7 @@ export class MemoryNetwork {
     }
   }
 
-  /** @internal */ deliverMessage(from: number, to: number, message: unknown): void {
+  /** @internal `from` is the sender's address, `sender` its node id, `to` the receiver's address. */ deliverMessage(from: number, to: number, message: unknown, sender: number = from): void {
     if (!this.reachable(from, to) || !this.messageEndpoints.has(to)) return;
     // FIFO per link: never deliver before an earlier message on the same link.
     const key = `${from}>${to}`;
@@ -137,7 +142,7 @@ export class MemoryNetwork {
     const copy = structuredClone(message);
     this.clock.setTimeout(() => {
       if (!this.reachable(from, to)) return;
-      this.messageEndpoints.get(to)?.deliver(from, copy);
+      this.messageEndpoints.get(to)?.deliver(sender, copy);
     }, at - this.clock.now());
   }
 }
@@ -146,10 +151,10 @@ class MemoryMessageEndpoint implements MessageTransport {
   readonly address = null;
   private handler: ((from: number, m: unknown) => void) | null = null;
 
-  constructor(private readonly net: MemoryNetwork, private readonly id: number) {}
+  constructor(private readonly net: MemoryNetwork, private readonly id: number, private readonly nodeId: number) {}
 
   send(to: PeerAddress, message: unknown): void {
-    this.net.deliverMessage(this.id, to.id, message);
+    this.net.deliverMessage(this.id, to.id, message, this.nodeId);
   }
 
   onMessage(handler: (from: number, message: unknown) => void): void {
@@ -165,6 +170,6 @@ class MemoryMessageEndpoint implements MessageTransport {
   }
 
   async close(): Promise<void> {
-    this.net.remove(this.id);
+    this.net.remove(this.id, this);
   }
 }

@@ -13,7 +13,10 @@ import type { TimingProfile } from './profiles.js';
 import { HeartbeatDecoder } from './wire.js';
 
 export interface SimPeer {
+  /** The peer's key in the simulation and its network address: its node id, unless `addPeer` said otherwise. */
   id: number;
+  /** Its node id in the group. */
+  nodeId: number;
   name: string;
   member: GroupMember;
   clock: SkewedClock;
@@ -52,24 +55,29 @@ export class Simulation {
     return this.options.profile;
   }
 
-  addPeer(id: number, opts: { name?: string; preferred?: boolean } = {}): SimPeer {
+  /**
+   * Starts a peer under the key (and network address) `id`. Its node id is `id` unless `nodeId`
+   * says otherwise: a second peer with the node id of a running one (a duplicate) needs a key of its own.
+   */
+  addPeer(id: number, opts: { name?: string; preferred?: boolean; nodeId?: number } = {}): SimPeer {
     const old = this.peers.get(id);
     if (old?.alive) throw new Error(`peer ${id} is already running`);
     const clock = new SkewedClock(this.clock);
     if (old) clock.offset = old.clock.offset;
-    const name = opts.name ?? `p${id}`;
+    const nodeId = opts.nodeId ?? id;
+    const name = opts.name ?? `p${nodeId}`;
     const member = new GroupMember({
-      identity: { id, name, epoch: this.clock.now() + this.epochCounter++ },
+      identity: { id: nodeId, name, epoch: this.clock.now() + this.epochCounter++ },
       profile: this.profile,
       key: this.key,
       clock,
       datagrams: this.net.datagramEndpoint(id),
-      messages: this.net.messageEndpoint(id),
+      messages: this.net.messageEndpoint(id, nodeId),
       preferred: opts.preferred,
       decoder: this.decoder,
       random: seededRandom(Math.floor(this.random() * 2 ** 32)),
     });
-    const peer: SimPeer = { id, name, member, clock, events: old?.events ?? [], alive: true };
+    const peer: SimPeer = { id, nodeId, name, member, clock, events: old?.events ?? [], alive: true };
     if (this.options.recordEvents !== false) member.onEvent((e) => peer.events.push(e));
     if (this.options.checkProperties) {
       member.onEvent((e) => {

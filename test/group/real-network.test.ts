@@ -131,3 +131,40 @@ test.serial('frog peer processes: a SIGKILLed peer is reported gone by the other
     for (const p of procs) p.kill('SIGKILL');
   }
 });
+
+test.serial('frog peer processes: a second peer with the same --name is refused (exit 3, SF4515) and the first stays', async (t) => {
+  const b = boundsOf(getProfile('lan'));
+  const dir = scratchDir('frog-dup-');
+  const keyFile = join(dir, 'group.key');
+  await keyGenerateCommand({ file: keyFile }, memoryIo(dir));
+  const args = ['peer', '--name', 'dup', '--group', '239.255.42.42:45150', '--key-file', keyFile, '--profile', 'lan', '--listen', '127.0.0.1:0', '--events', 'json'];
+  const start = () => {
+    const child = spawn(process.execPath, [join(root, 'bin/frog.js'), ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = { child, out: '', err: '', exit: new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))) };
+    child.stdout!.on('data', (c: Buffer) => void (p.out += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => void (p.err += c.toString()));
+    return p;
+  };
+  const first = start();
+  let second: ReturnType<typeof start> | undefined;
+  try {
+    t.true(await waitFor(() => first.out.includes('"event":"listening"'), 20_000), `the first peer listens: ${first.err}`);
+    second = start();
+    const code = await Promise.race([second.exit, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 20_000))]);
+    t.is(code, 3, second.err);
+    t.regex(second.err, /frog peer: error SF4515: Duplicate name `dup`: it is already used by the peer at 127\.0\.0\.1:\d+ \(node id \d+\); this peer is refused\.\n  hint: .*`--name`/);
+    t.regex(second.out, /"event":"refused"/);
+    t.log(second.err.trim());
+    // The first one stays, stable, with nothing lost (it warns of the second if it heard it first).
+    await new Promise((r) => setTimeout(r, b.detection));
+    if (first.err.includes('warning: Peer')) t.regex(first.err, /warning: Peer `dup` \(node id \d+\) at 127\.0\.0\.1:\d+ uses the name and node id of peer `dup`/);
+    t.is(first.child.exitCode, null, 'the first peer still runs');
+    t.notRegex(first.out, /"event":"(left|unstable|refused)"/);
+  } finally {
+    if (second && second.child.exitCode === null && second.child.signalCode === null) second.child.kill('SIGKILL');
+    if (first.child.exitCode === null && first.child.signalCode === null) {
+      first.child.kill('SIGTERM');
+      t.is(await first.exit, 0, 'the first peer stops cleanly');
+    }
+  }
+});

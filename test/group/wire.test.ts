@@ -1,12 +1,15 @@
 /**
  * The heartbeat wire format and the receive path: round trip, every drop reason counted at the point
- * the spec orders it (docs/design/group.md §6.2; test plan §5 BP-1..BP-12), and the id-conflict message.
+ * the spec orders it (docs/design/group.md §6.2; test plan §5 BP-1..BP-12), and identity clashes: the
+ * duplicate of a peer that ran first refuses itself with the catalogue's message (§2.1).
  */
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { Bitset } from '../../runtime/group/bitset.js';
 import { GroupKey, sealDatagram, checkDatagram } from '../../runtime/group/authenticated-transport.js';
 import { GroupMember } from '../../runtime/group/group-member.js';
+import type { GroupEvent } from '../../runtime/group/heartbeat-machine.js';
+import { Messages } from '../../core/messages/index.js';
 import { ManualClock } from '../../core/clock.js';
 import { MemoryNetwork } from '../../runtime/group/memory-network.js';
 import { getProfile } from '../../runtime/group/profiles.js';
@@ -180,16 +183,64 @@ test('a replayed heartbeat is dropped and does not refresh the sender (BP-7, BP-
   t.false(member.snapshot().connectionSet.includes(7));
 });
 
-test('two peers with one id and different names refuse each other, suggesting --id', (t) => {
-  const { member, send, valid } = live();
-  const events: string[] = [];
-  member.onEvent((e) => e.type === 'conflict' && events.push(e.message ?? ''));
-  send(valid({ nodeId: 1, name: 'impostor', view: Bitset.of([1]), candidate: { id: 1, epoch: 0 } }));
+test('a newer peer with our node id is ignored with a warning; so is a second name for a known id', (t) => {
+  const { member, send, valid, clock } = live();
+  const events: GroupEvent[] = [];
+  member.onEvent((e) => void events.push(e));
+  clock.runFor(10);
+  // Started after us (a newer epoch), another name: the duplicate is the other one; we keep going.
+  send(valid({ nodeId: 1, name: 'impostor', epoch: member.identity.epoch + 5, view: Bitset.of([1]), candidate: { id: 1, epoch: 0 } }));
   t.is(member.drops.get('conflict'), 1);
-  t.regex(events[0] ?? '', /impostor.*node id 1.*--id/);
+  t.is(events[0]?.type, 'conflict');
+  t.is(events[0]?.code, Messages.DuplicatePeerIgnored.code);
+  t.regex(events[0]?.message ?? '', /^Peer `impostor` \(node id 1\) at 127\.0\.0\.1:7420 uses the node id of peer `one` \(node id 1\), which ran first; its heartbeats are ignored\.$/);
+  t.is(member.refused, null);
+  // Node 7 is `seven`: a heartbeat of node 7 named `eight` is ignored, naming both.
   send(valid({ seq: 1 }));
   send(valid({ nodeId: 7, name: 'eight', seq: 2 }));
   t.is(member.drops.get('conflict'), 2);
+  t.is(events.at(-1)?.code, Messages.SharedPeerId.code);
+  t.regex(events.at(-1)?.message ?? '', /Peers `seven` and `eight` both use node id 7/);
+  t.regex(Messages.SharedPeerId.hint ?? '', /`--id`/);
+});
+
+test('a peer with our node id that ran first, heard after we started: we are the duplicate, refused naming --id, and silent', (t) => {
+  const { member, send, valid, clock } = live();
+  const events: GroupEvent[] = [];
+  member.onEvent((e) => void events.push(e));
+  // Sent before we started (an earlier incarnation, or a captured heartbeat): not evidence.
+  send(valid({ nodeId: 1, name: 'first', epoch: 1000, sendTime: member.identity.epoch - 1, view: Bitset.of([1]), candidate: { id: 1, epoch: 1000 } }));
+  t.is(member.refused, null);
+  clock.runFor(10);
+  send(valid({ nodeId: 1, name: 'first', epoch: 1000, seq: 2, view: Bitset.of([1]), candidate: { id: 1, epoch: 1000 } }));
+  const refused = events.find((e) => e.type === 'refused');
+  t.is(refused?.code, Messages.DuplicatePeerId.code);
+  t.is(refused?.message, 'Duplicate node id 1: it is already used by peer `first` at 127.0.0.1:7420; this peer is refused.');
+  t.deepEqual(refused?.subject, { id: 1, name: 'first' });
+  t.regex(member.refused?.hint ?? '', /another `--id`/);
+  t.is(member.snapshot().refused, refused?.message);
+  t.false(member.view().stable);
+  // Out of the group: nothing more is sent, nothing taken in.
+  const sent = member.counters.heartbeatsSent;
+  clock.runFor(5 * profile.interval);
+  t.is(member.counters.heartbeatsSent, sent);
+  send(valid({ seq: 3 }));
+  t.deepEqual(member.snapshot().connectionSet, [1]);
+});
+
+test('a peer with our name that ran first refuses us naming --name; one with our name started later is ignored', (t) => {
+  const { member, send, valid, clock } = live();
+  const events: GroupEvent[] = [];
+  member.onEvent((e) => void events.push(e));
+  clock.runFor(10);
+  send(valid({ nodeId: 8, name: 'one', epoch: member.identity.epoch + 1, view: Bitset.of([8]), candidate: { id: 8, epoch: 0 } }));
+  t.is(member.refused, null);
+  t.regex(events.at(-1)?.message ?? '', /^Peer `one` \(node id 8\) at 127\.0\.0\.1:7420 uses the name of peer `one` \(node id 1\), which ran first/);
+  send(valid({ nodeId: 9, name: 'one', epoch: 1000, view: Bitset.of([9]), candidate: { id: 9, epoch: 0 } }));
+  const refused = events.find((e) => e.type === 'refused');
+  t.is(refused?.code, Messages.DuplicatePeerName.code);
+  t.is(refused?.message, 'Duplicate name `one`: it is already used by the peer at 127.0.0.1:7420 (node id 9); this peer is refused.');
+  t.regex(member.refused?.hint ?? '', /another `--name`/);
 });
 
 test('a bounded fuzz of 100,000 malformed datagrams: no crash, no acceptance, counters match', (t) => {

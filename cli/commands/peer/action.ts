@@ -9,7 +9,8 @@
  *
  * With `--events json`, membership and stability events go to stdout as JSON lines
  * (`{"time","peer","event","subject",...}`); otherwise as short text lines. Exit codes: 0 after
- * SIGINT/SIGTERM; 1 bad options or key file; 2 the network could not be set up.
+ * SIGINT/SIGTERM; 1 bad options or key file; 2 the network could not be set up; 3 refused by the
+ * group: a peer that ran first already uses this `--name` (SF4515) or this node id (SF4516).
  */
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
@@ -81,6 +82,9 @@ function eventText(peer: string, e: GroupEvent): string {
 
 const PRINTED = new Set(['joined', 'left', 'stable', 'unstable', 'leader']);
 
+/** The exit code of a peer refused by the group as a duplicate of one that ran first (SF4515, SF4516). */
+export const EXIT_DUPLICATE = 3;
+
 export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number> {
   const name = o.name ?? hostname();
   let id: number;
@@ -120,6 +124,9 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
   let leaderShown: string | undefined;
   let stopSignal = 'stopped';
   let stopped: Promise<void> | undefined;
+  let stopNow: (() => void) | undefined;
+  /** Set when the group refused this peer as a duplicate: it stops and exits with EXIT_DUPLICATE. */
+  let refused = false;
   // The member, the store (--data), the component host and the control server (--listen): runtime/peer/assemble.ts.
   const assembled = await assemble({
     name,
@@ -138,6 +145,16 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
       placementTimeout: o.placementTimeout,
       onMember: (member) => {
         member.onEvent((e) => {
+          if (e.type === 'refused') {
+            // Another peer that ran first has this name or node id: this one leaves (docs/design/group.md §2.1).
+            refused = true;
+            stopSignal = e.reason ?? 'refused';
+            const hint = member.refused?.hint;
+            io.stderr(`frog peer: error ${e.code}: ${e.message}\n${hint ? `  hint: ${hint}\n` : ''}`);
+            if (json) io.stdout(JSON.stringify(eventRecord(name, e)) + '\n');
+            stopNow?.();
+            return;
+          }
           if (e.type === 'conflict') io.stderr(`frog peer: warning: ${e.message}\n`);
           else if (e.type === 'clock-step') io.stderr(`frog peer: warning: clock step or stall: ${e.reason}\n`);
           if (!PRINTED.has(e.type)) return;
@@ -156,6 +173,8 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
         if (o.events !== 'json') io.stderr(`frog peer: ${name} (id ${id}) in group ${group.group}:${group.port} on ${iface}, profile ${profile.name}\n`);
         // Run until stopped (listening from now on, so that a stop during recovery is not lost).
         stopped = new Promise<void>((resolve) => {
+          stopNow = resolve;
+          if (refused) resolve();
           const off = io.onSignal?.((signal) => {
             stopSignal = signal;
             off?.();
@@ -192,5 +211,5 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
   }
   await stopped;
   await assembled.close(stopSignal);
-  return 0;
+  return refused ? EXIT_DUPLICATE : 0;
 }

@@ -27,5 +27,6 @@ export const register: Register = (program: Command, io: Io, setExit) => {
     .option('--data <dir>', 'data directory: checkpoint components there and recover what it holds')
     .option('--listen <addr:port>', `control API address (default ${DEFAULT_LISTEN})`)
     .option('--placement-timeout <seconds>', 'how long a deployment waits for a peer named by sfProcessHost', '60')
+    .addHelpText('after', '\nExit codes: 0 stopped by SIGINT or SIGTERM, 1 bad options or key file, 2 the network could not be set up, 3 refused: a peer that ran first uses this --name or node id.')
     .action(async (opts: import('./action.js').PeerCommandOptions) => setExit(await (await import('./action.js')).peerCommand(opts, io)));
 };
