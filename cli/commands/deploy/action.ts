@@ -1,5 +1,5 @@
 /**
- * `frog deploy FILE|PLAN [--peer ADDR] [--key-file FILE] [--name APP] [-I DIR]... [--wait S]`:
+ * `frog deploy FILE|PLAN [--peer ADDR] [--key-file FILE] [--name APP] [-I DIR]... [--wait S | --no-wait] [--timeout S]`:
  * compiles a `.sf` description (or reads a compiled plan, `.json` or `.plan`) and sends it to a
  * running peer, which deploys it and hands the parts placed elsewhere to their peers. Waits up
  * to `--wait` seconds (default 120) for the application's root to run, and prints the outcome.
