@@ -29,18 +29,43 @@
  * output: a background process that still holds stdout does not delay it (the output
  * already written is still collected, for a short while after the exit).
  *
+ * Without a store on disk (plain `frog run`), the program is the component's child, in its
+ * own process group, its output read from pipes.
+ *
+ * With a checkpoint store on disk (`HostServices.dataDirectory`: `frog run --data`, `frog
+ * peer --data`), each launch is supervised, so that the program outlives its peer completely
+ * (exec-supervisor.ts): a small `/bin/sh` script (`frog-exec`) is the process group leader, runs
+ * the program in the foreground, and when it exits writes its exit status (the code, or 128 +
+ * the signal number) to `<data>/exec/<token>.status` through a temporary file, sync and a
+ * rename. The program's output never goes to the peer: with "events" it is written to
+ * `<token>.out` and `<token>.err`, which the component follows (bounded reads every 100 ms, and
+ * after the exit everything the files held then, then what still comes, by the same drain
+ * rules as pipes); a log file is written by the program itself; "ignore" is /dev/null. The
+ * supervisor's status is the program's: exit 0 ⇒ normal, anything else ⇒ abnormal (a status
+ * above 128 that is 128 + a signal number is reported as that signal, as a shell reports it).
+ * A launch's files are removed before the next launch and when the component terminates.
+ *
  * Recovery (docs/design/recovery.md): the component records `sfExecToken` (a random token,
  * durable before the first launch, also given to the program as `FROG_EXEC_TOKEN`),
- * `sfExecPid` and `sfExecStartTime` (the start time in clock ticks from /proc/<pid>/stat,
- * which tells a pid reused by another program apart). A recovered Exec adopts the program if
- * the same pid and start time are still running, or a process group leader carrying its
- * token (launched just before the crash, before its pid was recorded); otherwise it starts it
- * again: never two. An adopted program is not our child: it is watched by polling
- * /proc, its output is not captured and its exit status is unknown (treated as success).
+ * `sfExecPid` and `sfExecStartTime` (of the group leader: the supervisor, or the program
+ * itself; the start time in clock ticks from /proc/<pid>/stat, which tells a pid reused by
+ * another program apart). A recovered Exec adopts the program if the same pid and start time
+ * are still running, or a process group leader carrying its token (launched just before the
+ * crash, before its pid was recorded). An adopted program is not our child: it is watched by
+ * polling /proc, and its output files are followed from their start (lines emitted before the
+ * crash are emitted again). When it has exited, the status file says how: the outcome is the
+ * same as for a child, the restart policy included. Without a status file (the supervisor was
+ * killed too, or there is no store on disk to keep one) the exit status is unknown, which is
+ * never success: the component terminates abnormally, or restarts it under `on-failure` or
+ * `always`. A recovered Exec whose program is no longer running reads its status file the same
+ * way (it ended while the peer was down); if its supervisor is gone without a status while its
+ * group still runs, the group is stopped and the outcome is unknown; with neither status file
+ * nor process (a reboot, a planned stop, or a launch that never happened) it starts the
+ * program again. Never two.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, readFileSync, readdirSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync, readdirSync, statSync, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { Description } from '../core/values.js';
@@ -49,19 +74,32 @@ import { Messages } from '../core/messages/index.js';
 import { AttributeError, normalRecord } from '../runtime/component/lifecycle.js';
 import type { ComponentRecord } from '../runtime/persistence/store/record.js';
 import { valueText } from './echo.js';
+import {
+  DRAIN_LIMIT,
+  DRAIN_QUIET,
+  OutputFollower,
+  SUPERVISOR,
+  drainFollowers,
+  launchFiles,
+  outcomeOfStatus,
+  readStatus,
+  removeLaunchFiles,
+  resolveProgram,
+  statusExists,
+  supervisorArguments,
+  unshellableNames,
+  type LaunchFiles,
+  type Outcome,
+} from './exec-supervisor.js';
 
 type RestartPolicy = 'never' | 'on-failure' | 'always';
 
-/** After the program exits, output still arriving is collected until the pipes have been quiet this long (ms)... */
-const DRAIN_QUIET = 100;
-/** ...or at most this long (ms): a background process holding the pipes does not delay the exit. */
-const DRAIN_LIMIT = 2000;
-
-/** A process group the component launched: its leader's pid (= the group id) and start time. */
+/** A process group the component launched or adopted: its leader's pid (= the group id) and start time. */
 interface Launched {
   pgid: number;
   start?: number;
-  child: ChildProcess;
+  /** Our child (undefined for a group adopted after recovery). */
+  child?: ChildProcess;
 }
 
 interface ExecConfig {
@@ -91,12 +129,26 @@ export class Exec extends Prim {
   private logs: WriteStream[] = [];
   /** The program adopted after recovery (not our child), with its start time. */
   private adopted?: { pid: number; start: number };
+  /** With a store on disk: the files of this component's (supervised) launches; otherwise pipes. */
+  private files?: LaunchFiles;
+  /** The output files followed for the current launch (supervised, "events"). */
+  private followers: OutputFollower[] = [];
 
-  /** Recovery found this component's record finished or orphaned: stop the program it left running. */
-  static async finishRecovered(record: ComponentRecord): Promise<void> {
+  /**
+   * Recovery found this component's record finished or orphaned: stop the program it left
+   * running and, with a store on disk, what is left of its group and the launch's files.
+   */
+  static async finishRecovered(record: ComponentRecord, host?: { readonly dataDirectory?: string }): Promise<void> {
     const attrs = new Map(record.attributes);
-    const found = findProgram(attrs.get('sfExecPid'), attrs.get('sfExecStartTime'), attrs.get('sfExecToken'));
+    const pid = attrs.get('sfExecPid');
+    const start = attrs.get('sfExecStartTime');
+    const token = attrs.get('sfExecToken');
+    const found = findProgram(pid, start, token);
     if (found) await stopProgram(found, 5000);
+    if (!host?.dataDirectory || typeof token !== 'string' || !token) return;
+    if (found) await stopLeftovers({ pgid: found.pid, start: found.start }, 0);
+    if (typeof pid === 'number' && pid !== found?.pid) await stopLeftovers({ pgid: pid, start: typeof start === 'number' ? start : undefined }, 5000);
+    removeLaunchFiles(launchFiles(host.dataDirectory, token));
   }
 
   protected override async deploy(): Promise<void> {
@@ -164,24 +216,79 @@ export class Exec extends Prim {
     for (const s of [this.config.stdout, this.config.stderr]) {
       if (s !== 'events' && s !== 'ignore') await mkdir(dirname(resolvePath(this.config.base, s)), { recursive: true });
     }
+    const token = this.rawAttribute('sfExecToken');
+    if (this.host.dataDirectory && typeof token === 'string' && token) this.files = launchFiles(this.host.dataDirectory, token);
     if (this.recovered) {
-      const found = findProgram(this.rawAttribute('sfExecPid'), this.rawAttribute('sfExecStartTime'), this.rawAttribute('sfExecToken'));
+      const found = findProgram(this.rawAttribute('sfExecPid'), this.rawAttribute('sfExecStartTime'), token);
       if (found) {
         this.adopt(found);
         return;
       }
+      if (this.files && this.endedWhileDown(this.files)) return;
       this.log('the program is no longer running: starting it again');
     }
     await this.launch();
+  }
+
+  /**
+   * Supervised, recovered, the program not running: its status file says how it ended while
+   * the peer was down (true: that outcome is applied); or its supervisor is gone without one
+   * while its group still runs (true: the group is stopped, the outcome is unknown); otherwise
+   * false (start it again).
+   */
+  private endedWhileDown(files: LaunchFiles): boolean {
+    const pid = this.rawAttribute('sfExecPid');
+    const start = this.rawAttribute('sfExecStartTime');
+    const group: Launched | undefined = typeof pid === 'number' ? { pgid: pid, start: typeof start === 'number' ? start : undefined } : undefined;
+    const { program, killTimeout } = this.config;
+    if (statusExists(files.status)) {
+      // Whatever the program left running in its group is stopped at termination.
+      if (group) this.launched.push(group);
+      this.runs = Math.max(1, this.runs);
+      this.log(`\`${program}\` ended while the peer was down`);
+      this.follow(files);
+      this.background(async () => {
+        await drainFollowers(this.takeFollowers());
+        this.onOutcome(readStatus(files.status) ?? { unknown: 'its status file cannot be read' });
+      });
+      return true;
+    }
+    if (group && processStart(group.pgid) === undefined && groupRunning(group.pgid)) {
+      this.runs = Math.max(1, this.runs);
+      this.log(`the supervisor of \`${program}\` (pid ${group.pgid}) is gone without a status while its group still runs: stopping the group`);
+      this.follow(files);
+      this.background(async () => {
+        await stopLeftovers(group, killTimeout);
+        await drainFollowers(this.takeFollowers());
+        this.onOutcome({ unknown: `pid ${group.pgid}: its supervisor was killed before recording it` });
+      });
+      return true;
+    }
+    return false;
+  }
+
+  /** Follows the output files of the current launch ("events" streams) from their start. */
+  private follow(files: LaunchFiles): void {
+    if (this.config.stdout === 'events') this.followers.push(new OutputFollower(files.out, (line) => this.output(line, 'stdout')));
+    if (this.config.stderr === 'events') this.followers.push(new OutputFollower(files.err, (line) => this.output(line, 'stderr')));
+    for (const f of this.followers) f.start();
+  }
+
+  private takeFollowers(): OutputFollower[] {
+    return this.followers.splice(0);
   }
 
   /** Watches a program left running by the previous incarnation of the peer. */
   private adopt(p: { pid: number; start: number }): void {
     this.adopted = p;
     this.runs = Math.max(1, this.runs);
+    // What the program leaves in its group is stopped at termination, as for a child.
+    this.launched.push({ pgid: p.pid, start: p.start });
     if (this.rawAttribute('sfExecPid') !== p.pid) this.sfReplaceAttribute('sfExecPid', p.pid);
     if (this.rawAttribute('sfExecStartTime') !== p.start) this.sfReplaceAttribute('sfExecStartTime', p.start);
     this.log(`adopted \`${this.config.program}\` (pid ${p.pid}), still running from before the restart`);
+    const files = this.files;
+    if (files) this.follow(files);
     const poll = (): void => {
       if (this.isTerminating || this.adopted !== p) return;
       if (processStart(p.pid) === p.start) {
@@ -190,35 +297,109 @@ export class Exec extends Prim {
       }
       this.adopted = undefined;
       if (this.stopping || this.isTerminating) return;
-      if (this.config.restart === 'always' && this.runs - 1 < this.config.maxRestarts) {
-        this.log(`adopted \`${this.config.program}\` has exited; restarting in ${this.config.restartDelay} ms`);
-        this.setTimer(() => this.background(() => this.launch()), this.config.restartDelay);
+      if (!files) {
+        this.onOutcome({ unknown: `pid ${p.pid}, adopted: there is no status file without a store on disk` });
         return;
       }
-      this.finished(normalRecord(`adopted \`${this.config.program}\` (pid ${p.pid}) has exited (exit status unknown)`, this.path));
+      this.background(async () => {
+        await drainFollowers(this.takeFollowers());
+        this.onOutcome(readStatus(files.status) ?? { unknown: `pid ${p.pid}: its supervisor was killed before recording it` });
+      });
     };
     this.setTimer(poll, 200);
   }
 
-  /** Spawns the program in its own process group, so that terminate can kill the whole tree. */
+  /** Starts the program in its own process group (so that terminate can kill the whole tree): supervised with a store on disk, else with pipes. */
   private launch(): Promise<void> {
-    const { program, args, cwd, env } = this.config;
+    return this.files ? this.launchSupervised(this.files) : this.launchPiped();
+  }
+
+  /** The program's environment for run number `run`. */
+  private programEnvironment(run: number): NodeJS.ProcessEnv {
+    const token = this.rawAttribute('sfExecToken');
+    const extra: NodeJS.ProcessEnv = { FROG_EXEC_RUN: String(run) };
+    if (typeof token === 'string') extra.FROG_EXEC_TOKEN = token;
+    return { ...this.config.env, ...extra };
+  }
+
+  /** Spawns the program itself, its output read from pipes (no store on disk). */
+  private launchPiped(): Promise<void> {
+    const { program, args, cwd } = this.config;
     const run = this.runs++;
-    return new Promise<void>((resolve, reject) => {
-      let child: ChildProcess;
+    let child: ChildProcess;
+    try {
+      child = spawn(program, args, { cwd, env: this.programEnvironment(run), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const output = new OutputDrain(child);
+    this.pipe(child, 'stdout', this.config.stdout, output);
+    this.pipe(child, 'stderr', this.config.stderr, output);
+    return this.track(
+      child,
+      () => output.drained().then(() => output.flush()),
+      (code, signal) => (signal ? { signal } : { code: code ?? -1 }),
+    );
+  }
+
+  /** Spawns the supervisor, which runs the program with its output in files and records its exit status (exec-supervisor.ts). */
+  private async launchSupervised(files: LaunchFiles): Promise<void> {
+    const { program, args, cwd } = this.config;
+    const run = this.runs++;
+    const env = this.programEnvironment(run);
+    // Synchronous up to the spawn: a termination cannot slip in between and miss the program.
+    if (this.stopping || this.isTerminating) return;
+    mkdirSync(files.dir, { recursive: true, mode: 0o700 });
+    for (const f of this.takeFollowers()) void f.stop();
+    removeLaunchFiles(files);
+    let path: string;
+    try {
+      if (!statSync(cwd).isDirectory()) throw Object.assign(new Error(`spawn ${program} ENOTDIR`), { code: 'ENOTDIR' });
+      path = resolveProgram(program, cwd, env);
+    } catch (e) {
+      const message = (e as NodeJS.ErrnoException).syscall === 'stat' ? `spawn ${program} ENOENT` : (e as Error).message;
+      throw new Error(`cannot run \`${program}\`: ${message}`);
+    }
+    const dropped = unshellableNames(env);
+    if (dropped.length) this.log(`not passed to \`${program}\` through its supervisor (not shell variable names): ${dropped.join(', ')}`);
+    const fds: number[] = [];
+    const target = (stream: 'stdout' | 'stderr', to: string, file: string): number | 'ignore' => {
+      if (to === 'ignore') return 'ignore';
+      const where = to === 'events' ? file : resolvePath(this.config.base, to);
       try {
-        const token = this.rawAttribute('sfExecToken');
-        const extra: NodeJS.ProcessEnv = { FROG_EXEC_RUN: String(run) };
-        if (typeof token === 'string') extra.FROG_EXEC_TOKEN = token;
-        child = spawn(program, args, { cwd, env: { ...env, ...extra }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+        // The program's output may be private: its files are the owner's only; a log file is the description's.
+        const fd = to === 'events' ? openSync(where, 'a', 0o600) : openSync(where, 'a');
+        fds.push(fd);
+        return fd;
       } catch (e) {
-        reject(e);
-        return;
+        this.log(`cannot write ${stream} to ${to === 'events' ? where : to}: ${(e as Error).message}`);
+        return 'ignore';
       }
-      this.child = child;
-      const output = new OutputDrain(child);
-      this.pipe(child, 'stdout', this.config.stdout, output);
-      this.pipe(child, 'stderr', this.config.stderr, output);
+    };
+    let child: ChildProcess;
+    try {
+      const stdio: ['ignore', number | 'ignore', number | 'ignore'] = ['ignore', target('stdout', this.config.stdout, files.out), target('stderr', this.config.stderr, files.err)];
+      child = spawn('/bin/sh', ['-c', SUPERVISOR, ...supervisorArguments(files.status, env, path, args)], { cwd, env, detached: true, stdio });
+    } finally {
+      // The supervisor has its own copies.
+      for (const fd of fds) closeSync(fd);
+    }
+    this.follow(files);
+    return this.track(
+      child,
+      () => drainFollowers(this.takeFollowers()),
+      (code, signal) => readStatus(files.status) ?? (code !== null ? outcomeOfStatus(code) : { unknown: `its supervisor was killed by ${signal} before recording it` }),
+    );
+  }
+
+  /**
+   * Watches a spawned process group: resolves once it has started (recording its pid and
+   * start time); on its exit, once `drain` has collected its output, its outcome goes to onOutcome.
+   */
+  private track(child: ChildProcess, drain: () => Promise<void>, outcomeOf: (code: number | null, signal: NodeJS.Signals | null) => Outcome): Promise<void> {
+    const { program } = this.config;
+    this.child = child;
+    return new Promise<void>((resolve, reject) => {
       let spawned = false;
       child.once('spawn', () => {
         spawned = true;
@@ -239,10 +420,9 @@ export class Exec extends Prim {
         // 'exit', not 'close': 'close' waits for every process holding the pipes, and a
         // background process started by the program may hold them for ever.
         child.once('exit', (code, signal) => {
-          void output.drained().then(() => {
-            output.flush();
+          void drain().then(() => {
             done();
-            if (spawned) this.onExit(child, code, signal);
+            if (spawned) this.onOutcome(outcomeOf(code, signal), child);
           });
         });
       });
@@ -280,11 +460,13 @@ export class Exec extends Prim {
     output.onFlush(flush);
   }
 
-  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.child === child) this.child = undefined;
+  /** The program (a child, or adopted) has ended: finish, fail or restart it. */
+  private onOutcome(outcome: Outcome, child?: ChildProcess): void {
+    if (child && this.child === child) this.child = undefined;
     if (this.stopping || this.isTerminating) return;
-    const ok = code === 0;
-    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const ok = 'code' in outcome && outcome.code === 0;
+    const how =
+      'code' in outcome ? `exited with code ${outcome.code}` : 'signal' in outcome ? `was killed by ${outcome.signal}` : `has exited, exit status unknown (${outcome.unknown})`;
     const { restart, maxRestarts, restartDelay } = this.config;
     const restarts = this.runs - 1;
     if ((restart === 'always' || (restart === 'on-failure' && !ok)) && restarts < maxRestarts) {
@@ -299,12 +481,15 @@ export class Exec extends Prim {
   /** Kills the process group: SIGTERM, then SIGKILL after `killTimeout` ms. */
   protected override async terminate(): Promise<void> {
     this.stopping = true;
+    const killTimeout = this.config?.killTimeout ?? 5000;
     const adopted = this.adopted;
     this.adopted = undefined;
-    if (adopted) await stopProgram(adopted, this.config?.killTimeout ?? 5000);
-    const killTimeout = this.config?.killTimeout ?? 5000;
-    const child = this.child;
     let signalled: Launched | undefined;
+    if (adopted) {
+      await stopProgram(adopted, killTimeout);
+      signalled = this.launched.find((l) => l.pgid === adopted.pid && l.start === adopted.start);
+    }
+    const child = this.child;
     if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       const pid = child.pid;
       signalled = this.launched.find((l) => l.child === child);
@@ -326,6 +511,10 @@ export class Exec extends Prim {
     // with its program gets SIGKILL at once, as it would have after the program's exit.
     await Promise.all(this.launched.map((l) => stopLeftovers(l, l === signalled ? 0 : killTimeout)));
     this.launched = [];
+    // Supervised: the output of an adopted program (a child's was collected at its exit), then
+    // the launch's files, which nobody needs any more.
+    await drainFollowers(this.takeFollowers());
+    if (this.files) removeLaunchFiles(this.files);
     // The log files are complete once the component has terminated.
     await Promise.all(this.logs.map((l) => new Promise<void>((r) => (l.writableFinished ? r() : l.end(() => r())))));
   }
@@ -403,8 +592,8 @@ async function stopLeftovers(l: Launched, killTimeout: number): Promise<void> {
     }
     if (ours()) signalGroup(l.pgid, 'SIGKILL');
   }
-  l.child.stdout?.destroy();
-  l.child.stderr?.destroy();
+  l.child?.stdout?.destroy();
+  l.child?.stderr?.destroy();
 }
 
 /** True while a process of the group is running (zombies, which nobody may reap, do not count). */

@@ -80,6 +80,12 @@ export interface HostServices {
   attributeChanged(component: Prim, name: string, value: RuntimeValue | undefined): Promise<void> | void;
   /** The state space offered to components (runtime/state-access.ts); absent on a bare host. */
   readonly state?: StateAccess;
+  /**
+   * The data directory of the host's checkpoint store (absolute), when components are
+   * checkpointed there and can be recovered; absent otherwise. A component may keep files that
+   * must outlive the peer under it (Exec: `exec/`, its programs' exit statuses and output).
+   */
+  readonly dataDirectory?: string;
 }
 
 interface LivenessInfo {

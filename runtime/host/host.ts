@@ -45,6 +45,8 @@ export interface ComponentHostOptions {
   describe?: (component: Prim) => Record<string, unknown> | undefined;
   /** The state space offered to components (`Prim.stateSpace`); may also be set later. */
   state?: StateAccess;
+  /** The data directory of the checkpoint store, when there is one on disk (`HostServices.dataDirectory`). */
+  dataDirectory?: string;
 }
 
 /** A recorded subtree to rebuild: the node to construct from, its name, and its recorded live children. */
@@ -88,6 +90,7 @@ export class ComponentHost implements HostServices {
   readonly registry: ComponentRegistry;
   /** The state space offered to components; a peer sets it once its group member exists. */
   state?: StateAccess;
+  readonly dataDirectory?: string;
   private readonly applications = new Map<string, Prim>();
   private readonly senders = new Map<Prim, { stop(): void }>();
   private readonly sources = new Map<Prim, string>();
@@ -108,6 +111,7 @@ export class ComponentHost implements HostServices {
     this.onAttributeChange = options.onAttributeChange;
     this.describe = options.describe;
     this.state = options.state;
+    this.dataDirectory = options.dataDirectory;
   }
 
   /**

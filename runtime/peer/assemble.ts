@@ -96,7 +96,14 @@ export async function assemble(o: AssembleOptions): Promise<NetworkedPeer | Embe
     if (!opened) return 1;
   }
   const checkpointer = opened ? new Checkpointer(opened.store) : undefined;
-  const host = new ComponentHost({ registry: o.registry, peer: o.name, workingDirectory: o.workingDirectory, state: new LocalStateAccess(), ...checkpointer?.hooks() });
+  const host = new ComponentHost({
+    registry: o.registry,
+    peer: o.name,
+    workingDirectory: o.workingDirectory,
+    state: new LocalStateAccess(),
+    dataDirectory: opened?.store.location,
+    ...checkpointer?.hooks(),
+  });
   checkpointer?.attach(host);
   const embedded: EmbeddedPeer = {
     host,

@@ -63,7 +63,7 @@ export async function assembleNetworked(o: AssembleOptions, n: NetworkOptions): 
     listen = '127.0.0.1:0';
     report(`warning: ${n.defaultListen} is in use (another peer on this machine?); the control API takes a free loopback port`);
   }
-  const peer = new Peer({ name, member, key, listen, link: new HttpPeerLink(key), registry: o.registry, store, workingDirectory: o.workingDirectory, placementTimeoutMs: placement * 1000 });
+  const peer = new Peer({ name, member, key, listen, link: new HttpPeerLink(key), registry: o.registry, store, dataDirectory: store?.location, workingDirectory: o.workingDirectory, placementTimeoutMs: placement * 1000 });
   n.onPeer?.(peer);
   try {
     await peer.start();

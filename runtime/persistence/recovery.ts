@@ -31,7 +31,8 @@ import type { ComponentKey, ComponentRecord, PeerIncarnation } from './store/rec
 
 /** A component class may release what a finished or orphaned record still holds (a process). */
 export interface FinishRecovered {
-  finishRecovered?(record: ComponentRecord): Promise<void>;
+  /** `host` is the host recovering it (its `dataDirectory`, where the component may have kept files). */
+  finishRecovered?(record: ComponentRecord, host: ComponentHost): Promise<void>;
 }
 
 export interface RecoveryOptions {
@@ -113,7 +114,7 @@ export async function recover(host: ComponentHost, checkpointer: Checkpointer, o
         if (r.lifecycle === 'terminated' || r.lifecycle === 'failed') continue;
         const cls = host.registry.get(r.description.type) as (FinishRecovered & (new () => Prim)) | undefined;
         try {
-          await cls?.finishRecovered?.(r);
+          await cls?.finishRecovered?.(r, host);
         } catch {
           // Best effort: the record goes either way.
         }
@@ -141,7 +142,7 @@ export async function recover(host: ComponentHost, checkpointer: Checkpointer, o
     if (!terminal) {
       const cls = host.registry.get(r.description.type) as (FinishRecovered & (new () => Prim)) | undefined;
       try {
-        await cls?.finishRecovered?.(r);
+        await cls?.finishRecovered?.(r, host);
       } catch {
         // Best effort: the record goes either way, it must never come back.
       }
@@ -234,7 +235,7 @@ export async function discardApplication(host: ComponentHost, checkpointer: Chec
     if (r.lifecycle === 'terminated' || r.lifecycle === 'failed') continue;
     const cls = host.registry.get(r.description.type) as (FinishRecovered & (new () => Prim)) | undefined;
     try {
-      await cls?.finishRecovered?.(r);
+      await cls?.finishRecovered?.(r, host);
     } catch {
       // Best effort, as in recovery.
     }
