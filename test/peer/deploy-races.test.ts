@@ -7,8 +7,8 @@ import test from 'ava';
 import { planId, serialisePlan } from '../../core/plan-format.js';
 import type { DeploymentPlan } from '../../core/plan-types.js';
 import { MemoryStorage } from '../../runtime/persistence/store/index.js';
-import { Cluster, liveCopies } from './cluster.js';
-import { c, plan } from '../runtime/helpers.js';
+import { Cluster, liveCopies } from '../support/cluster.js';
+import { c, plan } from '../support/runtime.js';
 
 function body(p: DeploymentPlan, name: string, wait: number) {
   p.id = '';

@@ -10,8 +10,8 @@ import type { PlanNode } from '../../core/plan-types.js';
 import type { Prim } from '../../runtime/component/component.js';
 import { MemoryStorage } from '../../runtime/persistence/store/index.js';
 import type { RemoteSubtree } from '../../runtime/peer/placement.js';
-import { c, lazy, plan } from '../runtime/helpers.js';
-import { Cluster, bounds, liveCopies, profile } from './cluster.js';
+import { c, lazy, plan } from '../support/runtime.js';
+import { Cluster, bounds, liveCopies, profile } from '../support/cluster.js';
 
 type Spec = ReturnType<typeof c> & { host?: string };
 const on = (spec: Spec, host: string): Spec => Object.assign(spec, { host });

@@ -8,8 +8,8 @@
 import test from 'ava';
 import type { EndedApplication, GroupStatus, PeerStatus } from '../../runtime/control/protocol.js';
 import { HISTORY_LIMIT, MemoryStorage } from '../../runtime/persistence/store/index.js';
-import { c, plan } from '../runtime/helpers.js';
-import { Cluster } from './cluster.js';
+import { c, plan } from '../support/runtime.js';
+import { Cluster } from '../support/cluster.js';
 
 const status = async (cluster: Cluster, peer: string) => (await cluster.settled(cluster.get(peer).handle('status', {}))) as PeerStatus;
 const summary = (h: EndedApplication[]) => h.map((e) => `${e.app} ${e.outcome} on ${e.peer}: ${e.reason}`);

@@ -6,8 +6,8 @@
  */
 import test from 'ava';
 import type { GroupStatus, MembersAnswer } from '../../runtime/control/protocol.js';
-import { Cluster } from './cluster.js';
-import { c, plan } from '../runtime/helpers.js';
+import { Cluster } from '../support/cluster.js';
+import { c, plan } from '../support/runtime.js';
 import { renderStatus } from '../../cli/commands/status/action.js';
 
 test('a peer that stops answering is listed as suspected, then failed with since when, not dropped', async (t) => {

@@ -5,8 +5,8 @@
  * wait with progress, then fail with SF4401.
  */
 import test from 'ava';
-import { Cluster, liveCopies } from './cluster.js';
-import { c, plan } from '../runtime/helpers.js';
+import { Cluster, liveCopies } from '../support/cluster.js';
+import { c, plan } from '../support/runtime.js';
 import type { PlanNode } from '../../core/plan-types.js';
 
 function placed(spec: ReturnType<typeof c>, host: string): ReturnType<typeof c> & { host?: string } {

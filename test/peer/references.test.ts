@@ -10,8 +10,8 @@ import type { PlanNode } from '../../core/plan-types.js';
 import type { Prim } from '../../runtime/component/component.js';
 import type { RemoteSubtree } from '../../runtime/peer/placement.js';
 import { MemoryStorage } from '../../runtime/persistence/store/index.js';
-import { c, lazy, plan } from '../runtime/helpers.js';
-import { Cluster, bounds, liveCopies } from './cluster.js';
+import { c, lazy, plan } from '../support/runtime.js';
+import { Cluster, bounds, liveCopies } from '../support/cluster.js';
 
 const F = 'org.smartfrog.sfcore.languages.sf.functions.';
 

@@ -10,7 +10,7 @@ import { ComponentHost } from '../../runtime/host/host.js';
 import type { CheckpointChanges } from '../../runtime/persistence/store/checkpoint-store.js';
 import { MemoryCheckpointStore } from '../../runtime/persistence/store/memory-checkpoint-store.js';
 import { createStandardRegistry } from '../../stdlib/index.js';
-import { c, plan } from '../runtime/helpers.js';
+import { c, plan } from '../support/runtime.js';
 
 /** Commits fail while `fail` says so, and wait while `hold` is set. */
 class TroubledStore extends MemoryCheckpointStore {

@@ -11,7 +11,7 @@ import { ComponentHost } from '../../runtime/host/host.js';
 import { recover } from '../../runtime/persistence/recovery.js';
 import { LmdbCheckpointStore } from '../../runtime/persistence/store/index.js';
 import { createStandardRegistry } from '../../stdlib/index.js';
-import { c, plan } from '../runtime/helpers.js';
+import { c, plan } from '../support/runtime.js';
 import { removeDir, tempDir } from '../support/recovery.js';
 
 async function peer(dir: string) {

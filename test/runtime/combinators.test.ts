@@ -3,7 +3,7 @@
  * (docs/design/components.md §6). Time is driven by a ManualClock.
  */
 import test from 'ava';
-import { c, harness, lines, plan } from './helpers.js';
+import { c, harness, lines, plan } from '../support/runtime.js';
 
 const done = (ms: number, type = 'normal') => c('Probe', { finishAfter: ms, finishType: type });
 

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { c, harness, plan } from './helpers.js';
+import { c, harness, plan } from '../support/runtime.js';
 
 const fixtures = join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures');
 

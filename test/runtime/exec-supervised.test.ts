@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { ComponentHost, EventRecorder } from '../../runtime/index.js';
-import { c, plan, testRegistry } from './helpers.js';
+import { c, plan, testRegistry } from '../support/runtime.js';
 
 function supervisedHost(dir: string) {
   const data = join(dir, 'data');

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { c, harness, lines, plan } from './helpers.js';
+import { c, harness, lines, plan } from '../support/runtime.js';
 
 test('a compound of two prims: all created, then all deployed, then all started, in order', async (t) => {
   const h = harness();
@@ -109,7 +109,7 @@ test('a DATA or LAZY description under a Compound is not deployed', async (t) =>
 
 test('onTransition is awaited before each event is emitted', async (t) => {
   const { ComponentHost, EventRecorder } = await import('../../runtime/index.js');
-  const { testRegistry } = await import('./helpers.js');
+  const { testRegistry } = await import('../support/runtime.js');
   const acknowledged: string[] = [];
   const host = new ComponentHost({
     registry: testRegistry(),

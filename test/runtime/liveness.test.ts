@@ -1,6 +1,6 @@
 /** Liveness (docs/design/components.md §4): hung components are noticed and failed; a child notices a silent parent. */
 import test from 'ava';
-import { c, harness, plan } from './helpers.js';
+import { c, harness, plan } from '../support/runtime.js';
 
 test('a hung component is failed by its parent after sfLivenessDelay × sfLivenessFactor', async (t) => {
   const h = harness();

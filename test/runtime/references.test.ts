@@ -2,7 +2,7 @@
 import test from 'ava';
 import { Description, Ref } from '../../core/values.js';
 import { Prim } from '../../runtime/index.js';
-import { c, harness, lazy, plan } from './helpers.js';
+import { c, harness, lazy, plan } from '../support/runtime.js';
 
 const F = 'org.smartfrog.sfcore.languages.sf.functions.';
 

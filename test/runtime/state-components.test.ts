@@ -9,7 +9,7 @@ import { boundsOf, getProfile } from '../../runtime/group/profiles.js';
 import { Simulation } from '../../runtime/group/simulation.js';
 import { GroupStateAccess, LocalStateAccess, StateAccessError, type StateAccess } from '../../runtime/state/state-access.js';
 import { valueText } from '../../stdlib/echo.js';
-import { c, harness, lazy, lines, plan, type Harness } from './helpers.js';
+import { c, harness, lazy, lines, plan, type Harness } from '../support/runtime.js';
 
 const profile = getProfile('local-test');
 const bounds = boundsOf(profile);

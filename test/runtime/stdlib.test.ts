@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { ComponentHost, EventRecorder } from '../../runtime/index.js';
-import { c, lazy, plan, testRegistry } from './helpers.js';
+import { c, lazy, plan, testRegistry } from '../support/runtime.js';
 
 function realHost(dir: string) {
   const host = new ComponentHost({ registry: testRegistry(), peer: 'test', workingDirectory: dir, liveness: { delay: 0 } });

@@ -18,8 +18,8 @@ import { MemoryPeerLinks } from '../../runtime/peer/peer-link.js';
 import { Peer } from '../../runtime/peer/peer.js';
 import { MemoryCheckpointStore, MemoryStorage } from '../../runtime/persistence/store/index.js';
 import { createStandardRegistry } from '../../stdlib/index.js';
-import { testRegistry } from '../runtime/helpers.js';
-import { Backend, Keeper } from './fixtures.js';
+import { testRegistry } from './runtime.js';
+import { Backend, Keeper } from './peer-fixtures.js';
 
 export const profile = getProfile('local-test');
 export const bounds = boundsOf(profile);
