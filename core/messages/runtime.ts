@@ -34,6 +34,8 @@ export const RuntimeMessages = {
   UnknownSubtree: entry('SF4403', 'Placement', 'Peer `{peer}` runs no live `{path}` of application `{app}` with instance `{instance}`.'),
   SubtreeFenced: entry('SF4404', 'Placement', 'The subtree `{path}` (instance `{instance}`) was {verdict} by its parent on peer `{peer}`; this copy terminates.'),
   RemoteDeployFailed: entry('SF4408', 'Placement', 'Deploying `{path}` on peer `{peer}` failed: {reason}.'),
+  /** Two peers ran one application name (a deploy while one was down or cut off): the older copy ends. */
+  ApplicationReplaced: entry('SF4411', 'Placement', 'The application `{name}` also runs on peer `{peer}`, deployed after this copy; this copy terminates.'),
   RemoteReference: entry('SF4410', 'LinkResolution', 'Reference `{ref}` in `{path}` reaches `{target}` of application `{app}` on another peer, which {reason}.', 'Components on other peers are read through the state space: the value is there while the component runs and is published.'),
 
   // --- SF45xx: the group (runtime/group/) and the settings of `frog peer` -------------------

@@ -130,6 +130,8 @@ export interface Protocol {
   'terminate-subtree': { request: SubtreeRecordRequest; checked: SubtreeRecordRequest; answer: { terminated: boolean } };
   'subtree-ended': { request: SubtreeRecordRequest; checked: SubtreeRecordRequest; answer: { known: boolean } };
   'subtree-status': { request: SubtreeRef; checked: SubtreeRef; answer: { verdict: 'current' | 'replaced' | 'gone' | 'unknown' } };
+  /** Whether this peer runs an application of that name, or has accepted a deploy of it (§6.1). */
+  'application-claim': { request: { app: string }; checked: { app: string }; answer: { running: boolean; reserved: boolean; since?: number } };
 }
 
 export type Operation = keyof Protocol;
@@ -235,6 +237,7 @@ export const CHECKS: { [Op in Operation]: (body: unknown) => CheckedOf<Op> } = {
     return { ...ref, record: { type: r.type, reason: r.reason, path: String(r.path ?? ref.path), ...(r.cause ? { cause: r.cause as WireRecord['cause'] } : {}) } };
   },
   'subtree-status': (body) => subtreeRef(body, 'subtree-status'),
+  'application-claim': (body) => ({ app: str(body, 'app', 'application-claim') }),
 };
 
 /** The operations, in the order of §6 and §7. */

@@ -4,9 +4,10 @@
  * `terminate` ends an application where its root runs, asking the other peers when not here.
  */
 import type { TimerHandle } from '../../core/clock.js';
-import { Messages } from '../../core/messages/index.js';
+import { Messages, formatMessage } from '../../core/messages/index.js';
 import type { Prim } from '../component/component.js';
-import { errorText, normalRecord, type TerminationRecord } from '../component/lifecycle.js';
+import { abnormalRecord, errorText, normalRecord, type TerminationRecord } from '../component/lifecycle.js';
+import type { PeerEntry } from './peer-state.js';
 import { ControlRefusal } from '../control/control-server.js';
 import { refuse, type AnswerOf, type CheckedOf } from '../control/protocol.js';
 import type { PeerContext } from './context.js';
@@ -26,6 +27,11 @@ interface Reservation {
   settled: Promise<void>;
 }
 
+/** How long a deploy waits for each other peer's answer about a name. */
+const CLAIM_TIMEOUT_MS = 3000;
+/** How many times a peer that did not answer about names is asked again, a second apart. */
+const RECONCILE_ATTEMPTS = 10;
+
 export class Applications {
   private readonly reserved = new Map<string, Reservation>();
 
@@ -34,6 +40,82 @@ export class Applications {
   /** True while a deploy of `name` is accepted and not yet registered. */
   isReserved(name: string): boolean {
     return this.reserved.has(name);
+  }
+
+  /** When each application running here was deployed (epoch ms): recovered ones keep their first time. */
+  private readonly since = new Map<string, number>();
+
+  /** A recovered application, deployed at `registered`. */
+  recovered(name: string, registered: number): void {
+    this.since.set(name, registered);
+  }
+
+  /** `application-claim`: whether this peer runs `app` (and since when), or has accepted a deploy of it. */
+  claim(r: CheckedOf<'application-claim'>): AnswerOf<'application-claim'> {
+    const root = this.ctx.host.application(r.app);
+    const running = Boolean(root && !root.isTerminating);
+    const since = this.since.get(r.app);
+    return { running, reserved: this.reserved.has(r.app), ...(running && since !== undefined ? { since } : {}) };
+  }
+
+  /**
+   * A peer came into view: two copies of one application name may have run apart (a deploy
+   * while this peer was down or cut off). For each application here, the peer is asked; the
+   * copy deployed later stays, the older one terminates (ties: the peer whose name sorts first
+   * keeps it). Both sides run this when they see each other, so exactly one copy remains.
+   */
+  async reconcile(peer: PeerEntry, attempt = 0): Promise<void> {
+    let unanswered = false;
+    for (const name of this.ctx.host.applicationNames()) {
+      if (parseSubtreeAppName(name)) continue;
+      const root = this.ctx.host.application(name);
+      const ours = this.since.get(name);
+      if (!root || root.isTerminating || ours === undefined) continue;
+      let theirs: AnswerOf<'application-claim'>;
+      try {
+        theirs = await this.ctx.link.call(peer.control, 'application-claim', { app: name }, CLAIM_TIMEOUT_MS);
+      } catch {
+        unanswered = true; // asked again shortly (its links may still be forming)
+        continue;
+      }
+      if (!theirs.running) continue;
+      if (theirs.since === undefined) {
+        unanswered = true; // it runs the name but cannot tell since when yet: asked again
+        continue;
+      }
+      if (theirs.since > ours || (theirs.since === ours && peer.name < this.ctx.name)) {
+        const reason = formatMessage(Messages.ApplicationReplaced, { name, peer: peer.name });
+        if (this.ctx.host.application(name) === root) await root.sfTerminate(abnormalRecord(reason, root.path));
+      }
+    }
+    if (unanswered && attempt < RECONCILE_ATTEMPTS && !this.ctx.stopping()) {
+      this.ctx.clock.setTimeout(() => void this.reconcile(peer, attempt + 1), 1000);
+    }
+  }
+
+  /**
+   * An application name is the group's, not one peer's: before a deploy goes on, every other
+   * present peer is asked (in parallel, bounded) whether it runs the name or has accepted a
+   * deploy of it. One that runs it refuses this deploy; of two peers that accepted the same name
+   * at the same moment, the one whose name sorts first keeps it, so exactly one deploy wins. A
+   * peer that cannot be asked (cut off) does not stop the deploy: a partition may hold two.
+   */
+  private async claimInGroup(name: string): Promise<void> {
+    const others = this.ctx.directory.entries().filter((p) => p.name !== this.ctx.name);
+    const answers = await Promise.all(
+      others.map((p) =>
+        this.ctx.link.call(p.control, 'application-claim', { app: name }, CLAIM_TIMEOUT_MS).then(
+          (a) => ({ peer: p.name, ...a }),
+          () => undefined,
+        ),
+      ),
+    );
+    for (const a of answers) {
+      if (!a) continue;
+      if (a.running || (a.reserved && a.peer < this.ctx.name)) {
+        throw new ControlRefusal(Messages.ApplicationExists, { name, peer: a.peer }, 409);
+      }
+    }
   }
 
   /** `deploy` → `{app, peer, state, record?}`: the root's state when the wait ended. */
@@ -56,6 +138,7 @@ export class Applications {
     };
     let deploying: Promise<Prim>;
     try {
+      await this.claimInGroup(name);
       const placed = placePlan(plan, this.ctx.name);
       const diagnostics = await host.registry.preparePlan(placed);
       if (diagnostics.length) throw new ControlRefusal(diagnostics[0]!.code, diagnostics.map((d) => d.message).join(' '), 400);
@@ -68,7 +151,13 @@ export class Applications {
       release();
       throw e;
     }
-    deploying.then(release, release);
+    deploying.then((root) => {
+      this.since.set(name, this.ctx.clock.now());
+      void root.whenTerminated().then(() => {
+        if (this.ctx.host.application(name) !== root) this.since.delete(name);
+      });
+      release();
+    }, release);
     let root: Prim | undefined;
     if (wait) {
       let timer: TimerHandle | undefined;

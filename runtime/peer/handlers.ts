@@ -25,5 +25,6 @@ export function peerHandlers(p: HandlerParts): Handlers {
     'terminate-subtree': (r) => p.parts.terminate(r),
     'subtree-ended': (r) => p.placement.ended(r),
     'subtree-status': (r) => p.placement.verdict(r, p.resume.recovering),
+    'application-claim': (r) => p.applications.claim(r),
   };
 }

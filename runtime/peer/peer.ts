@@ -101,6 +101,7 @@ export class Peer implements PlacementService {
   private readonly resume: Resume;
   private readonly handlers: Handlers;
   private readonly status: Status;
+  private readonly applications: Applications;
   private server?: ControlServer;
   private controlAddress = '';
   private stopping = false;
@@ -179,7 +180,9 @@ export class Peer implements PlacementService {
     this.resume = new Resume(ctx, this.parts);
     this.history = new History(ctx);
     this.status = new Status(ctx, this.history);
-    this.handlers = peerHandlers({ applications: new Applications(ctx), status: this.status, parts: this.parts, placement: this.placement, resume: this.resume });
+    this.applications = new Applications(ctx);
+    this.resume.onRecovered = (name, registered) => this.applications.recovered(name, registered);
+    this.handlers = peerHandlers({ applications: this.applications, status: this.status, parts: this.parts, placement: this.placement, resume: this.resume });
   }
 
   get peerName(): string {
@@ -200,7 +203,10 @@ export class Peer implements PlacementService {
       if (e.type === 'stable') for (const m of e.members ?? []) if (m.name !== this.name) this.directory.watch(m.name);
     });
     this.offDirectory = this.directory.onChange((event, e) => {
-      if (event === 'present') this.fencing.parentPresent(e.name);
+      if (event === 'present') {
+        this.fencing.parentPresent(e.name);
+        void this.applications.reconcile(e);
+      }
     });
     if (this.options.listen !== undefined) {
       if (!this.options.key) throw new Error('a control server needs the group key');
@@ -213,6 +219,8 @@ export class Peer implements PlacementService {
     if (this.checkpointer) {
       await this.history.load();
       this.recovery = await this.resume.start();
+      // Peers that came into view while recovery ran were asked about nothing recovered yet.
+      for (const e of this.directory.entries()) if (e.name !== this.name) void this.applications.reconcile(e);
     }
   }
 

@@ -16,6 +16,8 @@ export class Resume {
   /** Recorded subtrees waiting for their parent's word after a restart: key → application name. */
   private readonly pending = new Map<string, string>();
   private storeOps: Promise<void> = Promise.resolve();
+  /** Told of each own application recovered, with when it was first deployed. */
+  onRecovered?: (name: string, registered: number) => void;
 
   constructor(
     private readonly ctx: PeerContext,
@@ -39,6 +41,8 @@ export class Resume {
       }
       // Subtrees placed here by other peers wait for their parent's word (below): never two copies.
       const own = apps.map((a) => a.name).filter((n) => !parseSubtreeAppName(n));
+      // When each was first deployed, known before its components run (a name claim may come meanwhile).
+      for (const a of apps) if (!parseSubtreeAppName(a.name)) this.onRecovered?.(a.name, a.registered);
       report = await recover(this.ctx.host, checkpointer, { applications: own });
     } finally {
       this.recovering = false;

@@ -157,7 +157,7 @@ export class Checkpointer {
     if (host.application(name)) throw new Error(`an application named \`${name}\` is already running`);
     const id = planIdOf(plan);
     this.appPlans.set(name, id);
-    await this.commit({ plans: [{ ...plan, id }], applications: [{ name, planId: id, registered: Date.now() }] });
+    await this.commit({ plans: [{ ...plan, id }], applications: [{ name, planId: id, registered: host.clock.now() }] });
     const result = await host.deploy(plan, { ...options, name });
     if (!result.root) {
       // Nothing was deployed: the registration goes too (best effort: the store may be what failed).

@@ -148,3 +148,46 @@ test('a peer crashed at any step of a deployment comes back with the whole appli
   }
   t.log(outcomes.join(' '));
 });
+
+test('an application name is the group\'s: a deploy of a name that runs on another peer, or that another peer is deploying, is refused', async (t) => {
+  const cluster = new Cluster();
+  try {
+    for (const [n, id] of [['A', 1], ['B', 2], ['C', 3]] as const) await cluster.add(n, id);
+    await cluster.stable(['A', 'B', 'C']);
+    t.is((await cluster.settled(cluster.get('A').handle('deploy', body(app(), 'app', 10_000)) as Promise<{ state: string }>)).state, 'running');
+    const e = await cluster.settled(cluster.get('B').handle('deploy', body(app(), 'app', 10_000))).catch((x: unknown) => x);
+    t.is((e as { code?: string }).code, 'SF4407');
+    t.regex((e as Error).message, /peer `A`/);
+    // Concurrent deploys of one new name through two peers: exactly one runs.
+    const results = await cluster.settled(Promise.allSettled([cluster.get('B').handle('deploy', body(app(), 'other', 10_000)), cluster.get('C').handle('deploy', body(app(), 'other', 10_000))]));
+    t.is(results.filter((r) => r.status === 'fulfilled').length, 1, JSON.stringify(results));
+    const roots = ['A', 'B', 'C'].filter((n) => cluster.get(n).host.application('other'));
+    t.is(roots.length, 1, roots.join(', '));
+  } finally {
+    await cluster.close();
+  }
+});
+
+test('a peer that comes back with an application deployed elsewhere meanwhile ends its older copy', async (t) => {
+  const cluster = new Cluster();
+  try {
+    const storage = new MemoryStorage('A');
+    await cluster.add('A', 1, { storage });
+    for (const [n, id] of [['B', 2], ['C', 3]] as const) await cluster.add(n, id);
+    await cluster.stable(['A', 'B', 'C']);
+    t.is((await cluster.settled(cluster.get('A').handle('deploy', body(app(), 'app', 10_000)) as Promise<{ state: string }>)).state, 'running');
+    await cluster.settled(cluster.get('A').crash());
+    await cluster.run(3000);
+    // With A away, the name is free: it is deployed on B.
+    t.is((await cluster.settled(cluster.get('B').handle('deploy', body(app(), 'app', 10_000)) as Promise<{ state: string }>)).state, 'running');
+    await cluster.add('A', 1, { storage });
+    const one = await cluster.until(() => ['A', 'B', 'C'].filter((n) => cluster.get(n).host.application('app') && !cluster.get(n).host.application('app')!.isTerminating).length === 1, 10_000);
+    t.true(one >= 0, 'one copy again');
+    t.truthy(cluster.get('B').host.application('app'), 'the later deployment stays');
+    t.true((await cluster.until(() => !cluster.get('A').host.application('app'), 10_000)) >= 0, "A's copy has ended");
+    const s = (await cluster.settled(cluster.get('A').handle('status', {}))) as { history: { app: string; reason: string }[] };
+    t.regex(s.history.find((h) => h.app === 'app')?.reason ?? '', /also runs on peer `B`, deployed after this copy/);
+  } finally {
+    await cluster.close();
+  }
+});
