@@ -123,7 +123,7 @@ export interface SubtreeRecordRequest extends SubtreeRef {
 export interface Protocol {
   deploy: { request: { plan: string; name?: string; wait?: number }; checked: { plan: DeploymentPlan; name: string; wait: number }; answer: { app: string; peer: string; state: string; record?: WireRecord } };
   status: { request: { all?: boolean; timeoutMs?: number; attributes?: boolean }; checked: { all: boolean; timeoutMs: number; attributes: boolean }; answer: PeerStatus | GroupStatus };
-  terminate: { request: { app: string; local?: boolean }; checked: { app: string; local: boolean }; answer: { app: string; peer: string; terminated: true } };
+  terminate: { request: { app: string; local?: boolean; parts?: boolean }; checked: { app: string; local: boolean; parts: boolean }; answer: { app: string; peer: string; terminated: true } };
   members: { request: Record<string, never>; checked: Record<string, never>; answer: MembersAnswer };
   'deploy-subtree': { request: DeploySubtreeRequest; checked: Required<DeploySubtreeRequest>; answer: SubtreeState };
   'ping-subtree': { request: SubtreeRef; checked: SubtreeRef; answer: SubtreeState };
@@ -207,7 +207,7 @@ export const CHECKS: { [Op in Operation]: (body: unknown) => CheckedOf<Op> } = {
   },
   terminate(body) {
     const app = str(body, 'app', 'terminate');
-    return { app, local: Boolean((body as { local?: unknown }).local) };
+    return { app, local: Boolean((body as { local?: unknown }).local), parts: (body as { parts?: unknown }).parts === true };
   },
   members: () => ({}),
   'deploy-subtree'(body) {

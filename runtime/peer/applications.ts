@@ -179,7 +179,7 @@ export class Applications {
 
   /** `terminate`: terminates the application where its root runs. */
   async terminate(r: CheckedOf<'terminate'>): Promise<AnswerOf<'terminate'>> {
-    const { app, local } = r;
+    const { app, local, parts } = r;
     const record = (path: string) => normalRecord(`terminated by request (frog terminate ${app})`, path);
     const reservation = this.reserved.get(app);
     if (reservation && !reservation.root) {
@@ -191,13 +191,14 @@ export class Applications {
       return { app, peer: this.ctx.name, terminated: true };
     }
     const root = parseSubtreeAppName(app) ? undefined : this.ctx.host.application(app);
-    if (root) {
+    if (root && !parts) {
       await root.sfTerminate(record(root.path));
       return { app, peer: this.ctx.name, terminated: true };
     }
+    if (parts) return this.terminateParts(app, record);
     if (!local) {
-      for (const p of this.ctx.directory.entries()) {
-        if (p.name === this.ctx.name) continue;
+      const others = this.ctx.directory.entries().filter((p) => p.name !== this.ctx.name);
+      for (const p of others) {
         try {
           const answer = await this.ctx.link.call(p.control, 'terminate', { app, local: true }, 30_000);
           if (answer?.terminated) return answer;
@@ -205,7 +206,29 @@ export class Applications {
           // That peer does not have it (or cannot be reached): ask the next.
         }
       }
+      // No root anywhere: parts it left on peers (its root's peer died, or was cut off) end too.
+      let ended = false;
+      try {
+        await this.terminateParts(app, record);
+        ended = true;
+      } catch {
+        // none here
+      }
+      const answers = await Promise.all(others.map((p) => this.ctx.link.call(p.control, 'terminate', { app, local: true, parts: true }, 30_000).catch(() => undefined)));
+      if (ended || answers.some((a) => a?.terminated)) return { app, peer: this.ctx.name, terminated: true };
     }
     throw new ControlRefusal(Messages.UnknownApplication, { app }, 404);
+  }
+
+  /** Ends the parts of `app` placed on this peer (a part whose root is gone); refused when there is none. */
+  private async terminateParts(app: string, record: (path: string) => TerminationRecord): Promise<AnswerOf<'terminate'>> {
+    const roots = this.ctx.host
+      .applicationNames()
+      .filter((n) => parseSubtreeAppName(n)?.app === app)
+      .map((n) => this.ctx.host.application(n))
+      .filter((p): p is Prim => p !== undefined && !p.isTerminating);
+    if (!roots.length) throw new ControlRefusal(Messages.UnknownApplication, { app }, 404);
+    await Promise.all(roots.map((p) => p.sfTerminate(record(p.path))));
+    return { app, peer: this.ctx.name, terminated: true };
   }
 }

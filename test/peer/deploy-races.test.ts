@@ -191,3 +191,25 @@ test('a peer that comes back with an application deployed elsewhere meanwhile en
     await cluster.close();
   }
 });
+
+test('parts left on a peer by a root that is gone are ended by the application name', async (t) => {
+  const cluster = new Cluster();
+  try {
+    for (const [n, id] of [['A', 1], ['B', 2]] as const) await cluster.add(n, id);
+    await cluster.stable(['A', 'B']);
+    const p = plan(c('Compound', {}, { far: c('Probe'), here: c('Probe') }), 'app');
+    p.root.children[0]!.host = 'B';
+    p.root.children[0]!.attributes.push(['sfProcessHost', 'B']);
+    t.is((await cluster.deploy('A', p, 'app')).state, 'running');
+    const B = cluster.get('B');
+    t.is(B.host.applicationNames().length, 1, 'the part on B');
+    await cluster.settled(cluster.get('A').crash());
+    // Its root is gone: asked by name on B, the part ends now, not when a watchdog notices.
+    const answer = await cluster.settled(B.handle('terminate', { app: 'app' }), 500);
+    t.deepEqual(answer, { app: 'app', peer: 'B', terminated: true });
+    t.true((await cluster.until(() => B.host.applicationNames().length === 0, 200)) >= 0);
+    await t.throwsAsync(cluster.settled(B.handle('terminate', { app: 'app' })), { message: /No application named `app`/ });
+  } finally {
+    await cluster.close();
+  }
+});
