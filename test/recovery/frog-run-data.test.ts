@@ -173,3 +173,45 @@ sfConfig extends Compound {
   // The waiting client is told, and does not report success.
   t.not(await deploy.exited, 0, deploy.stdout);
 });
+
+/** Pids of processes whose command line has `marker` (our programs, whoever started them). */
+function processesWith(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmd[0]?.endsWith('sleep') && cmd.includes(marker)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+test('frog run --data killed at any moment of a deployment of ten programs comes back with each program running exactly once', async (t) => {
+  t.timeout(150_000);
+  const base = 400_000 + Math.floor(Math.random() * 100_000);
+  const children = Array.from({ length: 10 }, (_, i) => `    p${i} extends Exec { command "sleep"; arguments [| "${base + i}" |]; }`).join('\n');
+  const cleanup: string[] = [];
+  t.teardown(() => {
+    for (let i = 0; i < 10; i++) for (const pid of processesWith(String(base + i))) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const d of cleanup) removeDir(d);
+  });
+  for (const killAfterMs of [40, 120, 300]) {
+    const dir = tempDir();
+    cleanup.push(dir);
+    fs.writeFileSync(path.join(dir, 'ten.sf'), `#include "/frog/components.sf"\nsfConfig extends Compound {\n${children}\n}\n`);
+    const first = frog(['run', '--json', '--data', 'data', 'ten.sf'], dir);
+    await first.waitFor((l) => l.event === 'deploying' && l.subject === 'sfConfig');
+    await new Promise((r) => setTimeout(r, killAfterMs));
+    await first.kill('SIGKILL');
+    const second = frog(['run', '--json', '--data', 'data', 'ten.sf'], dir);
+    await second.waitFor((l) => l.event === 'running' && l.subject === 'sfConfig', 60_000);
+    // Adopted or started again, never both, never missing.
+    const counts = Array.from({ length: 10 }, (_, i) => processesWith(String(base + i)).length);
+    t.deepEqual(counts, Array(10).fill(1), `killed ${killAfterMs} ms into the deployment: ${counts.join(' ')}`);
+    await second.kill('SIGKILL');
+    for (let i = 0; i < 10; i++) for (const pid of processesWith(String(base + i))) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+});
