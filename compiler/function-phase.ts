@@ -15,6 +15,17 @@ import { Applied, Description, type Attr, type Value } from '../core/values.js';
 
 const PHASE_ATTR = 'phase.function';
 
+/** SmartFrog's package of the phase actions; its own `functions.sf` and `predicates.sf` name them by class. */
+const ACTION_PACKAGE = 'org.smartfrog.sfcore.languages.sf.';
+
+/**
+ * The short name of a phase action: `ConstructFunction` and
+ * `org.smartfrog.sfcore.languages.sf.ConstructFunction` name the same one (docs/design/language.md §7.4).
+ */
+function actionName(action: string): string {
+  return action.startsWith(ACTION_PACKAGE) ? action.slice(ACTION_PACKAGE.length) : action;
+}
+
 /** Where the phase reports: each (code, place) once. */
 interface Reporter {
   add(d: Diagnostic): void;
@@ -60,7 +71,7 @@ function visitValue(v: Value, holder: Description, diagnostics: Reporter, seen: 
 
 function construct(cd: Description, action: string, holder: Description, diagnostics: Reporter): Applied | undefined {
   const path = { toString: () => `${holder.path() === 'ROOT' ? '' : holder.path() + ':'}${holder.nameOf(cd) ?? '?'}` };
-  switch (action) {
+  switch (actionName(action)) {
     case 'ConstructFunction': {
       if (!cd.has('sfFunctionClass')) {
         diagnostics.add(diagnostic(Messages.FunctionClassMissing, { path }, cd.span));
@@ -101,10 +112,9 @@ function construct(cd: Description, action: string, holder: Description, diagnos
         attr.value.body.parent = body;
       }
       body.set('sfFunctionClass', FUNCTION_IDS.checkAssertions);
-      for (const extra of ['sfAssertionPhase', 'sfSchemaDescription']) {
-        const a = cd.attrs.get(extra);
-        if (a) body.attrs.set(extra, { ...a });
-      }
+      // `sfSchemaDescription` is prose for readers: it is not part of the assertion.
+      const phase = cd.attrs.get('sfAssertionPhase');
+      if (phase) body.attrs.set('sfAssertionPhase', { ...phase });
       return ok ? new Applied('assert', body, false, false, cd.span) : undefined;
     }
     default:

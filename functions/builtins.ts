@@ -282,8 +282,12 @@ const set: BuiltinFunction = (operands) => {
   return result;
 };
 
-/** userinput: builds never wait for a person (Appendix B), so it yields `default`. */
-const userInput: BuiltinFunction = (operands) => requireOperand(operands, 'default', 'UserInput');
+/**
+ * userinput: builds never wait for a person (docs/design/language.md Appendix B), so it yields
+ * `default`, which is the empty string when the description gives none.
+ */
+const userInput: BuiltinFunction = (operands) =>
+  hasOperand(operands, 'default') ? requireOperand(operands, 'default', 'UserInput') : '';
 
 export const BUILTINS: Record<string, BuiltinFunction> = {
   Sum: foldArithmetic('+', 'Sum'),

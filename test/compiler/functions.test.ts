@@ -437,7 +437,8 @@ test('Set makes named copies of its element', (t) => {
 
 test('userinput yields its default and never reads input', (t) => {
   t.is(call('UserInput', [['prompt', 'port?'], ['default', 8080]]), 8080);
-  fails(t, () => call('UserInput', [['prompt', 'port?']]), Messages.MissingParameter, { name: 'default', fn: 'UserInput' });
+  t.is(call('UserInput', [['prompt', 'port?']]), '', 'without a default, the empty string (case 92)');
+  t.is(call('UserInput', []), '');
 });
 
 // --- predicates -------------------------------------------------------------------------
