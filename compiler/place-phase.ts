@@ -1,12 +1,14 @@
 /**
  * Placement resolution (docs/design/language.md §7.3): an attribute named `p1:...:pk:name` moves into
- * the description at `p1:...:pk`, found with HERE lookups from where it was written. Passes
+ * the description at `p1:...:pk`, found with HERE lookups from where it was written (an eager
+ * link on the way is followed to the description it designates). Passes
  * repeat until nothing is pending or a pass makes no progress, so that a placement may
  * target a description created by a later placement.
  */
 import type { DiagnosticBag } from '../core/diagnostics.js';
 import { Messages, diagnostic } from '../core/messages/index.js';
-import { Applied, Description, kindOf, makeAttr, type Attr } from '../core/values.js';
+import { Applied, Description, Ref, kindOf, makeAttr, type Attr, type Value } from '../core/values.js';
+import { lookupPath, type LookupFailure } from './lookup.js';
 import { article } from './type-phase.js';
 
 interface Pending {
@@ -93,35 +95,95 @@ function collect(root: Description, seen: Set<Description>): Pending[] {
 /** Whether the placement is written in, or its path goes through, a description whose prototypes failed. */
 function afterBroken(holder: Description, path: readonly string[]): boolean {
   for (let d: Description | null = holder; d; d = d.parent) if (d.broken) return true;
-  let cd: Description = holder;
-  for (const name of path) {
-    const v = cd.attrs.get(name)?.value;
-    if (!(v instanceof Description)) return false;
-    if (v.broken) return true;
-    cd = v;
-  }
-  return false;
+  return walk(holder, path).broken;
 }
 
-/** Why `findTarget` found nothing: the first name on the path that is missing, or not a description. */
+/** Why `findTarget` found nothing: the first part of the path that is missing, or not a description. */
 function whyNoTarget(from: Description, path: readonly string[]): string {
-  let cd: Description = from;
-  for (let i = 0; i < path.length; i++) {
-    const attr = cd.attrs.get(path[i]);
-    const prefix = path.slice(0, i + 1).join(':');
-    if (!attr || attr.placement) return `Reference not found: \`HERE ${prefix}\``;
-    if (!(attr.value instanceof Description)) return `\`HERE ${prefix}\` is ${article(kindOf(attr.value))}, not a component description`;
-    cd = attr.value;
-  }
-  return `Reference not found: \`HERE ${path.join(':')}\``;
+  const step = walk(from, path);
+  return step.ok ? `Reference not found: \`HERE ${path.join(':')}\`` : step.why;
 }
 
 function findTarget(from: Description, path: readonly string[]): Description | undefined {
-  let cd: Description = from;
-  for (const name of path) {
-    const attr = cd.attrs.get(name);
-    if (!attr || attr.placement || !(attr.value instanceof Description)) return undefined;
-    cd = attr.value;
+  const step = walk(from, path);
+  return step.ok ? step.cd : undefined;
+}
+
+type Step = { ok: true; cd: Description; broken: boolean } | { ok: false; why: string; broken: boolean };
+
+/** A link on the path that cannot be followed; `why` completes "`HERE prefix` ...". */
+class Unfollowable extends Error {
+  constructor(readonly why: string) {
+    super(why);
   }
-  return cd;
+}
+
+/**
+ * Walks a placement path from the body it was written in: each part a HERE lookup. A part
+ * holding an eager link goes on in the description the link designates, resolved as any
+ * reference from the description holding it (chained links followed); a LAZY or DATA link
+ * is not followed (docs/design/language.md §7.3).
+ */
+function walk(from: Description, path: readonly string[]): Step {
+  let cd: Description = from;
+  let broken = false;
+  for (let i = 0; i < path.length; i++) {
+    const attr = cd.attrs.get(path[i]);
+    const prefix = path.slice(0, i + 1).join(':');
+    if (!attr || attr.placement) return { ok: false, why: `Reference not found: \`HERE ${prefix}\``, broken };
+    let v: Value;
+    try {
+      v = follow(cd, attr, new Set(), () => {
+        broken = true;
+      });
+    } catch (e) {
+      if (!(e instanceof Unfollowable)) throw e;
+      return { ok: false, why: `\`HERE ${prefix}\` ${e.why}`, broken };
+    }
+    if (!(v instanceof Description)) {
+      const how = attr.value instanceof Ref ? `is a link to ${article(kindOf(v))}` : `is ${article(kindOf(v))}`;
+      return { ok: false, why: `\`HERE ${prefix}\` ${how}, not a component description`, broken };
+    }
+    if (v.broken) broken = true;
+    cd = v;
+  }
+  return { ok: true, cd, broken };
+}
+
+/** The value of an attribute met on a placement path, eager links followed; throws Unfollowable. */
+function follow(holder: Description, attr: Attr, visiting: Set<Attr>, onBroken: () => void): Value {
+  const v = attr.value;
+  if (!(v instanceof Ref)) return v;
+  if (v.lazy || v.data) {
+    throw new Unfollowable(`holds a ${v.lazy ? 'LAZY' : 'DATA'} link (\`${v.lazy ? 'LAZY' : 'DATA'} ${v.toString()}\`), which a placement does not follow`);
+  }
+  if (visiting.has(attr)) throw new Unfollowable(`holds a link (\`${v.toString()}\`) that leads round in a cycle`);
+  visiting.add(attr);
+  try {
+    const result = lookupPath(holder, v.parts, {
+      enter: (d) => {
+        if (d.broken) onBroken();
+      },
+      value: (h, _name, found) => follow(h, found, visiting, onBroken),
+    });
+    if (result.ok) return result.value;
+    if (v.optional) return v.defaultValue ?? null;
+    // A link target may be created by a placement still pending: the caller waits for it.
+    throw new Unfollowable(`holds a link (\`${v.toString()}\`) that does not resolve: ${failureText(result.failure)}`);
+  } finally {
+    visiting.delete(attr);
+  }
+}
+
+function failureText(f: LookupFailure): string {
+  switch (f.kind) {
+    case 'notFound':
+      return `no \`${f.name}\` in \`${f.stoppedAt}\``;
+    case 'throughValue':
+      return `\`${f.stoppedAt}\` is ${article(kindOf(f.found))}`;
+    case 'parentOfRoot':
+      return `\`${f.stoppedAt}\` has no parent`;
+    case 'unsupported':
+      return `\`${f.part}\` cannot be resolved at compile time`;
+  }
 }

@@ -136,3 +136,21 @@ test('what follows from a failed prototype is not reported in the type and place
     ['2 SF2101', '5 SF2501'],
   );
 });
+
+test('a placement follows eager links on its path, chained ones too, and waits for a link target that another placement creates', (t) => {
+  const r = resolveText(`
+    Base extends { x 1; }
+    sfConfig extends {
+      a b;
+      b Base;
+      a:y 2;
+      late extends { }
+      d late:made;
+      d:z 3;
+      late:made extends { }
+      e Base;
+    }`);
+  t.deepEqual(r.diagnostics, []);
+  t.regex(toCanonicalJson(r.description!), /"e",\s*\{\s*"\$cd": \[\s*\[\s*"x",\s*1\s*\],\s*\[\s*"y",\s*2\s*\]/);
+  t.regex(toCanonicalJson(r.description!), /"d",\s*\{\s*"\$cd": \[\s*\[\s*"z",\s*3\s*\]/);
+});
