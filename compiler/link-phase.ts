@@ -75,6 +75,20 @@ export class LinkPhase {
     this.walk(cd);
   }
 
+  /**
+   * Resolves one attribute's eager link, as the link phase would, and gives its value, or
+   * undefined when it failed (the failure is reported). The `sfConfig` phase follows a
+   * top-level `sfConfig` written as a link with it (docs/design/language.md §7.5).
+   */
+  follow(cd: Description, name: string): Value | undefined {
+    try {
+      return this.resolveAttr(cd, name);
+    } catch (e) {
+      if (e instanceof Failed) return undefined;
+      throw e;
+    }
+  }
+
   /** Link-resolves every attribute of a description and of the descriptions below it. */
   private walk(cd: Description): void {
     if (this.walked.has(cd)) return;

@@ -12,10 +12,10 @@ import { TreeBuilder, UniqueNames, collectNames } from './build.js';
 import { finalise } from './finalise.js';
 import { functionPhase } from './function-phase.js';
 import { IncludeLoader, includesOf } from './includes.js';
-import { LinkPhase, type LinkOptions } from './link-phase.js';
+import { LinkPhase, isLazyValue, type LinkOptions } from './link-phase.js';
 import { placePhase } from './place-phase.js';
 import { TypePhase } from './type-phase.js';
-import { Description, kindOf } from '../core/values.js';
+import { Description, Ref, kindOf, type Value } from '../core/values.js';
 import { article } from './type-phase.js';
 
 export interface ResolveOptions extends LinkOptions {
@@ -106,6 +106,8 @@ function runPhases(
   let working: Description = tree;
   const errors = (): number => bag.items.filter((d) => d.severity === 'error').length;
   let typeErrors = errors();
+  // One link resolver for the whole run: the sfConfig phase may already resolve links (§7.5).
+  let linking: LinkPhase | undefined;
   for (const phase of phases) {
     switch (phase) {
       case 'type':
@@ -119,18 +121,12 @@ function runPhases(
         functionPhase(working, bag);
         break;
       case 'sfConfig': {
-        const attr = working.attrs.get('sfConfig');
-        if (!attr) {
-          bag.add(diagnostic(Messages.NoSfConfig, {}, root.ast.span.end > 0 ? { file: root.path, start: 0, end: 0 } : undefined));
-        } else if (!(attr.value instanceof Description)) {
-          bag.add(diagnostic(Messages.SfConfigNotDescription, { found: article(kindOf(attr.value)) }, attr.span));
-        } else {
-          working = attr.value;
-        }
+        const selected = selectSfConfig(working, root, bag, (linking ??= new LinkPhase(bag, options)));
+        if (selected) working = selected;
         break;
       }
       case 'link':
-        new LinkPhase(bag, options).run(working);
+        (linking ??= new LinkPhase(bag, options)).run(working);
         break;
       case 'print':
         break;
@@ -147,6 +143,38 @@ function runPhases(
   const result = finalise(working);
   lap('finalise');
   return result;
+}
+
+/**
+ * The `sfConfig` phase (docs/design/language.md §7.5): the top-level `sfConfig` is the working
+ * tree from now on. An eager link there is followed: the working tree is the description it
+ * names, itself (not a copy), so that its links resolve where it is defined. A LAZY link
+ * cannot be followed now (SF2403); any other value that is not a description is SF2402.
+ */
+function selectSfConfig(
+  top: Description,
+  root: { path: string; ast: { span: { end: number } } },
+  bag: DiagnosticBag,
+  linking: LinkPhase,
+): Description | undefined {
+  const attr = top.attrs.get('sfConfig');
+  if (!attr) {
+    bag.add(diagnostic(Messages.NoSfConfig, {}, root.ast.span.end > 0 ? { file: root.path, start: 0, end: 0 } : undefined));
+    return undefined;
+  }
+  let value: Value | undefined = attr.value;
+  if (value instanceof Ref && !value.data && !value.lazy) {
+    value = linking.follow(top, 'sfConfig');
+    // The link failed, and the failure is reported.
+    if (value === undefined) return undefined;
+  }
+  if (value instanceof Description) return value;
+  if (isLazyValue(value)) {
+    bag.add(diagnostic(Messages.SfConfigLazyLink, { ref: value instanceof Ref ? value.toString() : '(function)' }, attr.span));
+  } else {
+    bag.add(diagnostic(Messages.SfConfigNotDescription, { found: article(kindOf(value)) }, attr.span));
+  }
+  return undefined;
 }
 
 function phaseList(root: Description, bag: DiagnosticBag): string[] | undefined {

@@ -28,6 +28,7 @@ export const ResolutionMessages = {
 
   NoSfConfig: entry('SF2401', 'NoSfConfig', 'Reference not found: `sfConfig`.', 'A description to deploy defines `sfConfig extends { ... }` at the top level.'),
   SfConfigNotDescription: entry('SF2402', 'SfConfigNotCD', 'The sfConfig attribute of a SmartFrog description must be a Component Description, found {found}.'),
+  SfConfigLazyLink: entry('SF2403', 'SfConfigNotCD', 'The sfConfig attribute is the link `{ref}`, which is or reaches a LAZY reference: a lazy reference cannot be resolved to select the description to deploy.', 'Write `sfConfig` as an eager link (without `LAZY`) or as a description.'),
 
   ReferenceNotFound: entry('SF2501', 'LinkResolution', 'Unresolved Reference `{ref}` in `{path}`: reference not found: no `{name}` in `{stopped}`.', 'The first part of a reference is looked up in the description and then its parents; later parts only in the description reached so far.'),
   ReferenceThroughValue: entry('SF2502', 'LinkResolution', 'Unresolved Reference `{ref}` in `{path}`: referencing through an object which is not a SmartFrog Component (`{stopped}` is {found}).'),
