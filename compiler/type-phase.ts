@@ -9,7 +9,7 @@ import type { DiagnosticBag } from '../core/diagnostics.js';
 import { Messages, diagnostic } from '../core/messages/index.js';
 import { copyDescription } from './copy.js';
 import { lookupPath, type LookupHooks } from './lookup.js';
-import { Applied, Description, Ref, kindOf, type Attr, type Value } from '../core/values.js';
+import { Applied, Description, Ref, kindOf, makeAttr, type Attr, type Value } from '../core/values.js';
 import { describeFailure } from './failures.js';
 
 type State = 'merging' | 'merged' | 'children' | 'done';
@@ -91,8 +91,9 @@ export class TypePhase {
         continue;
       }
       const target = this.resolvePrototype(cd, p);
-      if (!target || target.broken) cd.broken = true;
-      if (target) sources.push(copyDescription(target).attrs);
+      if (!target || (target instanceof Description && target.broken)) cd.broken = true;
+      if (target instanceof Applied) sources.push(functionSource(target));
+      else if (target) sources.push(copyDescription(target).attrs);
     }
     // Every source is used once (inline bodies, fresh copies), so its attributes move without copying.
     cd.attrs = new Map();
@@ -125,7 +126,7 @@ export class TypePhase {
     }
   }
 
-  private resolvePrototype(cd: Description, ref: Ref): Description | undefined {
+  private resolvePrototype(cd: Description, ref: Ref): Description | Applied | undefined {
     const path = (): string => cd.path();
     const refText = ref.toString();
     this.merging.push({ cd, ref });
@@ -141,6 +142,12 @@ export class TypePhase {
         return undefined;
       }
       const target = result.value;
+      if (target instanceof Applied && target.kind === 'apply') {
+        // An operator, vector, IF or SWITCH is still a plain function description until the
+        // function phase (§7.2, §10.2): it is copied like one, and the copy is a function too.
+        this.visitValue(target);
+        return target;
+      }
       if (!(target instanceof Description)) {
         this.diagnostics.add(
           diagnostic(Messages.PrototypeNotDescription, { ref: refText, path: path(), found: article(kindOf(target)) }, ref.span ?? cd.span),
@@ -190,6 +197,18 @@ export class TypePhase {
       property: this.properties,
     };
   }
+}
+
+/**
+ * The attributes a function prototype contributes: its body, copied, marked with
+ * `phase.function` so that the function phase turns the extending description into a function
+ * as it does a template extending `Function` (§7.4); a lazy function stays lazy.
+ */
+function functionSource(fn: Applied): Map<string, Attr> {
+  const attrs = new Map<string, Attr>([['phase.function', makeAttr('ConstructFunction', undefined, fn.span)]]);
+  for (const [name, attr] of copyDescription(fn.body).attrs) attrs.set(name, attr);
+  if (fn.lazy && !attrs.has('sfFunctionLazy')) attrs.set('sfFunctionLazy', makeAttr(true, undefined, fn.span));
+  return attrs;
 }
 
 function putAttr(cd: Description, name: string, attr: Attr): void {
