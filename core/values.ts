@@ -43,7 +43,7 @@ export class Ref {
     return new Ref(this.parts, flags.lazy ?? this.lazy, flags.data ?? this.data, this.optional, this.defaultValue, this.span);
   }
 
-  /** The reference's text: `PARENT:x`, `HERE a`, `ATTRIB b:c`. */
+  /** The reference's text: `PARENT:x`, `HERE a`, `b:ATTRIB c` (default keywords left out, §6.2). */
   toString(): string {
     return refText(this.parts);
   }
@@ -58,8 +58,14 @@ export function refPartText(p: RefPart, index: number): string {
       return p.kind;
     case 'WORD':
       return quoteNameIfNeeded(p.name ?? '');
+    case 'ATTRIB':
+    case 'HERE':
+      // A bare word means `ATTRIB` as the first part and `HERE` after it (docs/design/language.md
+      // §6.2), so a part written with its default keyword is printed without it; the text reads
+      // back to the same lookup.
+      if ((p.kind === 'ATTRIB') === (index === 0)) return quoteNameIfNeeded(p.name ?? '');
+      return `${p.kind} ${quoteNameIfNeeded(p.name ?? '')}`;
     default:
-      void index;
       return `${p.kind} ${quoteNameIfNeeded(p.name ?? '')}`;
   }
 }

@@ -163,7 +163,7 @@ test('references from a placed subtree go up to its parent, ROOT and their child
     t.is(read(user, 'sibling').value, cfgAddress);
     // `alias` is a LAZY reference held on A, resolved where it is held (its ROOT is A's root).
     t.is(read(user, 'alias').value, cfgAddress);
-    t.regex(read(user, 'missing').error!, /^SF4006 Reference `ATTRIB noSuchAttribute` in `svc:user` cannot be resolved at run time: `noSuchAttribute` not found/);
+    t.regex(read(user, 'missing').error!, /^SF4006 Reference `noSuchAttribute` in `svc:user` cannot be resolved at run time: `noSuchAttribute` not found/);
 
     // Current values.
     A.host.application('app')!.sfReplaceAttribute('rootPort', 9090);
