@@ -10,7 +10,8 @@ import { Messages, diagnostic, type MessageEntry } from '../core/messages/index.
 import type { Span } from '../core/source.js';
 import { copyDescription } from './copy.js';
 import { FUNCTION_IDS } from '../functions/ids.js';
-import { lookupPath, type LookupFailure, type LookupHooks } from './lookup.js';
+import { closestName } from '../core/suggest.js';
+import { lookupPath, namesInScope, type LookupFailure, type LookupHooks } from './lookup.js';
 import { Applied, Description, Ref, TBD, kindOf, type Value } from '../core/values.js';
 import { article } from './type-phase.js';
 import { FunctionError, checkAssertions, checkSchemaElement, lookupFunction, schemaClasses, type FunctionContext } from '../functions/index.js';
@@ -220,9 +221,11 @@ export class LinkPhase {
   private reportLookup(f: LookupFailure, ref: Ref, path: string): void {
     const refText = ref.toString();
     switch (f.kind) {
-      case 'notFound':
-        this.report(Messages.ReferenceNotFound, { ref: refText, path, name: f.name, stopped: f.stoppedAt }, ref.span);
+      case 'notFound': {
+        const guess = f.scope ? closestName(f.name, namesInScope(f.scope, f.upward ?? false)) : undefined;
+        this.report(Messages.ReferenceNotFound, { ref: refText, path, name: f.name, stopped: f.stoppedAt }, ref.span, undefined, guess ? `Did you mean \`${guess}\`?` : undefined);
         break;
+      }
       case 'throughValue':
         this.report(Messages.ReferenceThroughValue, { ref: refText, path, stopped: f.stoppedAt, found: article(kindOf(f.found)) }, ref.span);
         break;
@@ -386,10 +389,10 @@ export class LinkPhase {
     };
   }
 
-  private report(entry: MessageEntry, args: Record<string, unknown>, span?: Span, related?: { message: string; span?: Span }[]): void {
+  private report(entry: MessageEntry, args: Record<string, unknown>, span?: Span, related?: { message: string; span?: Span }[], hint?: string): void {
     // Inside a description whose prototypes failed, whatever goes wrong follows from that failure.
     if (this.stack.some((f) => withinBroken(f.cd))) return;
-    this.diagnostics.add(diagnostic(entry, args, span, related ? { related } : {}));
+    this.diagnostics.add(diagnostic(entry, args, span, { ...(related ? { related } : {}), ...(hint ? { hint } : {}) }));
   }
 }
 

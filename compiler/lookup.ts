@@ -17,7 +17,7 @@ export interface LookupHooks {
 }
 
 export type LookupFailure =
-  | { kind: 'notFound'; stoppedAt: string; name: string }
+  | { kind: 'notFound'; stoppedAt: string; name: string; scope?: Description; upward?: boolean }
   | { kind: 'throughValue'; stoppedAt: string; found: Value }
   | { kind: 'parentOfRoot'; stoppedAt: string }
   | { kind: 'unsupported'; part: string };
@@ -90,11 +90,26 @@ export function lookupPath(start: Description, parts: readonly RefPart[], hooks:
           if (!upward) break;
           holder = holder.parent;
         }
-        if (!found || !holder) return { ok: false, failure: { kind: 'notFound', stoppedAt: at(), name } };
+        if (!found || !holder) return { ok: false, failure: { kind: 'notFound', stoppedAt: at(), name, scope: current, upward } };
         current = hooks.value(holder, name, found);
         if (current instanceof Description && i < parts.length - 1) hooks.enter(current);
       }
     }
   }
   return { ok: true, value: current };
+}
+
+/**
+ * The names a reference that was not found could have meant: the attributes of the description
+ * it was looked up in, and, for a lookup that searches upwards, of its parents, nearest first.
+ */
+export function* namesInScope(scope: Description, upward: boolean): Generator<string> {
+  const seen = new Set<string>();
+  for (let d: Description | null = scope; d; d = upward ? d.parent : null) {
+    for (const name of d.attrs.keys()) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      yield name;
+    }
+  }
 }

@@ -10,6 +10,7 @@ import { Messages, diagnostic } from '../core/messages/index.js';
 import { copyDescription } from './copy.js';
 import { lookupPath, type LookupHooks } from './lookup.js';
 import { Applied, Description, Ref, kindOf, makeAttr, type Attr, type Value } from '../core/values.js';
+import { closestName } from '../core/suggest.js';
 import { describeFailure } from './failures.js';
 
 type State = 'merging' | 'merged' | 'children' | 'done';
@@ -138,7 +139,8 @@ export class TypePhase {
         // Not found inside a description that is incomplete itself: that description's error says it all.
         if (this.tainted) return undefined;
         const cause = describeFailure(result.failure);
-        this.diagnostics.add(diagnostic(Messages.PrototypeNotFound, { ref: refText, path: path(), cause }, ref.span ?? cd.span));
+        const guess = result.failure.kind === 'notFound' && ref.parts.length === 1 ? closestName(result.failure.name, prototypeNames(cd)) : undefined;
+        this.diagnostics.add(diagnostic(Messages.PrototypeNotFound, { ref: refText, path: path(), cause }, ref.span ?? cd.span, guess ? { hint: `Did you mean \`${guess}\`?` } : {}));
         return undefined;
       }
       const target = result.value;
@@ -224,4 +226,16 @@ function putAttr(cd: Description, name: string, attr: Attr): void {
 
 export function article(kind: string): string {
   return /^[AEIOU]/.test(kind) ? `an ${kind}` : `a ${kind}`;
+}
+
+/** The names a one-word prototype reference could have meant: descriptions in scope, nearest first. */
+function* prototypeNames(cd: Description): Generator<string> {
+  const seen = new Set<string>();
+  for (let scope: Description | null = cd; scope; scope = scope.parent) {
+    for (const [name, attr] of scope.attrs) {
+      if (seen.has(name) || !(attr.value instanceof Description || attr.value instanceof Applied)) continue;
+      seen.add(name);
+      yield name;
+    }
+  }
 }
