@@ -118,7 +118,7 @@ test.serial('frog peer processes: a SIGKILLed peer is reported gone by the other
       const last = events.filter((e) => e.peer === p && (e.event === 'stable' || e.event === 'unstable')).at(-1);
       return last?.event === 'stable' && (last as unknown as { members: string[] }).members.length === 3;
     });
-    const formed = await waitFor(stable, 20_000);
+    const formed = await waitFor(stable, 40_000);
     // What each peer last said, to tell a slow start from a group that never formed.
     if (!formed) for (const p of ['k1', 'k2', 'k3']) t.log(p, JSON.stringify(events.filter((e) => e.peer === p).slice(-8)));
     t.true(formed, 'three processes form one stable view');
