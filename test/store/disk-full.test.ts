@@ -96,3 +96,23 @@ maybe('a store that fills its disk fails the commit that does not fit, stays up,
 });
 
 if (!isRoot) test('disk-full tests need root to mount a tmpfs', (t) => t.pass());
+
+test('an unhandled rejection that is not the store\'s still ends the process with its reason once a store is open', (t) => {
+  const dir = tempDir('frog-reject-');
+  try {
+    const storeModule = new URL('../../runtime/persistence/store/index.ts', import.meta.url).href;
+    const script = `
+      const { LmdbCheckpointStore } = await import(${JSON.stringify(storeModule)});
+      const store = new LmdbCheckpointStore(${JSON.stringify(path.join(dir, 'data'))});
+      await store.open();
+      await store.close();
+      Promise.reject(new Error('not the store: boom'));
+      setTimeout(() => console.log('still running'), 500);`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, cwd: new URL('../..', import.meta.url).pathname });
+    t.not(run.status, 0);
+    t.regex(run.stderr, /not the store: boom/);
+    t.false(run.stdout.includes('still running'));
+  } finally {
+    removeDir(dir);
+  }
+});

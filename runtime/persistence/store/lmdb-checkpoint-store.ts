@@ -148,8 +148,8 @@ function writeMarker(directory: string): void {
  * lmdb-js starts each event-turn batch with a write of its own whose promise nobody holds;
  * when the transaction fails (a full disk), that promise rejects unhandled, which would end
  * the process although the failure is reported through the commit that failed. Such
- * rejections, and only those, are absorbed; any other unhandled rejection is thrown as Node
- * would throw it without this listener.
+ * rejections, and only those, are absorbed; any other unhandled rejection is left to the
+ * process's other listeners, or, when there is none, thrown as Node would throw it.
  */
 let absorbing = false;
 function absorbLmdbBatchRejections(): void {
@@ -161,6 +161,8 @@ function absorbLmdbBatchRejections(): void {
       commitError.catch(() => undefined);
       return;
     }
+    // Another listener (the application's own) handles the rest; alone, do what Node would.
+    if (process.listenerCount('unhandledRejection') > 1) return;
     throw reason;
   });
 }
