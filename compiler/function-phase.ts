@@ -94,7 +94,7 @@ function construct(cd: Description, action: string, holder: Description, diagnos
       body.span = cd.span;
       let ok = true;
       for (const [name, attr] of cd.attrs) {
-        if (name === PHASE_ATTR || name === 'sfAssertionPhase' || name === 'sfSchemaDescription' || name === 'sfFunctionClass') continue;
+        if (name === PHASE_ATTR || name === 'sfAssertionPhase' || name === 'sfSchemaDescription' || name === 'sfFunctionClass' || name === 'sfSchemaUnlisted') continue;
         if (!(attr.value instanceof Applied) || attr.value.kind !== 'apply') {
           diagnostics.add(diagnostic(Messages.SchemaElementNotDescription, { name, path }, attr.span ?? cd.span));
           ok = false;
@@ -115,6 +115,9 @@ function construct(cd: Description, action: string, holder: Description, diagnos
       // `sfSchemaDescription` is prose for readers: it is not part of the assertion.
       const phase = cd.attrs.get('sfAssertionPhase');
       if (phase) body.attrs.set('sfAssertionPhase', { ...phase });
+      // What an attribute the schema does not list gets (§11.3).
+      const unlisted = cd.attrs.get('sfSchemaUnlisted');
+      if (unlisted) body.attrs.set('sfSchemaUnlisted', { ...unlisted });
       return ok ? new Applied('assert', body, false, false, cd.span) : undefined;
     }
     default:

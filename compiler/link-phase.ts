@@ -14,7 +14,8 @@ import { closestName } from '../core/suggest.js';
 import { lookupPath, namesInScope, type LookupFailure, type LookupHooks } from './lookup.js';
 import { Applied, Description, Ref, TBD, kindOf, type Value } from '../core/values.js';
 import { article } from './type-phase.js';
-import { FunctionError, checkAssertions, checkSchemaElement, lookupFunction, schemaClasses, type FunctionContext } from '../functions/index.js';
+import { FunctionError, checkAssertions, checkSchemaElement, describeValue, lookupFunction, schemaBound, schemaClasses, type FunctionContext, type SchemaProblem } from '../functions/index.js';
+
 import { parseRefText } from '../core/ref-text.js';
 
 /** The value of a predicate checked at compile time: dropped from the output. */
@@ -270,7 +271,11 @@ export class LinkPhase {
       if (isLazyValue(v)) lazy = true;
       operands.push([key, v]);
     }
-    if (failed) throw failed;
+    if (failed) {
+      // A misspelt attribute is often why a required one is missing: say so too.
+      if (fn.kind === 'assert') this.checkClosed(body, holder);
+      throw failed;
+    }
     const path = new LazyText(() => `${pathPrefix(holder)}${name}`);
     if (fn.kind === 'assert') return this.check(fn, original, operands, lazy, holder, path);
     if (lazy) return new Applied(fn.kind, body, true, false, fn.span);
@@ -318,28 +323,55 @@ export class LinkPhase {
     }
     const classes = schemaClasses(name, params.get('class'));
     const description = params.get('description');
-    const problem = Array.isArray(classes)
-      ? checkSchemaElement(
-          {
-            name,
-            optional: params.get('optional') === true,
-            binding: String(params.get('binding') ?? 'anyBinding'),
-            classes,
-            description: typeof description === 'string' && description !== '' ? description : undefined,
-          },
-          found,
-        )
-      : classes;
+    const refinements = schemaRefinements(name, params);
+    const problem = !Array.isArray(classes)
+      ? classes
+      : 'code' in refinements
+        ? refinements
+        : checkSchemaElement(
+            {
+              name,
+              optional: params.get('optional') === true,
+              binding: String(params.get('binding') ?? 'anyBinding'),
+              classes,
+              description: typeof description === 'string' && description !== '' ? description : undefined,
+              ...refinements,
+            },
+            found,
+          );
     if (problem) {
       const at =
         problem.at === 'value' ? described?.attrs.get(name)?.span
         : problem.at === 'described' ? described?.span
         : element.attrs.get(problem.at)?.span;
       const related = at && span ? [{ message: `The schema element \`${name}\`.`, span }] : undefined;
-      this.report(problem.code, { name, ...problem.args, path: described?.path() ?? String(path) }, at ?? span, related);
+      this.report(problem.code, { name, ...problem.args, path: described?.path() ?? String(path) }, at ?? span, related, problem.hint);
       throw new Failed('schema');
     }
     return true;
+  }
+
+  /**
+   * A schema's `sfSchemaUnlisted` (docs/design/language.md §11.3) says what an attribute it does
+   * not list gets: "warn" (a leaf component reads nothing else: most likely a slip), "slips"
+   * (a container holds data for its children: warned only when a listed name is one slip
+   * away), or nothing. `sf` and `phase.` attributes and child components are never checked;
+   * nor is a component whose class is a module of the user's, which may read more.
+   */
+  private checkClosed(schema: Description, described: Description): void {
+    const mode = schema.get('sfSchemaUnlisted');
+    if ((mode !== 'warn' && mode !== 'slips') || described.attrs.get('sfSchema')?.value === false) return;
+    const type = described.get('sfClass');
+    if (typeof type !== 'string' || type.includes('#')) return;
+    const listed = [...schema.attrs.keys()].filter((n) => !n.startsWith('sf') && !n.startsWith('phase.'));
+    const known = new Set(listed);
+    for (const [name, attr] of described.attrs) {
+      if (known.has(name) || name.startsWith('sf') || name.startsWith('phase.') || attr.placement) continue;
+      if (attr.value instanceof Description && attr.value.eager) continue;
+      const guess = closestName(name, listed);
+      if (mode === 'slips' && !guess) continue;
+      this.report(Messages.UnknownAttribute, { name, path: described.path(), component: shortType(type) }, attr.span ?? described.span, undefined, guess ? `Did you mean \`${guess}\`?` : undefined);
+    }
   }
 
   private check(fn: Applied, original: Description | undefined, operands: [string, Value][], lazy: boolean, holder: Description, path: LazyText): Value {
@@ -364,6 +396,7 @@ export class LinkPhase {
         this.report(Messages.AssertionFailed, { failures: failures.join(', '), path }, fn.span);
         throw new Failed('assertion');
       }
+      this.checkClosed(fn.body, holder);
     } else {
       const result = this.call(String(fnClass), operands, holder, fn.span, path);
       if (result !== true) {
@@ -419,6 +452,27 @@ function contains(outer: Description, inner: Description): boolean {
 }
 
 /** A message argument computed only when a message is built: paths cost a walk up the tree. */
+/** `values`, `min` and `max` of a schema element, or the problem with one of them (§11.3). */
+function schemaRefinements(name: string, params: Map<string, Value>): { values?: Value[]; min?: number; max?: number } | SchemaProblem {
+  const out: { values?: Value[]; min?: number; max?: number } = {};
+  const values = params.get('values');
+  if (values !== undefined) {
+    if (!Array.isArray(values)) return { code: Messages.SchemaBadParameter, args: { name, parameter: 'values', expected: 'a vector', found: describeValue(values) }, at: 'values' };
+    out.values = values;
+  }
+  for (const bound of ['min', 'max'] as const) {
+    const b = schemaBound(params.get(bound));
+    if (typeof b === 'object') return { code: Messages.SchemaBadParameter, args: { name, parameter: bound, expected: 'a number', found: b.bad }, at: bound };
+    if (b !== undefined) out[bound] = b;
+  }
+  return out;
+}
+
+/** A component type as a message names it: `Delay`, not its SmartFrog package. */
+function shortType(type: string): string {
+  return type.slice(type.lastIndexOf('.') + 1);
+}
+
 class LazyText {
   private text?: string;
   constructor(private readonly make: () => string) {}

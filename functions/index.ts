@@ -30,6 +30,7 @@ export {
   checkSchemaElement,
   badClassParameter,
   schemaClasses,
+  schemaBound,
   javaClassOf,
   type SchemaElementParams,
   type SchemaElementFound,

@@ -8,6 +8,7 @@ import { Messages, type MessageEntry } from '../core/messages/index.js';
 import { Applied, Description, Ref, SfDouble, SfFloat, TBD, type Value } from '../core/values.js';
 import { FUNCTION_PREFIX, describeValue } from './context.js';
 import { isNum } from './numeric.js';
+import { closestName } from '../core/suggest.js';
 
 export const CHECK_ASSERTIONS = `${FUNCTION_PREFIX}CheckAssertions`;
 export const CHECK_SCHEMA_ELEMENT = `${FUNCTION_PREFIX}CheckSchemaElement`;
@@ -66,6 +67,20 @@ const CLASS_TESTS = new Map<string, ClassTest>([
   [NULL_CLASS, (v) => v === null],
 ]);
 
+/**
+ * A class identifier as messages show it: the kind of value it accepts (`Integer`, `Vector`,
+ * `ComponentDescription`), not the Java name; an identifier we do not know, as written.
+ */
+function className(identifier: string): string {
+  if (identifier === '[B' || identifier === 'byte[]') return 'Bytes';
+  if (identifier === NULL_CLASS) return 'NULL';
+  if (identifier === APPLY_REFERENCE) return 'Function';
+  if (identifier === REFERENCE || identifier.endsWith('.Reference')) return 'Reference';
+  if (CD_CLASSES.includes(identifier)) return 'ComponentDescription';
+  if (identifier === 'java.lang.Object' || identifier === 'anyClass') return 'anything';
+  return CLASS_TESTS.has(identifier) ? identifier.slice(identifier.lastIndexOf('.') + 1) : identifier;
+}
+
 /** The SmartFrog class identifier of a value's kind, as schema messages name what they found. */
 export function javaClassOf(v: Value): string {
   if (v === null) return NULL_CLASS;
@@ -95,6 +110,11 @@ export interface SchemaElementParams {
   classes: string[];
   /** The optional `description` parameter, shown beside the name in messages. */
   description?: string;
+  /** frogpond's `values` parameter: the only values allowed (docs/design/language.md §11.3). */
+  values?: Value[];
+  /** frogpond's `min` and `max` parameters: the range a number must lie in, both ends included. */
+  min?: number;
+  max?: number;
 }
 
 export interface SchemaElementFound {
@@ -115,7 +135,9 @@ export interface SchemaProblem {
    * `described` that description (the attribute is missing), `binding` or `class` that
    * parameter of the schema element. The caller adds the schema element as a related place.
    */
-  at: 'value' | 'described' | 'binding' | 'class';
+  at: 'value' | 'described' | 'binding' | 'class' | 'values' | 'min' | 'max';
+  /** A "did you mean" for the user. */
+  hint?: string;
 }
 
 /**
@@ -128,7 +150,7 @@ export interface SchemaProblem {
  */
 export function checkSchemaElement(params: SchemaElementParams, found: SchemaElementFound): SchemaProblem | undefined {
   const name = params.description ? `${params.name} (${params.description})` : params.name;
-  const expected = params.classes.length === 1 ? params.classes[0] : `[${params.classes.join(', ')}]`;
+  const expected = params.classes.map(className).join(' or ');
   const { binding } = params;
   if (binding !== 'anyBinding' && binding !== 'eager' && binding !== 'lazy') {
     return { code: Messages.SchemaBadBinding, args: { name, binding }, at: 'binding' };
@@ -147,8 +169,42 @@ export function checkSchemaElement(params: SchemaElementParams, found: SchemaEle
   if (binding === 'lazy') return { code: Messages.SchemaNotLazy, args: { name }, at: 'value' };
   const value = found.value === undefined ? null : found.value;
   const match = matchClass(params.classes, value, name);
-  if (match === true) return undefined;
-  return match === false ? { code: Messages.SchemaWrongClass, args: { name, expected, found: javaClassOf(value) }, at: 'value' } : match;
+  if (match === false) return { code: Messages.SchemaWrongClass, args: { name, expected, found: describeValue(value) }, at: 'value' };
+  if (match !== true) return match;
+  return checkAllowed(params, name, value);
+}
+
+/**
+ * frogpond's refinements of a schema entry (docs/design/language.md §11.3), checked once the class
+ * matches: `values` lists the only values allowed, `min` and `max` bound a number.
+ */
+function checkAllowed(params: SchemaElementParams, name: string, value: Value): SchemaProblem | undefined {
+  if (params.values && !params.values.some((allowed) => sameValue(allowed, value))) {
+    const allowed = params.values.map((v) => (typeof v === 'string' ? JSON.stringify(v) : describeValue(v))).join(', ');
+    const guess = typeof value === 'string' ? closestName(value, params.values.filter((v): v is string => typeof v === 'string')) : undefined;
+    return { code: Messages.SchemaNotAllowed, args: { name, found: describeValue(value), allowed }, at: 'value', hint: guess === undefined ? undefined : `Did you mean "${guess}"?` };
+  }
+  if ((params.min !== undefined || params.max !== undefined) && isNum(value)) {
+    const n = Number(value instanceof SfFloat || value instanceof SfDouble ? value.value : value);
+    if ((params.min !== undefined && n < params.min) || (params.max !== undefined && n > params.max)) {
+      const range = params.max === undefined ? `at least ${params.min}` : params.min === undefined ? `at most ${params.max}` : `from ${params.min} to ${params.max}`;
+      return { code: Messages.SchemaOutOfRange, args: { name, found: describeValue(value), range }, at: 'value' };
+    }
+  }
+  return undefined;
+}
+
+function sameValue(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if ((typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint')) return BigInt(a) === BigInt(b);
+  return false;
+}
+
+/** The numeric bound of a `min` or `max` parameter, or a description of what is wrong with it. */
+export function schemaBound(v: Value | undefined): number | undefined | { bad: string } {
+  if (v === undefined) return undefined;
+  if (isNum(v)) return Number(v instanceof SfFloat || v instanceof SfDouble ? v.value : v);
+  return { bad: describeValue(v) };
 }
 
 /**

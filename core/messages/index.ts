@@ -74,7 +74,7 @@ export function diagnostic(
     severity: entry.severity,
     message: formatMessage(entry, args),
     span,
-    ...(entry.hint && !extra.hint ? { hint: entry.hint } : {}),
+    ...(entry.hint && !extra.hint ? { hint: formatMessage({ ...entry, text: entry.hint }, args) } : {}),
     ...extra,
   };
 }

@@ -15,6 +15,16 @@ export const PlanMessages = {
   SchemaLazyForEager: entry('SF3105', 'Schema', "error in schema: lazy reference value found for eager attribute '{name}' in `{path}`, expected: {expected}."),
   SchemaUnknownClass: entry('SF3106', 'Schema', "error in schema: unknown class `{class}` for attribute '{name}' in `{path}`.", 'Use one of the class identifiers of predicates.sf, such as `java.lang.Integer`, or `anyClass`.'),
   SchemaBadClassParameter: entry('SF3107', 'Schema', "error in schema: the class of attribute '{name}' in `{path}` must be a String or a vector of Strings, found {found}."),
+  SchemaNotAllowed: entry('SF3108', 'Schema', "error in schema: attribute '{name}' in `{path}` is {found}, which is not one of: {allowed}."),
+  SchemaOutOfRange: entry('SF3109', 'Schema', "error in schema: attribute '{name}' in `{path}` is {found}; it must be {range}."),
+  SchemaBadParameter: entry('SF3110', 'Schema', "error in schema: the `{parameter}` of attribute '{name}' in `{path}` must be {expected}, found {found}."),
+  UnknownAttribute: entry(
+    'SF3111',
+    'Schema',
+    "`{path}` ({component}) has no attribute '{name}'.",
+    'The component does not read it. If it is meant (data for a template or a reference), list it in the schema: `sfPrimSchema:{name} extends Optional;`.',
+    'warning',
+  ),
   NoComponentClass: entry('SF3201', 'Plan', 'The eager description `{path}` has no `sfClass`.', 'Extend a component prototype such as `Prim` or `Compound`, or mark the description `DATA` if it is only data.'),
   // SF3202 (`Invalid deployment plan: {reason}.`) was never emitted and is withdrawn: a plan
   // file that is not a valid plan is SF4011. Its number is not reused.
