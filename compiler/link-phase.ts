@@ -345,7 +345,8 @@ export class LinkPhase {
         : problem.at === 'described' ? described?.span
         : element.attrs.get(problem.at)?.span;
       const related = at && span ? [{ message: `The schema element \`${name}\`.`, span }] : undefined;
-      this.report(problem.code, { name, ...problem.args, path: described?.path() ?? String(path) }, at ?? span, related, problem.hint);
+      const hint = problem.hint ?? (problem.code === Messages.SchemaMissing && name === 'sfClass' ? NO_CLASS_HINT : undefined);
+      this.report(problem.code, { name, ...problem.args, path: described?.path() ?? String(path) }, at ?? span, related, hint);
       throw new Failed('schema');
     }
     return true;
@@ -452,6 +453,11 @@ function contains(outer: Description, inner: Description): boolean {
 }
 
 /** A message argument computed only when a message is built: paths cost a walk up the tree. */
+/** Why a description extending `Prim` needs an `sfClass`, and the ways to give it one. */
+const NO_CLASS_HINT =
+  '`Prim` is the base of every component and has no implementation of its own: extend one that has (`Compound`, `Exec`, `Echo`, ... from "/frog/components.sf"), ' +
+  'name a class of yours with `sfClass "./components.ts#MyClass"`, or write `extends DATA { ... }` if the description is only data.';
+
 /** `values`, `min` and `max` of a schema element, or the problem with one of them (§11.3). */
 function schemaRefinements(name: string, params: Map<string, Value>): { values?: Value[]; min?: number; max?: number } | SchemaProblem {
   const out: { values?: Value[]; min?: number; max?: number } = {};
