@@ -1,7 +1,8 @@
 /**
  * A resolved description back to `.sf` text (`frog resolve --format sf`), in the style of
  * SmartFrog's `sfParse -d`: descriptions as `extends { }`, literal vectors as `[| |]`, lazy
- * functions as `LAZY APPLY { }`. The text parses back to the same values.
+ * functions as `LAZY APPLY { }`. The text parses back to the same values; `unparseConfig` wraps
+ * it into a whole file that resolves to the same description (docs/design/language.md §14.2).
  */
 import { Applied, Description, Ref, SfDouble, SfFloat, TBD, quoteNameIfNeeded, refPartText, type RefPart, type Value } from '../core/values.js';
 
