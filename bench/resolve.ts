@@ -66,9 +66,10 @@ export async function main(args: string[]): Promise<void> {
   const built = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
   if (built.status !== 0) throw new Error('the TypeScript build failed');
   type Resolve = typeof import('../compiler/resolve.js');
-  type Canonical = typeof import('../core/canonical.js');
+  type Plain = typeof import('../compiler/plain-json.js');
   const { resolveFile } = (await import(pathToFileURL(join(root, 'dist', 'compiler', 'resolve.js')).href)) as Resolve;
-  const { toCanonicalJson } = (await import(pathToFileURL(join(root, 'dist', 'compiler', 'canonical.js')).href)) as Canonical;
+  // The plain JSON that `frog resolve` prints by default, as the Jsonnet column prints JSON.
+  const { toPlainJson } = (await import(pathToFileURL(join(root, 'dist', 'compiler', 'plain-json.js')).href)) as Plain;
 
   // In-process: the resolver alone, after a warm-up.
   const check = resolveFile(join(dir, 'app.sf'));
@@ -77,7 +78,7 @@ export async function main(args: string[]): Promise<void> {
   for (let i = 0; i < trials; i++) {
     const t0 = process.hrtime.bigint();
     const r = resolveFile(join(dir, 'app.sf'));
-    toCanonicalJson(r.description!);
+    toPlainJson(r.description!);
     inProcess.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   const peakMb = process.resourceUsage().maxRSS / 1024;

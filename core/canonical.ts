@@ -1,6 +1,6 @@
 /**
  * The canonical encoding of values (docs/design/pipeline.md §3): the
- * JSON that `frog resolve --format json` prints and the conformance suite compares, and the
+ * JSON that `frog resolve --format canonical` prints and the conformance suite compares, and the
  * same structure in msgpack for plans. Key order is part of the format:
  *   description  {"$cd": [[name, value], ...], "eager": false, "tags": {name: [sorted tags]}}
  *   reference    {"$ref": text, "lazy": true, "data": true, "optional": true, "default": v}

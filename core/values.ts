@@ -74,7 +74,8 @@ export function refText(parts: readonly RefPart[]): string {
   return parts.map(refPartText).join(':');
 }
 
-const WORD = /^[A-Za-z_$\u00c0-\u00ff][A-Za-z0-9_$.\-+@#~%^&\u00c0-\u00ff]*$/;
+/** A WORD token (docs/design/language.md §3.2): the Latin-1 letters, but not `×` and `÷`. */
+const WORD = /^[A-Za-z_$\u00a2-\u00a5\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff][A-Za-z0-9_$.\-+@#~%^&\u00a2-\u00a5\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]*$/;
 const KEYWORDS = new Set([
   'extends', 'true', 'false', 'NULL', 'TBD', 'LAZY', 'DATA', 'ATTRIB', 'HERE', 'PARENT', 'ROOT', 'THIS',
   'OPTIONAL', 'APPLY', 'ASSERT', 'IF', 'THEN', 'ELSE', 'FI', 'SWITCH', 'ENDSWITCH', 'VAR', 'PROPERTY',

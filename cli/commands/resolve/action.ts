@@ -3,16 +3,19 @@ import { writeFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { resolveFile } from '../../../compiler/resolve.js';
 import { toCanonicalJson } from '../../../core/canonical.js';
-import { unparse } from '../../../compiler/unparse.js';
+import { unparseConfig } from '../../../compiler/unparse.js';
+import { toPlainJson } from '../../../compiler/plain-json.js';
 import { compileFile } from '../../../compiler/plan.js';
 import { serialisePlan } from '../../../core/plan-format.js';
 import { checkComponentTypes, reportDiagnostics } from '../../plans.js';
 import type { Io } from '../../io.js';
+import type { ResolveFormat } from './command.js';
 
 export interface ResolveCommandOptions {
   file: string;
   includePath: string[];
-  format: 'json' | 'sf';
+  /** `json` plain JSON, `canonical` the canonical JSON, `sf` a .sf file that resolves to the same (docs/design/language.md §14). */
+  format: ResolveFormat;
 }
 
 
@@ -21,7 +24,8 @@ const abs = (io: Io, p: string): string => resolvePath(io.cwd, p);
 export async function resolveCommand(o: ResolveCommandOptions, io: Io): Promise<number> {
   const result = resolveFile(abs(io, o.file), { includePath: o.includePath.map((p) => abs(io, p)), env: io.env });
   if (reportDiagnostics(result.diagnostics, result.sources, io) || !result.description) return 1;
-  io.stdout(o.format === 'sf' ? unparse(result.description) : toCanonicalJson(result.description));
+  const d = result.description;
+  io.stdout(o.format === 'sf' ? unparseConfig(d) : o.format === 'canonical' ? toCanonicalJson(d) : toPlainJson(d));
   return 0;
 }
 

@@ -4,22 +4,28 @@
 import type { Command } from 'commander';
 import type { Register } from '../index.js';
 
+/** The output formats of `frog resolve` (docs/design/language.md §14). */
+export const RESOLVE_FORMATS = ['json', 'canonical', 'sf'] as const;
+export type ResolveFormat = (typeof RESOLVE_FORMATS)[number];
+
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export const register: Register = (program: Command, io, setExit) => {
   program
     .command('resolve')
-    .description('resolve a description and print its sfConfig (canonical JSON or .sf text)')
+    .description('resolve a description and print its sfConfig (plain JSON, canonical JSON or .sf text)')
     .argument('<file>', 'the .sf file')
     .option('-I, --include <dir>', 'add a folder to the include path (repeatable)', collect, [])
-    .option('--format <format>', 'json or sf', 'json')
+    .option('--format <format>', `${RESOLVE_FORMATS.join(', ')}`, 'json')
     .action(async (file: string, opts: { include: string[]; format: string }) => {
-      if (opts.format !== 'json' && opts.format !== 'sf') {
-        io.stderr(`frog resolve: unknown format \`${opts.format}\`; use json or sf\n`);
-        setExit(2);
+      const format = RESOLVE_FORMATS.find((f) => f === opts.format);
+      if (!format) {
+        // A usage error, with commander's code for those (1).
+        io.stderr(`frog resolve: unknown format \`${opts.format}\`; use one of ${RESOLVE_FORMATS.join(', ')}\n`);
+        setExit(1);
         return;
       }
-      setExit(await (await import('./action.js')).resolveCommand({ file, includePath: opts.include, format: opts.format }, io));
+      setExit(await (await import('./action.js')).resolveCommand({ file, includePath: opts.include, format }, io));
     });
   program
     .command('validate')

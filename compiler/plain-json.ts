@@ -1,0 +1,121 @@
+/**
+ * The plain JSON form of a resolved description (`frog resolve --format json`,
+ * docs/design/language.md §14.1): descriptions as JSON objects in attribute order, numbers,
+ * strings, booleans, null and arrays as themselves, so that `jq .who` reads a value. What
+ * JSON has no form for is written as a small object with one `$` key:
+ *   reference          {"$ref": "LAZY a:b"}            (its .sf text, flags included)
+ *   function, predicate {"$apply": {...body...}, "lazy": true}   (`$assert` alike; `data` too)
+ *   Long beyond 2^53   {"$long": "9007199254740993"}
+ *   NaN, ±Infinity     {"$double": "NaN"}, {"$float": "-Infinity"}
+ *   byte array         {"$bytes": "<base64>"}
+ * An attribute name that starts with `$` gets one more `$` in front (`$x` → `"$$x"`), so a key
+ * with a single leading `$` always marks one of the forms above. Tags and the data flag of a
+ * description are left out: the canonical form (`--format canonical`) keeps everything.
+ *
+ * The text is written straight into one string as the tree is walked, without an intermediate
+ * object tree, since outputs of 100,000 components go through here.
+ */
+import { CanonicalError } from '../core/canonical.js';
+import { Applied, Description, Ref, SfDouble, SfFloat, TBD, kindOf, type Value } from '../core/values.js';
+import { float32Text, valueText } from './unparse.js';
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** The plain JSON text of a resolved description, indented by two spaces, with a final newline. */
+export function toPlainJson(d: Description): string {
+  const w = new PlainWriter();
+  w.description(d, 0);
+  return w.out + '\n';
+}
+
+/** `$name` → `$$name`; other names unchanged. */
+export function plainKey(name: string): string {
+  return name.charCodeAt(0) === 36 ? '$' + name : name;
+}
+
+function special(x: number): string | undefined {
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Infinity) return 'Infinity';
+  if (x === -Infinity) return '-Infinity';
+  return undefined;
+}
+
+class PlainWriter {
+  out = '';
+  private pads: string[] = [''];
+
+  private pad(depth: number): string {
+    while (this.pads.length <= depth) this.pads.push(this.pads[this.pads.length - 1] + '  ');
+    return this.pads[depth];
+  }
+
+  description(d: Description, depth: number): void {
+    if (d.attrs.size === 0) {
+      this.out += '{}';
+      return;
+    }
+    const inner = this.pad(depth + 1);
+    let first = true;
+    this.out += '{';
+    for (const [name, attr] of d.attrs) {
+      this.out += first ? '\n' : ',\n';
+      first = false;
+      this.out += inner + JSON.stringify(plainKey(name)) + ': ';
+      this.value(attr.value, depth + 1);
+    }
+    this.out += '\n' + this.pad(depth) + '}';
+  }
+
+  value(v: Value, depth: number): void {
+    if (v === null) {
+      this.out += 'null';
+      return;
+    }
+    switch (typeof v) {
+      case 'string':
+        this.out += JSON.stringify(v);
+        return;
+      case 'number':
+      case 'boolean':
+        this.out += String(v);
+        return;
+      case 'bigint':
+        this.out += v <= MAX_SAFE && v >= -MAX_SAFE ? v.toString() : `{"$long": "${v}"}`;
+        return;
+    }
+    if (v instanceof Description) {
+      this.description(v, depth);
+    } else if (Array.isArray(v)) {
+      if (v.length === 0) {
+        this.out += '[]';
+        return;
+      }
+      const inner = this.pad(depth + 1);
+      for (let i = 0; i < v.length; i++) {
+        this.out += (i === 0 ? '[\n' : ',\n') + inner;
+        this.value(v[i], depth + 1);
+      }
+      this.out += '\n' + this.pad(depth) + ']';
+    } else if (v instanceof SfDouble) {
+      const s = special(v.value);
+      this.out += s ? `{"$double": "${s}"}` : String(v.value);
+    } else if (v instanceof SfFloat) {
+      const s = special(v.value);
+      this.out += s ? `{"$float": "${s}"}` : float32Text(v.value);
+    } else if (v instanceof Ref) {
+      this.out += `{"$ref": ${JSON.stringify(valueText(v))}}`;
+    } else if (v instanceof Applied) {
+      this.out += `{\n${this.pad(depth + 1)}"$${v.kind}": `;
+      this.description(v.body, depth + 1);
+      if (v.lazy) this.out += `,\n${this.pad(depth + 1)}"lazy": true`;
+      if (v.data) this.out += `,\n${this.pad(depth + 1)}"data": true`;
+      this.out += '\n' + this.pad(depth) + '}';
+    } else if (v instanceof Uint8Array) {
+      this.out += `{"$bytes": "${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')}"}`;
+    } else if (v === TBD) {
+      throw new CanonicalError('TBD has no canonical encoding: it must be overridden before output');
+    } else {
+      throw new CanonicalError(`a value of kind ${kindOf(v)} has no canonical encoding`);
+    }
+  }
+}
