@@ -8,6 +8,7 @@
 
 // --- Components: the classes a component author extends, and what their hooks see ---------
 export { Prim, Compound, isComponentClass, type RuntimeValue, type RuntimeFunctions } from './runtime/index.js';
+export type { AttributeSchema, AttributeSpec, AttributeType } from './runtime/index.js';
 export {
   LIFECYCLE_STATES,
   normalRecord,

@@ -44,12 +44,20 @@ export interface CompileFileResult extends CompileResult {
   sources: Map<string, SourceFile>;
   /** The resolved `sfConfig` the plan was built from (for diagnostics with source spans). */
   description?: Description;
+  /**
+   * On resolution errors, the components that did resolve (see `componentsOf`) with the
+   * partial `sfConfig` they came from: their types can still be checked in the same run.
+   */
+  partial?: { root: PlanNode; description: Description };
 }
 
 /** Resolves a file and compiles it: the whole pipeline of `frog compile`. */
 export function compileFile(path: string, options: ResolveOptions & CompileOptions = {}): CompileFileResult {
   const resolved = resolveFile(path, options);
-  if (!resolved.description) return { diagnostics: resolved.diagnostics, sources: resolved.sources };
+  if (!resolved.description) {
+    const partial = resolved.partial ? { root: componentsOf(resolved.partial), description: resolved.partial } : undefined;
+    return { diagnostics: resolved.diagnostics, sources: resolved.sources, ...(partial ? { partial } : {}) };
+  }
   const compiled = compile(resolved.description, { name: options.name, source: path });
   return { ...compiled, diagnostics: [...resolved.diagnostics, ...compiled.diagnostics], sources: resolved.sources, description: resolved.description };
 }
@@ -85,4 +93,34 @@ function node(cd: Description, name: string, path: string, bag: DiagnosticBag): 
   };
   if (Object.keys(tags).length) result.tags = tags;
   return result;
+}
+
+/**
+ * The component tree of a partly resolved `sfConfig` (docs/design/pipeline.md §3.2), for the
+ * checks that need only each component's type: a node for every eager description whose
+ * `sfClass` resolved to a name, with no attributes (they may hold what failed). A description
+ * whose prototypes failed (broken) or whose class did not resolve has no node of its own;
+ * its components hang from the nearest ancestor that has one.
+ */
+export function componentsOf(cd: Description): PlanNode {
+  const root: PlanNode = { name: 'sfConfig', path: 'sfConfig', type: '', host: '', attributes: [], lazy: [], children: [] };
+  const visit = (d: Description, path: string, parent: PlanNode): void => {
+    for (const [name, attr] of d.attrs) {
+      const v = attr.value;
+      if (!(v instanceof Description) || !v.eager) continue;
+      const childPath = `${path}:${name}`;
+      const type = v.broken ? undefined : v.get('sfClass');
+      if (typeof type === 'string' && type !== '') {
+        const node: PlanNode = { name, path: childPath, type, host: '', attributes: [], lazy: [], children: [] };
+        parent.children.push(node);
+        visit(v, childPath, node);
+      } else {
+        visit(v, childPath, parent);
+      }
+    }
+  };
+  const type = cd.broken ? undefined : cd.get('sfClass');
+  if (typeof type === 'string') root.type = type;
+  visit(cd, 'sfConfig', root);
+  return root;
 }

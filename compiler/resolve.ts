@@ -33,6 +33,12 @@ export interface ResolveResult {
   diagnostics: Diagnostic[];
   /** Every file read, for rendering diagnostics. */
   sources: Map<string, SourceFile>;
+  /**
+   * On errors, the selected `sfConfig` as far as it resolved (not finalised; descriptions
+   * whose prototypes failed are marked broken): for the checks that do not depend on what
+   * failed, such as the component types, so that one run reports every independent mistake.
+   */
+  partial?: Description;
 }
 
 export const DEFAULT_PHASES = ['type', 'place', 'function', 'sfConfig', 'link'];
@@ -42,10 +48,12 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
   const includePath = (options.includePath ?? []).map((p) => resolvePath(p));
   const loader = new IncludeLoader(includePath, bag);
   const file = resolvePath(path);
+  let partial: Description | undefined;
   const done = (description?: Description): ResolveResult => ({
     description: bag.hasErrors ? undefined : description,
     diagnostics: bag.items,
     sources: loader.sources,
+    ...(bag.hasErrors && partial ? { partial } : {}),
   });
 
   const timings = options.timings;
@@ -85,7 +93,7 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
   if (!phases) return done();
 
   try {
-    return done(runPhases(tree, phases, root, bag, options, lap, builder.placements > 0));
+    return done(runPhases(tree, phases, root, bag, options, lap, builder.placements > 0, (cd) => (partial = cd)));
   } catch (e) {
     // Deep recursion is the only way the phases can fail on their own: report it, never crash.
     if (!(e instanceof RangeError)) throw e;
@@ -102,6 +110,7 @@ function runPhases(
   options: ResolveOptions,
   lap: (stage: string) => void,
   hasPlacements = true,
+  selected: (cd: Description) => void = () => {},
 ): Description | undefined {
   let working: Description = tree;
   const errors = (): number => bag.items.filter((d) => d.severity === 'error').length;
@@ -121,8 +130,11 @@ function runPhases(
         functionPhase(working, bag);
         break;
       case 'sfConfig': {
-        const selected = selectSfConfig(working, root, bag, (linking ??= new LinkPhase(bag, options)));
-        if (selected) working = selected;
+        const config = selectSfConfig(working, root, bag, (linking ??= new LinkPhase(bag, options)));
+        if (config) {
+          working = config;
+          selected(config);
+        }
         break;
       }
       case 'link':

@@ -20,6 +20,8 @@ export interface Diagnostic {
   hint?: string;
   /** For resolution errors: the data path of the description involved (`sfConfig:a:b`). */
   path?: string;
+  /** For a component's attribute: its name in the description at `path` (to point at where it was written). */
+  attribute?: string;
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

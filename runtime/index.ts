@@ -1,5 +1,6 @@
 /** The component runtime of one peer: component API, host, registry, events, liveness. */
 export { Prim, isComponentClass, COMPONENT_BRAND, type RuntimeValue, type RuntimeFunctions, type HostServices } from './component/component.js';
+export type { AttributeSchema, AttributeSpec, AttributeType } from './component/attribute-schema.js';
 export { Compound } from './component/compound.js';
 export { ComponentHost, type ComponentHostOptions, type DeployResult, type DeployOptions, type RebuildNode } from './host/host.js';
 export { Checkpointer, planIdOf, type CheckpointerOptions, type RecoveredState } from './persistence/checkpointing.js';

@@ -120,7 +120,7 @@ export class ComponentHost implements HostServices {
    * root is running or has failed; never throws for a bad plan or a failing component.
    */
   async deploy(plan: DeploymentPlan, options: DeployOptions = {}): Promise<DeployResult> {
-    const diagnostics = await this.registry.preparePlan(plan);
+    const diagnostics = (await this.registry.preparePlan(plan)).filter((d) => d.severity === 'error');
     if (diagnostics.length) {
       return { diagnostics, terminated: Promise.resolve(abnormalRecord(diagnostics[0].message, diagnostics[0].path ?? plan.root.path)) };
     }

@@ -10,6 +10,8 @@ import { Messages, diagnostic } from '../../core/messages/index.js';
 import type { DeploymentPlan, PlanNode } from '../../core/plan-types.js';
 import { isComponentClass, type Prim } from '../component/component.js';
 import { importUserModule } from './user-modules.js';
+import { checkAttributes, declaredAttributes } from '../component/attribute-schema.js';
+import { closestName } from '../../core/suggest.js';
 
 /** A component class: constructed with no arguments, bound and driven by the host. */
 export type ComponentClass = new () => Prim;
@@ -55,6 +57,11 @@ export class ComponentRegistry {
     return [...this.types.keys()];
   }
 
+  /** The names types were registered under, without SmartFrog's identifiers: what a "did you mean" offers. */
+  private primaryNames(): string[] {
+    return this.names().filter((name) => !this.primary.has(name));
+  }
+
   /** A user module type: `./file.js#Export`, `/abs/file.js#Export`, or `file.js` (default export). */
   static isModuleType(type: string): boolean {
     return type.startsWith('./') || type.startsWith('../') || isAbsolute(type.split('#')[0]) || /\.(m?[jt]s)(#|$)/.test(type);
@@ -76,14 +83,21 @@ export class ComponentRegistry {
 
   /**
    * Makes every type a description needs available: loads user modules, and returns a
-   * diagnostic (SF4001–SF4003, with the component path) for each type it cannot provide.
-   * `source` is the file the plan was compiled from.
+   * diagnostic (SF4001–SF4003, with the component path) for each type it cannot provide,
+   * and (unless `attributes: false`) each problem with the attributes of a component whose
+   * class declares them. `source` is the file the plan was compiled from.
    */
-  async prepare(root: PlanNode, source: string): Promise<Diagnostic[]> {
+  async prepare(root: PlanNode, source: string, options: { attributes?: boolean } = {}): Promise<Diagnostic[]> {
     const diagnostics: Diagnostic[] = [];
     const visit = async (node: PlanNode): Promise<void> => {
-      const d = await this.prepareType(node.type, node.path, source);
+      // A node without a type stands for a part that did not resolve (compiler/plan.ts componentsOf).
+      const d = node.type === '' && options.attributes === false ? undefined : await this.prepareType(node.type, node.path, source);
       if (d) diagnostics.push(d);
+      else if (options.attributes !== false) {
+        // A class that declares its attributes gets them checked before anything runs.
+        const declared = declaredAttributes(this.get(node.type, source));
+        if (declared) diagnostics.push(...checkAttributes(node, declared, this.displayName(node.type)));
+      }
       for (const child of node.children) await visit(child);
     };
     await visit(root);
@@ -97,7 +111,10 @@ export class ComponentRegistry {
   /** Loads one type if needed; a diagnostic when it cannot be provided. */
   async prepareType(type: string, path: string, source: string): Promise<Diagnostic | undefined> {
     if (this.types.has(type)) return undefined;
-    if (!ComponentRegistry.isModuleType(type)) return diagnostic(Messages.UnknownComponentType, { type, path }, undefined, { path });
+    if (!ComponentRegistry.isModuleType(type)) {
+      const guess = closestName(type, this.primaryNames());
+      return diagnostic(Messages.UnknownComponentType, { type, path }, undefined, { path, ...(guess ? { hint: `Did you mean \`${guess}\`?` } : {}) });
+    }
     const key = this.moduleKey(type, source);
     if (this.loaded.has(key)) return undefined;
     const hash = key.lastIndexOf('#');
@@ -115,7 +132,8 @@ export class ComponentRegistry {
     }
     const cls = mod[exportName];
     if (!isComponentClass(cls)) {
-      return diagnostic(Messages.ComponentModuleExport, { module: type, export: exportName, path }, undefined, { path });
+      const guess = closestName(exportName, Object.keys(mod).filter((name) => isComponentClass(mod[name])));
+      return diagnostic(Messages.ComponentModuleExport, { module: type, export: exportName, path }, undefined, { path, ...(guess ? { hint: `Did you mean \`${guess}\`?` } : {}) });
     }
     this.loaded.set(key, cls as ComponentClass);
     return undefined;

@@ -140,7 +140,8 @@ export class Applications {
     try {
       await this.claimInGroup(name);
       const placed = placePlan(plan, this.ctx.name);
-      const diagnostics = await host.registry.preparePlan(placed);
+      // Warnings (an attribute a class does not list) were shown when the plan was compiled.
+      const diagnostics = (await host.registry.preparePlan(placed)).filter((d) => d.severity === 'error');
       if (diagnostics.length) throw new ControlRefusal(diagnostics[0]!.code, diagnostics.map((d) => d.message).join(' '), 400);
       deploying = (checkpointer ? checkpointer.deploy(placed, { name, onRoot }) : host.deploy(placed, { name, onRoot })).then((r) => {
         // No root: it could not be built or its first checkpoint failed; say so, never "deploying".

@@ -7,7 +7,7 @@ import { unparseConfig } from '../../../compiler/unparse.js';
 import { toPlainJson } from '../../../compiler/plain-json.js';
 import { compileFile } from '../../../compiler/plan.js';
 import { serialisePlan } from '../../../core/plan-format.js';
-import { checkComponentTypes, reportDiagnostics } from '../../plans.js';
+import { componentDiagnostics, reportDiagnostics } from '../../plans.js';
 import type { Io } from '../../io.js';
 import type { ResolveFormat } from './command.js';
 
@@ -34,7 +34,7 @@ export async function validateCommand(o: { files: string[]; includePath: string[
   let failed = false;
   for (const file of o.files) {
     const result = compileFile(abs(io, file), { includePath: o.includePath.map((p) => abs(io, p)), env: io.env });
-    const types = result.plan ? await checkComponentTypes(result.plan, result.description) : [];
+    const types = await componentDiagnostics(result, abs(io, file));
     if (reportDiagnostics([...result.diagnostics, ...types], result.sources, io)) failed = true;
   }
   return failed ? 1 : 0;
