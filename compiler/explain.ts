@@ -164,11 +164,24 @@ class Explainer {
   private readonly telling = new Set<object>();
   /** The links followed by the replay under way. */
   private readonly following = new Set<object>();
+  /** How to name a function's body (its attribute holds the result now, so it has no path). */
+  private readonly labels = new Map<Description, string>();
 
   constructor(
     private readonly trace: Trace,
     private readonly options: LinkOptions,
   ) {}
+
+  /** A description for a sentence, quoted: `sfConfig:web`, or the function a body belongs to. */
+  private where(cd: Description): string {
+    return this.labels.get(cd) ?? `\`${cd.path()}\``;
+  }
+
+  /** The path of `holder:name` for a sentence, quoted. */
+  private whereAttr(holder: Description, name: string): string {
+    const label = this.labels.get(holder);
+    return label ? `\`${name}\` of ${label}` : `\`${pathOf(holder, name)}\``;
+  }
 
   explain(holder: Description, name: string): Explanation {
     this.attribute(holder, name, 0);
@@ -176,7 +189,7 @@ class Explainer {
   }
 
   private step(kind: ExplainStepKind, depth: number, message: string, span?: Span, value?: Value): void {
-    this.steps.push({ kind, depth, message, ...(span ? { span } : {}), ...(value !== undefined ? { value: this.text(value) } : {}) });
+    this.steps.push({ kind, depth, message, ...(span ? { span } : {}), ...(value !== undefined ? { value: this.plain(value) } : {}) });
   }
 
   /** The whole story of `holder:name`: where its definition was written, then how it became its value. */
@@ -184,7 +197,7 @@ class Explainer {
     const attr = holder.attrs.get(name);
     if (!attr) return;
     if (this.telling.has(attr) || depth > MAX_DEPTH) {
-      this.step('note', depth, `The story of \`${pathOf(holder, name)}\` is told above.`, attr.span);
+      this.step('note', depth, `The story of ${this.whereAttr(holder, name)} is told above.`, attr.span);
       return;
     }
     this.telling.add(attr);
@@ -194,7 +207,7 @@ class Explainer {
       let origin: Written | undefined;
       if (placed?.length) {
         const p = placed[placed.length - 1];
-        this.step('placed', depth, `The placement \`${p.key.slice(1)}\` in \`${p.holder.path()}\` sets \`${name}\` of \`${holder.path()}\` to ${this.text(p.value)}.`, p.span, p.value);
+        this.step('placed', depth, `The placement \`${p.key.slice(1)}\` in ${this.where(p.holder)} sets \`${name}\` of ${this.where(holder)} to ${this.text(p.value)}.`, p.span, p.value);
         // Where the placement itself comes from, when a prototype brought it.
         const before = this.steps.length;
         origin = this.history(p.holder, p.key, depth + 1, { value: p.value, span: p.span });
@@ -210,6 +223,14 @@ class Explainer {
         this.step('constructed', depth, `The function phase makes this description a ${written.kind === 'apply' ? 'function' : 'predicate'} (it carries \`phase.function\`).`, origin.value.span);
       }
       this.derive(written, attr.value, holder, name, depth);
+      const v = attr.value;
+      if (v instanceof Description) {
+        for (const s of this.trace.merges.get(v) ?? []) {
+          if (s.kind !== 'prototype') continue;
+          const target = s.target instanceof Applied ? s.target.body : s.target;
+          this.step('inherited', depth + 1, `${this.where(v)} extends \`${s.ref}\`${protoPath(s.ref, target)}: it starts as a copy of it.`, s.ref.span);
+        }
+      }
       if (attr.tags?.has('sfTemp')) this.step('note', depth, `\`${name}\` is tagged \`sfTemp\`: it is left out of the output.`, attr.span);
     } finally {
       this.telling.delete(attr);
@@ -229,33 +250,33 @@ class Explainer {
       const w = last.attrs.get(name)!;
       let result = w;
       if (last.kind === 'body') {
-        this.step('written', depth, `\`${cd.path()}\` sets \`${shown}\` to ${this.text(w.value)}.`, w.span, w.value);
+        this.step('written', depth, `${this.where(cd)} sets \`${shown}\` to ${this.text(w.value)}.`, w.span, w.value);
       } else {
         const target = last.target instanceof Applied ? last.target.body : last.target;
-        this.step('inherited', depth, `\`${cd.path()}\` inherits \`${shown}\` from its prototype \`${last.ref}\`${protoPath(last.ref, target)}.`, last.ref.span);
+        this.step('inherited', depth, `${this.where(cd)} inherits \`${shown}\` from its prototype \`${last.ref}\`${protoPath(last.ref, target)}.`, last.ref.span);
         result = this.history(target, name, depth, w);
       }
       for (let i = sources.length - 2; i >= 0; i--) {
         const s = sources[i];
         const o = s.attrs.get(name)!;
-        const from = s.kind === 'body' ? `the body of \`${cd.path()}\`` : `its prototype \`${s.ref}\``;
+        const from = s.kind === 'body' ? `the body of ${this.where(cd)}` : `its prototype \`${s.ref}\``;
         this.step('overridden', depth + 1, `That overrides ${this.text(o.value)} from ${from}.`, o.span, o.value);
       }
       return result;
     }
     const origin = this.trace.origins.get(cd);
     if (origin) {
-      this.step('copied', depth, `\`${cd.path()}\` is a copy of \`${origin.original.path()}\`, made by \`${origin.into.path()} extends ${origin.ref}\`.`, origin.ref.span);
+      this.step('copied', depth, `${this.where(cd)} is a copy of ${this.where(origin.original)}, made by \`${origin.into.path()} extends ${origin.ref}\`.`, origin.ref.span);
       return this.history(origin.original, name, depth, fallback);
     }
-    this.step('written', depth, `\`${cd.path()}\` sets \`${shown}\` to ${this.text(fallback.value)}.`, fallback.span, fallback.value);
+    this.step('written', depth, `${this.where(cd)} sets \`${shown}\` to ${this.text(fallback.value)}.`, fallback.span, fallback.value);
     return fallback;
   }
 
   /** How the written value `written` became `final`, the value of `holder:name`. */
   private derive(written: Value, final: Value, holder: Description, name: string, depth: number): void {
     if (written instanceof Ref) this.reference(written, final, holder, depth);
-    else if (written instanceof Applied) this.function(written, final, depth);
+    else if (written instanceof Applied) this.function(written, final, holder, name, depth);
     else if (Array.isArray(written) && Array.isArray(final)) {
       written.forEach((item, i) => {
         if (!(item instanceof Ref || item instanceof Applied)) return;
@@ -271,16 +292,16 @@ class Explainer {
       this.step('data', depth, `\`${text}\` is a DATA reference: it stays as it is and is never resolved.`, ref.span);
       return;
     }
-    const from = holder.path();
+    const from = this.where(holder);
     if (ref.lazy) {
-      this.step('lazy', depth, `\`${text}\` is a LAZY link: it is resolved at run time, from \`${from}\`. Resolved now, it would take these steps:`, ref.span);
+      this.step('lazy', depth, `\`${text}\` is a LAZY link: it is resolved at run time, from ${from}. Resolved now, it would take these steps:`, ref.span);
     } else if (final instanceof Ref && final.lazy) {
-      this.step('lazy', depth, `\`${text}\` is a link, looked up from \`${from}\`; the lookup reaches a LAZY value, so the link stays LAZY and is resolved at run time. Its steps now:`, ref.span);
+      this.step('lazy', depth, `\`${text}\` is a link, looked up from ${from}; the lookup reaches a LAZY value, so the link stays LAZY and is resolved at run time. Its steps now:`, ref.span);
     } else if (final instanceof Ref) {
       // An attribute outside sfConfig that no link reached: templates are not linked (§7.5).
       this.step('note', depth, `\`${text}\` is a link that is not resolved: it is outside sfConfig, where only what a link reaches is resolved. Resolved now, it would take these steps:`, ref.span);
     } else {
-      this.step('link', depth, `The link \`${text}\` is looked up from \`${from}\`:`, ref.span);
+      this.step('link', depth, `The link \`${text}\` is looked up from ${from}:`, ref.span);
     }
     const found = this.lookup(ref, holder, depth + 1);
     if (!found && ref.optional) this.step('note', depth + 1, `\`${text}\` is OPTIONAL: not found, it gives its default, ${this.text(ref.defaultValue ?? null)}.`, ref.span);
@@ -315,12 +336,16 @@ class Explainer {
       if (top && (part.kind === 'WORD' || part.kind === 'ATTRIB' || part.kind === 'HERE')) {
         const attr = top.holder.attrs.get(top.name);
         const where = scope instanceof Description && top.holder !== scope
-          ? `is not in \`${scope.path()}\`; found in \`${top.holder.path()}\``
-          : `found in \`${top.holder.path()}\``;
-        this.step('lookup', depth, `Step ${i + 1}: \`${partText}\` ${where}: ${this.text(value)}.`, attr?.span, value);
+          ? `is not in ${this.where(scope)}; found in ${this.where(top.holder)}`
+          : `found in ${this.where(top.holder)}`;
+        // A link met on the way (LAZY, or not linked) is followed: say what it holds and gives.
+        const held = attr?.value;
+        const what = held instanceof Ref && held !== value ? `${this.text(held)}, which now gives ${this.text(value)}` : this.text(value);
+        this.step('lookup', depth, `Step ${i + 1}: \`${partText}\` ${where}: ${what}.`, attr?.span, value);
         last = top;
       } else if (value instanceof Description) {
-        this.step('lookup', depth, `Step ${i + 1}: \`${partText}\` is \`${value.path()}\`.`, value.span);
+        const root = part.kind === 'ROOT';
+        this.step('lookup', depth, `Step ${i + 1}: \`${partText}\` is ${root ? 'the root' : this.where(value)}.`, root ? undefined : nameSpan(value));
         last = undefined;
       } else {
         this.step('lookup', depth, `Step ${i + 1}: \`${partText}\` is ${this.text(value)}.`, ref.span, value);
@@ -362,7 +387,8 @@ class Explainer {
     };
   }
 
-  private function(fn: Applied, final: Value, depth: number): void {
+  private function(fn: Applied, final: Value, holder: Description, name: string, depth: number): void {
+    if (!this.labels.has(fn.body)) this.labels.set(fn.body, `the ${fn.kind === 'apply' ? 'function' : 'predicate'} of ${this.whereAttr(holder, name)}`);
     const fnClass = String(fn.body.get('sfFunctionClass') ?? '');
     const short = fnClass.startsWith(FUNCTION_PREFIX) ? fnClass.slice(FUNCTION_PREFIX.length) : fnClass;
     const expr = this.source(fn.span)?.replace(/\s+/g, ' ') ?? `${fn.lazy ? 'LAZY ' : ''}${fn.kind === 'apply' ? 'APPLY' : 'ASSERT'} { … }`;
@@ -381,7 +407,8 @@ class Explainer {
       if (NOT_OPERANDS.has(key) || key.startsWith('phase.') || (fn.kind === 'assert' && key.startsWith('sf'))) continue;
       const before = this.trace.beforeLink.get(a) ?? a.value;
       const label = /^unique\d+$/.test(key) ? clip(this.source(a.span) ?? key) : key;
-      this.step('operand', depth + 1, `Operand \`${label}\` is ${this.text(a.value)}.`, a.span, a.value);
+      const literal = !(before instanceof Ref || before instanceof Applied) && `\`${label}\`` === this.text(a.value);
+      this.step('operand', depth + 1, literal ? `Operand \`${label}\`.` : `Operand \`${label}\` is ${this.text(a.value)}.`, a.span, a.value);
       this.derive(before, a.value, fn.body, key, depth + 2);
     }
   }
@@ -389,6 +416,12 @@ class Explainer {
   private source(span: Span | undefined): string | undefined {
     if (!span) return undefined;
     return this.trace.sources.get(span.file)?.text.slice(span.start, span.end);
+  }
+
+  /** A value as data: `.sf` text for literals and references, else as a sentence says it, without quotes. */
+  private plain(v: Value): string {
+    if (v instanceof Ref || !(v instanceof Description || v instanceof Applied || (v as unknown) === CHECKED)) return valueText(v);
+    return this.text(v).replace(/`/g, '');
   }
 
   /** A value for a sentence: `.sf` text, shortened; a description by how it was written. */
@@ -404,6 +437,7 @@ class Explainer {
       const written = this.source(v.span);
       return `${v.lazy ? 'a LAZY ' : 'a '}${v.kind === 'apply' ? 'function' : 'predicate'}${written ? ` (\`${clip(written.replace(/\s+/g, ' '))}\`)` : ''}`;
     }
+    if (v instanceof Ref) return `the ${v.lazy ? 'LAZY ' : v.data ? 'DATA ' : ''}link \`${clip(valueText(v).replace(/^(DATA |LAZY )+/, ''))}\``;
     return `\`${clip(valueText(v))}\``;
   }
 }
@@ -420,6 +454,12 @@ function pathOf(holder: Description, name: string): string {
 function protoPath(ref: Ref, target: Description): string {
   const path = target.path();
   return path === ref.toString() ? '' : `, that is \`${path}\``;
+}
+
+/** Where a description is named in its parent (`web` of `web extends Web`), else its own span. */
+function nameSpan(d: Description): Span | undefined {
+  if (d.parent) for (const a of d.parent.attrs.values()) if (a.value === d && a.span) return a.span;
+  return d.span;
 }
 
 function spanOf(v: Value): Span | undefined {
