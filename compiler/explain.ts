@@ -399,7 +399,8 @@ class Explainer {
         : 'kept in the output and checked at run time';
       this.step('function', depth, `The predicate ${what} is ${outcome}. Its operands:`, fn.span);
     } else if (final instanceof Applied && final.lazy) {
-      this.step('lazy', depth, `The function ${what} is LAZY: it is computed at run time. Its operands now:`, fn.span);
+      const why = fn.lazy ? 'is LAZY' : 'has a LAZY operand';
+      this.step('lazy', depth, `The function ${what} ${why}: it is computed at run time. Its operands now:`, fn.span);
     } else {
       this.step('function', depth, `The function ${what} gives ${this.text(final)}. Its operands:`, fn.span, final);
     }
