@@ -217,7 +217,7 @@ class Explainer {
           this.history(holder, name, depth + 2, p.replaced);
         }
       } else {
-        origin = this.history(holder, name, depth, { value: attr.value, span: attr.span });
+        origin = this.history(holder, name, depth, { value: written, span: attr.span });
       }
       if (origin?.value instanceof Description && written instanceof Applied) {
         this.step('constructed', depth, `The function phase makes this description a ${written.kind === 'apply' ? 'function' : 'predicate'} (it carries \`phase.function\`).`, origin.value.span);
@@ -393,10 +393,14 @@ class Explainer {
     const short = fnClass.startsWith(FUNCTION_PREFIX) ? fnClass.slice(FUNCTION_PREFIX.length) : fnClass;
     const expr = this.source(fn.span)?.replace(/\s+/g, ' ') ?? `${fn.lazy ? 'LAZY ' : ''}${fn.kind === 'apply' ? 'APPLY' : 'ASSERT'} { … }`;
     const what = `\`${clip(expr)}\`${short ? ` (\`${short}\`)` : ''}`;
+    const operands = [...fn.body.attrs].filter(([key]) => !(NOT_OPERANDS.has(key) || key.startsWith('phase.') || (fn.kind === 'assert' && key.startsWith('sf'))));
     if (fn.kind === 'assert') {
+      const lazyOperand = operands.some(([, a]) => (a.value instanceof Ref || a.value instanceof Applied) && a.value.lazy);
       const outcome = (final as unknown) === CHECKED
         ? 'checked while compiling: it holds, and it is left out of the output'
-        : 'kept in the output and checked at run time';
+        : lazyOperand
+          ? 'kept in the output, to be checked at run time (an operand is LAZY)'
+          : 'checked while compiling (it holds) and kept in the output, to be checked again at run time';
       this.step('function', depth, `The predicate ${what} is ${outcome}. Its operands:`, fn.span);
     } else if (final instanceof Applied && final.lazy) {
       const why = fn.lazy ? 'is LAZY' : 'has a LAZY operand';
@@ -404,14 +408,15 @@ class Explainer {
     } else {
       this.step('function', depth, `The function ${what} gives ${this.text(final)}. Its operands:`, fn.span, final);
     }
-    for (const [key, a] of fn.body.attrs) {
-      if (NOT_OPERANDS.has(key) || key.startsWith('phase.') || (fn.kind === 'assert' && key.startsWith('sf'))) continue;
+    operands.forEach(([key, a], index) => {
       const before = this.trace.beforeLink.get(a) ?? a.value;
-      const label = /^unique\d+$/.test(key) ? clip(this.source(a.span) ?? key) : key;
-      const literal = !(before instanceof Ref || before instanceof Applied) && `\`${label}\`` === this.text(a.value);
-      this.step('operand', depth + 1, literal ? `Operand \`${label}\`.` : `Operand \`${label}\` is ${this.text(a.value)}.`, a.span, a.value);
+      // A generated name (an operator's operand, `--`) says nothing: the operand is named by its place and text.
+      const written = this.source(a.span);
+      const label = !/^unique\d+$/.test(key) ? `Operand \`${key}\`` : written && written !== '--' ? `Operand ${index + 1} (\`${clip(written)}\`)` : `Operand ${index + 1}`;
+      const literal = /^unique\d+$/.test(key) && !(before instanceof Ref || before instanceof Applied) && written !== undefined && `\`${clip(written)}\`` === this.text(a.value);
+      this.step('operand', depth + 1, literal ? `${label}.` : `${label} is ${this.text(a.value)}.`, a.span, a.value);
       this.derive(before, a.value, fn.body, key, depth + 2);
-    }
+    });
   }
 
   private source(span: Span | undefined): string | undefined {

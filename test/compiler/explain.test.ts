@@ -159,9 +159,9 @@ test('a function: its expression, its result and each operand, references explai
   ]);
   const m = messages(r);
   t.is(m[1], 'The function `(size + 2)` (`Sum`) gives `5`. Its operands:');
-  t.is(m[2], 'Operand `size` is `3`.');
+  t.is(m[2], 'Operand 1 (`size`) is `3`.');
   t.is(m[3], 'The link `size` is looked up from the function of `sfConfig:sum`:');
-  t.is(m[6], 'Operand `2`.');
+  t.is(m[6], 'Operand 2 (`2`).');
 });
 
 test('nested operators and IF: each function in turn', (t) => {
@@ -288,4 +288,41 @@ test('frog explain uses -I for includes and exits 1 on a file with errors', asyn
   const ok = memoryIo(dir);
   t.is(await explainCommand({ file: 'app.sf', path: 's:port', includePath: ['inc'], json: false }, ok), 0);
   t.regex(ok.out.join(''), /inc\/base\.sf:1:18 - `Server` sets `port` to `80`\./);
+});
+
+test('a description made a function by the function phase, and a predicate checked while compiling', (t) => {
+  const text = [
+    '#include "org/smartfrog/functions.sf"',
+    '#include "org/smartfrog/predicates.sf"',
+    'sfConfig extends {',
+    '  port 80;',
+    '  total extends sum { -- 1; -- port; }',
+    '  checks extends Assertions { sfAssertionPhase "static"; positive (port > 0); }',
+    '  later extends Assertions { p (LAZY port > 0); }',
+    '}',
+    '',
+  ].join('\n');
+  const total = explain(text, 'total');
+  t.is(total.explanation!.value, 81);
+  t.deepEqual(story(total).slice(0, 5), ['written 0 app.sf:5:3', 'constructed 0 app.sf:5:9', 'function 0 app.sf:5:9', 'operand 1 app.sf:5:23', 'operand 1 app.sf:5:29']);
+  t.deepEqual(messages(total).slice(1, 5), [
+    'The function phase makes this description a function (it carries `phase.function`).',
+    'The function `extends sum { -- 1; -- port; }` (`Sum`) gives `81`. Its operands:',
+    'Operand 1 is `1`.',
+    'Operand 2 is `80`.',
+  ]);
+  const checks = explain(text, 'checks');
+  t.regex(messages(checks)[2], /is checked while compiling: it holds, and it is left out of the output\. Its operands:$/);
+  t.true(messages(checks).includes('Operand `right` is `0`.'));
+  const later = explain(text, 'later');
+  t.regex(messages(later)[2], /kept in the output, to be checked at run time \(an operand is LAZY\)/);
+  t.true(messages(later).includes('The function `(LAZY port > 0)` (`GT`) has a LAZY operand: it is computed at run time. Its operands now:'));
+});
+
+test('sfConfig written as a link: explained from the root, with the lookup that selected it', (t) => {
+  const r = explain('lib extends { name "lib"; Server extends { owner PARENT:name; } }\nsfConfig lib:Server;\n', 'sfConfig');
+  t.deepEqual(messages(r).slice(0, 2), ['`ROOT` sets `sfConfig` to the link `lib:Server`.', 'The link `lib:Server` is looked up from `ROOT`:']);
+  const owner = explain('lib extends { name "lib"; Server extends { owner PARENT:name; } }\nsfConfig lib:Server;\n', 'owner');
+  t.is(owner.explanation!.path, 'lib:Server:owner');
+  t.is(owner.explanation!.value, 'lib');
 });
