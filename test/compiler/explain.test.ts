@@ -1,11 +1,13 @@
 /** `frog explain`: the steps and spans that tell why an attribute has its value (docs/design/language.md §16). */
 import test from 'ava';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { basename, dirname, join } from 'node:path';
 import { explainFile, explanationJson, renderExplanation, type ExplainResult } from '../../compiler/explain.js';
 import { resolveFile } from '../../compiler/resolve.js';
 import { Trace } from '../../compiler/trace.js';
 import { toCanonicalJson } from '../../core/canonical.js';
+import { Description, quoteNameIfNeeded } from '../../core/values.js';
 import { memoryIo } from '../../cli/io.js';
 import { explainCommand } from '../../cli/commands/explain/action.js';
 import { scratchDir } from '../support/scratch.js';
@@ -325,4 +327,33 @@ test('sfConfig written as a link: explained from the root, with the lookup that 
   const owner = explain('lib extends { name "lib"; Server extends { owner PARENT:name; } }\nsfConfig lib:Server;\n', 'owner');
   t.is(owner.explanation!.path, 'lib:Server:owner');
   t.is(owner.explanation!.value, 'lib');
+});
+
+test('every conformance case: a trace changes no output, and every attribute of sfConfig can be explained', (t) => {
+  const casesDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'conformance', 'cases');
+  let explained = 0;
+  for (const name of readdirSync(casesDir)) {
+    const input = join(casesDir, name, 'input.sf');
+    if (!existsSync(input)) continue;
+    const plain = resolveFile(input);
+    const traced = resolveFile(input, { trace: new Trace() });
+    t.deepEqual(traced.diagnostics, plain.diagnostics, name);
+    if (!plain.description) continue;
+    t.is(toCanonicalJson(traced.description!), toCanonicalJson(plain.description), name);
+    // Every attribute, two levels down: no step may throw, and each explanation has a story.
+    const paths: string[] = [];
+    for (const [a, attr] of plain.description.attrs) {
+      paths.push(quoteNameIfNeeded(a));
+      if (attr.value instanceof Description) for (const b of attr.value.attrs.keys()) paths.push(`${quoteNameIfNeeded(a)}:${quoteNameIfNeeded(b)}`);
+    }
+    for (const path of paths) {
+      const r = explainFile(input, path);
+      t.truthy(r.explanation, `${name} ${path}: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+      t.true(r.explanation!.steps.length > 0, `${name} ${path}`);
+      t.true(renderExplanation(r.explanation!, r.sources).length > 0);
+      t.truthy(JSON.stringify(explanationJson(r.explanation!, r.sources)));
+      explained++;
+    }
+  }
+  t.true(explained > 200, `explained ${explained} attributes`);
 });
