@@ -10,6 +10,7 @@ import { Messages, diagnostic } from '../core/messages/index.js';
 import { Applied, Description, Ref, kindOf, makeAttr, type Attr, type Value } from '../core/values.js';
 import { lookupPath, type LookupFailure } from './lookup.js';
 import { article } from './type-phase.js';
+import type { Trace } from './trace.js';
 
 interface Pending {
   holder: Description;
@@ -19,7 +20,8 @@ interface Pending {
 
 const MAX_PASSES = 10_000;
 
-export function placePhase(root: Description, diagnostics: DiagnosticBag): void {
+/** `trace`: provenance for `frog explain` (docs/design/language.md §16), absent on a normal resolution. */
+export function placePhase(root: Description, diagnostics: DiagnosticBag, trace?: Trace): void {
   // One walk finds every placement; a placed description is searched for further ones.
   let pending = collect(root, new Set());
   const seen = new Set<Description>();
@@ -42,11 +44,14 @@ export function placePhase(root: Description, diagnostics: DiagnosticBag): void 
         continue;
       }
       if (existing) {
+        if (trace) trace.placed(existing, p.holder, p.key, p.attr, existing);
         existing.value = p.attr.value;
         if (p.attr.tags) existing.tags = new Set([...(existing.tags ?? []), ...p.attr.tags]);
         if (p.attr.span) existing.span = p.attr.span;
       } else {
-        target.attrs.set(name, makeAttr(p.attr.value, p.attr.tags, p.attr.span));
+        const placed = makeAttr(p.attr.value, p.attr.tags, p.attr.span);
+        target.attrs.set(name, placed);
+        if (trace) trace.placed(placed, p.holder, p.key, p.attr);
       }
       if (p.attr.value instanceof Description) {
         p.attr.value.parent = target;

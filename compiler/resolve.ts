@@ -17,6 +17,7 @@ import { placePhase } from './place-phase.js';
 import { TypePhase } from './type-phase.js';
 import { Description, Ref, kindOf, type Value } from '../core/values.js';
 import { article } from './type-phase.js';
+import type { Trace } from './trace.js';
 
 export interface ResolveOptions extends LinkOptions {
   /** `-I` roots, searched in order before the standard library. */
@@ -25,6 +26,11 @@ export interface ResolveOptions extends LinkOptions {
   text?: string;
   /** When given, receives the milliseconds spent in each stage (for benchmarks). */
   timings?: Record<string, number>;
+  /**
+   * When given, records the provenance of every value for `frog explain` (compiler/explain.ts,
+   * docs/design/language.md §16). A resolution without it pays one null check per phase hook.
+   */
+  trace?: Trace;
 }
 
 export interface ResolveResult {
@@ -81,6 +87,7 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
     return done();
   }
 
+  if (options.trace) options.trace.sources = loader.sources;
   const files = loader.reachable(root);
   lap('parse');
   const unique = new UniqueNames(collectNames(files.map((f) => f.ast)));
@@ -117,14 +124,17 @@ function runPhases(
   let typeErrors = errors();
   // One link resolver for the whole run: the sfConfig phase may already resolve links (§7.5).
   let linking: LinkPhase | undefined;
+  const trace = options.trace;
   for (const phase of phases) {
+    // What linking replaces, kept for `frog explain` (§16) before the first phase that links.
+    if (trace && (phase === 'sfConfig' || phase === 'link')) trace.linking(tree);
     switch (phase) {
       case 'type':
-        new TypePhase(bag, (kind, name) => (kind === 'ENVPROPERTY' ? (options.env ?? process.env)[name] : options.properties?.[name])).run(working);
+        new TypePhase(bag, (kind, name) => (kind === 'ENVPROPERTY' ? (options.env ?? process.env)[name] : options.properties?.[name]), trace).run(working);
         break;
       case 'place':
         // Placements are written in the source (`a:b value`); with none, the phase has nothing to do.
-        if (hasPlacements) placePhase(working, bag);
+        if (hasPlacements) placePhase(working, bag, trace);
         break;
       case 'function':
         functionPhase(working, bag);
@@ -152,6 +162,7 @@ function runPhases(
     else if (errors() > typeErrors) return undefined;
   }
   if (bag.hasErrors) return undefined;
+  if (trace) trace.resolved(tree, working);
   const result = finalise(working);
   lap('finalise');
   return result;

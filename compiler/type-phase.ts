@@ -12,6 +12,7 @@ import { lookupPath, type LookupHooks } from './lookup.js';
 import { Applied, Description, Ref, kindOf, makeAttr, type Attr, type Value } from '../core/values.js';
 import { closestName } from '../core/suggest.js';
 import { describeFailure } from './failures.js';
+import type { Trace } from './trace.js';
 
 type State = 'merging' | 'merged' | 'children' | 'done';
 
@@ -30,6 +31,8 @@ export class TypePhase {
   constructor(
     private readonly diagnostics: DiagnosticBag,
     private readonly properties: LookupHooks['property'],
+    /** Provenance for `frog explain` (docs/design/language.md §16); absent on a normal resolution. */
+    private readonly trace?: Trace,
   ) {}
 
   run(root: Description): void {
@@ -93,9 +96,12 @@ export class TypePhase {
       }
       const target = this.resolvePrototype(cd, p);
       if (!target || (target instanceof Description && target.broken)) cd.broken = true;
-      if (target instanceof Applied) sources.push(functionSource(target));
-      else if (target) sources.push(copyDescription(target).attrs);
+      if (!target) continue;
+      const source = target instanceof Applied ? functionSource(target) : copyDescription(target).attrs;
+      sources.push(source);
+      if (this.trace) this.trace.copied(cd, p, target, source);
     }
+    if (this.trace) this.trace.merged(cd, prototypes, sources);
     // Every source is used once (inline bodies, fresh copies), so its attributes move without copying.
     cd.attrs = new Map();
     sources.forEach((attrs, index) => this.overlay(cd, attrs, index));

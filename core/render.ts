@@ -62,6 +62,16 @@ function codeFrame(span: Span, source: SourceFile, color: boolean): string[] {
   return [`${paint(gutter + ' |', DIM, color)} ${text}`, `${paint(blank + ' |', DIM, color)} ${prefix}${carets}`];
 }
 
+/** `file:line:col` of a span, the path relative to `cwd` (for other reports that point into sources, such as `frog explain`). */
+export function renderLocation(span: Span, sources: SourceLookup, cwd?: string): string {
+  return location(span, sources, cwd);
+}
+
+/** The two lines of a span's code frame: the source line with its gutter, then the carets. */
+export function renderCodeFrame(span: Span, source: SourceFile, color = false): string[] {
+  return codeFrame(span, source, color);
+}
+
 /** One diagnostic as text, ending with a newline. */
 export function renderDiagnostic(d: Diagnostic, sources: SourceLookup, options: RenderOptions = {}): string {
   const color = options.color === true;

@@ -7,6 +7,7 @@ import type { Io } from '../io.js';
 import { register as parse } from './parse/command.js';
 import { register as resolve } from './resolve/command.js';
 import { register as fmt } from './fmt/command.js';
+import { register as explain } from './explain/command.js';
 import { register as run } from './run/command.js';
 import { register as peer } from './peer/command.js';
 import { register as key } from './key/command.js';
@@ -15,4 +16,4 @@ import { register as status } from './status/command.js';
 
 export type Register = (program: Command, io: Io, setExit: (code: number) => void) => void;
 
-export const commands: Register[] = [parse, resolve, fmt, run, peer, deploy, status, key];
+export const commands: Register[] = [parse, resolve, explain, fmt, run, peer, deploy, status, key];

@@ -47,4 +47,8 @@ export const ResolutionMessages = {
   FunctionFailed: entry('SF2606', 'Function', 'Function `{fn}` failed: {reason}.'),
   NoTextualForm: entry('SF2607', 'Function', 'A value of kind {kind} has no textual form.', 'Only numbers, strings, booleans, NULL and vectors of them can be concatenated or formatted.'),
   NoOperands: entry('SF2608', 'Function', 'Function `{fn}` needs at least one operand.'),
+
+  ExplainPathNotFound: entry('SF2901', 'Explain', 'Attribute path `{target}` not found: no `{name}` in `{path}`.', 'A path starts in `sfConfig` (`web:port`, or `sfConfig:web:port`), or at the root with `ROOT:`.'),
+  ExplainPathThroughValue: entry('SF2902', 'Explain', 'Attribute path `{target}` not found: `{prefix}` is {found}, not a component description.'),
+  ExplainPathInvalid: entry('SF2903', 'Explain', 'Attribute path `{target}` is not a path of attribute names: {reason}.', 'Write the names from `sfConfig` separated by `:`, as in `web:port`.'),
 } as const satisfies Record<string, MessageEntry>;

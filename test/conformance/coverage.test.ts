@@ -19,6 +19,9 @@ const errorsDir = join(dirname(fileURLToPath(import.meta.url)), 'errors');
 const NOT_IN_CASES: Record<string, string> = {
   SF2004: 'an include file that exists but cannot be read: every file of a checkout is readable',
   SF2006: 'a root file that cannot be read: every case has its input.sf',
+  SF2901: "`frog explain`'s attribute path, not a description: test/compiler/explain.test.ts",
+  SF2902: 'as SF2901, a path through a value: test/compiler/explain.test.ts',
+  SF2903: 'as SF2901, text that is not a path: test/compiler/explain.test.ts',
   SF3203: "the check of a plan's bytes (readPlan), not of a description: test/compiler/plan.test.ts",
   SF3204: 'a value without canonical encoding, or canonical data that is not valid: test/compiler/canonical.test.ts',
   SF3205: 'as SF3204, with where: test/compiler/canonical.test.ts',

@@ -1,0 +1,23 @@
+/** `frog explain`: the story of one attribute's value (compiler/explain.ts, docs/design/language.md §17). */
+import { resolve as resolvePath } from 'node:path';
+import { explainFile, explanationJson, renderExplanation } from '../../../compiler/explain.js';
+import { reportDiagnostics } from '../../plans.js';
+import type { Io } from '../../io.js';
+
+export interface ExplainCommandOptions {
+  file: string;
+  /** The attribute: `web:port`, `sfConfig:web:port` or `ROOT:Base:port`. */
+  path: string;
+  includePath: string[];
+  json: boolean;
+}
+
+/** Exit 0 with the explanation on stdout; 1 when the file has errors or the path names no attribute. */
+export async function explainCommand(o: ExplainCommandOptions, io: Io): Promise<number> {
+  const abs = (p: string): string => resolvePath(io.cwd, p);
+  const result = explainFile(abs(o.file), o.path, { includePath: o.includePath.map(abs), env: io.env });
+  if (reportDiagnostics(result.diagnostics, result.sources, io) || !result.explanation) return 1;
+  if (o.json) io.stdout(JSON.stringify(explanationJson(result.explanation, result.sources, io.cwd), null, 2) + '\n');
+  else io.stdout(renderExplanation(result.explanation, result.sources, { cwd: io.cwd, color: io.isTty && !io.env.NO_COLOR }));
+  return 0;
+}
