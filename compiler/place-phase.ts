@@ -20,7 +20,7 @@ interface Pending {
 
 const MAX_PASSES = 10_000;
 
-/** `trace`: provenance for `frog explain` (docs/design/language.md §16), absent on a normal resolution. */
+/** `trace`: provenance for `frog explain` (docs/design/language.md §17), absent on a normal resolution. */
 export function placePhase(root: Description, diagnostics: DiagnosticBag, trace?: Trace): void {
   // One walk finds every placement; a placed description is searched for further ones.
   let pending = collect(root, new Set());

@@ -28,7 +28,7 @@ export interface ResolveOptions extends LinkOptions {
   timings?: Record<string, number>;
   /**
    * When given, records the provenance of every value for `frog explain` (compiler/explain.ts,
-   * docs/design/language.md §16). A resolution without it pays one null check per phase hook.
+   * docs/design/language.md §17). A resolution without it pays one null check per phase hook.
    */
   trace?: Trace;
 }
@@ -126,7 +126,7 @@ function runPhases(
   let linking: LinkPhase | undefined;
   const trace = options.trace;
   for (const phase of phases) {
-    // What linking replaces, kept for `frog explain` (§16) before the first phase that links.
+    // What linking replaces, kept for `frog explain` (§17) before the first phase that links.
     if (trace && (phase === 'sfConfig' || phase === 'link')) trace.linking(tree);
     switch (phase) {
       case 'type':

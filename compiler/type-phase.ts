@@ -31,7 +31,7 @@ export class TypePhase {
   constructor(
     private readonly diagnostics: DiagnosticBag,
     private readonly properties: LookupHooks['property'],
-    /** Provenance for `frog explain` (docs/design/language.md §16); absent on a normal resolution. */
+    /** Provenance for `frog explain` (docs/design/language.md §17); absent on a normal resolution. */
     private readonly trace?: Trace,
   ) {}
 
