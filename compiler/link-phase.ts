@@ -10,6 +10,7 @@ import { Messages, diagnostic, type MessageEntry } from '../core/messages/index.
 import type { Span } from '../core/source.js';
 import { copyDescription } from './copy.js';
 import { FUNCTION_IDS } from '../functions/ids.js';
+import { OPERATOR_FUNCTIONS } from '../functions/index.js';
 import { closestName } from '../core/suggest.js';
 import { lookupPath, namesInScope, type LookupFailure, type LookupHooks } from './lookup.js';
 import { Applied, Description, Ref, TBD, kindOf, type Value } from '../core/values.js';
@@ -215,7 +216,7 @@ export class LinkPhase {
     }
     if (ref.optional) return ref.defaultValue ?? null;
     // A lookup that went through an incompletely typed description fails because of that error.
-    if (!this.tainted) this.reportLookup(result.failure, ref, `${pathPrefix(holder)}${name}`);
+    if (!this.tainted) this.reportLookup(result.failure, ref, attributePath(holder, name));
     throw new Failed('lookup');
   }
 
@@ -276,14 +277,14 @@ export class LinkPhase {
       if (fn.kind === 'assert') this.checkClosed(body, holder);
       throw failed;
     }
-    const path = new LazyText(() => `${pathPrefix(holder)}${name}`);
+    const path = new LazyText(() => attributePath(holder, name));
     if (fn.kind === 'assert') return this.check(fn, original, operands, lazy, holder, path);
     if (lazy) return new Applied(fn.kind, body, true, false, fn.span);
     if (fnClass === FUNCTION_IDS.checkSchemaElement) return this.checkSchema(operands, body, holder, fn.span, path);
-    return this.call(String(fnClass ?? ''), operands, holder, fn.span, path, name);
+    return this.call(String(fnClass ?? ''), operands, holder, fn.span, path, name, body);
   }
 
-  private call(fnClass: string, operands: [string, Value][], holder: Description, span: Span | undefined, path: LazyText, name = '(function)'): Value {
+  private call(fnClass: string, operands: [string, Value][], holder: Description, span: Span | undefined, path: LazyText, name = '(function)', body?: Description): Value {
     const f = lookupFunction(fnClass);
     if (!f) {
       this.report(Messages.UnknownFunction, { fn: fnClass }, span);
@@ -295,7 +296,9 @@ export class LinkPhase {
       return result;
     } catch (e) {
       if (e instanceof FunctionError) {
-        this.report(e.entry, { ...e.args, path }, span);
+        const op = OPERATOR_SYMBOLS.get(fnClass);
+        if (op === undefined) this.report(e.entry, { ...e.args, path }, span);
+        else this.reportOperator(e, op, body, operands, span, path);
         throw new Failed('function');
       }
       if (e instanceof Failed || e instanceof Cycle || e instanceof LazyFound) throw e;
@@ -408,6 +411,22 @@ export class LinkPhase {
     return phase === 'dynamic' ? new Applied('assert', original ?? copyDescription(fn.body), true, false, fn.span) : (CHECKED as unknown as Value);
   }
 
+  /**
+   * A function error inside an operator expression, said in the terms the user wrote: the
+   * operator, and which operand (its position, pointed at), never the names the desugaring
+   * gave the operands (docs/design/language.md §13).
+   */
+  private reportOperator(e: FunctionError, op: string, body: Description | undefined, operands: [string, Value][], span: Span | undefined, path: LazyText): void {
+    const name = typeof e.args.name === 'string' ? e.args.name : undefined;
+    const index = name === undefined ? -1 : operands.findIndex(([n]) => n === name);
+    const at = (name !== undefined ? body?.attrs.get(name)?.span : undefined) ?? span;
+    const which = operandName(name, index, operands.length);
+    const found = e.args.found;
+    if (e.entry === Messages.IllegalNumeric) this.report(Messages.IllegalNumericOperand, { which, op, found, kind: op === '%' ? 'an Integer or a Long' : 'a number' }, at);
+    else if (e.entry === Messages.IllegalBoolean) this.report(Messages.IllegalBooleanOperand, { which, op, found }, at);
+    else this.report(e.entry, { ...e.args, fn: op, path }, span);
+  }
+
   /** `name` is the attribute whose value is computed, `span` the function's: what a failed `ref` lookup reports. */
   private functionContext(holder: Description, name: string, span: Span | undefined): FunctionContext {
     return {
@@ -437,10 +456,40 @@ function needsResolution(v: Value): boolean {
   return false;
 }
 
-function pathPrefix(holder: Description): string {
-  const p = holder.path();
-  return p === 'ROOT' ? '' : p + ':';
+/**
+ * The path of attribute `name` of `holder` as the user wrote it: the operands of an operator
+ * have no names of their own, so a path into one ends at the attribute holding the expression
+ * (`sfConfig:url`, not `sfConfig:url:unique21`).
+ */
+function attributePath(holder: Description, name: string): string {
+  let d = holder;
+  let tail = name;
+  while (d.parent && OPERATOR_SYMBOLS.has(String(d.get('sfFunctionClass')))) {
+    tail = d.parent.nameOf(d) ?? tail;
+    d = d.parent;
+  }
+  const p = d.path();
+  return (p === 'ROOT' ? '' : p + ':') + tail;
 }
+
+/** An operand as a message names it: by its role or its position, never by a generated name. */
+function operandName(name: string | undefined, index: number, count: number): string {
+  const ordinal = (i: number): string => ORDINALS[i] ?? `number ${i + 1}`;
+  if (name === 'left' || name === 'right') return `${name} operand`;
+  if (name === 'if') return 'condition';
+  if (name === 'then' || name === 'else') return `${name.toUpperCase()} value`;
+  const numbered = name === undefined ? null : /^(IF|THEN)(\d+)$/.exec(name);
+  if (numbered) return `${ordinal(Number(numbered[2]))} ${numbered[1] === 'IF' ? 'condition' : 'value'}`;
+  if (name === 'data' || count === 1) return 'operand';
+  return index >= 0 ? `${ordinal(index)} operand` : `\`${name}\` operand`;
+}
+
+const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth'];
+
+/** The function identifier each operator desugars to → the operator as written. */
+const OPERATOR_SYMBOLS = new Map<string, string>(
+  Object.entries(OPERATOR_FUNCTIONS).map(([op, id]) => [id, op === 'vector' ? '[ ]' : op === 'if' ? 'IF' : op === 'switch' ? 'SWITCH' : op === 'x|' ? 'x|' : op]),
+);
 
 function spanOf(v: Value): Span | undefined {
   return v instanceof Ref || v instanceof Applied ? v.span : undefined;

@@ -47,6 +47,8 @@ export const ResolutionMessages = {
   FunctionFailed: entry('SF2606', 'Function', 'Function `{fn}` failed: {reason}.'),
   NoTextualForm: entry('SF2607', 'Function', 'A value of kind {kind} has no textual form.', 'Only numbers, strings, booleans, NULL and vectors of them can be concatenated or formatted.'),
   NoOperands: entry('SF2608', 'Function', 'Function `{fn}` needs at least one operand.'),
+  IllegalNumericOperand: entry('SF2609', 'Function', 'Illegal numeric parameter: the {which} of `{op}` must be {kind}, found {found}.'),
+  IllegalBooleanOperand: entry('SF2610', 'Function', 'Illegal boolean parameter: the {which} of `{op}` must be a Boolean, found {found}.'),
 
   ExplainPathNotFound: entry('SF2901', 'Explain', 'Attribute path `{target}` not found: no `{name}` in `{path}`.', 'A path starts in `sfConfig` (`web:port`, or `sfConfig:web:port`), or at the root with `ROOT:`.'),
   ExplainPathThroughValue: entry('SF2902', 'Explain', 'Attribute path `{target}` not found: `{prefix}` is {found}, not a component description.'),

@@ -20,7 +20,7 @@ function resolveText(text: string, extra: Record<string, string> = {}) {
 test('a description with several independent mistakes reports all of them', (t) => {
   const text = 'sfConfig extends {\n  a missing1;\n  b extends { c missing2; }\n  d (1 + "x");\n  e TBD;\n}\n';
   const r = resolveText(text);
-  t.deepEqual(r.diagnostics.map((d) => d.code), ['SF2501', 'SF2501', 'SF2601', 'SF2505']);
+  t.deepEqual(r.diagnostics.map((d) => d.code), ['SF2501', 'SF2501', 'SF2609', 'SF2505']);
   const lines = r.diagnostics.map((d) => r.sources.get(d.span!.file)!.position(d.span!.start).line);
   t.deepEqual(lines, [2, 3, 4, 5]);
   t.is(r.description, undefined);
@@ -41,7 +41,7 @@ test('a prototype that is not found does not hide mistakes elsewhere, and what i
   const r = resolveText(text);
   t.deepEqual(
     r.diagnostics.map((d) => `${r.sources.get(d.span!.file)!.position(d.span!.start).line} ${d.code}`),
-    ['4 SF2101', '6 SF2501', '7 SF2601'],
+    ['4 SF2101', '6 SF2501', '7 SF2609'],
   );
   t.regex(r.diagnostics[1].message, /`db:prot`/);
   t.is(r.description, undefined);

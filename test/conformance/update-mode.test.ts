@@ -52,7 +52,7 @@ test('outside errors/, a phrase expectation keeps its phrase; in errors/ it is r
   update(ours, 'errors');
   t.deepEqual(readErrorExpectation(join(ours, 'expected.error')), {
     kind: 'Function',
-    lines: ['input.sf:1:22 SF2604 Division by zero in `Divide`.'],
+    lines: ['input.sf:1:22 SF2604 Division by zero in `/`.'],
   });
 });
 
