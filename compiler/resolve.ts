@@ -17,8 +17,9 @@ import { placePhase } from './place-phase.js';
 import { TypePhase } from './type-phase.js';
 import { Description, Ref, kindOf, type Value } from '../core/values.js';
 import { article } from './type-phase.js';
+import { Budget, LimitReached, type ResolveLimits } from './limits.js';
 
-export interface ResolveOptions extends LinkOptions {
+export interface ResolveOptions extends LinkOptions, ResolveLimits {
   /** `-I` roots, searched in order before the standard library. */
   includePath?: string[];
   /** The file's text, when it is not to be read from disk. */
@@ -41,6 +42,7 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
   const bag = new DiagnosticBag();
   const includePath = (options.includePath ?? []).map((p) => resolvePath(p));
   const loader = new IncludeLoader(includePath, bag);
+  const budget = new Budget(options);
   const file = resolvePath(path);
   const done = (description?: Description): ResolveResult => ({
     description: bag.hasErrors ? undefined : description,
@@ -56,17 +58,9 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
     timings[stage] = (timings[stage] ?? 0) + now - last;
     last = now;
   };
-  let root;
-  try {
-    root = loader.loadRoot(file, options.text);
-  } catch (e) {
-    root = undefined;
-    void e;
-  }
-  if (!root) {
-    bag.add(diagnostic(Messages.FileUnreadable, { path, reason: 'no such readable file' }));
-    return done();
-  }
+  // The loader reports a file that cannot be read, with the reason; parsing never throws.
+  const root = loader.loadRoot(file, options.text, path);
+  if (!root) return done();
   if (!root.ok) {
     // Report what is wrong with the includes too: a broken include is often why the file does not parse.
     for (const inc of includesOf(root.ast.members)) loader.load(inc, [root.path]);
@@ -85,9 +79,15 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
   if (!phases) return done();
 
   try {
-    return done(runPhases(tree, phases, root, bag, options, lap, builder.placements > 0));
+    return done(runPhases(tree, phases, root, bag, options, budget, lap, builder.placements > 0));
   } catch (e) {
-    // Deep recursion is the only way the phases can fail on their own: report it, never crash.
+    // A limit of §7.9 reached: its diagnostic says where, and resolution stops.
+    if (e instanceof LimitReached) {
+      bag.add(e.diagnostic);
+      return done();
+    }
+    // The limits keep the phases' recursion bounded; a stack overflow (a limit raised past
+    // what the stack holds) is still reported, never a crash.
     if (!(e instanceof RangeError)) throw e;
     bag.add(diagnostic(Messages.TooDeep, {}, (e as RangeError & { span?: Span }).span ?? { file: root.path, start: 0, end: 0 }));
     return done();
@@ -100,6 +100,7 @@ function runPhases(
   root: { path: string; ast: { span: { end: number } } },
   bag: DiagnosticBag,
   options: ResolveOptions,
+  budget: Budget,
   lap: (stage: string) => void,
   hasPlacements = true,
 ): Description | undefined {
@@ -111,7 +112,7 @@ function runPhases(
   for (const phase of phases) {
     switch (phase) {
       case 'type':
-        new TypePhase(bag, (kind, name) => (kind === 'ENVPROPERTY' ? (options.env ?? process.env)[name] : options.properties?.[name])).run(working);
+        new TypePhase(bag, (kind, name) => (kind === 'ENVPROPERTY' ? (options.env ?? process.env)[name] : options.properties?.[name]), budget).run(working);
         break;
       case 'place':
         // Placements are written in the source (`a:b value`); with none, the phase has nothing to do.
@@ -140,7 +141,7 @@ function runPhases(
     else if (errors() > typeErrors) return undefined;
   }
   if (bag.hasErrors) return undefined;
-  const result = finalise(working);
+  const result = finalise(working, budget);
   lap('finalise');
   return result;
 }

@@ -12,6 +12,7 @@ import { lookupPath, type LookupHooks } from './lookup.js';
 import { Applied, Description, Ref, kindOf, makeAttr, type Attr, type Value } from '../core/values.js';
 import { closestName } from '../core/suggest.js';
 import { describeFailure } from './failures.js';
+import { Budget, LimitReached, type CopyPlace } from './limits.js';
 
 type State = 'merging' | 'merged' | 'children' | 'done';
 
@@ -30,6 +31,8 @@ export class TypePhase {
   constructor(
     private readonly diagnostics: DiagnosticBag,
     private readonly properties: LookupHooks['property'],
+    /** The bounds of the resolution (§7.9): copies are counted, prototype chains bounded. */
+    private readonly budget: Budget = new Budget(),
   ) {}
 
   run(root: Description): void {
@@ -93,14 +96,27 @@ export class TypePhase {
       }
       const target = this.resolvePrototype(cd, p);
       if (!target || (target instanceof Description && target.broken)) cd.broken = true;
-      if (target instanceof Applied) sources.push(functionSource(target));
-      else if (target) sources.push(copyDescription(target).attrs);
+      if (target instanceof Applied) sources.push(this.budget.copy(this.place(cd, p), () => functionSource(target, this.budget)));
+      else if (target) sources.push(this.budget.copy(this.place(cd, p), () => copyDescription(target, this.budget)).attrs);
     }
     // Every source is used once (inline bodies, fresh copies), so its attributes move without copying.
     cd.attrs = new Map();
     sources.forEach((attrs, index) => this.overlay(cd, attrs, index));
     cd.pending = undefined;
     this.state.set(cd, 'merged');
+  }
+
+  /** Where a copy of `ref` for `cd` comes from, for a limit's diagnostic: the `extends` and the chain that led to it. */
+  private place(cd: Description, ref: Ref): () => CopyPlace {
+    return () => ({
+      what: `\`${ref.toString()}\` for \`${cd.path()}\``,
+      span: ref.span ?? cd.span,
+      related: this.merging
+        .slice(-3)
+        .reverse()
+        .filter((m) => m.ref?.span)
+        .map((m) => ({ message: `Within \`${m.cd.path()} extends ${m.ref}\`.`, span: m.ref!.span })),
+    });
   }
 
   private overlay(cd: Description, attrs: Map<string, Attr>, index: number): void {
@@ -130,6 +146,12 @@ export class TypePhase {
   private resolvePrototype(cd: Description, ref: Ref): Description | Applied | undefined {
     const path = (): string => cd.path();
     const refText = ref.toString();
+    if (this.merging.length >= this.budget.maxDepth) {
+      // Each link of a prototype chain is a few frames of recursion here: the bound keeps it off the stack's end (§7.9).
+      throw new LimitReached(
+        diagnostic(Messages.PrototypeChainTooDeep, { max: this.budget.maxDepth, path: path(), ref: refText }, ref.span ?? cd.span),
+      );
+    }
     this.merging.push({ cd, ref });
     const outer = this.tainted;
     this.tainted = false;
@@ -206,9 +228,9 @@ export class TypePhase {
  * `phase.function` so that the function phase turns the extending description into a function
  * as it does a template extending `Function` (§7.4); a lazy function stays lazy.
  */
-function functionSource(fn: Applied): Map<string, Attr> {
+function functionSource(fn: Applied, budget?: Budget): Map<string, Attr> {
   const attrs = new Map<string, Attr>([['phase.function', makeAttr('ConstructFunction', undefined, fn.span)]]);
-  for (const [name, attr] of copyDescription(fn.body).attrs) attrs.set(name, attr);
+  for (const [name, attr] of copyDescription(fn.body, budget).attrs) attrs.set(name, attr);
   if (fn.lazy && !attrs.has('sfFunctionLazy')) attrs.set('sfFunctionLazy', makeAttr(true, undefined, fn.span));
   return attrs;
 }

@@ -20,6 +20,11 @@ export interface Diagnostic {
   hint?: string;
   /** For resolution errors: the data path of the description involved (`sfConfig:a:b`). */
   path?: string;
+  /**
+   * The span's file is not a description (binary, docs/design/language.md §3.8): renderers give
+   * the location but never show its text.
+   */
+  noFrame?: boolean;
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
