@@ -5,7 +5,7 @@
  * The working tree becomes the output in place: type resolution already gave every
  * description its own copy, so only a description reached a second time (a link to a
  * description, which the link phase resolves to the same object) or reached from outside
- * its parent is copied. Copies are made from the cleaned original, so they are clean too.
+ * its parent is copied. A copy leaves out what cleaning drops, so it is clean too.
  */
 import { Applied, Description, makeAttr, type Attr, type Value } from '../core/values.js';
 import { CHECKED } from './link-phase.js';
@@ -45,8 +45,9 @@ function cleanValue(v: Value, holder: Description | null, done: Set<Description>
       clean(v, done, budget);
       return v;
     }
-    // Shared, or owned elsewhere: a copy of the (cleaned) original.
-    if (!done.has(v)) clean(v, done, budget);
+    // Shared, or owned elsewhere: a copy, which leaves out what cleaning drops. The original
+    // is cleaned where the tree holds it, if it does: following links here would recurse as
+    // deep as a chain of links goes (§7.9).
     const copy = budget.copy(linked(v), () => copyClean(v, budget, 0));
     copy.parent = holder;
     return copy;

@@ -20,7 +20,7 @@ import type { Span } from '../core/source.js';
 /** Attribute values a resolution may build by copying. */
 export const DEFAULT_MAX_VALUES = 2_000_000;
 /** Prototype chains and the nesting of copied descriptions. */
-export const DEFAULT_MAX_DEPTH = 1_000;
+export const DEFAULT_MAX_DEPTH = 500;
 
 export interface ResolveLimits {
   /** Attribute values resolution may build by copying (default DEFAULT_MAX_VALUES). */

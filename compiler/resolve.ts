@@ -122,12 +122,12 @@ function runPhases(
         functionPhase(working, bag);
         break;
       case 'sfConfig': {
-        const selected = selectSfConfig(working, root, bag, (linking ??= new LinkPhase(bag, options)));
+        const selected = selectSfConfig(working, root, bag, (linking ??= new LinkPhase(bag, options, budget)));
         if (selected) working = selected;
         break;
       }
       case 'link':
-        (linking ??= new LinkPhase(bag, options)).run(working);
+        (linking ??= new LinkPhase(bag, options, budget)).run(working);
         break;
       case 'print':
         break;
