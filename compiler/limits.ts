@@ -18,7 +18,7 @@ import { Messages, diagnostic } from '../core/messages/index.js';
 import type { Span } from '../core/source.js';
 
 /** Attribute values a resolution may build by copying. */
-export const DEFAULT_MAX_VALUES = 2_000_000;
+export const DEFAULT_MAX_VALUES = 1_000_000;
 /** Prototype chains and the nesting of copied descriptions. */
 export const DEFAULT_MAX_DEPTH = 500;
 
