@@ -49,7 +49,7 @@ export const ResolutionMessages = {
   NoOperands: entry('SF2608', 'Function', 'Function `{fn}` needs at least one operand.'),
 
   /** The bounds of a resolution (compiler/limits.ts, docs/design/language.md §7.9). */
-  TooManyValues: entry('SF2701', 'Limit', 'Resolution built more than {max} values, its limit; it stopped while copying {what}.', 'Every `extends` copies its prototype, so a prototype extended twice at every level doubles with each level. If the description is really this large, raise the limit with `--max-values`.'),
+  TooManyValues: entry('SF2701', 'Limit', 'Resolution built more than {max} values, its limit; it stopped while copying {what}.', 'Every `extends` copies its prototype: a prototype extended twice at every level doubles with each level, and each level of a long chain copies all the levels below it. If the description is really this large, raise the limit with `--max-values`.'),
   PrototypeChainTooDeep: entry('SF2702', 'Limit', 'The chain of prototypes is longer than {max} levels; it stopped at `{path} extends {ref}`.', 'Look for a chain of `extends` that grows without end; if it is really this long, raise the limit with `--max-depth`.'),
   CopyTooDeep: entry('SF2703', 'Limit', 'A copied description nests deeper than {max} levels; resolution stopped while copying {what}.', 'Look for a prototype that extends a copy of itself at each level; if it is really this deep, raise the limit with `--max-depth`.'),
   IncludeBinary: entry('SF2704', 'IncludeNotFound', 'Include file `{path}` is binary, not a description: {reason}.', 'Its content is not shown.'),
