@@ -23,7 +23,7 @@ export function reportDiagnostics(diagnostics: Diagnostic[], sources: Map<string
  * The plan in `file`: a `.sf` description is compiled (diagnostics printed); anything else is
  * read as a compiled plan (JSON or msgpack, as `frog compile` writes them).
  */
-export async function loadPlan(o: { file: string; includePath?: string[]; name?: string; checkTypes?: 'all' | 'names' }, io: Io): Promise<DeploymentPlan | undefined> {
+export async function loadPlan(o: { file: string; includePath?: string[]; name?: string; checkTypes?: 'all' | 'names'; maxValues?: number; maxDepth?: number }, io: Io): Promise<DeploymentPlan | undefined> {
   const file = resolvePath(io.cwd, o.file);
   if (!file.endsWith('.sf')) {
     try {
@@ -34,7 +34,7 @@ export async function loadPlan(o: { file: string; includePath?: string[]; name?:
       return undefined;
     }
   }
-  const result = compileFile(file, { includePath: (o.includePath ?? []).map((p) => resolvePath(io.cwd, p)), env: io.env, name: o.name });
+  const result = compileFile(file, { includePath: (o.includePath ?? []).map((p) => resolvePath(io.cwd, p)), env: io.env, name: o.name, maxValues: o.maxValues, maxDepth: o.maxDepth });
   const types = o.checkTypes ? await componentDiagnostics(result, file, { loadModules: o.checkTypes === 'all' }) : [];
   if (reportDiagnostics([...result.diagnostics, ...types], result.sources, io) || !result.plan) return undefined;
   return result.plan;

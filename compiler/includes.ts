@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type * as Ast from '../language/ast.js';
 import { forEachMember } from '../language/walk.js';
 import { parse } from '../language/parse.js';
+import { binaryContent } from '../language/binary.js';
 import type { SourceFile } from '../core/source.js';
 import type { DiagnosticBag } from '../core/diagnostics.js';
 import { Messages, diagnostic } from '../core/messages/index.js';
@@ -53,10 +54,16 @@ export class IncludeLoader {
     private readonly readText: (path: string) => string = (p) => readFileSync(p, 'utf8'),
   ) {}
 
-  /** Parses a file given directly (the root); reports its syntax errors. */
-  loadRoot(path: string, text?: string): LoadedFile | undefined {
+  /**
+   * Parses a file given directly (the root); reports its syntax errors, or why it cannot be
+   * read (`shown` is its name as the user gave it).
+   */
+  loadRoot(path: string, text?: string, shown: string = path): LoadedFile | undefined {
     const loaded = this.parseFile(path, text);
-    if (!loaded) return undefined;
+    if (!loaded) {
+      this.diagnostics.add(diagnostic(Messages.FileUnreadable, { path: shown, reason: this.readFailures.get(path) ?? 'no such readable file' }));
+      return undefined;
+    }
     this.reportParse(loaded);
     return loaded;
   }
@@ -107,9 +114,10 @@ export class IncludeLoader {
     }
     const loaded = this.parseFile(path);
     if (!loaded) {
-      this.diagnostics.add(diagnostic(Messages.IncludeUnreadable, { path: inc.path, reason: 'it is not a readable file' }, inc.pathSpan));
+      this.diagnostics.add(diagnostic(Messages.IncludeUnreadable, { path: inc.path, reason: this.readFailures.get(path) ?? 'it is not a readable file' }, inc.pathSpan));
       return undefined;
     }
+    if (!loaded.ok && this.notADescription(loaded, inc)) return undefined;
     if (!loaded.ok) {
       if (!this.reportedParse.has(path)) {
         this.diagnostics.add(
@@ -124,6 +132,29 @@ export class IncludeLoader {
     return loaded;
   }
 
+  /**
+   * The include rule of docs/design/language.md §4.4: an included file that is binary, or
+   * whose name does not end in `.sf` and that does not parse, is not a description. It is
+   * reported once, at the `#include`, with its name and the problem; no diagnostic points
+   * into it, so that no line of it (`/etc/shadow`, `/proc/self/environ`) is ever shown.
+   */
+  private notADescription(loaded: LoadedFile, inc: Ast.Include): boolean {
+    const found = this.parsedDiagnostics.get(loaded.path) ?? [];
+    const binary = binaryContent(loaded.source.text);
+    if (!binary && loaded.path.endsWith('.sf')) return false;
+    if (!this.reportedParse.has(loaded.path)) {
+      this.reportedParse.add(loaded.path);
+      if (binary) {
+        this.diagnostics.add(diagnostic(Messages.IncludeBinary, { path: inc.path, reason: binary.reason }, inc.pathSpan));
+      } else {
+        const errors = found.filter((d) => d.severity === 'error').length;
+        const count = `${errors}${found.some((d) => d.code === Messages.TooManyErrors.code) ? ' or more' : ''} syntax error${errors === 1 ? '' : 's'}`;
+        this.diagnostics.add(diagnostic(Messages.IncludeNotDescription, { path: inc.path, count }, inc.pathSpan));
+      }
+    }
+    return true;
+  }
+
   private reportParse(loaded: LoadedFile): void {
     if (this.reportedParse.has(loaded.path)) return;
     this.reportedParse.add(loaded.path);
@@ -131,6 +162,8 @@ export class IncludeLoader {
   }
 
   private readonly parsedDiagnostics = new Map<string, ReturnType<typeof parse>['diagnostics']>();
+  /** Why a file could not be read, said plainly (`no such file`, `it is a folder`). */
+  private readonly readFailures = new Map<string, string>();
 
   private parseFile(path: string, text?: string): LoadedFile | undefined {
     if (this.cache.has(path)) return this.cache.get(path) ?? undefined;
@@ -138,7 +171,8 @@ export class IncludeLoader {
     if (content === undefined) {
       try {
         content = this.readText(path);
-      } catch {
+      } catch (e) {
+        this.readFailures.set(path, readFailure(e));
         this.cache.set(path, null);
         return undefined;
       }
@@ -183,6 +217,14 @@ export class IncludeLoader {
     }
     return undefined;
   }
+}
+
+function readFailure(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'it is a folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return e instanceof Error ? e.message : String(e);
 }
 
 function shortName(p: string): string {

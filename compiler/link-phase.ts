@@ -18,6 +18,7 @@ import { article } from './type-phase.js';
 import { FunctionError, checkAssertions, checkSchemaElement, describeValue, lookupFunction, schemaBound, schemaClasses, type FunctionContext, type SchemaProblem } from '../functions/index.js';
 
 import { parseRefText } from '../core/ref-text.js';
+import { Budget, LimitReached } from './limits.js';
 
 /** The value of a predicate checked at compile time: dropped from the output. */
 export const CHECKED: unique symbol = Symbol('statically checked predicate');
@@ -72,6 +73,8 @@ export class LinkPhase {
   constructor(
     private readonly diagnostics: DiagnosticBag,
     private readonly options: LinkOptions = {},
+    /** The bounds of the resolution (§7.9): a chain of links is at most `maxDepth` long. */
+    private readonly budget: Budget = new Budget(),
   ) {}
 
   run(cd: Description): void {
@@ -92,27 +95,44 @@ export class LinkPhase {
     }
   }
 
-  /** Link-resolves every attribute of a description and of the descriptions below it. */
-  private walk(cd: Description): void {
-    if (this.walked.has(cd)) return;
-    this.walked.add(cd);
-    for (const name of [...cd.attrs.keys()]) {
+  /**
+   * Link-resolves every attribute of a description and of the descriptions below it, depth
+   * first in attribute order. A loop with its own stack, not recursion: links can lead the walk
+   * into descriptions outside the tree, as deep as their chain goes (§7.9).
+   */
+  private walk(root: Description): void {
+    type Frame = { cd: Description; names: string[]; i: number } | { items: Value[]; i: number };
+    const frames: Frame[] = [];
+    const enter = (v: Value): void => {
+      if (v instanceof Description) {
+        if (this.walked.has(v)) return;
+        this.walked.add(v);
+        frames.push({ cd: v, names: [...v.attrs.keys()], i: 0 });
+      } else if (Array.isArray(v)) {
+        frames.push({ items: v, i: 0 });
+      }
+    };
+    enter(root);
+    while (frames.length > 0) {
+      const top = frames[frames.length - 1];
+      if ('items' in top) {
+        if (top.i >= top.items.length) frames.pop();
+        else enter(top.items[top.i++]);
+        continue;
+      }
+      if (top.i >= top.names.length) {
+        frames.pop();
+        continue;
+      }
+      const name = top.names[top.i++];
       let v: Value | undefined;
       try {
-        v = this.resolveAttr(cd, name);
+        v = this.resolveAttr(top.cd, name);
       } catch (e) {
         if (e instanceof Failed) continue;
         throw e;
       }
-      if (v instanceof Description) this.walk(v);
-      else if (Array.isArray(v)) this.walkVector(v);
-    }
-  }
-
-  private walkVector(items: Value[]): void {
-    for (const item of items) {
-      if (item instanceof Description) this.walk(item);
-      else if (Array.isArray(item)) this.walkVector(item);
+      enter(v);
     }
   }
 
@@ -132,6 +152,17 @@ export class LinkPhase {
     if (!needsResolution(attr.value)) {
       attr.linkState = DONE;
       return attr.value;
+    }
+    if (this.stack.length >= this.budget.maxDepth) {
+      // Each step of a chain of links is a few frames of recursion: the bound keeps it off the
+      // stack's end (§7.9). Reported where the chain starts, as a stack overflow was before.
+      const first = this.stack[0];
+      const span = first.cd.attrs.get(first.name)?.span ?? attr.span ?? spanOf(attr.value);
+      throw new LimitReached(
+        diagnostic(Messages.TooDeep, {}, span, {
+          hint: `A chain of links, or of descriptions that links lead into, is longer than ${this.budget.maxDepth} steps here; if it is really this long, raise the limit with \`--max-depth\`.`,
+        }),
+      );
     }
     attr.linkState = ACTIVE;
     this.stack.push({ cd, name });

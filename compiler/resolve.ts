@@ -18,8 +18,9 @@ import { TypePhase } from './type-phase.js';
 import { Description, Ref, kindOf, type Value } from '../core/values.js';
 import { article } from './type-phase.js';
 import type { Trace } from './trace.js';
+import { Budget, LimitReached, type ResolveLimits } from './limits.js';
 
-export interface ResolveOptions extends LinkOptions {
+export interface ResolveOptions extends LinkOptions, ResolveLimits {
   /** `-I` roots, searched in order before the standard library. */
   includePath?: string[];
   /** The file's text, when it is not to be read from disk. */
@@ -53,6 +54,7 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
   const bag = new DiagnosticBag();
   const includePath = (options.includePath ?? []).map((p) => resolvePath(p));
   const loader = new IncludeLoader(includePath, bag);
+  const budget = new Budget(options);
   const file = resolvePath(path);
   let partial: Description | undefined;
   const done = (description?: Description): ResolveResult => ({
@@ -70,17 +72,9 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
     timings[stage] = (timings[stage] ?? 0) + now - last;
     last = now;
   };
-  let root;
-  try {
-    root = loader.loadRoot(file, options.text);
-  } catch (e) {
-    root = undefined;
-    void e;
-  }
-  if (!root) {
-    bag.add(diagnostic(Messages.FileUnreadable, { path, reason: 'no such readable file' }));
-    return done();
-  }
+  // The loader reports a file that cannot be read, with the reason; parsing never throws.
+  const root = loader.loadRoot(file, options.text, path);
+  if (!root) return done();
   if (!root.ok) {
     // Report what is wrong with the includes too: a broken include is often why the file does not parse.
     for (const inc of includesOf(root.ast.members)) loader.load(inc, [root.path]);
@@ -100,9 +94,15 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
   if (!phases) return done();
 
   try {
-    return done(runPhases(tree, phases, root, bag, options, lap, builder.placements > 0, (cd) => (partial = cd)));
+    return done(runPhases(tree, phases, root, bag, options, budget, lap, builder.placements > 0, (cd) => (partial = cd)));
   } catch (e) {
-    // Deep recursion is the only way the phases can fail on their own: report it, never crash.
+    // A limit of §7.9 reached: its diagnostic says where, and resolution stops.
+    if (e instanceof LimitReached) {
+      bag.add(e.diagnostic);
+      return done();
+    }
+    // The limits keep the phases' recursion bounded; a stack overflow (a limit raised past
+    // what the stack holds) is still reported, never a crash.
     if (!(e instanceof RangeError)) throw e;
     bag.add(diagnostic(Messages.TooDeep, {}, (e as RangeError & { span?: Span }).span ?? { file: root.path, start: 0, end: 0 }));
     return done();
@@ -115,6 +115,7 @@ function runPhases(
   root: { path: string; ast: { span: { end: number } } },
   bag: DiagnosticBag,
   options: ResolveOptions,
+  budget: Budget,
   lap: (stage: string) => void,
   hasPlacements = true,
   selected: (cd: Description) => void = () => {},
@@ -130,7 +131,7 @@ function runPhases(
     if (trace && (phase === 'sfConfig' || phase === 'link')) trace.linking(tree);
     switch (phase) {
       case 'type':
-        new TypePhase(bag, (kind, name) => (kind === 'ENVPROPERTY' ? (options.env ?? process.env)[name] : options.properties?.[name]), trace).run(working);
+        new TypePhase(bag, (kind, name) => (kind === 'ENVPROPERTY' ? (options.env ?? process.env)[name] : options.properties?.[name]), budget, trace).run(working);
         break;
       case 'place':
         // Placements are written in the source (`a:b value`); with none, the phase has nothing to do.
@@ -140,7 +141,7 @@ function runPhases(
         functionPhase(working, bag);
         break;
       case 'sfConfig': {
-        const config = selectSfConfig(working, root, bag, (linking ??= new LinkPhase(bag, options)));
+        const config = selectSfConfig(working, root, bag, (linking ??= new LinkPhase(bag, options, budget)));
         if (config) {
           working = config;
           selected(config);
@@ -148,7 +149,7 @@ function runPhases(
         break;
       }
       case 'link':
-        (linking ??= new LinkPhase(bag, options)).run(working);
+        (linking ??= new LinkPhase(bag, options, budget)).run(working);
         break;
       case 'print':
         break;
@@ -163,7 +164,7 @@ function runPhases(
   }
   if (bag.hasErrors) return undefined;
   if (trace) trace.resolved(tree, working);
-  const result = finalise(working);
+  const result = finalise(working, budget);
   lap('finalise');
   return result;
 }

@@ -13,6 +13,7 @@ import { Applied, Description, Ref, kindOf, makeAttr, type Attr, type Value } fr
 import { closestName } from '../core/suggest.js';
 import { describeFailure } from './failures.js';
 import type { Trace } from './trace.js';
+import { Budget, LimitReached, type CopyPlace } from './limits.js';
 
 type State = 'merging' | 'merged' | 'children' | 'done';
 
@@ -31,6 +32,8 @@ export class TypePhase {
   constructor(
     private readonly diagnostics: DiagnosticBag,
     private readonly properties: LookupHooks['property'],
+    /** The bounds of the resolution (§7.9): copies are counted, prototype chains bounded. */
+    private readonly budget: Budget = new Budget(),
     /** Provenance for `frog explain` (docs/design/language.md §17); absent on a normal resolution. */
     private readonly trace?: Trace,
   ) {}
@@ -97,7 +100,10 @@ export class TypePhase {
       const target = this.resolvePrototype(cd, p);
       if (!target || (target instanceof Description && target.broken)) cd.broken = true;
       if (!target) continue;
-      const source = target instanceof Applied ? functionSource(target) : copyDescription(target).attrs;
+      const source =
+        target instanceof Applied
+          ? this.budget.copy(this.place(cd, p), () => functionSource(target, this.budget))
+          : this.budget.copy(this.place(cd, p), () => copyDescription(target, this.budget)).attrs;
       sources.push(source);
       if (this.trace) this.trace.copied(cd, p, target, source);
     }
@@ -107,6 +113,19 @@ export class TypePhase {
     sources.forEach((attrs, index) => this.overlay(cd, attrs, index));
     cd.pending = undefined;
     this.state.set(cd, 'merged');
+  }
+
+  /** Where a copy of `ref` for `cd` comes from, for a limit's diagnostic: the `extends` and the chain that led to it. */
+  private place(cd: Description, ref: Ref): () => CopyPlace {
+    return () => ({
+      what: `\`${ref.toString()}\` for \`${cd.path()}\``,
+      span: ref.span ?? cd.span,
+      related: this.merging
+        .slice(-3)
+        .reverse()
+        .filter((m) => m.ref?.span)
+        .map((m) => ({ message: `Within \`${m.cd.path()} extends ${m.ref}\`.`, span: m.ref!.span })),
+    });
   }
 
   private overlay(cd: Description, attrs: Map<string, Attr>, index: number): void {
@@ -136,6 +155,12 @@ export class TypePhase {
   private resolvePrototype(cd: Description, ref: Ref): Description | Applied | undefined {
     const path = (): string => cd.path();
     const refText = ref.toString();
+    if (this.merging.length >= this.budget.maxDepth) {
+      // Each link of a prototype chain is a few frames of recursion here: the bound keeps it off the stack's end (§7.9).
+      throw new LimitReached(
+        diagnostic(Messages.PrototypeChainTooDeep, { max: this.budget.maxDepth, path: path(), ref: refText }, ref.span ?? cd.span),
+      );
+    }
     this.merging.push({ cd, ref });
     const outer = this.tainted;
     this.tainted = false;
@@ -212,9 +237,9 @@ export class TypePhase {
  * `phase.function` so that the function phase turns the extending description into a function
  * as it does a template extending `Function` (§7.4); a lazy function stays lazy.
  */
-function functionSource(fn: Applied): Map<string, Attr> {
+function functionSource(fn: Applied, budget?: Budget): Map<string, Attr> {
   const attrs = new Map<string, Attr>([['phase.function', makeAttr('ConstructFunction', undefined, fn.span)]]);
-  for (const [name, attr] of copyDescription(fn.body).attrs) attrs.set(name, attr);
+  for (const [name, attr] of copyDescription(fn.body, budget).attrs) attrs.set(name, attr);
   if (fn.lazy && !attrs.has('sfFunctionLazy')) attrs.set('sfFunctionLazy', makeAttr(true, undefined, fn.span));
   return attrs;
 }

@@ -22,6 +22,11 @@ export interface Diagnostic {
   path?: string;
   /** For a component's attribute: its name in the description at `path` (to point at where it was written). */
   attribute?: string;
+  /**
+   * The span's file is not a description (binary, docs/design/language.md §3.8): renderers give
+   * the location but never show its text.
+   */
+  noFrame?: boolean;
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

@@ -6,7 +6,8 @@ import type { CstNode, IRecognitionException, IToken } from 'chevrotain';
 import { EOF } from './chevrotain/chevrotain.js';
 import type { FileNode, Reference } from './ast.js';
 import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
-import { sfParser } from './chevrotain/grammar.js';
+import { ErrorLimitReached, sfParser } from './chevrotain/grammar.js';
+import { binaryContent } from './binary.js';
 import * as T from './chevrotain/lexer.js';
 import { diagnostic, Messages } from '../core/messages/index.js';
 import { SourceFile } from '../core/source.js';
@@ -30,6 +31,13 @@ export interface ReferenceParseResult {
  * the stack while leaving far more room than any real description needs.
  */
 export const MAX_NESTING = 200;
+
+/**
+ * How many syntax errors one file reports (docs/design/language.md §3.8). Past it the parse
+ * stops, with one more diagnostic that says so (SF1018), so that neither the time, the memory
+ * nor the output grows with the number of mistakes in a broken or foreign file.
+ */
+export const MAX_ERRORS = 100;
 
 const OPENERS = new Set<string>([T.LParen.name, T.LCurly.name, T.LBracket.name, T.LVectorOpen.name]);
 const CLOSERS = new Set<string>([T.RParen.name, T.RCurly.name, T.RBracket.name, T.LVectorClose.name]);
@@ -134,6 +142,8 @@ function isBail(e: unknown): boolean {
  * a user sees, only how soon.
  */
 export function parse(text: string, file: string): ParseResult {
+  const binary = binaryContent(text);
+  if (binary) return binaryResult(text, file, binary.offset, binary.reason);
   let ast: FileNode | undefined;
   try {
     ast = fastPath(text, file, MAX_NESTING);
@@ -194,16 +204,34 @@ export function parseWith(path: 'fast' | 'chevrotain', text: string, file: strin
   }
 }
 
+/** A file that is not text (§3.8): one diagnostic, which shows where but not what (no frame), and no tree. */
+function binaryResult(text: string, file: string, offset: number, reason: string): ParseResult {
+  const source = new SourceFile(file, text);
+  const ast: FileNode = { kind: 'File', wrapped: false, members: [], span: source.span(0, text.length) };
+  return { ast, diagnostics: [diagnostic(Messages.BinaryFile, { reason }, source.span(offset, offset), { noFrame: true })], source };
+}
+
+/** The first MAX_ERRORS diagnostics, then SF1018 after the last of them, when there were more or the parse stopped. */
+function capped(diagnostics: Diagnostic[], stopped: boolean): Diagnostic[] {
+  if (!stopped && diagnostics.length <= MAX_ERRORS) return diagnostics;
+  const kept = diagnostics.slice(0, MAX_ERRORS);
+  const last = kept[kept.length - 1]?.span;
+  kept.push(diagnostic(Messages.TooManyErrors, { max: MAX_ERRORS }, last ? { ...last, end: last.start } : undefined, { noFrame: true }));
+  return kept;
+}
+
 function parseChevrotain(text: string, file: string): ParseResult {
   const source = new SourceFile(file, text);
   const diagnostics: Diagnostic[] = [];
   const empty: FileNode = { kind: 'File', wrapped: false, members: [], span: source.span(0, text.length) };
   const lexed = prepare(source, diagnostics);
-  if (!lexed) return { ast: empty, diagnostics, source };
-  const ast = guarded(source, diagnostics, () => new AstBuilder(source, diagnostics).buildFile(parseChunks(lexed.tokens, source, diagnostics)));
+  if (!lexed) return { ast: empty, diagnostics: capped(diagnostics, false), source };
+  if (diagnostics.length >= MAX_ERRORS) return { ast: empty, diagnostics: capped(diagnostics, true), source };
+  const state = { stopped: false };
+  const ast = guarded(source, diagnostics, () => new AstBuilder(source, diagnostics).buildFile(parseChunks(lexed.tokens, source, diagnostics, state)));
   // A comment, string or byte array left open took the rest of the file: the end comes too soon because of it.
   const kept = lexed.swallowedEnd ? diagnostics.filter((d) => d.code !== Messages.UnexpectedEnd.code) : diagnostics;
-  return { ast: ast ?? empty, diagnostics: tidy(kept), source };
+  return { ast: ast ?? empty, diagnostics: capped(tidy(kept), state.stopped), source };
 }
 
 const MEMBER_START = new Set<string>([
@@ -219,17 +247,36 @@ const MEMBER_START = new Set<string>([
  * starts an attribute on a later line), and parse on, so every error in the file shows.
  * Each round consumes at least one token, so the loop ends.
  */
-function parseChunks(tokens: IToken[], source: SourceFile, diagnostics: Diagnostic[]): CstNode[] {
+function parseChunks(tokens: IToken[], source: SourceFile, diagnostics: Diagnostic[], state: { stopped: boolean }): CstNode[] {
   const chunks: CstNode[] = [];
   let from = 0;
   while (from < tokens.length || chunks.length === 0) {
+    if (diagnostics.length >= MAX_ERRORS) {
+      // The rest is not parsed (§3.8): capped() says so.
+      state.stopped = true;
+      break;
+    }
     const slice = from === 0 ? tokens : tokens.slice(from);
     const parser = sfParser();
     parser.input = slice;
-    const cst = parser.file();
+    // One error more than the cap, so that capped() knows there were more.
+    parser.errorLimit = MAX_ERRORS + 1 - diagnostics.length;
+    let cst: CstNode | undefined;
+    try {
+      cst = parser.file();
+    } catch (e) {
+      if (!(e instanceof ErrorLimitReached)) throw e;
+      state.stopped = true;
+    } finally {
+      parser.errorLimit = Number.POSITIVE_INFINITY;
+    }
     const errors = parser.errors;
     // Drop the token vector: the parser instance is shared and long-lived.
     parser.input = [];
+    if (!cst) {
+      diagnostics.push(...syntaxDiagnostics(errors, source));
+      break;
+    }
     chunks.push(cst);
     const stop = errors.find((e) => e.name === 'NotAllInputParsedException');
     diagnostics.push(...syntaxDiagnostics(errors, source));

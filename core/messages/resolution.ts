@@ -53,4 +53,11 @@ export const ResolutionMessages = {
   ExplainPathNotFound: entry('SF2901', 'Explain', 'Attribute path `{target}` not found: no `{name}` in `{path}`.', 'A path starts in `sfConfig` (`web:port`, or `sfConfig:web:port`), or at the root with `ROOT:`.'),
   ExplainPathThroughValue: entry('SF2902', 'Explain', 'Attribute path `{target}` not found: `{prefix}` is {found}, not a component description.'),
   ExplainPathInvalid: entry('SF2903', 'Explain', 'Attribute path `{target}` is not a path of attribute names: {reason}.', 'Write the names from `sfConfig` separated by `:`, as in `web:port`.'),
+
+  /** The bounds of a resolution (compiler/limits.ts, docs/design/language.md §7.9). */
+  TooManyValues: entry('SF2701', 'Limit', 'Resolution built more than {max} values, its limit; it stopped while copying {what}.', 'Every `extends` copies its prototype: a prototype extended twice at every level doubles with each level, and each level of a long chain copies all the levels below it. If the description is really this large, raise the limit with `--max-values`.'),
+  PrototypeChainTooDeep: entry('SF2702', 'Limit', 'The chain of prototypes is longer than {max} levels; it stopped at `{path} extends {ref}`.', 'Look for a chain of `extends` that grows without end; if it is really this long, raise the limit with `--max-depth`.'),
+  CopyTooDeep: entry('SF2703', 'Limit', 'A copied description nests deeper than {max} levels; resolution stopped while copying {what}.', 'Look for a prototype that extends a copy of itself at each level; if it is really this deep, raise the limit with `--max-depth`.'),
+  IncludeBinary: entry('SF2704', 'IncludeNotFound', 'Include file `{path}` is binary, not a description: {reason}.', 'Its content is not shown.'),
+  IncludeNotDescription: entry('SF2705', 'IncludeNotFound', 'Include file `{path}` is not a description: its name does not end in `.sf` and it does not parse ({count}).', 'Its content is not shown. Include description files only; a description in a file with another name parses without errors.'),
 } as const satisfies Record<string, MessageEntry>;

@@ -22,4 +22,7 @@ export const SyntaxMessages = {
   NestingTooDeep: entry('SF1015', 'Parse', 'Nesting is deeper than {max} levels.', 'Split the description into named parts and refer to them.'),
   /** Reference text (`PARENT:x`) given to `ref`, in a plan's `$ref` or to a component's lookup (core/ref-text.ts). */
   BadReferenceText: entry('SF1017', 'Parse', 'Invalid reference text {quoted} at character {position}: {reason}.'),
+  /** The bounds of the front end (language/parse.ts, docs/design/language.md §3.8). */
+  TooManyErrors: entry('SF1018', 'Parse', 'Too many syntax errors: parsing stopped after {max}.', 'Fix the first errors and parse again.'),
+  BinaryFile: entry('SF1019', 'Parse', 'The file is binary, not a description: {reason}.', 'A description is UTF-8 text; the content of this file is not shown.'),
 } as const satisfies Record<string, MessageEntry>;

@@ -84,7 +84,20 @@ const errorMessages: IParserErrorMessageProvider = {
   buildEarlyExitMessage: ({ ruleName }) => RULE_EXPECTS[ruleName] ?? 'something else',
 };
 
+/**
+ * Thrown by the parser once it has saved `errorLimit` errors: parse.ts stops there, so that
+ * neither the errors nor chevrotain's recovery grow with a broken input (docs/design/language.md
+ * §3.8). Control flow caught in parse.ts, never seen by a user: a plain sentinel, not a FrogError.
+ */
+export class ErrorLimitReached {}
+
+/** chevrotain's hook that records a recognition error (not part of its public types). */
+const saveError = (CstParser.prototype as unknown as { SAVE_ERROR(this: unknown, e: unknown): unknown }).SAVE_ERROR;
+
 export class SfParser extends CstParser {
+  /** How many more errors this parse may save before it stops (parse.ts sets it for each parse). */
+  errorLimit = Number.POSITIVE_INFINITY;
+
   /**
    * Alternatives of every OR, built once. Rule bodies run for every match; building the
    * alternative objects and closures there (and, under tsx/esbuild, naming each closure
@@ -100,6 +113,12 @@ export class SfParser extends CstParser {
   constructor() {
     super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: errorMessages });
     this.performSelfAnalysis();
+  }
+
+  /** Saves an error as chevrotain does, and stops the parse past `errorLimit`. */
+  SAVE_ERROR(error: unknown): unknown {
+    if ((this as unknown as { _errors: unknown[] })._errors.length >= this.errorLimit) throw new ErrorLimitReached();
+    return saveError.call(this, error);
   }
 
   /** A file: attributes, optionally wrapped in one `extends { ... }`. */

@@ -22,6 +22,9 @@ const NOT_IN_CASES: Record<string, string> = {
   SF2901: "`frog explain`'s attribute path, not a description: test/compiler/explain.test.ts",
   SF2902: 'as SF2901, a path through a value: test/compiler/explain.test.ts',
   SF2903: 'as SF2901, text that is not a path: test/compiler/explain.test.ts',
+  SF2701: 'a resolution that builds more values than its limit: test/compiler/limits.test.ts, with a small limit',
+  SF2702: 'a prototype chain longer than the depth limit: test/compiler/limits.test.ts, with a small limit',
+  SF2703: 'a copy nested deeper than the depth limit: test/compiler/limits.test.ts, with a small limit',
   SF3203: "the check of a plan's bytes (readPlan), not of a description: test/compiler/plan.test.ts",
   SF3204: 'a value without canonical encoding, or canonical data that is not valid: test/compiler/canonical.test.ts',
   SF3205: 'as SF3204, with where: test/compiler/canonical.test.ts',
@@ -67,12 +70,12 @@ test('SF2004: an include file that is found but cannot be read', (t) => {
   t.is(loader.load(inc, [root.path]), undefined);
   t.deepEqual(
     bag.items.map((d) => `${d.code} ${d.span?.start} ${d.message}`),
-    ['SF2004 9 Include file `lib.sf` cannot be read: it is not a readable file.'],
+    ['SF2004 9 Include file `lib.sf` cannot be read: EACCES: permission denied.'],
   );
 });
 
 test('SF2006: a root file that cannot be read', (t) => {
   const r = resolveFile(join(scratchDir('frog-missing-'), 'nothing.sf'));
   t.deepEqual(r.diagnostics.map((d) => d.code), ['SF2006']);
-  t.regex(r.diagnostics[0].message, /^Cannot read `.*nothing\.sf`: no such readable file\.$/);
+  t.regex(r.diagnostics[0].message, /^Cannot read `.*nothing\.sf`: no such file\.$/);
 });

@@ -10,8 +10,9 @@ import { serialisePlan } from '../../../core/plan-format.js';
 import { componentDiagnostics, reportDiagnostics } from '../../plans.js';
 import type { Io } from '../../io.js';
 import type { ResolveFormat } from './command.js';
+import type { ResolveLimits } from '../../../compiler/limits.js';
 
-export interface ResolveCommandOptions {
+export interface ResolveCommandOptions extends ResolveLimits {
   file: string;
   includePath: string[];
   /** `json` plain JSON, `canonical` the canonical JSON, `sf` a .sf file that resolves to the same (docs/design/language.md §14). */
@@ -22,7 +23,7 @@ export interface ResolveCommandOptions {
 const abs = (io: Io, p: string): string => resolvePath(io.cwd, p);
 
 export async function resolveCommand(o: ResolveCommandOptions, io: Io): Promise<number> {
-  const result = resolveFile(abs(io, o.file), { includePath: o.includePath.map((p) => abs(io, p)), env: io.env });
+  const result = resolveFile(abs(io, o.file), { includePath: o.includePath.map((p) => abs(io, p)), env: io.env, maxValues: o.maxValues, maxDepth: o.maxDepth });
   if (reportDiagnostics(result.diagnostics, result.sources, io) || !result.description) return 1;
   const d = result.description;
   io.stdout(o.format === 'sf' ? unparseConfig(d) : o.format === 'canonical' ? toCanonicalJson(d) : toPlainJson(d));
@@ -30,18 +31,18 @@ export async function resolveCommand(o: ResolveCommandOptions, io: Io): Promise<
 }
 
 /** Resolution, plan building and component types: everything `frog run` would reject before deploying. */
-export async function validateCommand(o: { files: string[]; includePath: string[] }, io: Io): Promise<number> {
+export async function validateCommand(o: { files: string[]; includePath: string[] } & ResolveLimits, io: Io): Promise<number> {
   let failed = false;
   for (const file of o.files) {
-    const result = compileFile(abs(io, file), { includePath: o.includePath.map((p) => abs(io, p)), env: io.env });
+    const result = compileFile(abs(io, file), { includePath: o.includePath.map((p) => abs(io, p)), env: io.env, maxValues: o.maxValues, maxDepth: o.maxDepth });
     const types = await componentDiagnostics(result, abs(io, file));
     if (reportDiagnostics([...result.diagnostics, ...types], result.sources, io)) failed = true;
   }
   return failed ? 1 : 0;
 }
 
-export async function compileCommand(o: { file: string; includePath: string[]; output: string; name?: string }, io: Io): Promise<number> {
-  const result = compileFile(abs(io, o.file), { includePath: o.includePath.map((p) => abs(io, p)), name: o.name, env: io.env });
+export async function compileCommand(o: { file: string; includePath: string[]; output: string; name?: string } & ResolveLimits, io: Io): Promise<number> {
+  const result = compileFile(abs(io, o.file), { includePath: o.includePath.map((p) => abs(io, p)), name: o.name, env: io.env, maxValues: o.maxValues, maxDepth: o.maxDepth });
   if (reportDiagnostics(result.diagnostics, result.sources, io) || !result.plan) return 1;
   const out = abs(io, o.output);
   try {

@@ -24,9 +24,10 @@ import type { TerminationRecord } from '../../../runtime/component/lifecycle.js'
 import { assemble, type EmbeddedPeer } from '../../../runtime/peer/assemble.js';
 import { createStandardRegistry } from '../../../stdlib/index.js';
 import type { Io } from '../../io.js';
+import type { ResolveLimits } from '../../../compiler/limits.js';
 import { JsonProgress, LineProgress, TreeProgress, type ProgressView } from '../../run-progress.js';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends ResolveLimits {
   file: string;
   includePath: string[];
   json: boolean;
