@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { compileFile, componentsOf, type CompileFileResult } from '../compiler/plan.js';
+import { libraryDisplayPath } from '../compiler/includes.js';
 import { readPlan, PlanFormatError } from '../core/plan-format.js';
 import type { DeploymentPlan, PlanNode } from '../core/plan-types.js';
 import type { Diagnostic } from '../core/diagnostics.js';
@@ -14,7 +15,7 @@ import type { Description } from '../core/values.js';
 /** Prints diagnostics to stderr; true when any is an error. */
 export function reportDiagnostics(diagnostics: Diagnostic[], sources: Map<string, SourceFile>, io: Io): boolean {
   if (diagnostics.length) {
-    io.stderr(renderDiagnostics(diagnostics, (f) => sources.get(f), { cwd: io.cwd, color: io.isTty && !io.env.NO_COLOR }));
+    io.stderr(renderDiagnostics(diagnostics, (f) => sources.get(f), { cwd: io.cwd, color: io.isTty && !io.env.NO_COLOR, displayPath: libraryDisplayPath }));
   }
   return diagnostics.some((d) => d.severity === 'error');
 }

@@ -227,6 +227,11 @@ function readFailure(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** A standard library file as messages name it (`<stdlib>/frog/components.sf`); undefined for any other file. */
+export function libraryDisplayPath(file: string): string | undefined {
+  return file.startsWith(STDLIB_ROOT + '/') ? '<stdlib>' + file.slice(STDLIB_ROOT.length) : undefined;
+}
+
 function shortName(p: string): string {
   const cwd = process.cwd();
   if (p.startsWith(STDLIB_ROOT)) return '<stdlib>' + p.slice(STDLIB_ROOT.length);

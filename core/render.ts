@@ -25,6 +25,8 @@ export interface RenderOptions {
   cwd?: string;
   /** `renderDiagnostics` shows at most this many, then counts the rest. Default DEFAULT_MAX_SHOWN. */
   max?: number;
+  /** How a file is named, before `cwd` applies: the CLI names the standard library `<stdlib>/...`. */
+  displayPath?: (file: string) => string | undefined;
 }
 
 /** How many diagnostics `renderDiagnostics` shows by default. */
@@ -49,8 +51,8 @@ function displayPath(file: string, cwd: string | undefined): string {
   return rel === '' ? file : rel;
 }
 
-function location(span: Span, sources: SourceLookup, cwd: string | undefined): string {
-  const shown = displayPath(span.file, cwd);
+function location(span: Span, sources: SourceLookup, options: RenderOptions): string {
+  const shown = options.displayPath?.(span.file) ?? displayPath(span.file, options.cwd);
   const source = sources(span.file);
   if (!source) return shown;
   const pos = source.position(span.start);
@@ -83,8 +85,8 @@ function codeFrame(span: Span, source: SourceFile, color: boolean): string[] {
 }
 
 /** `file:line:col` of a span, the path relative to `cwd` (for other reports that point into sources, such as `frog explain`). */
-export function renderLocation(span: Span, sources: SourceLookup, cwd?: string): string {
-  return location(span, sources, cwd);
+export function renderLocation(span: Span, sources: SourceLookup, cwd?: string, displayPath?: RenderOptions['displayPath']): string {
+  return location(span, sources, { cwd, displayPath });
 }
 
 /** The two lines of a span's code frame: the source line with its gutter, then the carets. */
@@ -97,17 +99,18 @@ export function renderDiagnostic(d: Diagnostic, sources: SourceLookup, options: 
   const color = options.color === true;
   const lines: string[] = [];
   const label = paint(`${d.severity} ${d.code}`, COLORS[d.severity] + BOLD, color);
-  const head = d.span ? `${paint(location(d.span, sources, options.cwd), BOLD, color)} - ` : '';
+  const head = d.span ? `${paint(location(d.span, sources, options), BOLD, color)} - ` : '';
   lines.push(`${head}${label}: ${d.message}`);
   const source = d.span && !d.noFrame ? sources(d.span.file) : undefined;
   if (d.span && source) {
     lines.push('');
     lines.push(...codeFrame(d.span, source, color));
   }
-  if (d.path) lines.push(`${paint('path:', DIM, color)} ${d.path}`);
+  // The data path, unless the message already names it where the location is known.
+  if (d.path && !(d.span && d.message.includes(`\`${d.path}\``))) lines.push(`${paint('path:', DIM, color)} ${d.path}`);
   if (d.hint) lines.push(`${paint('hint:', BOLD, color)} ${d.hint}`);
   for (const r of d.related ?? []) {
-    const where = r.span ? location(r.span, sources, options.cwd) + ' - ' : '';
+    const where = r.span ? location(r.span, sources, options) + ' - ' : '';
     lines.push(`${paint('related:', DIM, color)} ${where}${r.message}`);
   }
   return lines.join('\n') + '\n';
