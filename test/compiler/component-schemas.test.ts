@@ -41,6 +41,9 @@ test('the four mistakes of the issue are caught by validate, each at the attribu
   t.regex(err, /four\.sf:4:22 - error SF3108: .*'restart .*' in `sfConfig:e` is String "sometimes", which is not one of: "never", "on-failure", "always"/);
   t.regex(err, /four\.sf:5:7 - error SF3101: .*`command \(the program to run\)` is missing in `sfConfig:f`/);
   t.regex(err, /four\.sf:6:22 - warning SF3111: `sfConfig:g` \(Echo\) has no attribute 'mesage'[\s\S]*hint: Did you mean `message`\?/);
+  // The schema element is named where the library is, not by a path into the installation.
+  t.regex(err, /related: <stdlib>\/frog\/components\.sf:\d+:\d+ - The schema element `command`\./);
+  t.notRegex(err, /library\/frog/);
 });
 
 test('an allowed value one slip away gets a did-you-mean, and a range is checked', async (t) => {
@@ -162,6 +165,7 @@ test('a user class that declares its attributes gets the same checks, at the att
   t.regex(err, /user\.sf:4:22 - error SF4003: [^\n]*`Greter`[\s\S]*?hint: Did you mean `Greeter`\?/);
   t.regex(err, /user\.sf:5:22 - error SF4001: Unknown component type `Exce`[\s\S]*?hint: Did you mean `Exec`\?/);
   t.notRegex(err, /sfConfig:d/, 'a LAZY value is left for run time');
+  t.notRegex(err, /^path: /m, 'the path is in the message already');
 });
 
 test('a host refuses to deploy a plan whose user class finds its attributes wrong, and deploys despite warnings', async (t) => {
