@@ -9,9 +9,10 @@
  *
  * With `--events json` (or `--json`), membership and stability events, component events and
  * every problem (`{"event": "diagnostic", ...}`, docs/design/pipeline.md §6.10) go to stdout as
- * JSON lines (`{"time","peer","event","subject",...}`), nothing to stderr; otherwise as short
- * text lines. `--verbose` shows every group event (connections, disconnections, clock steps,
- * not only joins, departures, stability and leaders) and, as text, every component event. Exit codes: 0 after
+ * JSON lines (`{"time","peer","event","subject",...}`), every group event (connections and
+ * clock steps too), nothing to stderr; otherwise as short text lines. `--verbose` shows, as
+ * text, every group event (not only joins, departures, stability and leaders) and every
+ * component event. Exit codes: 0 after
  * SIGINT/SIGTERM; 1 bad options or key file; 2 the network could not be set up; 3 refused by the
  * group: a peer that ran first already uses this `--name` (SF4515) or this node id (SF4516).
  */
@@ -167,7 +168,8 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
           // Warnings: as text on stderr; with --json, the event itself is the warning.
           const warning = e.type === 'conflict' || e.type === 'clock-step';
           if (warning && !json) io.stderr(e.type === 'conflict' ? `frog peer: warning: ${e.message}\n` : `frog peer: warning: clock step or stall: ${e.reason}\n`);
-          if (!PRINTED.has(e.type) && !(json && warning) && !o.verbose) return;
+          // JSON lines carry every group event; text only the ones above, or all with --verbose.
+          if (!json && !PRINTED.has(e.type) && !o.verbose) return;
           if (json) {
             io.stdout(JSON.stringify(eventRecord(name, e)) + '\n');
             return;

@@ -25,7 +25,7 @@ export const register: Register = (program: Command, io: Io, setExit) => {
     .option('--profile <profile>', `timing profile: ${Object.keys(PROFILES).join(', ')}`, DEFAULT_PROFILE)
     .option('--events <format>', 'write events as JSON lines (json)')
     .option('--json', 'the same as --events json: events and diagnostics as JSON lines on standard output, nothing on standard error')
-    .option('--verbose', 'every group event (connections, clock steps), and every component event as text')
+    .option('--verbose', 'as text, every group event (connections, clock steps) and every component event')
     .option('--data <dir>', 'data directory: checkpoint components there and recover what it holds')
     .option('--listen <addr:port>', `control API address (default ${DEFAULT_LISTEN})`)
     .option('--placement-timeout <seconds>', 'how long a deployment waits for a peer named by sfProcessHost', '60')
