@@ -237,3 +237,42 @@ test('status, members, terminate and deploy --json: an unreachable peer is a dia
   t.is(quiet.code, 2);
   t.regex(quiet.err, /frog deploy: error SF\d{4}/, 'errors are shown with -q');
 });
+
+test('against a real peer: deploy, status, members and terminate --json print the answer with diagnostics; peer --json only JSON lines', async (t) => {
+  t.timeout(60_000);
+  if (!existsSync(join(dir, 'peer.key'))) await frog('key', 'generate', 'peer.key');
+  const { peerCommand } = await import('../../cli/commands/peer/action.js');
+  const io = memoryIo(dir);
+  const abort = new AbortController();
+  const running = peerCommand({ name: 'jp', keyFile: join(dir, 'peer.key'), group: '239.255.42.42:45161', profile: 'lan', listen: '127.0.0.1:0', json: true, abort: abort.signal }, io);
+  try {
+    let control: string | undefined;
+    for (let i = 0; i < 400 && !control; i++) {
+      const listening = io.out.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; control?: string }).find((e) => e.event === 'listening');
+      control = listening?.control;
+      if (!control) await new Promise((r) => setTimeout(r, 25));
+    }
+    t.truthy(control, io.err.join(''));
+    const client = ['--peer', control!, '--key-file', 'peer.key'];
+    const deployed = await json<{ app: string; peer: string; state: string; diagnostics: JsonDiagnostic[] }>(t, 'deploy', '--json', 'warn.sf', '--name', 'jsonapp', '--wait', '20', ...client);
+    t.is(deployed.code, 0, JSON.stringify(deployed.doc));
+    t.like(deployed.doc, { app: 'jsonapp', peer: 'jp' });
+    t.deepEqual(deployed.doc.diagnostics.map((d) => d.code), ['SF3111'], 'the warning of the description is in the document');
+    const status = await json<{ peers: unknown[]; diagnostics: unknown[] }>(t, 'status', '--json', ...client);
+    t.is(status.code, 0);
+    t.true(Array.isArray(status.doc.peers));
+    t.deepEqual(status.doc.diagnostics, []);
+    const members = await json<{ peer: string; members: unknown[] }>(t, 'members', '--json', ...client);
+    t.is(members.code, 0);
+    t.is(members.doc.peer, 'jp');
+    const terminated = await json<{ app: string; terminated: boolean; diagnostics: unknown[] }>(t, 'terminate', '--json', 'jsonapp', ...client);
+    // An Echo terminates by itself: the application may have ended before terminate asks.
+    if (terminated.code === 0) t.like(terminated.doc, { app: 'jsonapp', terminated: true, diagnostics: [] });
+    else t.is(terminated.code, 2);
+  } finally {
+    abort.abort();
+    t.is(await running, 0);
+  }
+  t.deepEqual(io.err, [], 'peer --json writes nothing to stderr');
+  for (const line of io.out.join('').split('\n').filter(Boolean)) t.notThrows(() => JSON.parse(line), line);
+});
