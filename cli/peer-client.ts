@@ -8,7 +8,7 @@ import { ControlError, controlRequest } from '../runtime/control/control-client.
 import type { AnswerOf, Operation, RequestOf } from '../runtime/control/protocol.js';
 import type { GroupKey } from '../runtime/group/authenticated-transport.js';
 import { KeyFileError, readKeyFile } from '../runtime/group/key-file.js';
-import type { Io } from './io.js';
+import type { Output } from './output.js';
 
 export { DEFAULT_PEER } from './defaults.js';
 import { DEFAULT_PEER } from './defaults.js';
@@ -21,28 +21,29 @@ export interface ClientOptions {
 }
 
 /** The `--timeout` of a command in ms, or `fallback`; undefined (after a message) when it is not a positive number. */
-export function timeoutOf(command: string, o: ClientOptions, fallbackMs: number, io: Io): number | undefined {
+export function timeoutOf(o: ClientOptions, fallbackMs: number, out: Output): number | undefined {
   if (o.timeout === undefined) return fallbackMs;
   const seconds = Number(o.timeout);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) {
-    io.stderr(`frog ${command}: --timeout takes a number of seconds above 0; got \`${String(o.timeout)}\`.\n`);
+    out.problem(`--timeout takes a number of seconds above 0; got \`${String(o.timeout)}\`.`);
     return undefined;
   }
   return Math.round(seconds * 1000);
 }
 
 /** The group key, or undefined after a message. */
-export async function clientKey(command: string, o: ClientOptions, io: Io): Promise<GroupKey | undefined> {
+export async function clientKey(o: ClientOptions, out: Output): Promise<GroupKey | undefined> {
+  const io = out.io;
   const file = o.keyFile ?? io.env.FROG_KEY_FILE;
   if (!file) {
-    io.stderr(`frog ${command}: --key-file is required (or set FROG_KEY_FILE): requests to a peer are signed with the group key.\n`);
+    out.problem('--key-file is required (or set FROG_KEY_FILE): requests to a peer are signed with the group key.');
     return undefined;
   }
   try {
     return await readKeyFile(resolvePath(io.cwd, file));
   } catch (e) {
     if (e instanceof KeyFileError) {
-      io.stderr(`frog ${command}: ${e.message}\n`);
+      out.problem(e.message, { code: e.code, file });
       return undefined;
     }
     throw e;
@@ -55,13 +56,14 @@ export async function request<Op extends Operation>(command: string, o: ClientOp
   return controlRequest<AnswerOf<Op>>({ peer: o.peer ?? DEFAULT_PEER, key, operation, body, timeoutMs });
 }
 
-export function reportError(command: string, e: unknown, io: Io): number {
+/** A failed request (ControlError) reported to `out`: exit code 2. Anything else is a bug, thrown on. */
+export function reportError(e: unknown, out: Output): number {
   if (e instanceof ControlError) {
     // The catalogue's hint for the code, for the control protocol and the peer's API (kind
     // `Control`); a refusal that relays a diagnostic of another area (a deploy's unknown
     // component type) is printed as the peer wrote it, without that area's hint.
     const hint = e.kind === 'Control' ? e.hint : undefined;
-    io.stderr(`frog ${command}: error ${e.code}: ${e.reason}\n${hint ? `  hint: ${hint}\n` : ''}`);
+    out.problem(e.reason, { code: e.code, hint, text: `frog ${out.command}: error ${e.code}: ${e.reason}\n${hint ? `  hint: ${hint}\n` : ''}` });
     return 2;
   }
   throw e;

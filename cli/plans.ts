@@ -2,42 +2,32 @@
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { compileFile, componentsOf, type CompileFileResult } from '../compiler/plan.js';
-import { libraryDisplayPath } from '../compiler/includes.js';
 import { readPlan, PlanFormatError } from '../core/plan-format.js';
 import type { DeploymentPlan, PlanNode } from '../core/plan-types.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { Messages, diagnostic } from '../core/messages/index.js';
-import { renderDiagnostics } from '../core/render.js';
-import type { SourceFile } from '../core/source.js';
-import type { Io } from './io.js';
+import type { Output } from './output.js';
 import type { Description } from '../core/values.js';
 
-/** Prints diagnostics to stderr; true when any is an error. */
-export function reportDiagnostics(diagnostics: Diagnostic[], sources: Map<string, SourceFile>, io: Io): boolean {
-  if (diagnostics.length) {
-    io.stderr(renderDiagnostics(diagnostics, (f) => sources.get(f), { cwd: io.cwd, color: io.isTty && !io.env.NO_COLOR, displayPath: libraryDisplayPath }));
-  }
-  return diagnostics.some((d) => d.severity === 'error');
-}
-
 /**
- * The plan in `file`: a `.sf` description is compiled (diagnostics printed); anything else is
+ * The plan in `file`: a `.sf` description is compiled (diagnostics reported to `out`); anything else is
  * read as a compiled plan (JSON or msgpack, as `frog compile` writes them).
  */
-export async function loadPlan(o: { file: string; includePath?: string[]; name?: string; checkTypes?: 'all' | 'names'; maxValues?: number; maxDepth?: number }, io: Io): Promise<DeploymentPlan | undefined> {
+export async function loadPlan(o: { file: string; includePath?: string[]; name?: string; checkTypes?: 'all' | 'names'; maxValues?: number; maxDepth?: number }, out: Output): Promise<DeploymentPlan | undefined> {
+  const io = out.io;
   const file = resolvePath(io.cwd, o.file);
   if (!file.endsWith('.sf')) {
     try {
       return readPlan(await readFile(file));
     } catch (e) {
       const reason = e instanceof PlanFormatError ? e.reason : (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-      reportDiagnostics([diagnostic(Messages.BadPlanFile, { file: o.file, reason })], new Map(), io);
+      out.diagnose([diagnostic(Messages.BadPlanFile, { file: o.file, reason })], new Map());
       return undefined;
     }
   }
   const result = compileFile(file, { includePath: (o.includePath ?? []).map((p) => resolvePath(io.cwd, p)), env: io.env, name: o.name, maxValues: o.maxValues, maxDepth: o.maxDepth });
   const types = o.checkTypes ? await componentDiagnostics(result, file, { loadModules: o.checkTypes === 'all' }) : [];
-  if (reportDiagnostics([...result.diagnostics, ...types], result.sources, io) || !result.plan) return undefined;
+  if (out.diagnose([...result.diagnostics, ...types], result.sources) || !result.plan) return undefined;
   return result.plan;
 }
 

@@ -2,7 +2,8 @@
  * How `frog run` shows progress: output of components (Echo, Exec) goes to standard
  * output as it comes; lifecycle events go to standard error, as a live tree of components
  * and their states on a terminal, one event a line otherwise; with `--json`, every event is
- * a JSON line on standard output.
+ * a JSON line on standard output. `--quiet` shows only the output and failures, `--verbose`
+ * every event as a line with all its details.
  */
 import { formatEventLine, type RuntimeEvent } from '../runtime/host/events.js';
 import type { Io } from './io.js';
@@ -38,6 +39,40 @@ export class LineProgress implements ProgressView {
       return;
     }
     this.io.stderr(`${clock(e.time)} ${formatEventLine(e)}\n`);
+  }
+
+  close(): void {}
+}
+
+/** `--quiet`: what the components print, and failures; no lifecycle lines. */
+export class QuietProgress implements ProgressView {
+  constructor(private readonly io: Io) {}
+
+  event(e: RuntimeEvent): void {
+    if (e.event === 'output') (e.stream === 'stderr' ? this.io.stderr : this.io.stdout)(`${e.text ?? ''}\n`);
+    else if (e.event === 'failed') this.io.stderr(`${clock(e.time)} ${formatEventLine(e)}\n`);
+  }
+
+  close(): void {}
+}
+
+/** The fields of an event that its line does not already show. */
+const SHOWN = new Set(['time', 'peer', 'event', 'subject', 'record', 'stream', 'text', 'type']);
+
+/**
+ * `--verbose`: every event as one line, on a terminal too, with the peer, the component type
+ * and every other detail the event carries (`key=value`, values as JSON).
+ */
+export class VerboseProgress implements ProgressView {
+  constructor(private readonly io: Io) {}
+
+  event(e: RuntimeEvent): void {
+    if (e.event === 'output') (e.stream === 'stderr' ? this.io.stderr : this.io.stdout)(`${e.text ?? ''}\n`);
+    const details = Object.entries(e)
+      .filter(([k, v]) => !SHOWN.has(k) && v !== undefined)
+      .map(([k, v]) => ` ${k}=${JSON.stringify(v)}`)
+      .join('');
+    this.io.stderr(`${clock(e.time)} ${e.peer} ${formatEventLine(e)}${e.type ? ` (${e.type})` : ''}${details}\n`);
   }
 
   close(): void {}

@@ -155,12 +155,17 @@ test.serial('frog peer processes: a second peer with the same --name is refused 
     second = start();
     const code = await Promise.race([second.exit, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 20_000))]);
     t.is(code, 3, second.err);
-    t.regex(second.err, /frog peer: error SF4515: Duplicate name `dup`: it is already used by the peer at 127\.0\.0\.1:\d+ \(node id \d+\); this peer is refused\.\n  hint: .*`--name`/);
-    t.regex(second.out, /"event":"refused"/);
-    t.log(second.err.trim());
-    // The first one stays, stable, with nothing lost (it warns of the second if it heard it first).
+    // With --events json (the same as --json) the refusal is a JSON line with its code and hint, and stderr is empty.
+    const refused = second.out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>).find((e) => e.event === 'refused');
+    t.truthy(refused, second.out);
+    t.is(refused!.code, 'SF4515');
+    t.regex(refused!.message, /Duplicate name `dup`: it is already used by the peer at 127\.0\.0\.1:\d+ \(node id \d+\); this peer is refused\./);
+    t.regex(refused!.hint ?? '', /`--name`/);
+    t.is(second.err, '');
+    t.log(JSON.stringify(refused));
+    // The first one stays, stable, with nothing lost (it warns of the second if it heard it first: a `conflict` event).
     await new Promise((r) => setTimeout(r, b.detection));
-    if (first.err.includes('warning: Peer')) t.regex(first.err, /warning: Peer `dup` \(node id \d+\) at 127\.0\.0\.1:\d+ uses the name and node id of peer `dup`/);
+    if (first.out.includes('"event":"conflict"')) t.regex(first.out, /Peer `dup` \(node id \d+\) at 127\.0\.0\.1:\d+ uses the name and node id of peer `dup`/);
     t.is(first.child.exitCode, null, 'the first peer still runs');
     t.notRegex(first.out, /"event":"(left|unstable|refused)"/);
   } finally {

@@ -7,11 +7,16 @@
  * Exit codes: 0 the application runs (or still deploys after `--wait`); 1 the description,
  * plan or options have errors (nothing sent); 2 the peer refused it, could not be reached, or
  * the application failed while deploying.
+ *
+ * `--json` prints one document on stdout, the peer's answer `{"app", "peer", "state", "record"?}`
+ * with `diagnostics` (on failure before an answer, `{"diagnostics": [...]}`); `--quiet` prints
+ * nothing but errors (no outcome line, no warnings).
  */
 import { serialisePlan } from '../../../core/plan-format.js';
 import type { AnswerOf } from '../../../runtime/control/protocol.js';
 import { loadPlan } from '../../plans.js';
 import type { Io } from '../../io.js';
+import { Output } from '../../output.js';
 import { clientKey, reportError, request, timeoutOf, type ClientOptions } from '../../peer-client.js';
 
 export interface DeployCommandOptions extends ClientOptions {
@@ -20,35 +25,52 @@ export interface DeployCommandOptions extends ClientOptions {
   includePath?: string[];
   /** Seconds to wait for the root to run (default 120; 0: do not wait). */
   wait?: number;
+  json?: boolean;
+  quiet?: boolean;
 }
 
 
 export async function deployCommand(o: DeployCommandOptions, io: Io): Promise<number> {
+  const out = new Output('deploy', io, { mode: o.json ? 'json' : 'text', quiet: o.quiet });
+  let answer: AnswerOf<'deploy'> | undefined;
+  const code = await send(o, out, (a) => (answer = a));
+  if (out.json) out.document(answer ?? {});
+  return code;
+}
+
+async function send(o: DeployCommandOptions, out: Output, answered: (a: AnswerOf<'deploy'>) => void): Promise<number> {
   const wait = o.wait ?? 120;
   if (!Number.isFinite(wait) || wait < 0) {
-    io.stderr(`frog deploy: --wait must be a number of seconds; got \`${o.wait}\`.\n`);
+    out.problem(`--wait must be a number of seconds; got \`${o.wait}\`.`);
     return 1;
   }
-  const key = await clientKey('deploy', o, io);
+  const key = await clientKey(o, out);
   if (!key) return 1;
-  const plan = await loadPlan({ ...o, checkTypes: 'names' }, io);
+  const plan = await loadPlan({ ...o, checkTypes: 'names' }, out);
   if (!plan) return 1;
   const body = { plan: Buffer.from(serialisePlan(plan, 'msgpack')).toString('base64'), name: o.name ?? '', wait: wait * 1000 };
   let answer: AnswerOf<'deploy'> | undefined;
   try {
-    const extra = timeoutOf('deploy', o, 30_000, io);
+    const extra = timeoutOf(o, 30_000, out);
     if (extra === undefined) return 1;
     answer = await request('deploy', o, key, 'deploy', body, wait * 1000 + extra);
   } catch (e) {
-    return reportError('deploy', e, io);
+    return reportError(e, out);
   }
   if (!answer) return 2;
+  answered(answer);
   if (answer.state === 'failed' || answer.state === 'terminated') {
     const r = answer.record;
-    io.stderr(`frog deploy: ${answer.app} ${answer.state} on ${answer.peer}${r ? `: ${r.type}: ${r.reason}${r.path ? ` (at ${r.path})` : ''}` : ''}\n`);
-    return answer.state === 'failed' ? 2 : 0;
+    const text = `frog deploy: ${answer.app} ${answer.state} on ${answer.peer}${r ? `: ${r.type}: ${r.reason}${r.path ? ` (at ${r.path})` : ''}` : ''}\n`;
+    // A failure is an error even with --quiet; a normal termination is news only for people.
+    if (answer.state === 'failed') {
+      if (!out.json) out.io.stderr(text);
+      return 2;
+    }
+    if (!out.json && !out.quiet) out.io.stderr(text);
+    return 0;
   }
-  io.stdout(`${answer.app}: ${answer.state} (deployed through ${answer.peer})\n`);
+  if (!out.json && !out.quiet) out.io.stdout(`${answer.app}: ${answer.state} (deployed through ${answer.peer})\n`);
   return 0;
 }
 

@@ -19,8 +19,10 @@ export const register: Register = (program: Command, io, setExit) => {
     .option('--wait <seconds>', 'wait this long for the application to run (0: do not wait)', '120')
     .option('--no-wait', 'fire and forget: exit once the peer has accepted the plan')
     .option('--timeout <seconds>', 'how long to wait for the peer to answer, beyond --wait (default 30)')
-    .addHelpText('after', '\nExit codes: 0 deployed, 1 errors in the description or options, 2 refused, unreachable or failed.')
-    .action(async (file: string, opts: { peer: string; keyFile?: string; name?: string; include: string[]; wait: string | false; timeout?: string }) => {
-      setExit(await (await import('./action.js')).deployCommand({ file, peer: opts.peer, keyFile: opts.keyFile, name: opts.name, includePath: opts.include, wait: opts.wait === false ? 0 : Number(opts.wait), timeout: opts.timeout }, io));
+    .option('--json', 'print the peer\'s answer {"app", "peer", "state", "record"?, "diagnostics"} on standard output', false)
+    .option('-q, --quiet', 'print nothing but errors: the exit code says it', false)
+    .addHelpText('after', '\nExit codes: 0 deployed (or terminated normally), 1 errors in the description, options or key file, or a usage error, 2 refused, unreachable or failed.')
+    .action(async (file: string, opts: { peer: string; keyFile?: string; name?: string; include: string[]; wait: string | false; timeout?: string; json: boolean; quiet: boolean }) => {
+      setExit(await (await import('./action.js')).deployCommand({ file, peer: opts.peer, keyFile: opts.keyFile, name: opts.name, includePath: opts.include, wait: opts.wait === false ? 0 : Number(opts.wait), timeout: opts.timeout, json: opts.json, quiet: opts.quiet }, io));
     });
 };

@@ -6,9 +6,14 @@ import type { Io } from '../../io.js';
 import type { Register } from '../index.js';
 
 export const register: Register = (program: Command, io: Io, setExit) => {
-  const key = program.command('key').description('manage group keys');
+  const key = program
+    .command('key')
+    .description('manage group keys')
+    .addHelpText('after', '\nExit codes: 0 done, 1 the file exists or cannot be written, or a usage error.');
   key
     .command('generate <file>')
     .description('create a new group key file readable only by its owner')
-    .action(async (file: string) => setExit(await (await import('./action.js')).keyGenerateCommand({ file }, io)));
+    .option('--json', 'print {"file", "mode", "diagnostics"} on standard output', false)
+    .addHelpText('after', '\nExit codes: 0 written, 1 the file exists or cannot be written, or a usage error.')
+    .action(async (file: string, opts: { json: boolean }) => setExit(await (await import('./action.js')).keyGenerateCommand({ file, json: opts.json }, io)));
 };

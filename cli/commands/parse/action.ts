@@ -1,7 +1,8 @@
 /**
- * `frog parse FILE... [--json]`: prints each file's AST (an indented s-expression, or
- * a JSON array of `{file, ast}`) to stdout and its diagnostics to stderr. Exit 1 when any file has a syntax
- * error or cannot be read, 0 otherwise.
+ * `frog parse FILE... [--json]`: prints each file's AST (an indented s-expression) to stdout
+ * and its diagnostics to stderr; with `--json`, one JSON array of `{file, ast, diagnostics}` on
+ * stdout and nothing on stderr (a file that cannot be read has `ast: null` and one diagnostic).
+ * Exit 1 when any file has a syntax error or cannot be read, 0 otherwise.
  */
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -11,6 +12,7 @@ import { toSExpression } from '../../../language/sexpr.js';
 import { renderDiagnostics } from '../../../core/render.js';
 import { hasErrors } from '../../../core/diagnostics.js';
 import type { SourceFile } from '../../../core/source.js';
+import { diagnosticJson, problemJson, readFailure, type JsonDiagnostic } from '../../output.js';
 
 export interface ParseOptions {
   files: string[];
@@ -34,41 +36,32 @@ export function astToJson(ast: unknown): string {
   );
 }
 
-/** Errors reading a file, said plainly: the code and the reason, never a stack. */
-function readFailure(file: string, e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  const reason =
-    err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : (err.message ?? String(e));
-  return `frog parse: cannot read ${file}: ${reason}${err.code ? ` (${err.code})` : ''}\n`;
-}
-
 export async function parseCommand(options: ParseOptions, io: Io): Promise<number> {
   let exit = 0;
-  const jsonEntries: { file: string; ast: unknown }[] = [];
+  const jsonEntries: { file: string; ast: unknown; diagnostics: JsonDiagnostic[] }[] = [];
   for (const file of options.files) {
     const absolute = path.resolve(io.cwd, file);
     let text: string;
     try {
       text = await readFile(absolute, 'utf8');
     } catch (e) {
-      io.stderr(readFailure(file, e));
+      if (options.json) jsonEntries.push({ file, ast: null, diagnostics: [problemJson(readFailure(file, e), { file })] });
+      else io.stderr(`frog parse: ${readFailure(file, e)}\n`);
       exit = 1;
       continue;
     }
     const result = parse(text, absolute);
+    const sources = (f: string): SourceFile | undefined => (f === absolute ? result.source : undefined);
     if (options.json) {
-      jsonEntries.push({ file, ast: result.ast });
+      jsonEntries.push({ file, ast: result.ast, diagnostics: result.diagnostics.map((d) => diagnosticJson(d, sources, io.cwd)) });
     } else {
       if (options.files.length > 1) io.stdout(`; ${file}\n`);
       io.stdout(toSExpression(result.ast));
-    }
-    if (result.diagnostics.length > 0) {
-      const sources = (f: string): SourceFile | undefined => (f === absolute ? result.source : undefined);
-      io.stderr(renderDiagnostics(result.diagnostics, sources, { cwd: io.cwd, color: io.isTty && !io.env.NO_COLOR }));
+      if (result.diagnostics.length > 0) io.stderr(renderDiagnostics(result.diagnostics, sources, { cwd: io.cwd, color: io.isTty && !io.env.NO_COLOR }));
     }
     if (hasErrors(result.diagnostics)) exit = 1;
   }
-  // Always an array of {file, ast}, one entry per file read, so that consumers need one shape.
+  // Always an array of {file, ast, diagnostics}, one entry per file, so that consumers need one shape.
   if (options.json) io.stdout(astToJson(jsonEntries) + '\n');
   return exit;
 }

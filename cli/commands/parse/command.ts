@@ -9,7 +9,8 @@ export const register: Register = (program: Command, io, setExit) => {
     .command('parse')
     .description('parse .sf files and print their syntax trees (diagnostics on stderr)')
     .argument('<files...>', '.sf files to parse')
-    .option('--json', 'print the trees as JSON instead of s-expressions', false)
+    .option('--json', 'print one JSON array of {file, ast, diagnostics} instead of s-expressions and text', false)
+    .addHelpText('after', '\nExit codes: 0 no syntax error, 1 a syntax error, an unreadable file or a usage error.')
     .action(async (files: string[], opts: { json: boolean }) => {
       setExit(await (await import('./action.js')).parseCommand({ files, json: opts.json }, io));
     });

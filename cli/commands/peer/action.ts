@@ -7,8 +7,12 @@
  * another peer on this machine, an ephemeral loopback port is used and printed; an explicit
  * `--listen` that is taken is an error).
  *
- * With `--events json`, membership and stability events go to stdout as JSON lines
- * (`{"time","peer","event","subject",...}`); otherwise as short text lines. Exit codes: 0 after
+ * With `--events json` (or `--json`), membership and stability events, component events and
+ * every problem (`{"event": "diagnostic", ...}`, docs/design/pipeline.md §6.10) go to stdout as
+ * JSON lines (`{"time","peer","event","subject",...}`), every group event (connections and
+ * clock steps too), nothing to stderr; otherwise as short text lines. `--verbose` shows, as
+ * text, every group event (not only joins, departures, stability and leaders) and every
+ * component event. Exit codes: 0 after
  * SIGINT/SIGTERM; 1 bad options or key file; 2 the network could not be set up; 3 refused by the
  * group: a peer that ran first already uses this `--name` (SF4515) or this node id (SF4516).
  */
@@ -25,6 +29,7 @@ import { formatEventLine } from '../../../runtime/host/events.js';
 import { assemble } from '../../../runtime/peer/assemble.js';
 import { createStandardRegistry } from '../../../stdlib/index.js';
 import type { Io } from '../../io.js';
+import { Output } from '../../output.js';
 
 import { DEFAULT_GROUP, DEFAULT_INTERFACE, DEFAULT_LISTEN } from './command.js';
 
@@ -42,6 +47,10 @@ export interface PeerCommandOptions {
   listen?: string;
   /** Seconds a placement waits for an absent peer (default 60). */
   placementTimeout?: string;
+  /** The same as `events: 'json'`. */
+  json?: boolean;
+  /** Every group event, and every component event as text. */
+  verbose?: boolean;
   /** Tests stop the peer with this instead of a signal. */
   abort?: AbortSignal;
 }
@@ -87,6 +96,7 @@ export const EXIT_DUPLICATE = 3;
 
 export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number> {
   const name = o.name ?? hostname();
+  const out = new Output('peer', io, { mode: o.json || o.events === 'json' ? 'lines' : 'text', verbose: o.verbose, lineFields: { peer: name, subject: name } });
   let id: number;
   let group: { group: string; port: number };
   let profile;
@@ -103,7 +113,7 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
     if (!o.keyFile && !io.env.FROG_KEY_FILE) throw new PeerOptionError(Messages.KeyFileRequired);
   } catch (e) {
     if (e instanceof PeerOptionError) {
-      io.stderr(`frog peer: ${e.message}\n`);
+      out.problem(e.message, { code: e.code });
       return 1;
     }
     throw e;
@@ -113,14 +123,14 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
     key = await readKeyFile(o.keyFile ?? io.env.FROG_KEY_FILE!);
   } catch (e) {
     if (e instanceof KeyFileError) {
-      io.stderr(`frog peer: ${e.message}\n`);
+      out.problem(e.message, { code: e.code });
       return 1;
     }
     throw e;
   }
-  for (const w of profileWarnings(profile)) io.stderr(`frog peer: warning: ${w}\n`);
+  for (const w of profileWarnings(profile)) out.problem(w, { severity: 'warning', text: `frog peer: warning: ${w}\n` });
   const iface = o.interface ?? DEFAULT_INTERFACE;
-  const json = o.events === 'json';
+  const json = out.json;
   let leaderShown: string | undefined;
   let stopSignal = 'stopped';
   let stopped: Promise<void> | undefined;
@@ -133,7 +143,7 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
     registry: createStandardRegistry(),
     workingDirectory: io.cwd,
     data: o.data === undefined ? undefined : resolvePath(io.cwd, o.data),
-    report: (line) => io.stderr(`frog peer: ${line}\n`),
+    report: (line) => out.report(line),
     network: {
       id,
       key,
@@ -150,15 +160,17 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
             refused = true;
             stopSignal = e.reason ?? 'refused';
             const hint = member.refused?.hint;
-            io.stderr(`frog peer: error ${e.code}: ${e.message}\n${hint ? `  hint: ${hint}\n` : ''}`);
-            if (json) io.stdout(JSON.stringify(eventRecord(name, e)) + '\n');
+            if (json) io.stdout(JSON.stringify({ ...eventRecord(name, e), ...(hint ? { hint } : {}) }) + '\n');
+            else io.stderr(`frog peer: error ${e.code}: ${e.message}\n${hint ? `  hint: ${hint}\n` : ''}`);
             stopNow?.();
             return;
           }
-          if (e.type === 'conflict') io.stderr(`frog peer: warning: ${e.message}\n`);
-          else if (e.type === 'clock-step') io.stderr(`frog peer: warning: clock step or stall: ${e.reason}\n`);
-          if (!PRINTED.has(e.type)) return;
-          if (o.events === 'json') {
+          // Warnings: as text on stderr; with --json, the event itself is the warning.
+          const warning = e.type === 'conflict' || e.type === 'clock-step';
+          if (warning && !json) io.stderr(e.type === 'conflict' ? `frog peer: warning: ${e.message}\n` : `frog peer: warning: clock step or stall: ${e.reason}\n`);
+          // JSON lines carry every group event; text only the ones above, or all with --verbose.
+          if (!json && !PRINTED.has(e.type) && !o.verbose) return;
+          if (json) {
             io.stdout(JSON.stringify(eventRecord(name, e)) + '\n');
             return;
           }
@@ -166,11 +178,11 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
           const leader = e.type === 'stable' ? e.leader?.name : e.type === 'leader' ? (e.subject?.name ?? e.leader?.name) : undefined;
           if (e.type === 'leader' && leader !== undefined && leader === leaderShown) return;
           leaderShown = e.type === 'unstable' ? undefined : (leader ?? leaderShown);
-          io.stdout(eventText(name, e) + '\n');
+          if (!warning) io.stdout(eventText(name, e) + '\n');
         });
       },
       onStarted: () => {
-        if (o.events !== 'json') io.stderr(`frog peer: ${name} (id ${id}) in group ${group.group}:${group.port} on ${iface}, profile ${profile.name}\n`);
+        if (!json) io.stderr(`frog peer: ${name} (id ${id}) in group ${group.group}:${group.port} on ${iface}, profile ${profile.name}\n`);
         // Run until stopped (listening from now on, so that a stop during recovery is not lost).
         stopped = new Promise<void>((resolve) => {
           stopNow = resolve;
@@ -189,10 +201,10 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
       onPeer: (peer) => {
         if (json) peer.host.events.subscribe((e) => io.stdout(JSON.stringify(e) + '\n'));
         else {
-          // Without --events json: what components print (Echo, Exec), and every failure.
+          // Without --events json: what components print (Echo, Exec), and every failure (with --verbose, every event).
           peer.host.events.subscribe((e) => {
             if (e.event === 'output') (e.stream === 'stderr' ? io.stderr : io.stdout)(`${e.text ?? ''}\n`);
-            else if (e.event === 'failed') io.stderr(`frog peer: ${formatEventLine(e)}\n`);
+            else if (e.event === 'failed' || o.verbose) io.stderr(`frog peer: ${formatEventLine(e)}${o.verbose && e.type ? ` (${e.type})` : ''}\n`);
           });
         }
       },

@@ -24,9 +24,11 @@ export const register: Register = (program: Command, io: Io, setExit) => {
     .option('--interface <addr>', 'interface address for the group and peer links', DEFAULT_INTERFACE)
     .option('--profile <profile>', `timing profile: ${Object.keys(PROFILES).join(', ')}`, DEFAULT_PROFILE)
     .option('--events <format>', 'write events as JSON lines (json)')
+    .option('--json', 'the same as --events json: events and diagnostics as JSON lines on standard output, nothing on standard error')
+    .option('--verbose', 'as text, every group event (connections, clock steps) and every component event')
     .option('--data <dir>', 'data directory: checkpoint components there and recover what it holds')
     .option('--listen <addr:port>', `control API address (default ${DEFAULT_LISTEN})`)
     .option('--placement-timeout <seconds>', 'how long a deployment waits for a peer named by sfProcessHost', '60')
-    .addHelpText('after', '\nExit codes: 0 stopped by SIGINT or SIGTERM, 1 bad options or key file, 2 the network could not be set up, 3 refused: a peer that ran first uses this --name or node id.')
+    .addHelpText('after', '\nExit codes: 0 stopped by SIGINT or SIGTERM, 1 bad options, key file, data directory or a usage error, 2 the network or the control address could not be set up, 3 refused: a peer that ran first uses this --name or node id.')
     .action(async (opts: import('./action.js').PeerCommandOptions) => setExit(await (await import('./action.js')).peerCommand(opts, io)));
 };

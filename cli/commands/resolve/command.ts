@@ -1,7 +1,7 @@
 /**
  * The options of `frog resolve`, `frog validate` and `frog compile`. The work is in action.ts, loaded only when the command runs.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Register } from '../index.js';
 import { limitOptions, limitsOf } from '../../limits.js';
 import type { ResolveLimits } from '../../../compiler/limits.js';
@@ -18,24 +18,36 @@ export const register: Register = (program: Command, io, setExit) => {
     .description('resolve a description and print its sfConfig (plain JSON, canonical JSON or .sf text)')
     .argument('<file>', 'the .sf file')
     .option('-I, --include <dir>', 'add a folder to the include path (repeatable)', collect, [])
-    .option('--format <format>', `${RESOLVE_FORMATS.join(', ')}`, 'json'))
-    .action(async (file: string, opts: { include: string[]; format: string } & ResolveLimits) => {
+    .option('--format <format>', `${RESOLVE_FORMATS.join(', ')}`, 'json')
+    .option('--json', 'plain JSON (as --format json); on failure {"diagnostics": [...]} on standard output instead of text', false))
+    .addHelpText('after', '\nExit codes: 0 resolved, 1 errors in the description or a usage error.')
+    .action(async (file: string, opts: { include: string[]; format: string; json: boolean } & ResolveLimits) => {
       const format = RESOLVE_FORMATS.find((f) => f === opts.format);
-      if (!format) {
+      const usage = !format
+        ? `unknown format \`${opts.format}\`; use one of ${RESOLVE_FORMATS.join(', ')}`
+        : opts.json && format !== 'json'
+          ? `--json prints plain JSON; it cannot be used with --format ${format}`
+          : undefined;
+      if (usage || !format) {
         // A usage error, with commander's code for those (1).
-        io.stderr(`frog resolve: unknown format \`${opts.format}\`; use one of ${RESOLVE_FORMATS.join(', ')}\n`);
+        if (opts.json) io.stdout(JSON.stringify({ diagnostics: [(await import('../../output.js')).problemJson(usage!)] }, null, 2) + '\n');
+        else io.stderr(`frog resolve: ${usage}\n`);
         setExit(1);
         return;
       }
-      setExit(await (await import('./action.js')).resolveCommand({ file, includePath: opts.include, format, ...limitsOf(opts) }, io));
+      setExit(await (await import('./action.js')).resolveCommand({ file, includePath: opts.include, format, json: opts.json, ...limitsOf(opts) }, io));
     });
   limitOptions(program
     .command('validate')
     .description('resolve descriptions and report every problem; exit 0 when there is none')
     .argument('<files...>', 'the .sf files')
     .option('-I, --include <dir>', 'add a folder to the include path (repeatable)', collect, []))
-    .action(async (files: string[], opts: { include: string[] } & ResolveLimits) => {
-      setExit(await (await import('./action.js')).validateCommand({ files, includePath: opts.include, ...limitsOf(opts) }, io));
+    .option('--json', 'print {"files": [{"file", "diagnostics"}], "errors", "warnings"} on standard output', false)
+    .option('-q, --quiet', 'errors only, no warnings', false)
+    .addOption(new Option('--verbose', 'info diagnostics too, and one summary line per file').default(false).conflicts('quiet'))
+    .addHelpText('after', '\nExit codes: 0 no errors (warnings allowed), 1 an error in any file or a usage error.')
+    .action(async (files: string[], opts: { include: string[]; json: boolean; quiet: boolean; verbose: boolean } & ResolveLimits) => {
+      setExit(await (await import('./action.js')).validateCommand({ files, includePath: opts.include, json: opts.json, quiet: opts.quiet, verbose: opts.verbose, ...limitsOf(opts) }, io));
     });
   limitOptions(program
     .command('compile')
@@ -44,7 +56,10 @@ export const register: Register = (program: Command, io, setExit) => {
     .option('-I, --include <dir>', 'add a folder to the include path (repeatable)', collect, [])
     .requiredOption('-o, --output <plan>', 'the plan file to write')
     .option('--name <app>', 'the application name (default: the file name)'))
-    .action(async (file: string, opts: { include: string[]; output: string; name?: string } & ResolveLimits) => {
-      setExit(await (await import('./action.js')).compileCommand({ file, includePath: opts.include, output: opts.output, name: opts.name, ...limitsOf(opts) }, io));
+    .option('--json', 'print {"plan", "output", "diagnostics"} on standard output', false)
+    .option('-q, --quiet', 'no "plan written" line, no warnings', false)
+    .addHelpText('after', '\nExit codes: 0 plan written, 1 errors in the description, the plan cannot be written, or a usage error.')
+    .action(async (file: string, opts: { include: string[]; output: string; name?: string; json: boolean; quiet: boolean } & ResolveLimits) => {
+      setExit(await (await import('./action.js')).compileCommand({ file, includePath: opts.include, output: opts.output, name: opts.name, json: opts.json, quiet: opts.quiet, ...limitsOf(opts) }, io));
     });
 };

@@ -13,10 +13,16 @@
  * which discards the old one first. Ctrl-C / SIGTERM is then a planned stop: the components
  * are stopped but their records are kept (the next run recovers them) and the store records
  * a clean shutdown. When the application terminates by itself, its records are removed.
+ *
+ * `--json`: every event, and every diagnostic (`{"time", "event": "diagnostic", ...}`), as a JSON
+ * line on stdout, nothing on stderr. `--quiet`: only what the components print and the errors,
+ * no lifecycle lines. `--verbose`: every event as a line with all its details (peer, component
+ * type, ...), also on a terminal.
  */
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
-import { loadPlan, reportDiagnostics } from '../../plans.js';
+import { loadPlan } from '../../plans.js';
+import { Output } from '../../output.js';
 import type { DeploymentPlan } from '../../../core/plan-types.js';
 import { Messages, formatMessage } from '../../../core/messages/index.js';
 import type { Prim } from '../../../runtime/component/component.js';
@@ -25,7 +31,7 @@ import { assemble, type EmbeddedPeer } from '../../../runtime/peer/assemble.js';
 import { createStandardRegistry } from '../../../stdlib/index.js';
 import type { Io } from '../../io.js';
 import type { ResolveLimits } from '../../../compiler/limits.js';
-import { JsonProgress, LineProgress, TreeProgress, type ProgressView } from '../../run-progress.js';
+import { JsonProgress, LineProgress, QuietProgress, TreeProgress, VerboseProgress, type ProgressView } from '../../run-progress.js';
 
 export interface RunCommandOptions extends ResolveLimits {
   file: string;
@@ -37,6 +43,10 @@ export interface RunCommandOptions extends ResolveLimits {
   data?: string;
   /** With `data`: discard an application of the same name from another plan. */
   replace?: boolean;
+  /** Only the components' output and errors. */
+  quiet?: boolean;
+  /** Every event with all its details. */
+  verbose?: boolean;
 }
 
 const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
@@ -49,8 +59,9 @@ function recordText(r: TerminationRecord): string {
 }
 
 export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> {
+  const out = new Output('run', io, { mode: o.json ? 'lines' : 'text', quiet: o.quiet, verbose: o.verbose, lineFields: { peer: o.peer ?? hostname() } });
   // Component types are checked here, so that their errors point at the sfClass that chose them.
-  const plan = await loadPlan({ ...o, checkTypes: 'all' }, io);
+  const plan = await loadPlan({ ...o, checkTypes: 'all' }, out);
   if (!plan) return 1;
   // The store (--data) and the host embedded in this process: runtime/peer/assemble.ts.
   const embedded = await assemble({
@@ -58,20 +69,28 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
     registry: createStandardRegistry(),
     workingDirectory: io.cwd,
     data: o.data === undefined ? undefined : resolvePath(io.cwd, o.data),
-    report: (line) => io.stderr(`frog run: ${line}\n`),
+    report: (line) => out.report(line),
   });
   if (typeof embedded === 'number') return embedded;
   const { host, checkpointer } = embedded;
-  const view: ProgressView = o.json ? new JsonProgress(io) : io.isTty ? new TreeProgress(io) : new LineProgress(io);
+  const view: ProgressView = o.json
+    ? new JsonProgress(io)
+    : o.quiet
+      ? new QuietProgress(io)
+      : o.verbose
+        ? new VerboseProgress(io)
+        : io.isTty
+          ? new TreeProgress(io)
+          : new LineProgress(io);
   const unsubscribe = host.events.subscribe((e) => view.event(e));
   let signalled: NodeJS.Signals | undefined;
   const offSignal = io.onSignal?.((signal) => {
     if (signalled) {
-      io.stderr(`frog run: still terminating after ${signalled}; waiting for components to stop\n`);
+      out.note(`frog run: still terminating after ${signalled}; waiting for components to stop`);
       return;
     }
     signalled = signal;
-    if (!o.json) io.stderr(`frog run: ${signal}: ${checkpointer ? 'stopping' : 'terminating'} ${plan.root.name}${checkpointer ? ' (its state is kept for the next run)' : ''}\n`);
+    out.note(`frog run: ${signal}: ${checkpointer ? 'stopping' : 'terminating'} ${plan.root.name}${checkpointer ? ' (its state is kept for the next run)' : ''}`);
     // A planned stop keeps the records: the next `frog run --data` recovers the application.
     checkpointer?.detach();
     void host.terminateAll({ type: 'normal', reason: `terminated by ${signal}`, path: '' });
@@ -79,13 +98,13 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
   let clean = true;
   try {
     let terminated: Promise<TerminationRecord>;
-    const recovered = checkpointer ? await recoverOrRefuse(plan, o, embedded, io) : undefined;
+    const recovered = checkpointer ? await recoverOrRefuse(plan, o, embedded, out) : undefined;
     if (recovered === 'refused') return 1;
     if (recovered) terminated = recovered.whenTerminated();
     else {
       const deployed = checkpointer ? await checkpointer.deploy(plan) : await host.deploy(plan);
       if (deployed.diagnostics.length) {
-        reportDiagnostics(deployed.diagnostics, new Map(), io);
+        out.diagnose(deployed.diagnostics, new Map());
         return 1;
       }
       terminated = deployed.terminated;
@@ -97,9 +116,10 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
     if (signalled) return 128 + (SIGNAL_NUMBERS[signalled] ?? 1);
     if (record.type === 'normal') {
       const cause = record.path && record.path !== plan.root.name ? ` (${record.path}: ${record.reason})` : '';
-      if (!o.json) io.stderr(`frog run: ${plan.root.name} terminated normally${cause}\n`);
+      out.note(`frog run: ${plan.root.name} terminated normally${cause}`);
       return 0;
     }
+    // An error: shown with --quiet too; with --json the events say it.
     if (!o.json) io.stderr(`frog run: ${plan.root.name} failed: ${recordText(record)}\n`);
     return 2;
   } catch (e) {
@@ -118,23 +138,22 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
  * runtime/peer/assemble.ts's), told on stderr. The root once running again, `refused` (another
  * plan, without `--replace`), or undefined when there is nothing to recover.
  */
-async function recoverOrRefuse(plan: DeploymentPlan, o: RunCommandOptions, embedded: EmbeddedPeer, io: Io): Promise<Prim | 'refused' | undefined> {
+async function recoverOrRefuse(plan: DeploymentPlan, o: RunCommandOptions, embedded: EmbeddedPeer, out: Output): Promise<Prim | 'refused' | undefined> {
   const r = await embedded.recoverApplication(plan, Boolean(o.replace));
   switch (r.kind) {
     case 'none':
       return undefined;
     case 'refused': {
       const m = Messages.ApplicationPlanMismatch;
-      io.stderr(`frog run: error ${m.code}: ${formatMessage(m, { dir: r.dir, name: plan.name, stored: r.stored.slice(0, 12), plan: r.plan.slice(0, 12) })}\n  hint: ${m.hint}\n`);
+      const message = formatMessage(m, { dir: r.dir, name: plan.name, stored: r.stored.slice(0, 12), plan: r.plan.slice(0, 12) });
+      out.problem(message, { code: m.code, hint: m.hint, text: `frog run: error ${m.code}: ${message}\n  hint: ${m.hint}\n` });
       return 'refused';
     }
     case 'replaced':
-      if (!o.json) io.stderr(`frog run: --replace: discarded ${plan.name} from plan ${r.stored.slice(0, 12)} (${r.discarded} components)\n`);
+      out.note(`frog run: --replace: discarded ${plan.name} from plan ${r.stored.slice(0, 12)} (${r.discarded} components)`);
       return undefined;
     case 'recovered':
-      if (!o.json) {
-        io.stderr(`frog run: recovered ${plan.name}: ${r.report.rebuilt} components in ${r.report.durationMs.toFixed(0)} ms (the previous run ${r.incarnation.lastShutdown === 'clean' ? 'stopped cleanly' : 'crashed'})\n`);
-      }
+      out.note(`frog run: recovered ${plan.name}: ${r.report.rebuilt} components in ${r.report.durationMs.toFixed(0)} ms (the previous run ${r.incarnation.lastShutdown === 'clean' ? 'stopped cleanly' : 'crashed'})`);
       return r.root;
   }
 }

@@ -7,9 +7,13 @@
  *
  * Exit codes: 0 done; 1 bad options or key file; 2 the peer refused or could not be reached
  * (or, for terminate, no peer runs the application).
+ *
+ * With `--json`, one document on stdout: the peer's answer with `diagnostics` (empty), or on
+ * failure `{"diagnostics": [...]}`.
  */
 import type { ComponentStatus, EndedApplication, GroupStatus } from '../../../runtime/control/protocol.js';
 import type { Io } from '../../io.js';
+import { Output } from '../../output.js';
 import { clientKey, reportError, request, timeoutOf, type ClientOptions } from '../../peer-client.js';
 
 /** What rendering reads of one peer's view; a peer that did not answer has `error`. */
@@ -92,39 +96,57 @@ function historyLines(history: readonly EndedApplication[], out: string[]): void
   for (const r of rows) out.push(`  ${r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join('  ')}`.trimEnd());
 }
 
-export async function statusCommand(o: StatusCommandOptions, io: Io): Promise<number> {
-  const key = await clientKey('status', o, io);
-  if (!key) return 1;
-  try {
-    const timeoutMs = timeoutOf('status', o, 10_000, io);
+/**
+ * One request of a client command: the key, the timeout, the request, its errors; `answer`
+ * prints the answer as text (or returns the object `--json` prints). Exit 0, 1 or 2.
+ */
+async function ask<T>(out: Output, o: ClientOptions, fallbackMs: number, send: (key: NonNullable<Awaited<ReturnType<typeof clientKey>>>, timeoutMs: number) => Promise<T | undefined>, answer: (a: T) => object | void): Promise<number> {
+  const code = await (async () => {
+    const key = await clientKey(o, out);
+    if (!key) return 1;
+    const timeoutMs = timeoutOf(o, fallbackMs, out);
     if (timeoutMs === undefined) return 1;
-    // The peer asks the others in parallel, each bounded, and answers within the command's time.
-    const s = (await request('status', o, key, 'status', { all: true, timeoutMs: Math.max(250, timeoutMs - 1000), attributes: o.attributes === true }, timeoutMs)) as GroupStatus | undefined;
-    if (!s) return 2;
-    io.stdout(o.json ? JSON.stringify(s, null, 2) + '\n' : renderStatus(s));
+    let a: T | undefined;
+    try {
+      a = await send(key, timeoutMs);
+    } catch (e) {
+      return reportError(e, out);
+    }
+    if (!a) return 2;
+    const doc = answer(a);
+    if (out.json) out.document(doc ?? {});
     return 0;
-  } catch (e) {
-    return reportError('status', e, io);
-  }
+  })();
+  if (out.json && code !== 0) out.document({});
+  return code;
+}
+
+export async function statusCommand(o: StatusCommandOptions, io: Io): Promise<number> {
+  const out = new Output('status', io, { mode: o.json ? 'json' : 'text' });
+  // The peer asks the others in parallel, each bounded, and answers within the command's time.
+  return ask(
+    out,
+    o,
+    10_000,
+    (key, timeoutMs) => request('status', o, key, 'status', { all: true, timeoutMs: Math.max(250, timeoutMs - 1000), attributes: o.attributes === true }, timeoutMs) as Promise<GroupStatus | undefined>,
+    (s) => (out.json ? s : void io.stdout(renderStatus(s))),
+  );
 }
 
 export interface TerminateCommandOptions extends ClientOptions {
   app: string;
+  json?: boolean;
 }
 
 export async function terminateCommand(o: TerminateCommandOptions, io: Io): Promise<number> {
-  const key = await clientKey('terminate', o, io);
-  if (!key) return 1;
-  try {
-    const timeoutMs = timeoutOf('terminate', o, 120_000, io);
-    if (timeoutMs === undefined) return 1;
-    const r = await request('terminate', o, key, 'terminate', { app: o.app }, timeoutMs);
-    if (!r) return 2;
-    io.stdout(`${r.app}: terminated (its root ran on ${r.peer})\n`);
-    return 0;
-  } catch (e) {
-    return reportError('terminate', e, io);
-  }
+  const out = new Output('terminate', io, { mode: o.json ? 'json' : 'text' });
+  return ask(
+    out,
+    o,
+    120_000,
+    (key, timeoutMs) => request('terminate', o, key, 'terminate', { app: o.app }, timeoutMs),
+    (r) => (out.json ? { app: r.app, peer: r.peer, terminated: true } : void io.stdout(`${r.app}: terminated (its root ran on ${r.peer})\n`)),
+  );
 }
 
 export interface MembersCommandOptions extends ClientOptions {
@@ -132,17 +154,9 @@ export interface MembersCommandOptions extends ClientOptions {
 }
 
 export async function membersCommand(o: MembersCommandOptions, io: Io): Promise<number> {
-  const key = await clientKey('members', o, io);
-  if (!key) return 1;
-  try {
-    const timeoutMs = timeoutOf('members', o, 10_000, io);
-    if (timeoutMs === undefined) return 1;
-    const m = await request('members', o, key, 'members', {}, timeoutMs);
-    if (!m) return 2;
-    if (o.json) {
-      io.stdout(JSON.stringify(m, null, 2) + '\n');
-      return 0;
-    }
+  const out = new Output('members', io, { mode: o.json ? 'json' : 'text' });
+  return ask(out, o, 10_000, (key, timeoutMs) => request('members', o, key, 'members', {}, timeoutMs), (m) => {
+    if (out.json) return m;
     const lines = [`as seen by ${m.peer}: ${m.stable ? 'stable' : 'unstable'}, leader ${m.leader}, partition {${m.partition.join(', ')}}`];
     for (const x of m.members) {
       const since = x.since !== undefined ? ` since ${new Date(x.since).toISOString().slice(11, 19)}Z` : '';
@@ -151,8 +165,5 @@ export async function membersCommand(o: MembersCommandOptions, io: Io): Promise<
     const dropped = Object.entries(m.counters?.datagramsDropped ?? {}).filter(([, n]) => n > 0);
     if (dropped.length) lines.push(`datagrams dropped: ${dropped.map(([r, n]) => `${r} ${n}`).join(', ')}`);
     io.stdout(lines.join('\n') + '\n');
-    return 0;
-  } catch (e) {
-    return reportError('members', e, io);
-  }
+  });
 }
