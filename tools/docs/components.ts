@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STDLIB_ROOT, resolveFile } from '../../compiler/index.js';
 import { valueText } from '../../compiler/unparse.js';
+import { Messages } from '../../core/messages/index.js';
 import { Applied, Description, type Value } from '../../core/values.js';
 import { FUNCTION_IDS } from '../../functions/ids.js';
 import { parse } from '../../language/index.js';
@@ -270,7 +271,7 @@ export function componentsPage(): string {
     '`number` is any number; `description` is a `{ ... }` block; `vector` is `[a, b]`); **required** says whether the',
     'description must set it; **default** is the prototype\'s own value, used when the description does not set it;',
     '**allowed** lists the only values accepted, or the range of a number (both ends included). A value outside them is',
-    'an error of `frog validate` (SF3102, SF3108, SF3109; see [troubleshooting](troubleshooting.md)), reported where the',
+    `an error of \`frog validate\` (${[Messages.SchemaWrongClass, Messages.SchemaNotAllowed, Messages.SchemaOutOfRange].map((m) => `[${m.code}](troubleshooting.md#${m.code.toLowerCase()})`).join(', ')}), reported where the`,
     'value is written. A value marked `LAZY` is only checked when the component reads it.',
     '',
   ];
