@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { componentsPage } from './components.js';
+import { manualPages, updateExamples } from './examples.js';
 import { troubleshootingPage } from './errors.js';
 import { networkTable, profilesTable } from './operations.js';
 
@@ -49,7 +50,15 @@ export function generatedDocs(root = REPO_ROOT): { file: string; text: string }[
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  for (const { file, text } of generatedDocs()) {
+  const updates = generatedDocs();
+  // `--examples`: also rewrite the JSON blocks of the manual's examples (tools/docs/examples.ts).
+  if (process.argv.includes('--examples')) {
+    for (const file of manualPages(REPO_ROOT)) {
+      const text = readFileSync(join(REPO_ROOT, file), 'utf8');
+      updates.push({ file, text: updateExamples(REPO_ROOT, file, text) });
+    }
+  }
+  for (const { file, text } of updates) {
     const path = join(REPO_ROOT, file);
     let old: string | undefined;
     try {
