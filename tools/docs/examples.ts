@@ -93,6 +93,24 @@ export function examplesOf(page: string, text: string): Example[] {
   return out;
 }
 
+/**
+ * Every fenced block, in any language, marked `<!-- file PATH -->`: each must be the content of
+ * its file (an `.sf` block is also resolved, by `checkExample`).
+ */
+export function fileBlocks(page: string, text: string): { line: number; file: string; source: string }[] {
+  const lines = text.split('\n');
+  const out: { line: number; file: string; source: string }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!FENCE.test(lines[i]!)) continue;
+    let end = i + 1;
+    while (end < lines.length && !/^```\s*$/.test(lines[end]!)) end++;
+    const file = i > 0 ? /^<!--.*\bfile\s+(\S+).*-->\s*$/.exec(lines[i - 1]!)?.[1] : undefined;
+    if (file) out.push({ line: i + 1, file, source: lines.slice(i + 1, end).join('\n') + '\n' });
+    i = end;
+  }
+  return out;
+}
+
 /** Resolves an example as `frog resolve` does (with an empty environment, so that results do not depend on it). */
 export function runExample(root: string, example: Example): ExampleResult {
   const path = example.file ? join(root, example.file) : join(root, dirname(example.page), `example-${example.line}.sf`);
