@@ -14,8 +14,8 @@ import { MessageAreas, Messages } from '../../core/messages/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The folders of the product (not test/, bench/), and the package entry. */
-const SOURCE_DIRS = ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib', 'cli'];
+/** The folders of the product (not test/, bench/), the repository's tools, and the package entry. */
+const SOURCE_DIRS = ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib', 'cli', 'tools'];
 const CATALOGUE = 'core/messages/';
 const CODE = /SF\d{4}/;
 

@@ -31,9 +31,11 @@ export const LAYERS: Record<string, readonly string[]> = {
   stdlib: ['core', 'functions', 'runtime'],
   cli: ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib'],
   '.': ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib'],
+  // Tools for the repository itself (the manual's generators): not part of the package.
+  tools: ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib', 'cli'],
   bench: ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib', 'cli', '.', 'test/support'],
   'test/support': ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib', 'cli', '.'],
-  test: ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib', 'cli', '.', 'test/support'],
+  test: ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib', 'cli', '.', 'test/support', 'tools'],
 };
 
 const SOURCE = /\.(ts|js|mjs|cjs)$/;
