@@ -40,7 +40,8 @@ export const ControlMessages = {
   MonitorBusy: entry('SF4328', 'Control', 'The peer serves {max} event streams already.', 'Stop another `frog monitor`, or try again later.'),
   StreamBroken: entry('SF4329', 'Control', 'The event stream from {peer} cannot be trusted: {reason}.', 'The peer belongs to another group, or something between us altered the stream.'),
   StreamEnded: entry('SF4330', 'Control', 'The peer at {peer} went away: {reason}.'),
-  ConfigUnknownKey: entry('SF4331', 'Control', '{file}:{line}: unknown key `{key}`{suggestion}.', 'The keys are the long options of `frog peer` without their dashes: {keys}.'),
+  /** `suggestion`: empty, or `; did you mean \`key-file\`` (core/suggest.ts). */
+  ConfigUnknownKey: entry('SF4331', 'Control', '{file}:{line}: unknown key `{key}`{suggestion}.', 'The keys are the long options of `frog peer` without their dashes (see `frog peer --help`).'),
   ConfigBadValue: entry('SF4332', 'Control', '{file}:{line}: `{key}` must be {expected}.'),
   ConfigUnreadable: entry('SF4333', 'Control', 'The configuration file {file} cannot be read: {reason}.'),
   BadStateQuery: entry('SF4334', 'Control', 'The state-space name cannot be queried: {reason}.'),
