@@ -56,7 +56,7 @@ export type ControlHandler = (body: unknown) => Promise<unknown> | unknown;
 export const MAX_STREAMS = 16;
 /** Bytes a stream may have waiting for a slow reader; past it, lines are dropped (and counted). */
 export const STREAM_BACKLOG_BYTES = 64 * 1024;
-/** How long a stream may stay behind its backlog before it is closed. */
+/** How long a stream may keep losing lines (no gap this long between losses) before it is closed. */
 export const STREAM_STALL_MS = 30_000;
 /** A stream with nothing to say sends a keep-alive line this often, so its reader can tell a live peer from a dead one. */
 export const STREAM_KEEPALIVE_MS = 10_000;
@@ -410,7 +410,9 @@ export class ControlServer {
     const key = this.options.key;
     let seq = 0;
     let dropped = 0;
-    let behindSince = 0;
+    // Losing lines since (0: keeping up), and the last loss: see the HTTP listener's event streams.
+    let losingSince = 0;
+    let lastLoss = 0;
     let closed = false;
     const closers: (() => void)[] = [];
     const keepaliveMs = this.options.streamKeepaliveMs ?? STREAM_KEEPALIVE_MS;
@@ -422,17 +424,18 @@ export class ControlServer {
     const sink: StreamSink = {
       send: (value) => {
         if (closed) return false;
+        const now = Date.now();
+        if (losingSince && now - lastLoss > STREAM_STALL_MS) losingSince = 0;
         if (res.writableLength > STREAM_BACKLOG_BYTES) {
           dropped++;
-          const now = Date.now();
-          if (!behindSince) behindSince = now;
-          else if (now - behindSince > STREAM_STALL_MS) {
+          if (!losingSince) losingSince = now;
+          lastLoss = now;
+          if (now - losingSince > STREAM_STALL_MS && !res.destroyed) {
             this.count('stream-stalled');
             res.destroy();
           }
           return false;
         }
-        behindSince = 0;
         if (dropped) {
           write({ dropped });
           dropped = 0;

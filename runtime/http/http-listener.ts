@@ -32,7 +32,7 @@ export const HTTP_MAX_STREAMS = 16;
 export const HTTP_REQUEST_TIMEOUT_MS = 10_000;
 /** Bytes an event stream may have waiting for its reader before events are dropped. */
 export const HTTP_STREAM_BACKLOG_BYTES = 64 * 1024;
-/** How long an event reader may stay behind before it is disconnected. */
+/** How long an event reader may keep losing events (no gap this long between losses) before it is disconnected. */
 export const HTTP_STREAM_STALL_MS = 30_000;
 /** An idle event stream sends a comment this often, so proxies and readers know it lives. */
 export const HTTP_STREAM_KEEPALIVE_MS = 15_000;
@@ -228,18 +228,22 @@ export class HttpListener {
     res.write(': frogpond events\n\n');
     let id = 0;
     let dropped = 0;
-    let behindSince = 0;
+    // Losing events since (0: keeping up), and the last loss: a reader that loses events with no
+    // gap of stallMs between losses for stallMs on end is behind for good.
+    let losingSince = 0;
+    let lastLoss = 0;
     const write = (text: string) => {
+      const now = Date.now();
+      if (losingSince && now - lastLoss > stallMs) losingSince = 0;
       if (res.writableLength > backlog) {
-        const now = Date.now();
-        if (!behindSince) behindSince = now;
-        else if (now - behindSince > stallMs) {
+        if (!losingSince) losingSince = now;
+        lastLoss = now;
+        if (now - losingSince > stallMs && !res.destroyed) {
           this.counters.stalled++;
           res.destroy();
         }
         return false;
       }
-      behindSince = 0;
       if (dropped) {
         res.write(`event: dropped\ndata: ${JSON.stringify({ dropped })}\n\n`);
         dropped = 0;
