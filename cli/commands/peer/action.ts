@@ -1,6 +1,7 @@
 /**
- * `frog peer --name NAME [--id N] [--group ADDR:PORT] --key-file FILE [--interface ADDR]
- *  [--profile P] [--events json] [--data DIR] [--listen ADDR:PORT] [--placement-timeout S]`:
+ * `frog peer [--config FILE] [--print-config] --name NAME [--id N] [--group ADDR:PORT] --key-file FILE [--interface ADDR]
+ *  [--profile P] [--events json] [--data DIR] [--listen ADDR:PORT] [--placement-timeout S] [--http ADDR:PORT]
+ *  [--http-token-file FILE]`:
  * runs a peer, put together by runtime/peer/assemble.ts: the group member (membership,
  * stability, leader, state space), the component host, the store (`--data`) and the
  * authenticated control API (`--listen`, default 127.0.0.1:7420; when that default is taken by
