@@ -58,7 +58,7 @@ export const MAX_STREAMS = 16;
 export const STREAM_BACKLOG_BYTES = 64 * 1024;
 /** How long a stream may keep losing lines (no gap this long between losses) before it is closed. */
 export const STREAM_STALL_MS = 30_000;
-/** A stream with nothing to say sends a keep-alive line this often, so its reader can tell a live peer from a dead one. */
+/** A stream sends a keep-alive line this often, so its reader can tell a live, quiet peer from a dead one. */
 export const STREAM_KEEPALIVE_MS = 10_000;
 
 /** An open event stream to one client (control.md §6.5). */
