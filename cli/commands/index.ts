@@ -13,7 +13,9 @@ import { register as peer } from './peer/command.js';
 import { register as key } from './key/command.js';
 import { register as deploy } from './deploy/command.js';
 import { register as status } from './status/command.js';
+import { register as monitor } from './monitor/command.js';
+import { register as completion } from './completion/command.js';
 
 export type Register = (program: Command, io: Io, setExit: (code: number) => void) => void;
 
-export const commands: Register[] = [parse, resolve, explain, fmt, run, peer, deploy, status, key];
+export const commands: Register[] = [parse, resolve, explain, fmt, run, peer, deploy, status, monitor, key, completion];

@@ -28,6 +28,24 @@ export const ControlMessages = {
   ControlUnhandled: entry('SF4315', 'Control', 'The request could not be handled: {reason}.'),
   ControlBusy: entry('SF4316', 'Control', 'The peer serves {max} authenticated connections already.', 'Close idle clients, or try again in a few seconds.'),
 
+  // --- SF4320-SF4339: the HTTP listener, event streams, `frog query` and peer configuration --
+  HttpNeedsToken: entry('SF4320', 'Control', 'The HTTP listener would listen on {address}, beyond loopback, without a token.', 'Give a token file with `--http-token-file FILE` (or FROG_HTTP_TOKEN_FILE); clients send it as `Authorization: Bearer <token>`. Or listen on 127.0.0.1.'),
+  HttpBadToken: entry('SF4321', 'Control', 'The HTTP token file {file} cannot be used: {reason}.'),
+  HttpBadAddress: entry('SF4322', 'Control', 'The HTTP address `{text}` is not ADDR:PORT (for example 127.0.0.1:7480).'),
+  HttpUnauthorized: entry('SF4323', 'Control', 'This endpoint needs the bearer token of the HTTP listener.'),
+  HttpNotFound: entry('SF4324', 'Control', 'There is no endpoint `{path}`; the endpoints are {endpoints}.'),
+  HttpMethod: entry('SF4325', 'Control', 'The method {method} is not allowed on `{path}`: use GET.'),
+  HttpBusy: entry('SF4326', 'Control', 'The HTTP listener serves {max} {what} already.', 'Close idle clients, or try again in a few seconds.'),
+  HttpBadRequest: entry('SF4327', 'Control', 'The request is not valid: {reason}.'),
+  MonitorBusy: entry('SF4328', 'Control', 'The peer serves {max} event streams already.', 'Stop another `frog monitor`, or try again later.'),
+  StreamBroken: entry('SF4329', 'Control', 'The event stream from {peer} cannot be trusted: {reason}.', 'The peer belongs to another group, or something between us altered the stream.'),
+  StreamEnded: entry('SF4330', 'Control', 'The peer at {peer} went away: {reason}.'),
+  /** `suggestion`: empty, or `; did you mean \`key-file\`` (core/suggest.ts). */
+  ConfigUnknownKey: entry('SF4331', 'Control', '{file}:{line}: unknown key `{key}`{suggestion}.', 'The keys are the long options of `frog peer` without their dashes (see `frog peer --help`).'),
+  ConfigBadValue: entry('SF4332', 'Control', '{file}:{line}: `{key}` must be {expected}.'),
+  ConfigUnreadable: entry('SF4333', 'Control', 'The configuration file {file} cannot be read: {reason}.'),
+  BadStateQuery: entry('SF4334', 'Control', 'The state-space name cannot be queried: {reason}.'),
+
   // --- SF44xx of kind Control: the peer's operations refuse a request (runtime/peer/) ------
   UnknownApplication: entry('SF4405', 'Control', 'No application named `{app}` runs on any peer of the group.', 'List the applications with `frog status`.'),
   BadApplicationName: entry('SF4406', 'Control', 'The application name `{name}` is not valid: use 1 to 64 letters, digits, `_`, `.` or `-`.'),

@@ -13,6 +13,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { pack, unpack } from 'msgpackr';
 import { FrogError, relayedEntry } from '../../core/errors.js';
 import { Messages, formatMessage, type MessageEntry } from '../../core/messages/index.js';
+import { NO_METRICS, type MetricsSink } from '../../core/metrics.js';
 import type { GroupKey } from '../group/authenticated-transport.js';
 import {
   HEADER_BODY_DIGEST,
@@ -27,6 +28,7 @@ import {
   canonicalTarget,
   requestSignature,
   sameSignature,
+  streamLineSignature,
 } from './signing.js';
 
 export const DEFAULT_CONTROL_PORT = 7420;
@@ -49,6 +51,31 @@ export const BODY_TIMEOUT_MS = 30_000;
 export const IDLE_CONNECTION_MS = 5_000;
 
 export type ControlHandler = (body: unknown) => Promise<unknown> | unknown;
+
+/** Event streams (`monitor`) open at once; each also holds one of the MAX_CONNECTIONS. */
+export const MAX_STREAMS = 16;
+/** Bytes a stream may have waiting for a slow reader; past it, lines are dropped (and counted). */
+export const STREAM_BACKLOG_BYTES = 64 * 1024;
+/** How long a stream may keep losing lines (no gap this long between losses) before it is closed. */
+export const STREAM_STALL_MS = 30_000;
+/** A stream sends a keep-alive line this often, so its reader can tell a live, quiet peer from a dead one. */
+export const STREAM_KEEPALIVE_MS = 10_000;
+
+/** An open event stream to one client (control.md §6.5). */
+export interface StreamSink {
+  /** Sends one value as a signed line; false when it was dropped because the reader is behind, or the stream is closed. */
+  send(value: unknown): boolean;
+  /** Ends the stream. */
+  end(): void;
+  /** `fn` runs once when the stream ends, whatever the reason (the reader left, the server stops, `end()`). */
+  onClose(fn: () => void): void;
+}
+
+/**
+ * A streaming operation: checks the request (throwing a ControlRefusal refuses it as any
+ * operation's would) and returns what starts the stream once its head is sent.
+ */
+export type StreamHandler = (body: unknown) => (sink: StreamSink) => void;
 
 /**
  * An error a handler throws to answer with a code and a status: a catalogue entry and its
@@ -73,6 +100,10 @@ export interface ControlServerOptions {
   now?: () => number;
   /** Time allowed to read an accepted request's body (default BODY_TIMEOUT_MS). */
   bodyTimeoutMs?: number;
+  /** Where every request's operation and outcome are counted. */
+  metrics?: MetricsSink;
+  /** How often an idle stream sends a keep-alive line (default STREAM_KEEPALIVE_MS). */
+  streamKeepaliveMs?: number;
 }
 
 export interface RefusalCounters {
@@ -96,6 +127,10 @@ interface Refusal {
 
 export class ControlServer {
   private readonly handlers = new Map<string, ControlHandler>();
+  private readonly streams = new Map<string, StreamHandler>();
+  /** The operation each answer belongs to, for the metrics. */
+  private readonly operationOf = new WeakMap<ServerResponse, string>();
+  private openStreams = 0;
   private readonly nonces = new NonceCache();
   private server?: Server;
   /** When this run started listening: requests signed earlier are replays (or a clock behind ours). */
@@ -107,6 +142,17 @@ export class ControlServer {
   route(operation: string, handler: ControlHandler): this {
     this.handlers.set(operation, handler);
     return this;
+  }
+
+  /** Registers a streaming operation: its answer is a stream of signed lines (control.md §6.5). */
+  stream(operation: string, handler: StreamHandler): this {
+    this.streams.set(operation, handler);
+    return this;
+  }
+
+  /** Event streams open now. */
+  get streamCount(): number {
+    return this.openStreams;
   }
 
   /** Starts listening; resolves with the bound address (`host:port`). */
@@ -212,6 +258,8 @@ export class ControlServer {
   }
 
   private answer(res: ServerResponse, status: number, value: unknown, nonce: string | undefined, type: string, close = false): void {
+    const error = (value as { error?: { code?: string } } | null)?.error;
+    (this.options.metrics ?? NO_METRICS).controlRequest(this.operationOf.get(res) ?? 'other', status === 200 && !error ? 'ok' : (error?.code ?? String(status)));
     const body = type === 'application/msgpack' ? pack(value) : Buffer.from(JSON.stringify(value));
     const headers: Record<string, string | number> = { 'content-type': type, 'content-length': body.length };
     if (close) headers.connection = 'close';
@@ -287,6 +335,7 @@ export class ControlServer {
         const operation = `${req.method} ${url.slice(0, 100)}`;
         return this.refuseUnread(req, res, { status: 404, code: Messages.ControlNoOperation.code, reason: formatMessage(Messages.ControlNoOperation, { operation }) });
       }
+      if (this.handlers.has(match[1]!) || this.streams.has(match[1]!)) this.operationOf.set(res, match[1]!);
       const head = this.checkHead(req, url);
       if ('code' in head) return this.refuseUnread(req, res, head);
       const nonce = head.nonce;
@@ -316,6 +365,8 @@ export class ControlServer {
         const format = type === 'application/msgpack' ? 'msgpack' : 'JSON';
         return this.refuse(res, 400, Messages.ControlBadBody.code, formatMessage(Messages.ControlBadBody, { format }), nonce);
       }
+      const streaming = this.streams.get(match[1]!);
+      if (streaming) return this.openStream(req, res, streaming, value, nonce);
       const handler = this.handlers.get(match[1]!);
       if (!handler) return this.refuse(res, 404, Messages.ControlNoOperation.code, formatMessage(Messages.ControlNoOperation, { operation: match[1] }), nonce);
       let result: unknown;
@@ -333,6 +384,98 @@ export class ControlServer {
       } catch {
         res.destroy();
       }
+    }
+  }
+
+  /**
+   * Answers a streaming operation: the head (status 200, signed over an empty body), then one
+   * line per value, `<signature> <json>`, each signed with the request's nonce and its number.
+   * A reader that falls behind by STREAM_BACKLOG_BYTES loses lines, counted and announced as
+   * `{"dropped":n}` once it catches up; one that stays behind for STREAM_STALL_MS is
+   * disconnected. Nothing is buffered without bound.
+   */
+  private openStream(req: IncomingMessage, res: ServerResponse, handler: StreamHandler, body: unknown, nonce: string): void {
+    if (this.openStreams >= MAX_STREAMS) {
+      return this.refuse(res, 503, Messages.MonitorBusy.code, formatMessage(Messages.MonitorBusy, { max: MAX_STREAMS }), nonce);
+    }
+    let start: (sink: StreamSink) => void;
+    try {
+      start = handler(body);
+    } catch (e) {
+      if (e instanceof ControlRefusal) return this.refuse(res, e.status, e.code, e.message, nonce);
+      return this.refuse(res, 500, Messages.ControlFailed.code, formatMessage(Messages.ControlFailed, { reason: e instanceof Error ? e.message : String(e) }), nonce);
+    }
+    (this.options.metrics ?? NO_METRICS).controlRequest(this.operationOf.get(res) ?? 'other', 'ok');
+    this.openStreams++;
+    const key = this.options.key;
+    let seq = 0;
+    let dropped = 0;
+    // Losing lines since (0: keeping up), and the last loss: see the HTTP listener's event streams.
+    let losingSince = 0;
+    let lastLoss = 0;
+    let closed = false;
+    const closers: (() => void)[] = [];
+    const keepaliveMs = this.options.streamKeepaliveMs ?? STREAM_KEEPALIVE_MS;
+    const write = (value: unknown): boolean => {
+      const line = JSON.stringify(value);
+      res.write(`${streamLineSignature(key, nonce, seq++, line)} ${line}\n`);
+      return true;
+    };
+    const sink: StreamSink = {
+      send: (value) => {
+        if (closed) return false;
+        const now = Date.now();
+        if (losingSince && now - lastLoss > STREAM_STALL_MS) losingSince = 0;
+        if (res.writableLength > STREAM_BACKLOG_BYTES) {
+          dropped++;
+          if (!losingSince) losingSince = now;
+          lastLoss = now;
+          if (now - losingSince > STREAM_STALL_MS && !res.destroyed) {
+            this.count('stream-stalled');
+            res.destroy();
+          }
+          return false;
+        }
+        if (dropped) {
+          write({ dropped });
+          dropped = 0;
+        }
+        return write(value);
+      },
+      end: () => {
+        if (!closed) res.end();
+      },
+      onClose: (fn) => {
+        if (closed) fn();
+        else closers.push(fn);
+      },
+    };
+    const keepalive = setInterval(() => sink.send({ keepalive: Date.now() }), keepaliveMs);
+    keepalive.unref();
+    res.once('close', () => {
+      if (closed) return;
+      closed = true;
+      this.openStreams--;
+      clearInterval(keepalive);
+      for (const fn of closers.splice(0)) {
+        try {
+          fn();
+        } catch {
+          // a closer's failure does not keep the others from running
+        }
+      }
+    });
+    req.socket.setTimeout(0);
+    res.writeHead(200, {
+      'content-type': 'application/x-ndjson',
+      'cache-control': 'no-store',
+      [HEADER_SIGNATURE]: answerSignature(key, nonce, 200, Buffer.alloc(0)),
+    });
+    res.flushHeaders();
+    try {
+      start(sink);
+    } catch {
+      res.end();
     }
   }
 }

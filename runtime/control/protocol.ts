@@ -119,12 +119,36 @@ export interface SubtreeRecordRequest extends SubtreeRef {
   record?: WireRecord;
 }
 
+/** One provider of a state-space name (§6.6): its id, the peer that publishes it when known, its value and time stamp. */
+export interface ProviderStatus {
+  id: string;
+  peer?: string;
+  value: unknown;
+  time: number;
+}
+
+/** The answer of `query` (§6.6). */
+export interface QueryAnswer {
+  /** The peer that answered. */
+  peer: string;
+  name: string;
+  providers: ProviderStatus[];
+}
+
+/** The request of the streaming operation `monitor` (§6.5): only events of this application, of this peer. */
+export interface MonitorRequest {
+  app?: string;
+  peer?: string;
+}
+
 /** For each operation: the request sent, the request checked, the answer. */
 export interface Protocol {
   deploy: { request: { plan: string; name?: string; wait?: number }; checked: { plan: DeploymentPlan; name: string; wait: number }; answer: { app: string; peer: string; state: string; record?: WireRecord } };
   status: { request: { all?: boolean; timeoutMs?: number; attributes?: boolean }; checked: { all: boolean; timeoutMs: number; attributes: boolean }; answer: PeerStatus | GroupStatus };
   terminate: { request: { app: string; local?: boolean; parts?: boolean }; checked: { app: string; local: boolean; parts: boolean }; answer: { app: string; peer: string; terminated: true } };
   members: { request: Record<string, never>; checked: Record<string, never>; answer: MembersAnswer };
+  /** The providers of a state-space name, as this peer sees them (§6.6). */
+  query: { request: { name: string }; checked: { name: string }; answer: QueryAnswer };
   'deploy-subtree': { request: DeploySubtreeRequest; checked: Required<DeploySubtreeRequest>; answer: SubtreeState };
   'ping-subtree': { request: SubtreeRef; checked: SubtreeRef; answer: SubtreeState };
   'terminate-subtree': { request: SubtreeRecordRequest; checked: SubtreeRecordRequest; answer: { terminated: boolean } };
@@ -210,6 +234,7 @@ export const CHECKS: { [Op in Operation]: (body: unknown) => CheckedOf<Op> } = {
     return { app, local: Boolean((body as { local?: unknown }).local), parts: (body as { parts?: unknown }).parts === true };
   },
   members: () => ({}),
+  query: (body) => ({ name: str(body, 'name', 'query') }),
   'deploy-subtree'(body) {
     const op = 'deploy-subtree';
     const app = str(body, 'app', op);
@@ -252,4 +277,20 @@ export function dispatch(handlers: Handlers, operation: string, body: unknown): 
   if (!isOperation(operation)) throw new ControlRefusal(Messages.ControlNoOperation, { operation }, 404);
   const handler = handlers[operation] as (request: unknown) => unknown;
   return handler(CHECKS[operation](body));
+}
+
+/** The streaming operations (§6.5): answered with a stream of signed lines, not one answer. */
+export const STREAM_OPERATIONS = ['monitor'] as const;
+
+/** Checks a `monitor` request: `app` and `peer` are optional filters, each at most 256 characters. */
+export function checkMonitor(body: unknown): MonitorRequest {
+  const b = (body ?? {}) as { app?: unknown; peer?: unknown };
+  const out: MonitorRequest = {};
+  for (const field of ['app', 'peer'] as const) {
+    const v = b[field];
+    if (v === undefined || v === '' || v === null) continue;
+    if (typeof v !== 'string' || v.length > 256) refuse('monitor', `\`${field}\` must be a String of at most 256 characters`);
+    out[field] = v;
+  }
+  return out;
 }

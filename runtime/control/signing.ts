@@ -124,3 +124,13 @@ export class NonceCache {
     for (const [nonce, until] of this.seen) if (until < now) this.seen.delete(nonce);
   }
 }
+
+/**
+ * The signature of one line of an event stream (control.md §6.5): the request's nonce and the
+ * line's number (from 0) are signed with it, so a line cannot be forged, moved to another stream,
+ * reordered, repeated or left out unnoticed.
+ */
+export function streamLineSignature(key: GroupKey, nonce: string, seq: number, line: string): string {
+  const text = `${CONTROL_VERSION}\nstream\n${nonce}\n${seq}\n${bodyDigest(Buffer.from(line, 'utf8'))}`;
+  return key.tag(Buffer.from(text)).toString('hex');
+}

@@ -49,6 +49,8 @@ export interface NetworkOptions {
   /** The control API's address; when not given, `defaultListen`, or a free loopback port if that is taken. */
   listen?: string;
   defaultListen: string;
+  /** An HTTP listener for operators (checked by the caller: beyond loopback only with a token). */
+  http?: { listen: string; token?: string };
   /** Seconds a placement waits for an absent peer, as given (default 60; checked once the store is open). */
   placementTimeout?: string;
   /** The member is built and starts next: subscribe to its events here. */

@@ -20,6 +20,7 @@ export function peerHandlers(p: HandlerParts): Handlers {
     status: (r) => p.status.status(r),
     terminate: (r) => p.applications.terminate(r),
     members: () => p.status.members(),
+    query: (r) => p.status.query(r),
     'deploy-subtree': (r) => p.parts.deploy(r),
     'ping-subtree': (r) => p.parts.ping(r),
     'terminate-subtree': (r) => p.parts.terminate(r),

@@ -63,13 +63,13 @@ export async function assembleNetworked(o: AssembleOptions, n: NetworkOptions): 
     listen = '127.0.0.1:0';
     report(`warning: ${n.defaultListen} is in use (another peer on this machine?); the control API takes a free loopback port`);
   }
-  const peer = new Peer({ name, member, key, listen, link: new HttpPeerLink(key), registry: o.registry, store, dataDirectory: store?.location, workingDirectory: o.workingDirectory, placementTimeoutMs: placement * 1000 });
+  const peer = new Peer({ name, member, key, listen, link: new HttpPeerLink(key), registry: o.registry, store, dataDirectory: store?.location, workingDirectory: o.workingDirectory, placementTimeoutMs: placement * 1000, http: n.http });
   n.onPeer?.(peer);
   try {
     await peer.start();
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the address is in use (another peer? choose another with --listen)' : e instanceof Error ? e.message : String(e);
-    report(`cannot start${(e as NodeJS.ErrnoException).code ? ` the control server on ${listen}` : ''}: ${reason}`);
+    report(reason.startsWith('cannot start') ? reason : `cannot start${(e as NodeJS.ErrnoException).code ? ` the control server on ${listen}` : ''}: ${reason}`);
     await peer.stop('the peer could not start').catch(() => undefined);
     await member.stop();
     return 2;

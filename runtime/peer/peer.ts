@@ -24,10 +24,13 @@ import type { Prim } from '../component/component.js';
 import { abnormalRecord, normalRecord } from '../component/lifecycle.js';
 import { bindRemoteTree } from '../component/references.js';
 import { ControlServer, ControlRefusal } from '../control/control-server.js';
-import { OPERATIONS, dispatch, type AnswerOf, type Handlers, type Operation, type RequestOf } from '../control/protocol.js';
+import { checkMonitor, OPERATIONS, dispatch, type AnswerOf, type Handlers, type Operation, type RequestOf } from '../control/protocol.js';
 import type { GroupKey } from '../group/authenticated-transport.js';
-import type { GroupMember } from '../group/group-member.js';
+import { eventRecord, type GroupMember } from '../group/group-member.js';
+import { EventStream, type RuntimeEvent } from '../host/events.js';
 import { ComponentHost } from '../host/host.js';
+import { HttpListener } from '../http/http-listener.js';
+import { PeerMetrics } from '../http/metrics.js';
 import type { ComponentRegistry } from '../host/registry.js';
 import { Checkpointer } from '../persistence/checkpointing.js';
 import type { RecoveryReport } from '../persistence/recovery.js';
@@ -77,6 +80,12 @@ export interface PeerOptions {
   liveness?: { delay?: number; factor?: number };
   /** Called by `crash()` once the peer is cut off (in-process tests take its links down there). */
   onCrash?: () => void;
+  /** This peer's metrics (default: a registry of its own). */
+  metrics?: PeerMetrics;
+  /** An HTTP listener for operators (`frog peer --http`): its address, and the bearer token it requires. */
+  http?: { listen: string; token?: string };
+  /** How often an idle `monitor` stream sends a keep-alive line (tests shorten it). */
+  streamKeepaliveMs?: number;
 }
 
 export class Peer implements PlacementService {
@@ -92,6 +101,16 @@ export class Peer implements PlacementService {
   readonly references: PeerReferences;
   /** The applications of this peer that ended (history.ts). */
   readonly history: History;
+  /** This peer's metrics, in a registry of its own. */
+  readonly metrics: PeerMetrics;
+  /**
+   * Every event of this peer: its components' lifecycle and output (the host's events) and the
+   * group's membership events (as `--events json` writes them). `monitor` and the HTTP
+   * listener's `/api/events` stream these.
+   */
+  readonly events = new EventStream();
+  private http?: HttpListener;
+  private httpAddress = '';
   private readonly clock: Clock;
   private readonly publisher: LifecyclePublisher;
   private readonly presence: PeerPresence;
@@ -116,7 +135,8 @@ export class Peer implements PlacementService {
     this.state = new GroupStateAccess(options.member.stateSpace);
     this.directory = new PeerDirectory(this.state, this.clock);
     this.publisher = new LifecyclePublisher(this.state, this.name, (c) => this.publicLocation(c), (c) => c instanceof RemoteSubtree);
-    if (options.store) this.checkpointer = new Checkpointer(options.store);
+    this.metrics = options.metrics ?? new PeerMetrics();
+    if (options.store) this.checkpointer = new Checkpointer(options.store, { metrics: this.metrics });
     const hooks = this.checkpointer?.hooks();
     if (!options.registry.has(REMOTE_TYPE)) options.registry.register(REMOTE_TYPE, RemoteSubtree);
     this.host = new ComponentHost({
@@ -131,6 +151,7 @@ export class Peer implements PlacementService {
         if (hooks) await hooks.onTransition(e, c);
         this.publisher.onTransition(e, c);
         if (!c.parent && (e.event === 'terminated' || e.event === 'failed')) {
+          if (e.event === 'failed') this.metrics.applicationFailed();
           this.parts.rootEnded(c, e.record);
           this.history.rootEnded(c, e);
         }
@@ -182,6 +203,31 @@ export class Peer implements PlacementService {
     this.status = new Status(ctx, this.history);
     this.applications = new Applications(ctx);
     this.resume.onRecovered = (name, registered) => this.applications.recovered(name, registered);
+    this.host.events.subscribe((e) => this.events.emit(e));
+    this.metrics.attach({
+      group: () => {
+        const m = this.status.members();
+        return {
+          heartbeatsSent: this.member.counters.heartbeatsSent,
+          heartbeatsAccepted: this.member.counters.heartbeatsAccepted,
+          viewChanges: this.member.counters.partitionChanges,
+          dropped: this.member.drops.snapshot(),
+          members: m.members,
+        };
+      },
+      components: () => {
+        const out: { state: string; type: string }[] = [];
+        const walk = (c: Prim, depth: number) => {
+          out.push({ state: c.state, type: this.host.registry.displayName(c.type) });
+          if (depth < 1000) for (const x of c.children) walk(x, depth + 1);
+        };
+        for (const name of this.host.applicationNames()) {
+          const root = this.host.application(name);
+          if (root) walk(root, 0);
+        }
+        return out;
+      },
+    });
     this.handlers = peerHandlers({ applications: this.applications, status: this.status, parts: this.parts, placement: this.placement, resume: this.resume });
   }
 
@@ -193,12 +239,18 @@ export class Peer implements PlacementService {
     return this.controlAddress;
   }
 
+  /** The HTTP listener's address, when there is one. */
+  get httpListener(): string | undefined {
+    return this.httpAddress || undefined;
+  }
+
   // --- start and stop ------------------------------------------------------------------
 
   async start(): Promise<void> {
     this.member.start();
     this.offGroup = this.member.onEvent((e) => {
       this.status.track(e);
+      this.events.emit(eventRecord(this.name, e) as RuntimeEvent);
       if (e.type === 'joined' && e.subject) this.directory.watch(e.subject.name);
       if (e.type === 'stable') for (const m of e.members ?? []) if (m.name !== this.name) this.directory.watch(m.name);
     });
@@ -210,15 +262,44 @@ export class Peer implements PlacementService {
     });
     if (this.options.listen !== undefined) {
       if (!this.options.key) throw new Error('a control server needs the group key');
-      const server = new ControlServer({ key: this.options.key, listen: this.options.listen, now: () => Date.now() });
+      const server = new ControlServer({ key: this.options.key, listen: this.options.listen, now: () => Date.now(), metrics: this.metrics, streamKeepaliveMs: this.options.streamKeepaliveMs });
       for (const op of OPERATIONS) server.route(op, (body) => this.handle(op, body));
+      server.stream('monitor', (body) => {
+        const filter = checkMonitor(body);
+        return (sink) => {
+          const off = this.events.subscribe((e) => {
+            if ((filter.app === undefined || e.app === filter.app) && (filter.peer === undefined || e.peer === filter.peer)) sink.send(e);
+          });
+          sink.onClose(off);
+        };
+      });
       this.controlAddress = await server.start();
       this.server = server;
     } else this.controlAddress = this.options.controlAddress ?? `mem:${this.name}`;
+    if (this.options.http) {
+      const http = new HttpListener({
+        ...this.options.http,
+        sources: {
+          metrics: async () => ({ text: await this.metrics.text(), contentType: this.metrics.contentType }),
+          status: () => this.handle('status', { all: true }),
+          query: (name) => this.handle('query', { name }),
+          subscribe: (listener) => this.events.subscribe(listener),
+          counted: (endpoint, status) => this.metrics.httpRequests.inc({ endpoint, status: String(status) }),
+        },
+      });
+      try {
+        this.httpAddress = await http.start();
+      } catch (e) {
+        const why = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the address is in use' : e instanceof Error ? e.message : String(e);
+        throw new Error(`cannot start the HTTP listener on ${this.options.http.listen}: ${why}`);
+      }
+      this.http = http;
+    }
     this.presence.publish();
     if (this.checkpointer) {
       await this.history.load();
       this.recovery = await this.resume.start();
+      this.metrics.recovery(this.recovery.durationMs / 1000, this.recovery.applications.length, this.recovery.rebuilt);
       // Peers that came into view while recovery ran were asked about nothing recovered yet.
       for (const e of this.directory.entries()) if (e.name !== this.name) void this.applications.reconcile(e);
     }
@@ -233,6 +314,7 @@ export class Peer implements PlacementService {
     if (this.stopping) return;
     this.stopping = true;
     await this.server?.stop();
+    await this.http?.stop();
     this.checkpointer?.detach();
     this.presence.withdraw();
     this.parts.stopping();
@@ -271,6 +353,7 @@ export class Peer implements PlacementService {
   async crash(): Promise<void> {
     this.stopping = true;
     await this.server?.stop();
+    await this.http?.stop();
     this.checkpointer?.detach();
     this.history.detach();
     this.presence.cancel();
@@ -283,7 +366,15 @@ export class Peer implements PlacementService {
   /** Dispatches one control operation (the ControlServer and in-process links call this). */
   async handle(operation: string, body: unknown): Promise<unknown> {
     if (this.stopping) throw new ControlRefusal(Messages.ControlFailed, { reason: `peer \`${this.name}\` is stopping` }, 503);
-    return dispatch(this.handlers, operation, body);
+    if (operation !== 'deploy') return dispatch(this.handlers, operation, body);
+    try {
+      const answer = (await dispatch(this.handlers, operation, body)) as AnswerOf<'deploy'>;
+      this.metrics.deploy(answer.state);
+      return answer;
+    } catch (e) {
+      this.metrics.deploy('refused');
+      throw e;
+    }
   }
 
   /** The application and complete path of a component (a subtree's paths are those of its application). */

@@ -6,6 +6,10 @@
  */
 import type { Prim } from '../component/component.js';
 import { errorText } from '../component/lifecycle.js';
+import { Messages } from '../../core/messages/index.js';
+import { ControlRefusal } from '../control/control-server.js';
+import type { QueryAnswer } from '../control/protocol.js';
+import { StateAccessError } from '../state/state-access.js';
 import type { CheckedOf, ComponentStatus, EndedApplication, GroupStatus, MembersAnswer, MemberStatus, PeerStatus } from '../control/protocol.js';
 import type { GroupEvent } from '../group/heartbeat-machine.js';
 import type { PeerContext } from './context.js';
@@ -15,6 +19,9 @@ import { RemoteSubtree, parseSubtreeAppName } from './placement.js';
 
 /** How long a peer that left the view is still listed by `members`, as `failed`. */
 export const DEPARTED_MS = 5 * 60_000;
+
+/** How long `query` waits for the providers of a name to report. */
+export const QUERY_SETTLE_MS = 500;
 
 /** How a member's state reads to an operator: a peer gone quiet is suspected before it is failed. */
 const STATE_NAMES: Record<string, string> = { quiescing: 'suspected' };
@@ -102,6 +109,35 @@ export class Status {
     };
     const applications = statuses.flatMap((s) => s.applications.map((a) => ({ name: a.name, peer: s.peer, root: graft(a.name, a.root) })));
     return { peer: this.ctx.name, peers, applications, history: mergeHistories(statuses) };
+  }
+
+  /**
+   * `query`: the providers of a state-space name as this peer sees them (§6.6). A name this
+   * peer does not observe yet is looked up in the group first: the answer waits `settleMs` for
+   * the providers to report, then lists what arrived, each with the peer that publishes it.
+   */
+  async query(r: CheckedOf<'query'>, settleMs = QUERY_SETTLE_MS): Promise<QueryAnswer> {
+    let observation;
+    try {
+      observation = this.ctx.state.observe(r.name, {});
+    } catch (e) {
+      if (e instanceof StateAccessError) throw new ControlRefusal(Messages.BadStateQuery, { reason: e.message }, 400);
+      throw e;
+    }
+    try {
+      await new Promise<void>((resolve) => this.ctx.clock.setTimeout(resolve, settleMs));
+      const snap = this.ctx.member.snapshot();
+      const names = new Map(snap.peers.map((p) => [p.id, p.name]));
+      names.set(snap.id, snap.name);
+      const providers = observation.providers().map((p) => {
+        const node = Number(p.id.split('/')[0]);
+        const peer = names.get(node);
+        return { id: p.id, ...(peer ? { peer } : {}), value: p.value, time: p.time };
+      });
+      return { peer: this.ctx.name, name: r.name, providers };
+    } finally {
+      observation.close();
+    }
   }
 
   private local(attributes = false): PeerStatus {

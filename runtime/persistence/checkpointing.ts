@@ -28,6 +28,7 @@
  * - Plans are stored by id with the application registry (name → plan id) when deployed
  *   through `deploy`; both are removed when the application's root terminates.
  */
+import type { MetricsSink } from '../../core/metrics.js';
 import { createHash } from 'node:crypto';
 import type { DeploymentPlan, EncodedValue, PlanNode } from '../../core/plan-types.js';
 import type { Value } from '../../core/values.js';
@@ -92,6 +93,8 @@ export class CheckpointFailed extends FrogError {
 export interface CheckpointerOptions {
   /** A checkpoint that could not be written; by default a `log` event of the component. */
   onError?: (error: unknown, component: Prim) => void;
+  /** Where each commit's outcome and latency are reported (the peer's metrics). */
+  metrics?: MetricsSink;
 }
 
 export class Checkpointer {
@@ -174,7 +177,15 @@ export class Checkpointer {
   }
 
   private commit(changes: CheckpointChanges): Promise<void> {
+    const metrics = this.options.metrics;
+    const started = metrics ? performance.now() : 0;
     const p = this.store.commit(changes);
+    if (metrics) {
+      p.then(
+        () => metrics.checkpointCommit('ok', (performance.now() - started) / 1000),
+        () => metrics.checkpointCommit('failed', (performance.now() - started) / 1000),
+      );
+    }
     this.last = p.catch(() => undefined);
     return p;
   }

@@ -26,6 +26,7 @@ export const LAYERS: Record<string, readonly string[]> = {
   'runtime/component': ['core', 'functions', 'runtime/state'],
   'runtime/host': ['core', 'functions', 'runtime/component', 'runtime/state'],
   'runtime/persistence': ['core', 'functions', 'runtime/component', 'runtime/host', 'runtime/state'],
+  'runtime/http': ['core', 'runtime/host'],
   'runtime/peer': ['core', 'functions', 'runtime'],
   runtime: ['core', 'functions'],
   stdlib: ['core', 'functions', 'runtime'],

@@ -1,6 +1,7 @@
 /**
- * `frog peer --name NAME [--id N] [--group ADDR:PORT] --key-file FILE [--interface ADDR]
- *  [--profile P] [--events json] [--data DIR] [--listen ADDR:PORT] [--placement-timeout S]`:
+ * `frog peer [--config FILE] [--print-config] --name NAME [--id N] [--group ADDR:PORT] --key-file FILE [--interface ADDR]
+ *  [--profile P] [--events json] [--data DIR] [--listen ADDR:PORT] [--placement-timeout S] [--http ADDR:PORT]
+ *  [--http-token-file FILE]`:
  * runs a peer, put together by runtime/peer/assemble.ts: the group member (membership,
  * stability, leader, state space), the component host, the store (`--data`) and the
  * authenticated control API (`--listen`, default 127.0.0.1:7420; when that default is taken by
@@ -16,6 +17,7 @@
  * SIGINT/SIGTERM; 1 bad options or key file; 2 the network could not be set up; 3 refused by the
  * group: a peer that ran first already uses this `--name` (SF4515) or this node id (SF4516).
  */
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { FrogError } from '../../../core/errors.js';
@@ -27,11 +29,13 @@ import { DEFAULT_PROFILE, getProfile, profileWarnings, PROFILES } from '../../..
 import { MAX_NODE_ID } from '../../../runtime/group/bitset.js';
 import { formatEventLine } from '../../../runtime/host/events.js';
 import { assemble } from '../../../runtime/peer/assemble.js';
+import { checkToken, HttpListenerError, isLoopback, parseHttpAddress } from '../../../runtime/http/http-listener.js';
 import { createStandardRegistry } from '../../../stdlib/index.js';
 import type { Io } from '../../io.js';
 import { Output } from '../../output.js';
+import { PeerConfigError, printPeerConfig, readPeerConfig, type ConfigKind } from './config.js';
 
-import { DEFAULT_GROUP, DEFAULT_INTERFACE, DEFAULT_LISTEN } from './command.js';
+import { DEFAULT_GROUP, DEFAULT_INTERFACE, DEFAULT_LISTEN, peerConfigKeys } from './command.js';
 
 export interface PeerCommandOptions {
   name?: string;
@@ -51,6 +55,18 @@ export interface PeerCommandOptions {
   json?: boolean;
   /** Every group event, and every component event as text. */
   verbose?: boolean;
+  /** The HTTP listener's address (off when absent). */
+  http?: string;
+  /** The bearer token of the HTTP listener, in a file (or FROG_HTTP_TOKEN_FILE). */
+  httpTokenFile?: string;
+  /** A TOML file with options; those given here override it. */
+  config?: string;
+  /** Print the effective configuration and exit. */
+  printConfig?: boolean;
+  /** Options that hold their default value (the file may set them); without it, any option that has a value was given. */
+  defaults?: string[];
+  /** The keys of a configuration file (default: the options of `frog peer`). */
+  configKeys?: ReadonlyMap<string, ConfigKind>;
   /** Tests stop the peer with this instead of a signal. */
   abort?: AbortSignal;
 }
@@ -94,7 +110,66 @@ const PRINTED = new Set(['joined', 'left', 'stable', 'unstable', 'leader']);
 /** The exit code of a peer refused by the group as a duplicate of one that ran first (SF4515, SF4516). */
 export const EXIT_DUPLICATE = 3;
 
-export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number> {
+/** Reports an error with its code and hint; exit code 1. */
+function optionFailure(e: FrogError, io: Io): number {
+  io.stderr(`frog peer: error ${e.code}: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+  return 1;
+}
+
+/** The options with the configuration file's values under them, or an exit code. */
+async function configured(given: PeerCommandOptions, io: Io): Promise<PeerCommandOptions | number> {
+  const o: PeerCommandOptions = { ...given };
+  if (o.config === undefined) return o;
+  let file: Record<string, string>;
+  try {
+    file = await readPeerConfig(resolvePath(io.cwd, o.config), o.configKeys ?? peerConfigKeys());
+  } catch (e) {
+    if (e instanceof PeerConfigError) return optionFailure(e, io);
+    throw e;
+  }
+  const values = o as unknown as Record<string, unknown>;
+  for (const [attribute, value] of Object.entries(file)) {
+    if (values[attribute] === undefined || o.defaults?.includes(attribute)) values[attribute] = value;
+  }
+  return o;
+}
+
+/** The HTTP listener's settings, checked (address, token, the loopback rule), or an exit code. */
+async function httpSettings(o: PeerCommandOptions, io: Io): Promise<{ listen: string; token?: string } | undefined | number> {
+  if (o.http === undefined) return undefined;
+  const tokenFile = o.httpTokenFile ?? io.env.FROG_HTTP_TOKEN_FILE;
+  try {
+    const { host } = parseHttpAddress(o.http);
+    let token: string | undefined;
+    if (tokenFile) {
+      const path = resolvePath(io.cwd, tokenFile);
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (e) {
+        throw new HttpListenerError(Messages.HttpBadToken, { file: path, reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : (e as Error).message });
+      }
+      token = checkToken(text, path);
+    }
+    if (!token && !isLoopback(host)) throw new HttpListenerError(Messages.HttpNeedsToken, { address: o.http });
+    return { listen: o.http, token };
+  } catch (e) {
+    if (e instanceof HttpListenerError) return optionFailure(e, io);
+    throw e;
+  }
+}
+
+export async function peerCommand(given: PeerCommandOptions, io: Io): Promise<number> {
+  const o = await configured(given, io);
+  if (typeof o === 'number') return o;
+  if (o.printConfig) {
+    const paths = (v: string | undefined) => (v === undefined ? undefined : resolvePath(io.cwd, v));
+    const effective = { ...o, name: o.name ?? hostname(), keyFile: paths(o.keyFile ?? io.env.FROG_KEY_FILE), data: paths(o.data), httpTokenFile: paths(o.httpTokenFile ?? io.env.FROG_HTTP_TOKEN_FILE) };
+    io.stdout(printPeerConfig(effective, o.configKeys ?? peerConfigKeys()));
+    return 0;
+  }
+  const http = await httpSettings(o, io);
+  if (typeof http === 'number') return http;
   const name = o.name ?? hostname();
   const out = new Output('peer', io, { mode: o.json || o.events === 'json' ? 'lines' : 'text', verbose: o.verbose, lineFields: { peer: name, subject: name } });
   let id: number;
@@ -153,6 +228,7 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
       listen: o.listen,
       defaultListen: DEFAULT_LISTEN,
       placementTimeout: o.placementTimeout,
+      http,
       onMember: (member) => {
         member.onEvent((e) => {
           if (e.type === 'refused') {
@@ -214,6 +290,10 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
   const { peer } = assembled;
   if (json) io.stdout(JSON.stringify({ time: Date.now(), peer: name, event: 'listening', subject: name, control: peer.control }) + '\n');
   else io.stderr(`frog peer: control API on ${peer.control}\n`);
+  if (peer.httpListener) {
+    if (json) io.stdout(JSON.stringify({ time: Date.now(), peer: name, event: 'http', subject: name, http: peer.httpListener }) + '\n');
+    else io.stderr(`frog peer: HTTP listener on ${peer.httpListener}${http && http.token ? ' (bearer token required)' : ''}\n`);
+  }
   const report = peer.recovery;
   if (report) {
     const apps = report.applications.length;
