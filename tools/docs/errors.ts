@@ -128,6 +128,17 @@ export const ADVICE: Partial<Record<MessageName, string>> = {
   CheckpointRejected: 'An attribute could not be saved (read the reason): give the component values that can be checkpointed, or tag the attribute `[sfVolatile]` to leave it out.',
   CheckpointFailed: 'As {code:StoreWriteFailed}: the component fails because its state could not be made durable. Fix the disk, then deploy again.',
   DeploymentInterrupted: 'The peer stopped in the middle of a deployment; what it did is said after the semicolon. Nothing to do unless the application should be deployed again.',
+  // the HTTP listener, event streams, query and peer configuration files
+  HttpBadToken: 'The token file must hold one line of at least 16 printable characters, no spaces, readable by the peer. Generate one with `head -c 24 /dev/urandom | base64`.',
+  HttpBadAddress: 'Give `--http` as ADDR:PORT, for example `127.0.0.1:7480`; a name must resolve to an address of this host.',
+  HttpUnauthorized: 'Send the token the peer was given: `curl -H "Authorization: Bearer $(cat http.token)" ...`.',
+  HttpNotFound: 'Use one of the endpoints the message lists; they are read-only and all answer GET.',
+  HttpMethod: 'The listener is read-only: every endpoint answers GET (and HEAD) only. Changes go through the control API (`frog deploy`, `frog terminate`).',
+  HttpBadRequest: 'A client sent something that is not a valid HTTP request (or a query parameter is malformed). Check the client; the peer closed that connection and goes on.',
+  StreamEnded: 'The peer stopped, restarted or became unreachable. Check it with `frog status`; run `frog monitor` again once it is back.',
+  ConfigBadValue: 'Give the key a value of the kind the message names (a string in quotes, an integer, a number); see `frog peer --print-config` for a valid file.',
+  ConfigUnreadable: 'Check the path (relative paths are relative to the working directory) and that the peer\'s user can read the file.',
+  BadStateQuery: 'Give a state-space name: `peer/<name>`, `app/<application>/<path>`, or a name a component publishes; at most 256 characters, no control characters.',
 };
 
 /** The areas of the catalogue as the page groups them. */
