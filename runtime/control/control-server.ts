@@ -170,8 +170,20 @@ export class ControlServer {
     // first byte); a request's arrival lifts this, its own timeouts and keep-alive take over.
     server.on('connection', (socket: Socket) => {
       socket.setTimeout(IDLE_CONNECTION_MS, () => socket.destroy());
+      this.waiting.set(socket, Date.now());
       this.admit(socket);
     });
+    // The socket's own timer has been seen not to fire on a loaded machine: a sweep closes
+    // whatever has waited past the limit without a request, whatever the timers do.
+    this.sweeper = setInterval(() => {
+      const now = Date.now();
+      for (const [socket, since] of this.waiting) {
+        if (now - since <= IDLE_CONNECTION_MS) break;
+        this.waiting.delete(socket);
+        socket.destroy();
+      }
+    }, 1_000);
+    this.sweeper.unref();
     this.server = server;
     this.startedAt = (this.options.now ?? Date.now)();
     await new Promise<void>((resolve, reject) => {
@@ -185,6 +197,10 @@ export class ControlServer {
     return `${address.address}:${address.port}`;
   }
 
+  /** Connections that have not sent a request yet, with when they came, oldest first. */
+  private readonly waiting = new Map<Socket, number>();
+  private sweeper?: ReturnType<typeof setInterval>;
+
   /** Connections not yet authenticated, oldest first, and those that are. */
   private readonly unauthenticated = new Set<Socket>();
   private readonly authenticated = new Set<Socket>();
@@ -197,6 +213,7 @@ export class ControlServer {
   /** Takes a new connection in as unauthenticated, closing the oldest such one past a limit. */
   private admit(socket: Socket): void {
     socket.once('close', () => {
+      this.waiting.delete(socket);
       this.unauthenticated.delete(socket);
       this.authenticated.delete(socket);
     });
@@ -241,6 +258,8 @@ export class ControlServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    clearInterval(this.sweeper);
+    this.waiting.clear();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -328,6 +347,7 @@ export class ControlServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
     req.socket.setTimeout(0);
+    this.waiting.delete(req.socket);
     try {
       const url = req.url ?? '';
       const match = /^\/v1\/([a-z][a-z-]*)$/.exec(url);
