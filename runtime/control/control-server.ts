@@ -14,6 +14,7 @@ import { pack, unpack } from 'msgpackr';
 import { FrogError, relayedEntry } from '../../core/errors.js';
 import { Messages, formatMessage, type MessageEntry } from '../../core/messages/index.js';
 import { NO_METRICS, type MetricsSink } from '../../core/metrics.js';
+import { IdleSweeper } from '../../core/idle-sweep.js';
 import type { GroupKey } from '../group/authenticated-transport.js';
 import {
   HEADER_BODY_DIGEST,
@@ -170,20 +171,10 @@ export class ControlServer {
     // first byte); a request's arrival lifts this, its own timeouts and keep-alive take over.
     server.on('connection', (socket: Socket) => {
       socket.setTimeout(IDLE_CONNECTION_MS, () => socket.destroy());
-      this.waiting.set(socket, Date.now());
+      this.idle.add(socket);
       this.admit(socket);
     });
-    // The socket's own timer has been seen not to fire on a loaded machine: a sweep closes
-    // whatever has waited past the limit without a request, whatever the timers do.
-    this.sweeper = setInterval(() => {
-      const now = Date.now();
-      for (const [socket, since] of this.waiting) {
-        if (now - since <= IDLE_CONNECTION_MS) break;
-        this.waiting.delete(socket);
-        socket.destroy();
-      }
-    }, 1_000);
-    this.sweeper.unref();
+    this.idle.start();
     this.server = server;
     this.startedAt = (this.options.now ?? Date.now)();
     await new Promise<void>((resolve, reject) => {
@@ -197,9 +188,8 @@ export class ControlServer {
     return `${address.address}:${address.port}`;
   }
 
-  /** Connections that have not sent a request yet, with when they came, oldest first. */
-  private readonly waiting = new Map<Socket, number>();
-  private sweeper?: ReturnType<typeof setInterval>;
+  /** Closes connections that send no request in time, even when their own timers do not fire. */
+  private readonly idle = new IdleSweeper(IDLE_CONNECTION_MS);
 
   /** Connections not yet authenticated, oldest first, and those that are. */
   private readonly unauthenticated = new Set<Socket>();
@@ -213,7 +203,6 @@ export class ControlServer {
   /** Takes a new connection in as unauthenticated, closing the oldest such one past a limit. */
   private admit(socket: Socket): void {
     socket.once('close', () => {
-      this.waiting.delete(socket);
       this.unauthenticated.delete(socket);
       this.authenticated.delete(socket);
     });
@@ -258,8 +247,7 @@ export class ControlServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    clearInterval(this.sweeper);
-    this.waiting.clear();
+    this.idle.stop();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -347,7 +335,7 @@ export class ControlServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
     req.socket.setTimeout(0);
-    this.waiting.delete(req.socket);
+    this.idle.served(req.socket);
     try {
       const url = req.url ?? '';
       const match = /^\/v1\/([a-z][a-z-]*)$/.exec(url);

@@ -21,6 +21,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { FrogError } from '../../core/errors.js';
+import { IdleSweeper } from '../../core/idle-sweep.js';
 import { Messages, formatMessage, type MessageEntry } from '../../core/messages/index.js';
 import type { RuntimeEvent } from '../host/events.js';
 
@@ -102,6 +103,8 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 export class HttpListener {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
+  /** Closes connections that send no request in time, even when their own timers do not fire. */
+  private idle?: IdleSweeper;
   private streams = 0;
   private readonly tokenDigest?: Buffer;
   /** Events dropped for slow readers, and readers disconnected. */
@@ -127,7 +130,10 @@ export class HttpListener {
       socket.once('close', () => this.sockets.delete(socket));
       // A connection that never sends a request is closed (headersTimeout starts with the first byte).
       socket.setTimeout(timeout, () => socket.destroy());
+      this.idle?.add(socket);
     });
+    this.idle = new IdleSweeper(timeout);
+    this.idle.start();
     server.on('clientError', (_e: Error, socket: Socket) => {
       this.counters.refused++;
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n' + JSON.stringify(error(Messages.HttpBadRequest, { reason: 'malformed HTTP' })));
@@ -149,6 +155,7 @@ export class HttpListener {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.idle?.stop();
     server.closeAllConnections();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -175,6 +182,7 @@ export class HttpListener {
     let endpoint = 'other';
     try {
       req.socket.setTimeout(0);
+      this.idle?.served(req.socket);
       // A GET has no body: whatever comes is read and thrown away (the request timeout bounds it).
       req.resume();
       let url: URL;
