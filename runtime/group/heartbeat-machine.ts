@@ -326,7 +326,9 @@ export class HeartbeatMachine {
     this.connTs = this.identity.epoch;
     this.vote = me;
     this.reported = { partition: this.partition.copy(), stable: true, timeRef: this.connTs, leader: me };
-    this.reportedLeaderStable = me;
+    // Leading our lone start-up view is not reported: the first `leader` event names the leader of
+    // the first view formed with others, whoever it is, this peer included.
+    this.reportedLeaderStable = -1;
   }
 
   setContact(contact: Contact | null): void {

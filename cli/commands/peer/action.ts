@@ -81,6 +81,12 @@ function eventText(peer: string, e: GroupEvent): string {
 }
 
 const PRINTED = new Set(['joined', 'left', 'stable', 'unstable', 'leader']);
+/**
+ * `--events json` tells every membership change this peer sees (docs/design/pipeline.md §6.2): the
+ * partition events above, changes of the connection set with their reasons, peer-link failures
+ * ignored as belonging to an earlier admission, and the warnings (also on standard error).
+ */
+const PRINTED_JSON = new Set([...PRINTED, 'connected', 'disconnected', 'link-ignored', 'conflict', 'clock-step']);
 
 /** The exit code of a peer refused by the group as a duplicate of one that ran first (SF4515, SF4516). */
 export const EXIT_DUPLICATE = 3;
@@ -157,11 +163,11 @@ export async function peerCommand(o: PeerCommandOptions, io: Io): Promise<number
           }
           if (e.type === 'conflict') io.stderr(`frog peer: warning: ${e.message}\n`);
           else if (e.type === 'clock-step') io.stderr(`frog peer: warning: clock step or stall: ${e.reason}\n`);
-          if (!PRINTED.has(e.type)) return;
-          if (o.events === 'json') {
-            io.stdout(JSON.stringify(eventRecord(name, e)) + '\n');
+          if (json) {
+            if (PRINTED_JSON.has(e.type)) io.stdout(JSON.stringify(eventRecord(name, e)) + '\n');
             return;
           }
+          if (!PRINTED.has(e.type)) return;
           // As text, a `stable` line names the leader already: a `leader` event saying the same is not repeated.
           const leader = e.type === 'stable' ? e.leader?.name : e.type === 'leader' ? (e.subject?.name ?? e.leader?.name) : undefined;
           if (e.type === 'leader' && leader !== undefined && leader === leaderShown) return;
