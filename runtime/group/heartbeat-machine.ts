@@ -540,7 +540,7 @@ export class HeartbeatMachine {
 
   /**
    * A message link to `peer` failed: that is untimeliness (docs/design/group.md §2.1 "Peer links"),
-   * of the admission the link was made for. A failure of a link made for an earlier admission (a
+   * of the admission the link was made for, and the peer is refused like one that dropped us. A failure of a link made for an earlier admission (a
    * connection attempt that hung through a cut and failed after the peer was admitted again) says
    * nothing about the current one: it is reported (`link-ignored`) and changes nothing.
    */
@@ -550,7 +550,15 @@ export class HeartbeatMachine {
     const reason = `link failure: ${LINK_FAILURE_TEXT[failure.cause] ?? failure.cause}`;
     if (rec && failure.admission !== undefined && failure.admission !== rec.admission) {
       out.events.push({ type: 'link-ignored', time: now, subject: this.ref(peer), reason: `${reason}, of an earlier admission` });
-    } else if (rec && rec.state === 'connected') this.evict(rec, now, 'quiescing', reason, out);
+    } else if (rec && rec.state === 'connected') {
+      // The link needs both directions, so this is also a sign that the peer cannot hear us: it is
+      // refused as in "dropped me", until it hears us again and Q has passed. Were it left to
+      // quiesce instead, a peer we still hear (one-way loss towards it) would be admitted again
+      // after Q only to be refused by conflict resolution a moment later: a second change of view
+      // beyond the restabilisation bound. A peer we no longer hear quiesces on its timeout as before.
+      rec.droppedAt = now;
+      this.evict(rec, now, 'refused', reason, out);
+    }
     this.notify(now, out);
     return this.finish(out);
   }

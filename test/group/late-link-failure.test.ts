@@ -80,3 +80,38 @@ test('with the connect timeout T, a hung connection attempt ends before the peer
   const runs = HEALS.flatMap((heal) => OFFSETS.flatMap((at) => SEEDS.map((seed) => reproduce(at, seed, 3100, heal))));
   check(t, runs);
 });
+
+/**
+ * One-way loss with a peer link across it (PM-3): peer 1's traffic stops reaching peer 4 just as
+ * peer 1 registers with peer 4, its new leader. Peer 1's connection attempt hangs and fails after
+ * the connect timeout; peer 1 still hears peer 4, so the failure must not let peer 4 back in after
+ * quiescence only to be refused again: every peer stable with 1 and 4 apart within the
+ * restabilisation bound, and no view changes after that while the loss lasts.
+ */
+test('a link that fails across a one-way loss keeps the views settled within the restabilisation bound', (t) => {
+  const results: string[] = [];
+  for (const at of [0, 50, 100, 150]) {
+    for (const seed of [1, 2, 3]) {
+      const sim = new Simulation({ profile, seed, checkProperties: true });
+      sim.net.conditions.connectFailure = 3100;
+      for (const id of ALL) sim.addPeer(id).member.stateSpace.registerProvider(new Provider(`peer/p${id}`));
+      if (sim.until(() => sim.stableWith(ALL), 2 * b.join, 1) < 0) throw new Error('four peers never formed a view');
+      sim.advance(at, 1);
+      const cut = sim.clock.now();
+      sim.net.cut(1, 4);
+      const apart = () =>
+        sim.alive().every((p) => p.member.view().stable) && !sim.peers.get(1)!.member.view().members.includes(4) && !sim.peers.get(4)!.member.view().members.includes(1);
+      const took = sim.until(apart, 2 * b.restabilisation, STEP);
+      const settled = sim.clock.now();
+      sim.advance(2 * profile.quiescence + b.join, STEP);
+      const changes = [...sim.peers.values()].flatMap((p) => p.events.filter((e) => e.type === 'unstable' && e.time > settled).map((e) => `${p.name} at +${e.time - cut}`));
+      const run = `cut at ${at} ms, seed ${seed}`;
+      t.deepEqual(sim.violations, [], `${run}: properties`);
+      t.true(took >= 0 && took <= b.restabilisation + STEP, `${run}: stable apart after ${took} ms (bound ${b.restabilisation})`);
+      t.deepEqual(changes, [], `${run}: no view changes once settled`);
+      results.push(`${took}`);
+      void sim.close();
+    }
+  }
+  t.log(`stable apart after (ms): ${results.join(', ')} (bound ${b.restabilisation})`);
+});
