@@ -278,7 +278,9 @@ async function sweepRun(t: ExecutionContext, net: NetnsHarness, port: number, ke
     // When the view formed: the first `stable` of all four (each peer then registers with the leader within J).
     const formedAt = Math.min(...names.map((p) => pond.stableAt(p, names, 0)!));
     const leader = pond.events.filter((e) => e.peer === names[0] && e.event === 'stable').at(-1)!.leader!;
-    check(pond.events.some((e) => e.peer === leader && e.event === 'leader' && e.subject === leader), `${leader}'s own stream says it leads`);
+    // The line may follow its `stable` line by a moment (another read of the pipe).
+    const leads = await waitFor(() => pond.events.some((e) => e.peer === leader && e.event === 'leader' && e.subject === leader), 1000, 5);
+    check(leads, `${leader}'s own stream says it leads`);
     const cutHost = names.indexOf(leader) + 1;
     const rest = names.filter((n) => n !== leader);
     await sleep(Math.max(0, formedAt + at - Date.now()));
