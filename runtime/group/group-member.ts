@@ -76,7 +76,9 @@ export class GroupMember {
     this.datagrams = new AuthenticatedDatagramTransport(options.datagrams, options.key, this.drops);
     this.datagrams.onReceive((d) => this.receiveDatagram(d));
     this.messages.onMessage((from, m) => this.receiveMessage(from, m));
-    this.messages.onLinkFailure((peer) => this.apply(this.machine.linkFailed(peer, this.clock.now())));
+    this.messages.onLinkFailure((peer, failure) => {
+      if (this.running) this.apply(this.machine.linkFailed(peer, this.clock.now(), failure));
+    });
     this.stateSpace = new StateSpace({
       self: options.identity.id,
       epoch: options.identity.epoch,
@@ -186,7 +188,7 @@ export class GroupMember {
       return;
     }
     try {
-      this.messages.send({ id: to, contact: this.machine.contactOf(to) }, m);
+      this.messages.send({ id: to, contact: this.machine.contactOf(to), admission: this.machine.admissionOf(to) }, m);
     } catch {
       this.counters.internalErrors++;
     }

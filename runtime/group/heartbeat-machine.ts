@@ -43,6 +43,7 @@ import { FrogError } from '../../core/errors.js';
 import { formatMessage, Messages, type MessageEntry } from '../../core/messages/index.js';
 import { Bitset, MAX_NODE_ID } from './bitset.js';
 import type { TimingProfile } from './profiles.js';
+import type { LinkFailure, LinkFailureCause } from './transport.js';
 import type { Contact, DropReason, Heartbeat } from './wire.js';
 
 export interface Identity {
@@ -57,12 +58,15 @@ export interface PeerRef {
   name: string;
 }
 
-export type GroupEventType = 'joined' | 'left' | 'stable' | 'unstable' | 'leader' | 'connected' | 'disconnected' | 'conflict' | 'refused' | 'clock-step';
+export type GroupEventType = 'joined' | 'left' | 'stable' | 'unstable' | 'leader' | 'connected' | 'disconnected' | 'link-ignored' | 'conflict' | 'refused' | 'clock-step';
 
 /**
  * Membership events. `joined`/`left` are changes of the partition view; `connected`/`disconnected` of
- * the connection set (the test plan's connAdd/connDel); `stable` carries the members, the time
- * reference and the leader; `conflict` warns of a peer that duplicates the node id or the name of
+ * the connection set (the test plan's connAdd/connDel), each with its `reason`; `link-ignored` is a
+ * peer-link failure that changed nothing because the link was made for an earlier admission of the
+ * peer (docs/design/group.md §2.1 "Peer links"); `stable` carries the members, the time reference
+ * and the leader; `leader` names the leader of a stable view whenever it differs from the last one
+ * reported, this peer included; `conflict` warns of a peer that duplicates the node id or the name of
  * one that ran first (it is ignored); `refused` says that this peer is that duplicate: it has left
  * the group for good (`subject` is the incumbent, `code` and `message` the catalogue's words).
  */
@@ -152,6 +156,8 @@ interface PeerRecord {
   displacedBy: { epoch: number; contact: Contact | null } | null;
   /** Its refused set holds us: we leave it out in turn until it stops. */
   refusesMe: boolean;
+  /** Which admission into our connection set this is (0: never admitted); peer links are tied to it. */
+  admission: number;
   /** `heard` (compared by identity) held everyone we hear, at hearing version `coverVersion`. */
   coveredHeard: Bitset | null;
   coverVersion: number;
@@ -196,6 +202,19 @@ export interface MachineSnapshot {
 }
 
 const MAX_CONFLICT_MEMORY = 64;
+
+/** How a peer-link failure reads in a `disconnected` or `link-ignored` reason (`link failure: …`). */
+const LINK_FAILURE_TEXT: Record<LinkFailureCause, string> = {
+  refused: 'connection refused',
+  reset: 'connection reset',
+  unreachable: 'host unreachable',
+  timeout: 'connect timeout',
+  closed: 'closed by peer',
+  hello: 'bad hello',
+  frame: 'bad frame',
+  queue: 'send queue full',
+  error: 'socket error',
+};
 /** A newer epoch is a restart once the old incarnation's heartbeat is more than I/10 overdue. */
 const RESTART_GRACE_DIVISOR = 10;
 
@@ -271,6 +290,8 @@ export class HeartbeatMachine {
   private seq = 0;
   /** Send time of our first heartbeat (−1 before it). */
   private firstSent = -1;
+  /** Admissions into the connection set so far: each one numbers the next (PeerRecord.admission). */
+  private admissions = 0;
 
   /** Bumped whenever the set of peers we hear (records not quiescing) changes. */
   private hearingVersion = 0;
@@ -305,7 +326,9 @@ export class HeartbeatMachine {
     this.connTs = this.identity.epoch;
     this.vote = me;
     this.reported = { partition: this.partition.copy(), stable: true, timeRef: this.connTs, leader: me };
-    this.reportedLeaderStable = me;
+    // Leading our lone start-up view is not reported: the first `leader` event names the leader of
+    // the first view formed with others, whoever it is, this peer included.
+    this.reportedLeaderStable = -1;
   }
 
   setContact(contact: Contact | null): void {
@@ -459,9 +482,10 @@ export class HeartbeatMachine {
         r.state = 'refused';
         this.refusedCount++;
       } else {
+        this.admit(r);
         this.connSet.add(hb.nodeId);
         this.connectionChanged();
-        out.events.push({ type: 'connected', time: now, subject: this.ref(hb.nodeId) });
+        out.events.push({ type: 'connected', time: now, subject: this.ref(hb.nodeId), reason: 'heartbeat' });
       }
       this.notify(now, out);
       return out;
@@ -514,13 +538,35 @@ export class HeartbeatMachine {
     return out;
   }
 
-  /** A message link to `peer` failed: that is untimeliness (docs/design/group.md §2.1). */
-  linkFailed(peer: number, now: number): MachineOutput {
+  /**
+   * A message link to `peer` failed: that is untimeliness (docs/design/group.md §2.1 "Peer links"),
+   * of the admission the link was made for, and the peer is refused like one that dropped us. A failure of a link made for an earlier admission (a
+   * connection attempt that hung through a cut and failed after the peer was admitted again) says
+   * nothing about the current one: it is reported (`link-ignored`) and changes nothing.
+   */
+  linkFailed(peer: number, now: number, failure: LinkFailure = { cause: 'error' }): MachineOutput {
     const out = this.scratch;
     const rec = this.records.get(peer);
-    if (rec && rec.state === 'connected') this.evict(rec, now, 'quiescing', 'link failure', out);
+    const reason = `link failure: ${LINK_FAILURE_TEXT[failure.cause] ?? failure.cause}`;
+    if (rec && failure.admission !== undefined && failure.admission !== rec.admission) {
+      out.events.push({ type: 'link-ignored', time: now, subject: this.ref(peer), reason: `${reason}, of an earlier admission` });
+    } else if (rec && rec.state === 'connected') {
+      // The link needs both directions, so this is also a sign that the peer cannot hear us: it is
+      // refused as in "dropped me", until it hears us again and Q has passed. Were it left to
+      // quiesce instead, a peer we still hear (one-way loss towards it) would be admitted again
+      // after Q only to be refused by conflict resolution a moment later: a second change of view
+      // beyond the restabilisation bound. A peer we no longer hear quiesces on its timeout as before.
+      rec.droppedAt = now;
+      this.evict(rec, now, 'refused', reason, out);
+    }
     this.notify(now, out);
     return this.finish(out);
+  }
+
+  /** The admission of `id` that messages are sent under now (undefined: never admitted). */
+  admissionOf(id: number): number | undefined {
+    const a = this.records.get(id)?.admission;
+    return a === undefined || a === 0 ? undefined : a;
   }
 
   view(): PartitionView {
@@ -739,9 +785,10 @@ export class HeartbeatMachine {
       rec.state = 'connected';
       this.hearingChanged();
       this.heardChanged = true;
+      this.admit(rec);
       this.connSet.add(rec.id);
       this.connectionChanged();
-      out.events.push({ type: 'connected', time: now, subject: this.ref(rec.id) });
+      out.events.push({ type: 'connected', time: now, subject: this.ref(rec.id), reason: 'not restarted' });
     }
   }
 
@@ -767,6 +814,7 @@ export class HeartbeatMachine {
       conflict: false,
       displacedBy: null,
       refusesMe: hb.refused !== undefined && hb.refused.has(me),
+      admission: 0,
       coveredHeard: null,
       coverVersion: -1,
     };
@@ -826,9 +874,15 @@ export class HeartbeatMachine {
   private readmit(rec: PeerRecord, now: number, out: MachineOutput): void {
     rec.state = 'connected';
     this.refusedCount--;
+    this.admit(rec);
     this.connSet.add(rec.id);
     this.connectionChanged();
-    out.events.push({ type: 'connected', time: now, subject: this.ref(rec.id) });
+    out.events.push({ type: 'connected', time: now, subject: this.ref(rec.id), reason: 'refusal ended' });
+  }
+
+  /** A new admission of `rec` into the connection set: links made for an earlier one no longer count. */
+  private admit(rec: PeerRecord): void {
+    rec.admission = ++this.admissions;
   }
 
   /** Why we refuse this peer now, or null. Ends a "dropped me" refusal once it has run its course. */

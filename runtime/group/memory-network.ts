@@ -5,12 +5,19 @@
  * per link, are never lost or duplicated, and vanish across a cut, which the heartbeat layer then
  * sees as untimeliness.
  *
+ * Connection attempts (docs/design/group.md §T0): by default a link opens at once. With
+ * `conditions.connectFailure` finite, a link whose first message is sent while the destination is
+ * unreachable (either way) stays *connecting*: it neither opens nor fails until that delay has
+ * passed, and then fails as `unreachable` whatever the network has done meanwhile, as a TCP connect
+ * does once ARP has given up on a host that was cut off (about 3 s on Linux). An endpoint's connect
+ * timeout ends such an attempt earlier (`timeout`). Messages sent while connecting are lost with it.
+ *
  * Endpoints are known by a network address, which is the node id of the member that owns them
  * unless it says otherwise: two members with one node id (a duplicate peer) have two addresses.
  * Cuts and partitions name addresses; a message to a node id goes to the endpoint at that address.
  */
-import type { Clock } from '../../core/clock.js';
-import type { DatagramTransport, MessageTransport, PeerAddress } from './transport.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { DatagramTransport, LinkFailure, LinkFailureCause, MessageTransport, PeerAddress } from './transport.js';
 
 /** A deterministic PRNG (mulberry32), so every simulation replays exactly from its seed. */
 export function seededRandom(seed: number): () => number {
@@ -34,10 +41,21 @@ export interface NetworkConditions {
   duplicate: number;
   /** Delay of messages on links (ms). */
   messageDelay: number;
+  /**
+   * How long a connection attempt to an unreachable address takes to fail (ms). Infinity (the
+   * default): links open at once, and messages across a cut simply vanish.
+   */
+  connectFailure: number;
+}
+
+/** Options of a simulated message endpoint. */
+export interface MemoryEndpointOptions {
+  /** A connection attempt not open within this time fails as `timeout` (ms; default: never). */
+  connectTimeout?: number;
 }
 
 export class MemoryNetwork {
-  readonly conditions: NetworkConditions = { loss: 0, minDelay: 1, maxDelay: 1, duplicate: 0, messageDelay: 1 };
+  readonly conditions: NetworkConditions = { loss: 0, minDelay: 1, maxDelay: 1, duplicate: 0, messageDelay: 1, connectFailure: Infinity };
   private readonly datagramHandlers = new Map<number, ((d: Uint8Array) => void) | null>();
   private readonly messageEndpoints = new Map<number, MemoryMessageEndpoint>();
   /** Cut pairs (one-way), keyed `from * 4096 + to`. */
@@ -59,8 +77,8 @@ export class MemoryNetwork {
   }
 
   /** The message transport at address `id`, of the member with node id `nodeId` (by default the address). */
-  messageEndpoint(id: number, nodeId: number = id): MessageTransport {
-    const e = new MemoryMessageEndpoint(this, id, nodeId);
+  messageEndpoint(id: number, nodeId: number = id, options: MemoryEndpointOptions = {}): MessageTransport {
+    const e = new MemoryMessageEndpoint(this, id, nodeId, options);
     this.messageEndpoints.set(id, e);
     return e;
   }
@@ -147,22 +165,61 @@ export class MemoryNetwork {
   }
 }
 
+/** A link of a simulated endpoint to one peer: connecting (messages wait) or open. */
+interface MemoryLink {
+  admission: number | undefined;
+  open: boolean;
+  timer: TimerHandle | null;
+}
+
 class MemoryMessageEndpoint implements MessageTransport {
   readonly address = null;
   private handler: ((from: number, m: unknown) => void) | null = null;
+  private failureHandler: ((peer: number, failure?: LinkFailure) => void) | null = null;
+  private readonly links = new Map<number, MemoryLink>();
+  private closed = false;
 
-  constructor(private readonly net: MemoryNetwork, private readonly id: number, private readonly nodeId: number) {}
+  constructor(private readonly net: MemoryNetwork, private readonly id: number, private readonly nodeId: number, private readonly options: MemoryEndpointOptions = {}) {}
 
   send(to: PeerAddress, message: unknown): void {
-    this.net.deliverMessage(this.id, to.id, message, this.nodeId);
+    if (this.closed) return;
+    let link = this.links.get(to.id);
+    if (link !== undefined && to.admission !== undefined && link.admission !== to.admission) {
+      // Made for another admission of the peer: given up, silently, as the TCP transport does.
+      link.timer?.cancel();
+      this.links.delete(to.id);
+      link = undefined;
+    }
+    link ??= this.connect(to);
+    // Sent while connecting: the attempt can only fail, and the message is lost with it.
+    if (link.open) this.net.deliverMessage(this.id, to.id, message, this.nodeId);
+  }
+
+  private connect(to: PeerAddress): MemoryLink {
+    const link: MemoryLink = { admission: to.admission, open: true, timer: null };
+    this.links.set(to.id, link);
+    const failAfter = this.net.conditions.connectFailure;
+    if (failAfter === Infinity || (this.net.reachable(this.id, to.id) && this.net.reachable(to.id, this.id))) return link;
+    // Unreachable: the attempt hangs until it fails (or the connect timeout ends it first).
+    link.open = false;
+    const timeout = this.options.connectTimeout ?? Infinity;
+    const cause: LinkFailureCause = timeout < failAfter ? 'timeout' : 'unreachable';
+    link.timer = this.net.clock.setTimeout(() => this.fail(to.id, link, cause), Math.min(timeout, failAfter));
+    return link;
+  }
+
+  private fail(peer: number, link: MemoryLink, cause: LinkFailureCause): void {
+    if (this.closed || this.links.get(peer) !== link) return;
+    this.links.delete(peer);
+    this.failureHandler?.(peer, { cause, ...(link.admission === undefined ? {} : { admission: link.admission }) });
   }
 
   onMessage(handler: (from: number, message: unknown) => void): void {
     this.handler = handler;
   }
 
-  onLinkFailure(): void {
-    // Memory links do not fail by themselves; a cut shows up as missing heartbeats.
+  onLinkFailure(handler: (peer: number, failure?: LinkFailure) => void): void {
+    this.failureHandler = handler;
   }
 
   deliver(from: number, m: unknown): void {
@@ -170,6 +227,9 @@ class MemoryMessageEndpoint implements MessageTransport {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    for (const l of this.links.values()) l.timer?.cancel();
+    this.links.clear();
     this.net.remove(this.id, this);
   }
 }

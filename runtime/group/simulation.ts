@@ -31,6 +31,12 @@ export interface SimulationOptions {
   checkProperties?: boolean;
   /** Record events per peer (the scenario traces). */
   recordEvents?: boolean;
+  /**
+   * How long a peer-link connection attempt may take before it fails (ms); by default the profile's
+   * timeout T, as `frog peer` has it. It matters only where `net.conditions.connectFailure` lets
+   * attempts hang.
+   */
+  connectTimeout?: number;
 }
 
 export class Simulation {
@@ -72,7 +78,7 @@ export class Simulation {
       key: this.key,
       clock,
       datagrams: this.net.datagramEndpoint(id),
-      messages: this.net.messageEndpoint(id, nodeId),
+      messages: this.net.messageEndpoint(id, nodeId, { connectTimeout: this.options.connectTimeout ?? this.profile.timeout }),
       preferred: opts.preferred,
       decoder: this.decoder,
       random: seededRandom(Math.floor(this.random() * 2 ** 32)),

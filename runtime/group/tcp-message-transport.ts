@@ -44,7 +44,7 @@ import { randomBytes } from 'node:crypto';
 import { Packr } from 'msgpackr';
 import { MAX_NODE_ID } from './bitset.js';
 import type { GroupKey } from './authenticated-transport.js';
-import type { MessageTransport, PeerAddress } from './transport.js';
+import type { LinkFailure, LinkFailureCause, MessageTransport, PeerAddress } from './transport.js';
 import type { Contact } from './wire.js';
 
 export const FRAME_MAGIC = 0x46524f4d;
@@ -109,6 +109,12 @@ export interface TcpMessageOptions {
   port?: number;
   maxFrame?: number;
   handshakeTimeoutMs?: number;
+  /**
+   * How long an outgoing connection may take to connect and receive the peer's hello before it
+   * fails as `timeout` (default: the handshake timeout). `frog peer` uses the profile's timeout T
+   * (docs/design/group.md §2.1 "Peer links").
+   */
+  connectTimeoutMs?: number;
   maxConnections?: number;
   maxPending?: number;
   maxPendingPerSource?: number;
@@ -116,11 +122,35 @@ export interface TcpMessageOptions {
 
 interface OutgoingLink {
   socket: net.Socket;
+  /** The admission of the peer this link was made for (PeerAddress.admission). */
+  admission: number | undefined;
   /** Set once the peer's hello is verified: the bytes every body starts with. */
   prefix: Buffer | null;
   seq: number;
   /** Packed messages waiting for the hello. */
   queue: Buffer[];
+  /** Why it is failing, once known (the first reason wins). */
+  cause: LinkFailureCause | null;
+}
+
+/** The cause of a failed outgoing connection, from its socket error. */
+function causeOf(e: Error): LinkFailureCause {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case 'ECONNREFUSED':
+      return 'refused';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'reset';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EHOSTDOWN':
+    case 'ENETDOWN':
+      return 'unreachable';
+    case 'ETIMEDOUT':
+      return 'timeout';
+    default:
+      return 'error';
+  }
 }
 
 export class TcpMessageTransport implements MessageTransport {
@@ -136,7 +166,7 @@ export class TcpMessageTransport implements MessageTransport {
   /** Per sender: the latest incarnation accepted from it. */
   private readonly lastEpoch = new Map<number, number>();
   private messageHandler: ((from: number, m: unknown) => void) | null = null;
-  private failureHandler: ((peer: number) => void) | null = null;
+  private failureHandler: ((peer: number, failure?: LinkFailure) => void) | null = null;
   private closed = false;
   readonly counters = {
     framesIn: 0,
@@ -182,7 +212,7 @@ export class TcpMessageTransport implements MessageTransport {
     this.messageHandler = handler;
   }
 
-  onLinkFailure(handler: (peer: number) => void): void {
+  onLinkFailure(handler: (peer: number, failure?: LinkFailure) => void): void {
     this.failureHandler = handler;
   }
 
@@ -195,50 +225,67 @@ export class TcpMessageTransport implements MessageTransport {
     if (this.closed || !to.contact) return;
     const packed = Buffer.from(packr.pack(message));
     if (packed.length + BODY_OVERHEAD > this.maxFrame) throw new RangeError(`message of ${packed.length} bytes exceeds the frame limit ${this.maxFrame}`);
-    const link = this.outgoing.get(to.id) ?? this.connect(to.id, to.contact);
+    let link = this.outgoing.get(to.id);
+    if (link !== undefined && to.admission !== undefined && link.admission !== to.admission) {
+      // Made for another admission of the peer: given up without a report (its failure, if it
+      // came, would belong to that admission), and a new connection made for this one.
+      this.outgoing.delete(to.id);
+      link.socket.destroy();
+      link = undefined;
+    }
+    link ??= this.connect(to.id, to.contact, to.admission);
     if (link.prefix === null) {
-      if (link.queue.length >= MAX_QUEUED) link.socket.destroy(new Error('send queue full'));
+      if (link.queue.length >= MAX_QUEUED) this.failLink(link, 'queue');
       else link.queue.push(packed);
       return;
     }
     if (link.socket.writableLength > MAX_QUEUED * 1024) {
-      link.socket.destroy(new Error('send queue full'));
+      this.failLink(link, 'queue');
       return;
     }
     this.write(link, packed);
     this.counters.framesOut++;
   }
 
-  private connect(to: number, contact: Contact): OutgoingLink {
+  /** Ends an outgoing link for `cause` (the report follows from its `close`). */
+  private failLink(link: OutgoingLink, cause: LinkFailureCause): void {
+    link.cause ??= cause;
+    link.socket.destroy();
+  }
+
+  private connect(to: number, contact: Contact, admission: number | undefined): OutgoingLink {
     const socket = net.connect({ host: contact.host, port: contact.port });
     socket.setNoDelay(true);
-    const link: OutgoingLink = { socket, prefix: null, seq: 0, queue: [] };
+    const link: OutgoingLink = { socket, admission, prefix: null, seq: 0, queue: [], cause: null };
     this.outgoing.set(to, link);
+    // Bounded: a SYN to a host cut off can hang for seconds (until address resolution gives up);
+    // an attempt not connected and greeted within the connect timeout fails as `timeout`.
     const timer = setTimeout(() => {
       if (link.prefix !== null) return;
       this.drop('hello-timeout');
-      socket.destroy();
-    }, this.handshakeTimeout);
+      this.failLink(link, 'timeout');
+    }, this.options.connectTimeoutMs ?? this.handshakeTimeout);
     timer.unref();
-    const fail = () => {
+    const fail = (e?: Error | boolean) => {
+      if (e instanceof Error) link.cause ??= causeOf(e);
       clearTimeout(timer);
       if (this.outgoing.get(to)?.socket !== socket) return;
       this.outgoing.delete(to);
       socket.destroy();
-      if (!this.closed) this.failureHandler?.(to);
+      if (!this.closed) this.failureHandler?.(to, { cause: link.cause ?? 'closed', ...(admission === undefined ? {} : { admission }) });
     };
     socket.on('error', fail);
     socket.on('close', fail);
     let hello: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       // The hello, then nothing is ever sent back on an outgoing link.
-      if (link.prefix !== null) return void socket.destroy();
+      if (link.prefix !== null) return this.failLink(link, 'hello');
       hello = hello.length === 0 ? chunk : Buffer.concat([hello, chunk]);
       if (hello.length < HELLO_BYTES) return;
       const peerEpoch = hello.length === HELLO_BYTES ? this.checkHello(hello, to) : null;
       if (peerEpoch === null) {
         this.drop('hello');
-        return void socket.destroy();
+        return this.failLink(link, 'hello');
       }
       clearTimeout(timer);
       const challenge = hello.subarray(HELLO_BODY - CHALLENGE_BYTES, HELLO_BODY);
@@ -335,7 +382,7 @@ export class TcpMessageTransport implements MessageTransport {
     const bad = (reason: TcpDropReason) => {
       this.drop(reason);
       socket.resetAndDestroy(); // a reset: nothing lingers, and the other side learns at once
-      if (peer >= 0 && !this.closed) this.failureHandler?.(peer);
+      if (peer >= 0 && !this.closed) this.failureHandler?.(peer, { cause: 'frame' });
     };
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {

@@ -23,6 +23,27 @@ export interface DatagramTransport {
 export interface PeerAddress {
   id: number;
   contact: Contact | null;
+  /**
+   * The admission of the peer this message is sent under (docs/design/group.md §2.1 "Peer links"):
+   * a link made for another admission is not used for it, and a link's failure is reported with the
+   * admission it was made for. Undefined: any link to the peer will do.
+   */
+  admission?: number;
+}
+
+/**
+ * Why a peer link failed: `refused` (nothing listens), `reset` (the peer reset it), `unreachable`
+ * (no route, or the host did not answer address resolution), `timeout` (not connected and
+ * authenticated within the connect timeout), `closed` (closed by the peer), `hello` (its hello was
+ * not authentic or named another peer), `frame` (the authenticated sender sent a bad frame), `queue`
+ * (too much waiting to be sent), `error` (any other socket error).
+ */
+export type LinkFailureCause = 'refused' | 'reset' | 'unreachable' | 'timeout' | 'closed' | 'hello' | 'frame' | 'queue' | 'error';
+
+export interface LinkFailure {
+  cause: LinkFailureCause;
+  /** The admission the failed link was made for (see PeerAddress), when the sender named one. */
+  admission?: number;
 }
 
 /**
@@ -35,6 +56,6 @@ export interface MessageTransport {
   readonly address: Contact | null;
   send(to: PeerAddress, message: unknown): void;
   onMessage(handler: (from: number, message: unknown) => void): void;
-  onLinkFailure(handler: (peer: number) => void): void;
+  onLinkFailure(handler: (peer: number, failure?: LinkFailure) => void): void;
   close(): Promise<void>;
 }

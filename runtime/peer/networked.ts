@@ -30,7 +30,8 @@ export async function assembleNetworked(o: AssembleOptions, n: NetworkOptions): 
     return 2;
   }
   try {
-    messages = await TcpMessageTransport.open({ self: id, epoch, key, host: iface });
+    // A peer link not up within T is a timing failure (docs/design/group.md §2.1 "Peer links").
+    messages = await TcpMessageTransport.open({ self: id, epoch, key, host: iface, connectTimeoutMs: n.profile.timeout });
   } catch (e) {
     await datagrams.close();
     report(`cannot listen for peer messages on ${iface}: ${e instanceof Error ? e.message : String(e)}`);

@@ -122,6 +122,16 @@ test.serial('frog peer processes: a SIGKILLed peer is reported gone by the other
     // What each peer last said, to tell a slow start from a group that never formed.
     if (!formed) for (const p of ['k1', 'k2', 'k3']) t.log(p, JSON.stringify(events.filter((e) => e.peer === p).slice(-8)));
     t.true(formed, 'three processes form one stable view');
+    // The stream tells every membership change (docs/design/pipeline.md §6.2): the leader names
+    // itself, and each peer was `connected` to the others on a heartbeat.
+    const leaderOf = (p: string) => (events.filter((e) => e.peer === p && e.event === 'stable').at(-1) as unknown as { leader: string }).leader;
+    const leader = leaderOf('k1');
+    t.true(['k1', 'k2', 'k3'].every((p) => leaderOf(p) === leader), 'one leader');
+    t.true(events.some((e) => e.peer === leader && e.event === 'leader' && e.subject === leader), `${leader}'s own stream says it leads`);
+    for (const p of ['k1', 'k2', 'k3']) {
+      const others = ['k1', 'k2', 'k3'].filter((q) => q !== p);
+      t.true(others.every((q) => events.some((e) => e.peer === p && e.event === 'connected' && e.subject === q && (e as { reason?: string }).reason === 'heartbeat')), `${p} reports the others connected`);
+    }
     const killed = Date.now();
     procs[2]!.kill('SIGKILL');
     const gone = () => ['k1', 'k2'].every((p) => events.some((e) => e.peer === p && e.event === 'left' && e.subject === 'k3' && e.time >= killed));
@@ -129,6 +139,10 @@ test.serial('frog peer processes: a SIGKILLed peer is reported gone by the other
     for (const p of ['k1', 'k2']) {
       const e = events.find((x) => x.peer === p && x.event === 'left' && x.subject === 'k3')!;
       t.true(e.time - killed <= b.detection + 2 * M, `${p} after ${e.time - killed} ms`);
+    }
+    for (const p of ['k1', 'k2']) {
+      const d = events.find((x) => x.peer === p && x.event === 'disconnected' && x.subject === 'k3' && x.time >= killed) as { reason?: string } | undefined;
+      t.true(d !== undefined && /^(timeout|link failure: .+)$/.test(d.reason ?? ''), `${p} reports k3 disconnected with a reason: ${d?.reason}`);
     }
   } finally {
     for (const p of procs) p.kill('SIGKILL');

@@ -239,6 +239,27 @@ export class NetnsHarness {
     this.exec(receiver, 'iptables', ['-A', 'INPUT', '-s', `${this.host(sender).address}/32`, '-j', 'DROP']);
   }
 
+  /**
+   * Makes host `index` forget every link-layer address it has learned (`ip neigh flush all`), as a
+   * host that never talked to the others: its next packet to each of them resolves the address
+   * first, which fails after about 3 s (`host unreachable`) when that host is cut off. Runs in the
+   * background (bounded); the promise says whether it succeeded.
+   */
+  flushNeighbours(index: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const child = spawn('ip', ['-n', this.host(index).namespace, 'neigh', 'flush', 'all'], { stdio: 'ignore' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), COMMAND_TIMEOUT_MS);
+      child.once('error', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code === 0);
+      });
+    });
+  }
+
   /** Removes every drop rule in host `index`'s namespace. */
   flushDrops(index: number): void {
     this.exec(index, 'iptables', ['-F', 'INPUT']);

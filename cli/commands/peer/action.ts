@@ -106,6 +106,9 @@ function eventText(peer: string, e: GroupEvent): string {
 }
 
 const PRINTED = new Set(['joined', 'left', 'stable', 'unstable', 'leader']);
+// `--events json` carries every group event (docs/design/pipeline.md §6.2): the partition events
+// above, changes of the connection set with their reasons, peer-link failures ignored as
+// belonging to an earlier admission, and the warnings.
 
 /** The exit code of a peer refused by the group as a duplicate of one that ran first (SF4515, SF4516). */
 export const EXIT_DUPLICATE = 3;
