@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-// The `frog` command. `npm install` builds the TypeScript sources into dist/ (the
-// `prepare` script); this runs that build when it is at least as new as every source
-// file, and otherwise runs the sources themselves through tsx, so a checkout always runs
-// what is checked out, with or without a build.
+// The `frog` command. `npm install` builds the TypeScript sources (the `prepare` script),
+// among them the command bundled into dist/bundle/frog.js and the chunks it loads as a
+// command needs them (bin/bundle.mjs); this runs that bundle when it is at least as new as
+// every source file, and otherwise runs the sources themselves through tsx, so a checkout
+// always runs what is checked out, with or without a build.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const built = join(root, 'dist', 'cli', 'main.js');
+const built = join(root, 'dist', 'bundle', 'frog.js');
 
 function newestSource(dir, depth = 0) {
   let newest = 0;
