@@ -14,21 +14,31 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** One run of a command: wall milliseconds, and CPU milliseconds when /usr/bin/time can tell. */
+/**
+ * One run of a command: wall milliseconds; with bash, the CPU milliseconds (user + system) of
+ * the process and its children from bash's `times` (steadier than wall time on a loaded
+ * machine); with /usr/bin/time, the peak resident memory.
+ */
 export function timeProcess(cmd: string, args: string[], env?: NodeJS.ProcessEnv): { ms: number; cpuMs?: number; maxRssKb?: number; ok: boolean; stderr: string } {
   const withTime = existsSync('/usr/bin/time');
+  const withBash = existsSync('/bin/bash');
+  const argv = withTime ? ['/usr/bin/time', '-f', '\n@@rss %M', cmd, ...args] : [cmd, ...args];
   const started = process.hrtime.bigint();
-  const r = withTime
-    ? spawnSync('/usr/bin/time', ['-f', '\n@@time %U %S %M', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env, maxBuffer: 1 << 26 })
-    : spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env, maxBuffer: 1 << 26 });
+  const r = withBash
+    ? spawnSync('/bin/bash', ['-c', '"$@" >/dev/null; s=$?; echo @@times >&2; times >&2; exit $s', '_', ...argv], { stdio: ['ignore', 'ignore', 'pipe'], env, maxBuffer: 1 << 26 })
+    : spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env, maxBuffer: 1 << 26 });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   let stderr = String(r.stderr ?? '');
   let cpuMs: number | undefined;
   let maxRssKb: number | undefined;
-  const m = /\n@@time ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(stderr);
+  const t = /\n?@@times\n.*\n(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(stderr);
+  if (t) {
+    cpuMs = (Number(t[1]) * 60 + Number(t[2]) + Number(t[3]) * 60 + Number(t[4])) * 1000;
+    stderr = stderr.slice(0, t.index);
+  }
+  const m = /\n@@rss (\d+)\s*$/.exec(stderr);
   if (m) {
-    cpuMs = (Number(m[1]) + Number(m[2])) * 1000;
-    maxRssKb = Number(m[3]);
+    maxRssKb = Number(m[1]);
     stderr = stderr.slice(0, m.index);
   }
   return { ms, cpuMs, maxRssKb, ok: r.status === 0, stderr: stderr + (r.error ? String(r.error) : '') };

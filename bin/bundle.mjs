@@ -10,7 +10,7 @@
 // chunks: a user component module that imports `frogpond` under `frog run` gets the very
 // classes the bundled runtime checks against (runtime/host/user-modules.ts).
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,7 +27,25 @@ const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
   .filter((name) => name !== 'commander')
   .flatMap((name) => [name, `${name}/*`]);
 
-await build({
+/**
+ * commander requires node:child_process as it loads, for subcommands that are executables of
+ * their own, which `frog` has none of; loading it (with net, dgram and streams) is a good part of
+ * start-up. Within commander it is a stand-in that requires the module on first use.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
+      contents: "let m; module.exports = new Proxy({}, { get(_, k) { m ??= require('node:child_process'); return m[k]; } });",
+      loader: 'js',
+    }));
+  },
+};
+
+const result = await build({
   absWorkingDir: root,
   entryPoints: { frog: 'cli/main.ts', index: 'index.ts', testing: 'testing.ts' },
   outdir,
@@ -45,4 +63,11 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
+  plugins: [lazyChildProcess],
+  metafile: true,
 });
+
+// The source files the bundle was built from, for bin/frog.js's check that the bundle is at least
+// as new as each of them (a file that none of them imports cannot change what the bundle does).
+const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.includes('node_modules') && !p.includes(':'));
+writeFileSync(join(outdir, 'inputs.json'), JSON.stringify(inputs) + '\n');

@@ -2,23 +2,15 @@
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { compileFile, componentsOf, type CompileFileResult } from '../compiler/plan.js';
-import { libraryDisplayPath } from '../compiler/includes.js';
 import { readPlan, PlanFormatError } from '../core/plan-format.js';
 import type { DeploymentPlan, PlanNode } from '../core/plan-types.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { Messages, diagnostic } from '../core/messages/index.js';
-import { renderDiagnostics } from '../core/render.js';
-import type { SourceFile } from '../core/source.js';
 import type { Io } from './io.js';
-import type { Description } from '../core/values.js';
+import { reportDiagnostics } from './report.js';
 
-/** Prints diagnostics to stderr; true when any is an error. */
-export function reportDiagnostics(diagnostics: Diagnostic[], sources: Map<string, SourceFile>, io: Io): boolean {
-  if (diagnostics.length) {
-    io.stderr(renderDiagnostics(diagnostics, (f) => sources.get(f), { cwd: io.cwd, color: io.isTty && !io.env.NO_COLOR, displayPath: libraryDisplayPath }));
-  }
-  return diagnostics.some((d) => d.severity === 'error');
-}
+export { reportDiagnostics };
+import type { Description } from '../core/values.js';
 
 /**
  * The plan in `file`: a `.sf` description is compiled (diagnostics printed); anything else is

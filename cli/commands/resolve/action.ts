@@ -5,9 +5,7 @@ import { resolveFile } from '../../../compiler/resolve.js';
 import { toCanonicalJson } from '../../../core/canonical.js';
 import { unparseConfig } from '../../../compiler/unparse.js';
 import { toPlainJson } from '../../../compiler/plain-json.js';
-import { compileFile } from '../../../compiler/plan.js';
-import { serialisePlan } from '../../../core/plan-format.js';
-import { componentDiagnostics, reportDiagnostics } from '../../plans.js';
+import { reportDiagnostics } from '../../report.js';
 import type { Io } from '../../io.js';
 import type { ResolveFormat } from './command.js';
 import type { ResolveLimits } from '../../../compiler/limits.js';
@@ -32,6 +30,9 @@ export async function resolveCommand(o: ResolveCommandOptions, io: Io): Promise<
 
 /** Resolution, plan building and component types: everything `frog run` would reject before deploying. */
 export async function validateCommand(o: { files: string[]; includePath: string[] } & ResolveLimits, io: Io): Promise<number> {
+  // The plan builder and the component checks, loaded only by the commands that use them.
+  const { compileFile } = await import('../../../compiler/plan.js');
+  const { componentDiagnostics } = await import('../../plans.js');
   let failed = false;
   for (const file of o.files) {
     const result = compileFile(abs(io, file), { includePath: o.includePath.map((p) => abs(io, p)), env: io.env, maxValues: o.maxValues, maxDepth: o.maxDepth });
@@ -42,6 +43,8 @@ export async function validateCommand(o: { files: string[]; includePath: string[
 }
 
 export async function compileCommand(o: { file: string; includePath: string[]; output: string; name?: string } & ResolveLimits, io: Io): Promise<number> {
+  const { compileFile } = await import('../../../compiler/plan.js');
+  const { serialisePlan } = await import('../../../core/plan-format.js');
   const result = compileFile(abs(io, o.file), { includePath: o.includePath.map((p) => abs(io, p)), name: o.name, env: io.env, maxValues: o.maxValues, maxDepth: o.maxDepth });
   if (reportDiagnostics(result.diagnostics, result.sources, io) || !result.plan) return 1;
   const out = abs(io, o.output);
