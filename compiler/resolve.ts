@@ -65,7 +65,8 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
   });
 
   const timings = options.timings;
-  let last = performance.now();
+  // Only when asked: the first use of `performance` loads node:perf_hooks, which a command need not.
+  let last = timings ? performance.now() : 0;
   const lap = (stage: string): void => {
     if (!timings) return;
     const now = performance.now();

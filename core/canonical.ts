@@ -7,7 +7,8 @@
  *   function     {"$apply": description, "lazy": true, "data": true}   (`$assert` alike)
  * with each of eager/tags/lazy/data/optional/default present only when it says something.
  */
-import { Packr, Unpackr } from 'msgpackr';
+import { createRequire } from 'node:module';
+import type { Packr, Unpackr } from 'msgpackr';
 import { Applied, Description, Ref, SfDouble, SfFloat, TBD, kindOf, type Value } from './values.js';
 import type { EncodedDescription, EncodedReference, EncodedValue } from './plan-types.js';
 import { FrogError } from './errors.js';
@@ -250,19 +251,29 @@ const PACK_OPTIONS = {
   copyBuffers: true,
 } as const;
 
-const packr = new Packr(PACK_OPTIONS);
-const unpackr = new Unpackr(PACK_OPTIONS);
+/**
+ * msgpackr, loaded on first use (synchronously, from its CommonJS build): most commands that
+ * load this module (`frog resolve` among them) never pack, and the package costs start-up time.
+ */
+let codec: { packr: Packr; unpackr: Unpackr } | undefined;
+function msgpack(): { packr: Packr; unpackr: Unpackr } {
+  if (!codec) {
+    const m = createRequire(import.meta.url)('msgpackr') as typeof import('msgpackr');
+    codec = { packr: new m.Packr(PACK_OPTIONS), unpackr: new m.Unpackr(PACK_OPTIONS) };
+  }
+  return codec;
+}
 
 /** The canonical msgpack bytes of an encoded value (plan ids hash these). */
 export function msgpackEncodeCanonical(v: EncodedValue): Uint8Array {
   // A copy: the packer may reuse the memory behind the buffer it returns.
-  return Uint8Array.from(packr.pack(v));
+  return Uint8Array.from(msgpack().packr.pack(v));
 }
 
 /** An encoded value from msgpack bytes; pass it to decodeValue to check and rebuild it. */
 export function msgpackDecodeCanonical(bytes: Uint8Array): EncodedValue {
   try {
-    return unpackr.unpack(bytes) as EncodedValue;
+    return msgpack().unpackr.unpack(bytes) as EncodedValue;
   } catch (err) {
     throw new CanonicalError(`invalid msgpack data: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -3,12 +3,12 @@
  * every problem in the input is a diagnostic with a code and a span.
  */
 import type { CstNode, IRecognitionException, IToken } from 'chevrotain';
-import { EOF } from './chevrotain/chevrotain.js';
+import { chevrotain } from './chevrotain/chevrotain.js';
 import type { FileNode, Reference } from './ast.js';
 import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
 import { ErrorLimitReached, sfParser } from './chevrotain/grammar.js';
 import { binaryContent } from './binary.js';
-import * as T from './chevrotain/lexer.js';
+import { lex, tokens as tokenTypes } from './chevrotain/lexer.js';
 import { diagnostic, Messages } from '../core/messages/index.js';
 import { SourceFile } from '../core/source.js';
 import { AstBuilder } from './chevrotain/visitor.js';
@@ -39,8 +39,9 @@ export const MAX_NESTING = 200;
  */
 export const MAX_ERRORS = 100;
 
-const OPENERS = new Set<string>([T.LParen.name, T.LCurly.name, T.LBracket.name, T.LVectorOpen.name]);
-const CLOSERS = new Set<string>([T.RParen.name, T.RCurly.name, T.RBracket.name, T.LVectorClose.name]);
+// Token names (chevrotain/lexer.ts), so that this module needs no token type before the chevrotain path runs.
+const OPENERS = new Set<string>(['LParen', 'LCurly', 'LBracket', 'LVectorOpen']);
+const CLOSERS = new Set<string>(['RParen', 'RCurly', 'RBracket', 'LVectorClose']);
 
 /**
  * The first token where bracket nesting exceeds MAX_NESTING, if any. `IF` chains
@@ -74,7 +75,7 @@ function guarded<R>(source: SourceFile, diagnostics: Diagnostic[], step: () => R
 }
 
 function describeFound(t: IToken): string {
-  if (t.tokenType === EOF) return 'end of file';
+  if (t.tokenType === chevrotain().EOF) return 'end of file';
   const image = t.image.length > 24 ? t.image.slice(0, 21) + '...' : t.image;
   return '`' + image.replace(/[\r\n]+/g, ' ') + '`';
 }
@@ -85,7 +86,7 @@ function syntaxDiagnostics(errors: IRecognitionException[], source: SourceFile):
   const seen = new Set<number>();
   for (const e of errors) {
     const t = e.token;
-    const atEnd = t.tokenType === EOF || Number.isNaN(t.startOffset);
+    const atEnd = t.tokenType === chevrotain().EOF || Number.isNaN(t.startOffset);
     const start = atEnd ? source.text.length : t.startOffset;
     if (seen.has(start)) continue;
     seen.add(start);
@@ -106,7 +107,7 @@ function bySpan(a: Diagnostic, b: Diagnostic): number {
 
 /** Lexes and checks nesting; returns undefined tokens when the input must not be parsed. */
 function prepare(source: SourceFile, diagnostics: Diagnostic[]): { tokens: IToken[]; swallowedEnd?: boolean } | undefined {
-  const lexed = T.lex(source);
+  const lexed = lex(source);
   diagnostics.push(...lexed.diagnostics);
   const deep = tooDeep(lexed.tokens);
   if (deep) {
@@ -235,9 +236,9 @@ function parseChevrotain(text: string, file: string): ParseResult {
 }
 
 const MEMBER_START = new Set<string>([
-  T.Word.name, T.QuotedString.name, T.UnterminatedQuotedString.name, T.MultilineString.name,
-  T.UnterminatedMultilineString.name, T.Unique.name, T.LBracket.name, T.Include.name,
-  T.IncludeOptional.name, T.Codebase.name,
+  'Word', 'QuotedString', 'UnterminatedQuotedString', 'MultilineString',
+  'UnterminatedMultilineString', 'Unique', 'LBracket', 'Include',
+  'IncludeOptional', 'Codebase',
 ]);
 
 /**
@@ -286,7 +287,7 @@ function parseChunks(tokens: IToken[], source: SourceFile, diagnostics: Diagnost
     const line = source.position(stop.token.startOffset).line;
     for (i++; i < slice.length; i++) {
       const t = slice[i];
-      if (t.tokenType === T.Semi) {
+      if (t.tokenType === tokenTypes().Semi) {
         i++;
         break;
       }

@@ -13,6 +13,7 @@
  */
 import * as nodeModule from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { BUNDLED } from '../../core/bundled.js';
 
 const MARK = 'frog-component';
 
@@ -71,11 +72,12 @@ function prepareHooks(): Promise<void> {
     registerTsx();
     if (typeof register !== 'function') return;
     // This file is runtime/host/user-modules.ts in the sources and .js in the build; the package's entry is two folders up.
+    // In the bundle (bin/bundle.mjs) this code is in a chunk, and the entries are bundled beside frog.js, sharing its chunks.
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    const entries = {
-      frogpond: new URL(`../../index${ext}`, import.meta.url).href,
-      'frogpond/testing': new URL(`../../testing${ext}`, import.meta.url).href,
-    };
+    const up = import.meta.url.includes('/chunks/') ? '../' : './';
+    const entries = BUNDLED
+      ? { frogpond: new URL(`${up}index.js`, import.meta.url).href, 'frogpond/testing': new URL(`${up}testing.js`, import.meta.url).href }
+      : { frogpond: new URL(`../../index${ext}`, import.meta.url).href, 'frogpond/testing': new URL(`../../testing${ext}`, import.meta.url).href };
     register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, { data: { entries } });
   })();
   return ready;

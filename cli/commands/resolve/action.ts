@@ -5,9 +5,6 @@ import { resolveFile } from '../../../compiler/resolve.js';
 import { toCanonicalJson } from '../../../core/canonical.js';
 import { unparseConfig } from '../../../compiler/unparse.js';
 import { toPlainJson } from '../../../compiler/plain-json.js';
-import { compileFile } from '../../../compiler/plan.js';
-import { serialisePlan } from '../../../core/plan-format.js';
-import { componentDiagnostics } from '../../plans.js';
 import { Output, type JsonDiagnostic } from '../../output.js';
 import type { Io } from '../../io.js';
 import type { ResolveFormat } from './command.js';
@@ -63,6 +60,9 @@ export async function validateCommand(o: ValidateCommandOptions, io: Io): Promis
   let errors = 0;
   let warnings = 0;
   const files: { file: string; diagnostics: JsonDiagnostic[] }[] = [];
+  // The plan builder and the component checks, loaded only by the commands that use them.
+  const { compileFile } = await import('../../../compiler/plan.js');
+  const { componentDiagnostics } = await import('../../plans.js');
   for (const file of o.files) {
     const out = new Output('validate', io, { mode: o.json ? 'json' : 'text', quiet: o.quiet, verbose: o.verbose });
     const result = compileFile(abs(io, file), { includePath: o.includePath.map((p) => abs(io, p)), env: io.env, maxValues: o.maxValues, maxDepth: o.maxDepth });
@@ -97,6 +97,8 @@ export async function compileCommand(o: CompileCommandOptions, io: Io): Promise<
     if (out.json) out.document(doc);
     return code;
   };
+  const { compileFile } = await import('../../../compiler/plan.js');
+  const { serialisePlan } = await import('../../../core/plan-format.js');
   const result = compileFile(abs(io, o.file), { includePath: o.includePath.map((p) => abs(io, p)), name: o.name, env: io.env, maxValues: o.maxValues, maxDepth: o.maxDepth });
   if (out.diagnose(result.diagnostics, result.sources) || !result.plan) return done(1);
   const file = abs(io, o.output);
