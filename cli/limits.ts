@@ -14,7 +14,7 @@ function positiveInteger(value: string): number {
 /** Adds the two options to a command. */
 export function limitOptions(command: Command): Command {
   return command
-    .option('--max-values <n>', `stop resolving after copying this many attribute values (default ${DEFAULT_MAX_VALUES})`, positiveInteger)
+    .option('--max-values <n>', `stop resolving after copying this many attribute values (default ${DEFAULT_MAX_VALUES}, or 50 per byte of the sources when more)`, positiveInteger)
     .option('--max-depth <n>', `the longest chain of prototypes or links, the deepest copy (default ${DEFAULT_MAX_DEPTH})`, positiveInteger);
 }
 

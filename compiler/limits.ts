@@ -6,7 +6,8 @@
  *
  * - `maxValues`: how many attribute values resolution may build by copying (each attribute
  *   copied, each vector element copied, counts one). Past it: SF2701, at the `extends` (or
- *   the linked description) that was being copied.
+ *   the linked description) that was being copied. By default it grows with the size of the
+ *   sources, so that a large description resolves and a small one cannot explode.
  * - `maxDepth`: how long a chain of prototypes may be (`P2 extends P1`, `P1 extends P0`, ...)
  *   and how deeply a copied description may nest. Past it: SF2702 and SF2703. Every phase
  *   recurses on nesting; the bound keeps that recursion far from the stack's end.
@@ -17,8 +18,15 @@ import type { Diagnostic, RelatedInformation } from '../core/diagnostics.js';
 import { Messages, diagnostic } from '../core/messages/index.js';
 import type { Span } from '../core/source.js';
 
-/** Attribute values a resolution may build by copying. */
+/** Attribute values a resolution may build by copying, at least (small files). */
 export const DEFAULT_MAX_VALUES = 1_000_000;
+/**
+ * ... and per byte of the sources it reads: a large description legitimately builds many values
+ * (100,000 components copy about 1.4 million), a small one that builds millions is growing
+ * without end. 50 values a byte is far above what a real description copies (the 100,000-
+ * component bench builds well under one value per byte of its source).
+ */
+export const DEFAULT_VALUES_PER_SOURCE_BYTE = 50;
 /** Prototype chains and the nesting of copied descriptions. */
 export const DEFAULT_MAX_DEPTH = 500;
 
@@ -48,7 +56,8 @@ export interface CopyPlace {
 
 /** The running count of one resolution. */
 export class Budget {
-  readonly maxValues: number;
+  maxValues: number;
+  private readonly explicitValues: boolean;
   readonly maxDepth: number;
   /** Values built so far. */
   used = 0;
@@ -57,7 +66,13 @@ export class Budget {
 
   constructor(limits: ResolveLimits = {}) {
     this.maxValues = positive(limits.maxValues, DEFAULT_MAX_VALUES);
+    this.explicitValues = limits.maxValues !== undefined;
     this.maxDepth = positive(limits.maxDepth, DEFAULT_MAX_DEPTH);
+  }
+
+  /** Without an explicit `maxValues`, the limit grows with the sources read (DEFAULT_VALUES_PER_SOURCE_BYTE). */
+  scaleTo(sourceBytes: number): void {
+    if (!this.explicitValues) this.maxValues = Math.max(DEFAULT_MAX_VALUES, DEFAULT_VALUES_PER_SOURCE_BYTE * sourceBytes);
   }
 
   /** Counts `n` values built; past the limit, stops the resolution (SF2701). */

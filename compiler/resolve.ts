@@ -84,6 +84,7 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
 
   if (options.trace) options.trace.sources = loader.sources;
   const files = loader.reachable(root);
+  budget.scaleTo([...loader.sources.values()].reduce((n, f) => n + f.text.length, 0));
   lap('parse');
   const unique = new UniqueNames(collectNames(files.map((f) => f.ast)));
   const builder = new TreeBuilder({ unique, includes: loader, diagnostics: bag });

@@ -162,3 +162,15 @@ test('frog resolve and frog validate take the limits and print the diagnostic', 
   t.is(await validateCommand({ files: ['chain.sf'], includePath: [], maxDepth: 10 }, v), 1);
   t.regex(v.err.join(''), /error SF2702: The chain of prototypes is longer than 10 levels/);
 });
+
+test('a large description resolves with the default limits: the value budget grows with its sources', (t) => {
+  t.timeout(120_000);
+  // 8,000 components copying 150 attributes each: 1.2 million values, past the 1,000,000 floor.
+  const attrs = Array.from({ length: 150 }, (_, i) => `a${i} ${i};`).join(' ');
+  const parts = Array.from({ length: 8000 }, (_, i) => `  c${i} extends P;`).join('\n');
+  const r = resolveText(`P extends { ${attrs} }\nsfConfig extends {\n${parts}\n}\n`);
+  t.deepEqual(r.diagnostics.map((d) => d.code), []);
+  t.truthy(r.description);
+  // A small file asking for as much is still stopped at the floor.
+  t.deepEqual(resolveText(doubling(40)).diagnostics.map((d) => d.code), [Messages.TooManyValues.code]);
+});
