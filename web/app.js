@@ -187,7 +187,7 @@ function Node({ app, node, attrs, depth }) {
         <span class="name">${node.name}</span>
         <${Badge} state=${node.state} />
         <span class="type">${node.type}</span>
-        <span class="where">on ${node.peer}${node.remote ? ' (placed)' : ''}</span>
+        <span class="where">${node.remote && node.remote.peer !== node.peer ? `placed on ${node.remote.peer} (its proxy on ${node.peer} waits)` : `on ${node.peer}${node.remote ? ' (placed)' : ''}`}</span>
         <button class="attrs" aria-expanded=${String(showAttrs)} onClick=${toggleAttrs}>attributes</button>
       </div>
       ${showAttrs && html`<div class="attributes">${
