@@ -6,7 +6,7 @@
 import { h, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import htm from 'htm';
-import { applyEvent, attributesOf, describeEvent, droppedTotal, filterChoices, filterEvents, ownView, remember, stateNames, views, walk } from './model.js';
+import { applyEvent, attributesOf, describeEvent, droppedTotal, filterChoices, filterEvents, ownView, remember, settling, stateNames, views, walk } from './model.js';
 
 const html = htm.bind(h);
 
@@ -14,6 +14,8 @@ const html = htm.bind(h);
 const RESYNC_MS = 150;
 /** After the stream is closed for good (refused, peer gone), it is opened again after this. */
 const REOPEN_MS = 3000;
+/** While a member is suspected (it turns failed without an event), the status is asked again this often. */
+const SETTLE_MS = 1000;
 /** Events shown at once (the model keeps more, for the filters). */
 const SHOWN_EVENTS = 150;
 
@@ -114,7 +116,7 @@ class Live {
       if (this.again) {
         this.again = false;
         this.resync(RESYNC_MS);
-      }
+      } else if (settling(this.status)) this.resync(SETTLE_MS);
       this.changed();
     }
   }

@@ -85,6 +85,15 @@ export function ownView(status) {
   return views(status).find((p) => p.peer === status?.peer);
 }
 
+/**
+ * Whether the status shows something that ends without an event: a suspected member becomes
+ * failed when the group forgets its record (after the profile's quiescence time), and the group
+ * says nothing then. While this holds the page asks for the status again, once a second.
+ */
+export function settling(status) {
+  return (ownView(status)?.members ?? []).some((m) => m.state === 'suspected');
+}
+
 /** Every state-space name some peer provides: name → the peers that provide it, sorted. */
 export function stateNames(status) {
   const names = new Map();

@@ -219,12 +219,28 @@ const node = (s: Shown, path: string) => s.nodes.find((n) => n.path === path);
   const C = peers.get('C')!;
   const killedAt = Date.now();
   await kill(C);
-  // C goes quiet: suspected first (when the page catches it: it may go straight to failed).
-  const suspectedAt = await until(page, (s) => s.members.C === 'suspected' || s.members.C === 'failed', bounds.detection + SLACK_MS);
-  if (suspectedAt > 0 && (await shown(page)).members.C === 'suspected') await page.screenshot({ path: join(shots, 'web-2-suspected.png'), fullPage: true });
-  const failedAt = await until(page, (s) => s.members.C === 'failed', bounds.detection + SLACK_MS + 5000);
-  const proxyFailedAt = await until(page, (s) => s.events.some((e) => /failed sfConfig:keep:svc\b/.test(e)), 5000);
-  const retriedAt = await until(page, (s) => s.events.some((e) => /retrying \(attempt 2\)/.test(e)), 5000);
+  // One poll records when the page first showed each thing: C suspected, C failed, the proxy's
+  // failure, Retry's reaction. (The proxy may fail before C is failed: its link to C broke.)
+  const seen: Record<'suspected' | 'failed' | 'proxy' | 'retry', number> = { suspected: -1, failed: -1, proxy: -1, retry: -1 };
+  let suspectedShot = false;
+  const limit = Date.now() + bounds.detection + SLACK_MS + 5000;
+  while (Date.now() < limit && Object.values(seen).some((v) => v < 0)) {
+    const s = await shown(page);
+    const now = Date.now();
+    if (seen.suspected < 0 && (s.members.C === 'suspected' || s.members.C === 'failed')) seen.suspected = now;
+    if (seen.failed < 0 && s.members.C === 'failed') seen.failed = now;
+    if (seen.proxy < 0 && s.events.some((e) => /failed sfConfig:keep:svc\b/.test(e))) seen.proxy = now;
+    if (seen.retry < 0 && s.events.some((e) => /retrying \(attempt 2\)/.test(e))) seen.retry = now;
+    if (!suspectedShot && s.members.C === 'suspected') {
+      suspectedShot = true;
+      await page.screenshot({ path: join(shots, 'web-2-suspected.png'), fullPage: true });
+    }
+    await sleep(50);
+  }
+  const failedAt = seen.failed;
+  const proxyFailedAt = seen.proxy;
+  const retriedAt = seen.retry;
+  const suspectedAt = seen.suspected;
   const s2 = await shown(page);
   await page.screenshot({ path: join(shots, 'web-3-failed.png'), fullPage: true });
   // How long the page took to show what peer A reported (the stream, not a poll).
@@ -232,7 +248,7 @@ const node = (s: Shown, path: string) => s.nodes.find((n) => n.path === path);
   const lag = reported ? proxyFailedAt - Number(reported.time) : NaN;
   t.log(`kill -9 C → page: suspected ${suspectedAt - killedAt} ms, C failed ${failedAt - killedAt} ms, proxy failed ${proxyFailedAt - killedAt} ms (${lag} ms after peer A reported it), Retry ${retriedAt - killedAt} ms (profile lan: detection bound T+I = ${bounds.detection} ms)`);
   t.true(lag <= 1000 + 1000, `the page showed the proxy's failure ${lag} ms after the peer reported it (within a second, plus slack for a loaded machine and the 100 ms poll)`);
-  t.true(failedAt > 0, `the page shows C failed: ${JSON.stringify(s2.members)}`);
+  t.true(failedAt > 0, `the page shows C failed: ${JSON.stringify(s2.members)} ${s2.conn}; ${s2.events.slice(0, 12).join(" | ")}`);
   t.true(proxyFailedAt > 0 && proxyFailedAt - killedAt <= bounds.detection + SLACK_MS, `the proxy's failure within the detection bound: ${s2.events.slice(0, 8).join(' | ')}`);
   t.true(retriedAt > 0, "Retry's reaction on the page");
   const svc = node(s2, 'sfConfig:keep:svc');

@@ -141,6 +141,7 @@ interface Model {
   filterEvents(events: unknown[], app: string, peer: string): unknown[];
   stateNames(status: unknown): [string, string[]][];
   describeEvent(e: unknown): string;
+  settling(status: unknown): boolean;
   MAX_EVENTS: number;
 }
 
@@ -167,6 +168,8 @@ test('the page model applies what it can and asks for the status again for the r
   t.is(m.applyEvent(status, { event: 'output', app: 'demo', subject: 'sfConfig:x', peer: 'A', text: 'hi' }), 'ignored');
   t.is(m.applyEvent(status, null), 'ignored');
   t.deepEqual(m.stateNames(status), [['n', ['A', 'C']], ['peer/A', ['A']]]);
+  t.false(m.settling(status));
+  t.true(m.settling({ peer: 'A', peers: [{ peer: 'A', members: [{ name: 'C', state: 'suspected' }] }] }), 'a suspected member turns failed without an event');
   const events: unknown[] = [];
   for (let i = 0; i < m.MAX_EVENTS + 10; i++) m.remember(events, { i, app: i % 2 ? 'a' : 'b', peer: 'A' });
   t.is(events.length, m.MAX_EVENTS);
