@@ -1,6 +1,6 @@
 /**
  * The peer's HTTP listener (docs/design/control.md §13): read-only endpoints for operators,
- * monitoring systems and, later, a web page. Off unless `frog peer --http ADDR:PORT` asks for
+ * monitoring systems and a web page (§13.1). Off unless `frog peer --http ADDR:PORT` asks for
  * it; on loopback it is open to the machine, beyond loopback it must have a bearer token (the
  * listener refuses to start without one, SF4320), and with a token every request must carry it.
  *
