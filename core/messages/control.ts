@@ -46,6 +46,10 @@ export const ControlMessages = {
   ConfigUnreadable: entry('SF4333', 'Control', 'The configuration file {file} cannot be read: {reason}.'),
   BadStateQuery: entry('SF4334', 'Control', 'The state-space name cannot be queried: {reason}.'),
 
+  // --- SF4340-SF4349: the web view served by the HTTP listener (runtime/http/page.ts) --------
+  WebPageMissing: entry('SF4340', 'Control', 'The web view cannot be served: {reason}.', 'Reinstall frogpond (its `web/` folder and the `preact` and `htm` packages come with it); the API endpoints still answer.'),
+  WebBadToken: entry('SF4341', 'Control', 'The token given with `?token=` is not the token of this HTTP listener.', 'Open the page again with the right token, or send it as `Authorization: Bearer <token>`.'),
+
   // --- SF44xx of kind Control: the peer's operations refuse a request (runtime/peer/) ------
   UnknownApplication: entry('SF4405', 'Control', 'No application named `{app}` runs on any peer of the group.', 'List the applications with `frog status`.'),
   BadApplicationName: entry('SF4406', 'Control', 'The application name `{name}` is not valid: use 1 to 64 letters, digits, `_`, `.` or `-`.'),

@@ -84,6 +84,10 @@ export interface PeerStatus {
   subtrees: { app: string; path: string; instance: string; parentPeer: string; root: ComponentStatus }[];
   /** The applications whose root ran here and that ended, oldest first. */
   history: EndedApplication[];
+  /** What this peer counted (as in `members`); absent from an older frogpond's answer. */
+  counters?: MembersAnswer['counters'];
+  /** The state-space names this peer provides, sorted (at most 1000); absent from an older frogpond's answer. */
+  provides?: string[];
 }
 
 /** `status` with `all`: every peer's view, and each application's tree across peers (§6.2). */

@@ -237,6 +237,11 @@ export class StateSpace {
 
   // --- the user API (the Locator of docs/design/group.md §3) -------------------------------------------
 
+  /** The names this member provides a value for, sorted (for an operator's view). */
+  providedNames(): string[] {
+    return [...this.providers.keys()].sort();
+  }
+
   registerProvider(p: Provider): void {
     if (p.space) return;
     p.space = this;

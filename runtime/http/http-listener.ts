@@ -1,6 +1,6 @@
 /**
  * The peer's HTTP listener (docs/design/control.md §13): read-only endpoints for operators,
- * monitoring systems and, later, a web page. Off unless `frog peer --http ADDR:PORT` asks for
+ * monitoring systems and a web page (§13.1). Off unless `frog peer --http ADDR:PORT` asks for
  * it; on loopback it is open to the machine, beyond loopback it must have a bearer token (the
  * listener refuses to start without one, SF4320), and with a token every request must carry it.
  *
@@ -9,7 +9,11 @@
  *   protocol's `status` with `all`);
  * - `GET /api/events[?app=NAME][&peer=NAME]`: server-sent events, one per membership or
  *   lifecycle event of this peer;
- * - `GET /api/query?name=NAME`: the providers of a state-space name.
+ * - `GET /api/query?name=NAME`: the providers of a state-space name;
+ * - `GET /` and `GET /ui/...`: the web view, a page that shows all of the above live
+ *   (runtime/http/page.ts, web/). A browser may open `/?token=TOKEN` once: the listener answers
+ *   with an HttpOnly, SameSite=Strict cookie holding the token and sends it on to `/`, so the
+ *   token is neither kept in the address bar nor readable by the page's scripts.
  *
  * Everything is bounded: connections, event streams, the time a request may take, the bytes
  * waiting for a slow event reader (past them events are dropped and counted; a reader that stays
@@ -24,6 +28,7 @@ import { FrogError } from '../../core/errors.js';
 import { IdleSweeper } from '../../core/idle-sweep.js';
 import { Messages, formatMessage, type MessageEntry } from '../../core/messages/index.js';
 import type { RuntimeEvent } from '../host/events.js';
+import { loadPage, type PageAssets } from './page.js';
 
 /** Connections open at once (event streams included). */
 export const HTTP_MAX_CONNECTIONS = 64;
@@ -42,10 +47,14 @@ export const MIN_TOKEN_LENGTH = 16;
 
 export const ENDPOINTS = ['/metrics', '/api/status', '/api/events', '/api/query'] as const;
 
+/** The cookie a browser keeps the token in (set by `/?token=`). */
+export const TOKEN_COOKIE = 'frog_http_token';
+
 /** What the endpoints read: the peer, through a narrow interface. */
 export interface HttpSources {
   metrics(): Promise<{ text: string; contentType: string }>;
-  status(): Promise<unknown>;
+  /** With `attributes`, each component's published attributes too (the page's "attributes on demand"). */
+  status(options?: { attributes?: boolean }): Promise<unknown>;
   /** May throw a FrogError with a `status` (a refusal): it becomes a JSON error. */
   query(name: string): Promise<unknown> | unknown;
   /** The peer's events from now on; returns the function that stops them. */
@@ -66,6 +75,8 @@ export interface HttpListenerOptions {
   streamBacklogBytes?: number;
   streamStallMs?: number;
   streamKeepaliveMs?: number;
+  /** The web view's files; by default read from the package when the listener starts. `false`: no page. */
+  page?: PageAssets | false;
 }
 
 /** The listener cannot start as configured (SF4320 to SF4322). */
@@ -107,6 +118,9 @@ export class HttpListener {
   private idle?: IdleSweeper;
   private streams = 0;
   private readonly tokenDigest?: Buffer;
+  private page?: PageAssets;
+  /** Why there is no page (when there is none). */
+  private pageMissing = 'the page is off';
   /** Events dropped for slow readers, and readers disconnected. */
   readonly counters = { dropped: 0, stalled: 0, refused: 0 };
 
@@ -120,6 +134,13 @@ export class HttpListener {
   async start(): Promise<string> {
     const { host, port } = parseHttpAddress(this.o.listen);
     const timeout = this.o.requestTimeoutMs ?? HTTP_REQUEST_TIMEOUT_MS;
+    if (this.o.page !== false) {
+      try {
+        this.page = this.o.page ?? loadPage();
+      } catch (e) {
+        this.pageMissing = e instanceof Error ? e.message : String(e);
+      }
+    }
     const server = createServer({ connectionsCheckingInterval: 1_000, maxHeaderSize: 8 * 1024 }, (req, res) => void this.handle(req, res));
     server.headersTimeout = Math.min(timeout, 5_000);
     server.requestTimeout = timeout;
@@ -164,7 +185,58 @@ export class HttpListener {
   private authorised(req: IncomingMessage): boolean {
     if (!this.tokenDigest) return true;
     const m = /^Bearer\s+(\S+)\s*$/i.exec(String(req.headers.authorization ?? ''));
-    return m !== null && timingSafeEqual(digest(m[1]!), this.tokenDigest);
+    if (m) return this.isToken(m[1]!);
+    const cookie = cookieValue(String(req.headers.cookie ?? ''), TOKEN_COOKIE);
+    return cookie !== undefined && this.isToken(cookie);
+  }
+
+  private isToken(given: string): boolean {
+    return this.tokenDigest !== undefined && timingSafeEqual(digest(given), this.tokenDigest);
+  }
+
+  /**
+   * `GET /` and `GET /ui/...`: the web view's files, with a strict Content-Security-Policy.
+   * `/?token=T` with the right token sets the cookie and redirects to `./` (without the token).
+   */
+  private servePage(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const endpoint = url.pathname === '/' ? '/' : '/ui';
+    const token = url.pathname === '/' ? url.searchParams.get('token') : null;
+    if (token !== null && this.tokenDigest) {
+      if (!this.isToken(token)) return this.fail(res, endpoint, 401, Messages.WebBadToken);
+      this.o.sources.counted?.(endpoint, 303);
+      res.writeHead(303, {
+        location: './',
+        'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+        'content-length': 0,
+      });
+      res.end();
+      return;
+    }
+    if (!this.authorised(req)) return this.fail(res, endpoint, 401, Messages.HttpUnauthorized, {}, { 'www-authenticate': 'Bearer' });
+    if (!this.page) return this.fail(res, endpoint, 503, Messages.WebPageMissing, { reason: this.pageMissing });
+    const f = this.page.files.get(url.pathname);
+    if (!f) return this.fail(res, endpoint, 404, Messages.HttpNotFound, { path: url.pathname.slice(0, 100), endpoints: ['/', ...ENDPOINTS].map((e) => `\`${e}\``).join(', ') });
+    const headers: Record<string, string> = {
+      etag: f.etag,
+      'content-security-policy': this.page.csp,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'x-frame-options': 'DENY',
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'same-origin',
+    };
+    if (req.headers['if-none-match'] === f.etag) {
+      this.o.sources.counted?.(endpoint, 304);
+      res.writeHead(304, { ...headers, 'cache-control': 'no-cache' });
+      res.end();
+      return;
+    }
+    const body = f.body;
+    this.o.sources.counted?.(endpoint, 200);
+    res.writeHead(200, { ...headers, 'content-type': f.type, 'content-length': body.length, 'cache-control': 'no-cache' });
+    res.end(body);
   }
 
   private send(res: ServerResponse, endpoint: string, status: number, body: string, type = 'application/json', extra: Record<string, string> = {}): void {
@@ -192,9 +264,12 @@ export class HttpListener {
         return this.fail(res, endpoint, 400, Messages.HttpBadRequest, { reason: 'the request target is not a URL path' }, { connection: 'close' });
       }
       const path = url.pathname;
+      const page = path === '/' || path.startsWith('/ui/');
       if ((ENDPOINTS as readonly string[]).includes(path)) endpoint = path;
-      else return this.fail(res, endpoint, 404, Messages.HttpNotFound, { path: path.slice(0, 100), endpoints: ENDPOINTS.map((e) => `\`${e}\``).join(', ') });
-      if (req.method !== 'GET') return this.fail(res, endpoint, 405, Messages.HttpMethod, { method: String(req.method).slice(0, 20), path }, { allow: 'GET' });
+      else if (page) endpoint = path === '/' ? '/' : '/ui';
+      else return this.fail(res, endpoint, 404, Messages.HttpNotFound, { path: path.slice(0, 100), endpoints: ['/', ...ENDPOINTS].map((e) => `\`${e}\``).join(', ') });
+      if (req.method !== 'GET') return this.fail(res, endpoint, 405, Messages.HttpMethod, { method: String(req.method).slice(0, 20), path: path.slice(0, 100) }, { allow: 'GET' });
+      if (page) return this.servePage(req, res, url);
       if (!this.authorised(req)) return this.fail(res, endpoint, 401, Messages.HttpUnauthorized, {}, { 'www-authenticate': 'Bearer' });
       switch (path) {
         case '/metrics': {
@@ -202,7 +277,7 @@ export class HttpListener {
           return this.send(res, endpoint, 200, m.text, m.contentType);
         }
         case '/api/status':
-          return this.send(res, endpoint, 200, JSON.stringify(await this.o.sources.status()));
+          return this.send(res, endpoint, 200, JSON.stringify(await this.o.sources.status(url.searchParams.get('attributes') === '1' ? { attributes: true } : undefined)));
         case '/api/query': {
           const name = url.searchParams.get('name');
           if (!name) return this.fail(res, endpoint, 400, Messages.HttpBadRequest, { reason: 'give the state-space name as `?name=`' });
@@ -228,6 +303,9 @@ export class HttpListener {
     if (this.streams >= max) return this.fail(res, '/api/events', 503, Messages.HttpBusy, { max, what: 'event streams' });
     const app = url.searchParams.get('app') ?? undefined;
     const peer = url.searchParams.get('peer') ?? undefined;
+    // `?plain=1`: every event as an unnamed message (its name is in the data's `event`), so that
+    // an EventSource follows all of them with one `onmessage` (the web view does).
+    const plain = url.searchParams.get('plain') === '1';
     const backlog = this.o.streamBacklogBytes ?? HTTP_STREAM_BACKLOG_BYTES;
     const stallMs = this.o.streamStallMs ?? HTTP_STREAM_STALL_MS;
     this.streams++;
@@ -253,7 +331,7 @@ export class HttpListener {
         return false;
       }
       if (dropped) {
-        res.write(`event: dropped\ndata: ${JSON.stringify({ dropped })}\n\n`);
+        res.write(plain ? `data: ${JSON.stringify({ event: 'dropped', dropped })}\n\n` : `event: dropped\ndata: ${JSON.stringify({ dropped })}\n\n`);
         dropped = 0;
       }
       res.write(text);
@@ -262,7 +340,7 @@ export class HttpListener {
     const off = this.o.sources.subscribe((e) => {
       if ((app !== undefined && e.app !== app) || (peer !== undefined && e.peer !== peer)) return;
       const event = /^[A-Za-z0-9_.-]{1,64}$/.test(String(e.event)) ? String(e.event) : 'event';
-      if (!write(`id: ${++id}\nevent: ${event}\ndata: ${JSON.stringify(e)}\n\n`)) {
+      if (!write(plain ? `id: ${++id}\ndata: ${JSON.stringify(e)}\n\n` : `id: ${++id}\nevent: ${event}\ndata: ${JSON.stringify(e)}\n\n`)) {
         dropped++;
         this.counters.dropped++;
       }
@@ -275,6 +353,20 @@ export class HttpListener {
       off();
     });
   }
+}
+
+/** One cookie's value from a `Cookie` header, or undefined (a value that is not valid percent-encoding is undefined). */
+export function cookieValue(header: string, name: string): string | undefined {
+  for (const part of header.slice(0, 8192).split(';')) {
+    const at = part.indexOf('=');
+    if (at < 0 || part.slice(0, at).trim() !== name) continue;
+    try {
+      return decodeURIComponent(part.slice(at + 1).trim());
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 function error(entry: MessageEntry, params: Record<string, unknown>): { error: { code: string; reason: string } } {

@@ -281,7 +281,7 @@ export class Peer implements PlacementService {
         ...this.options.http,
         sources: {
           metrics: async () => ({ text: await this.metrics.text(), contentType: this.metrics.contentType }),
-          status: () => this.handle('status', { all: true }),
+          status: (o) => this.handle('status', { all: true, ...(o?.attributes ? { attributes: true } : {}) }),
           query: (name) => this.handle('query', { name }),
           subscribe: (listener) => this.events.subscribe(listener),
           counted: (endpoint, status) => this.metrics.httpRequests.inc({ endpoint, status: String(status) }),

@@ -153,7 +153,8 @@ export class Status {
       else applications.push({ name: internal, root: this.tree(root, attributes) });
     }
     const history = this.history.list();
-    return { peer: this.ctx.name, control: this.ctx.control(), stable: m.stable, leader: m.leader, partition: m.partition, members: m.members, applications, subtrees, history };
+    const provides = this.ctx.member.stateSpace.providedNames().slice(0, 1000);
+    return { peer: this.ctx.name, control: this.ctx.control(), stable: m.stable, leader: m.leader, partition: m.partition, members: m.members, applications, subtrees, history, counters: m.counters, provides };
   }
 
   private tree(c: Prim, attributes: boolean): ComponentStatus {

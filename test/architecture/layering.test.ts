@@ -29,6 +29,8 @@ export const LAYERS: Record<string, readonly string[]> = {
   'runtime/http': ['core', 'runtime/host'],
   'runtime/peer': ['core', 'functions', 'runtime'],
   runtime: ['core', 'functions'],
+  // The web view's page (browser modules, served by runtime/http): it imports only its own files and preact/htm.
+  web: [],
   stdlib: ['core', 'functions', 'runtime'],
   cli: ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib'],
   '.': ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib'],

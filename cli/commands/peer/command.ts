@@ -37,7 +37,7 @@ function declare(program: Command): Command {
     .option('--data <dir>', 'data directory: checkpoint components there and recover what it holds')
     .option('--listen <addr:port>', `control API address (default ${DEFAULT_LISTEN})`)
     .option('--placement-timeout <seconds>', 'how long a deployment waits for a peer named by sfProcessHost', '60')
-    .option('--http <addr:port>', 'serve /metrics, /api/status, /api/events and /api/query over HTTP there (off by default)')
+    .option('--http <addr:port>', 'serve the web view (/), /metrics, /api/status, /api/events and /api/query over HTTP there (off by default)')
     .option('--http-token-file <file>', 'bearer token the HTTP listener requires; needed beyond loopback (or FROG_HTTP_TOKEN_FILE)');
 }
 
