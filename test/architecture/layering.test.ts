@@ -32,7 +32,8 @@ export const LAYERS: Record<string, readonly string[]> = {
   cli: ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib'],
   '.': ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib'],
   bench: ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib', 'cli', '.', 'test/support'],
-  'test/support': ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib', 'cli', '.'],
+  // The demonstrator's harness renders frames as the example does, to know their hashes.
+  'test/support': ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib', 'cli', '.', 'examples'],
   test: ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib', 'cli', '.', 'test/support'],
 };
 
