@@ -78,8 +78,6 @@ export { ComponentHost, type ComponentHostOptions, type DeployResult, type Deplo
 export { EventStream, formatEventLine, type RuntimeEvent, type EventListener, type ComponentEventName } from './runtime/index.js';
 export { SystemClock, type Clock, type TimerHandle } from './core/clock.js';
 export { Peer, type PeerOptions, type PeerStatus, HttpPeerLink, type PeerLink } from './runtime/index.js';
-/** For components that create children on other peers: a node whose `host` names another peer becomes a proxy that places it there. */
-export { placeNode } from './runtime/index.js';
 export { GroupMember, GroupKey, UdpMulticastTransport, TcpMessageTransport, PROFILES, DEFAULT_PROFILE, getProfile, generateKeyFile, readKeyFile } from './runtime/group/index.js';
 export type { GroupMemberOptions, GroupEvent, TimingProfile, DatagramTransport, MessageTransport } from './runtime/group/index.js';
 export { LmdbCheckpointStore, type CheckpointStore } from './runtime/persistence/store/index.js';

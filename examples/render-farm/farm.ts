@@ -23,7 +23,7 @@
  */
 import { existsSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Prim, abnormalRecord, normalRecord, placeNode, type Observation, type PlanNode, type ProviderEntry, type PublishedState, type TerminationRecord } from 'frogpond';
+import { Prim, abnormalRecord, normalRecord, type Observation, type PlanNode, type ProviderEntry, type PublishedState, type TerminationRecord } from 'frogpond';
 import { renderRows, sha256, type Job } from './render.js';
 
 interface NodeValue {
@@ -248,6 +248,7 @@ export class FarmNode extends Prim {
     this.setTimer(() => {
       if (this.status === 'allocated') {
         const d = this.demandOf.get(this.service);
+        if (d?.done) this.serial(() => this.release(`released: ${d.service} is done`));
         if (d) this.absentSince = 0;
         else if (!this.absentSince) this.absentSince = Date.now();
         else if (Date.now() - this.absentSince > this.resolveNumber('releaseGrace', 10_000)) {
@@ -481,9 +482,9 @@ export class ServiceManager extends Prim {
       attributes: [...template.attributes.filter(([n]) => !keep.has(n)), ...extra],
       lazy: template.lazy.filter((n) => !keep.has(n)),
     };
-    const placed = placeNode(node0, this.host.peer, this.host.sourceOf?.(this) ?? '');
     this.host.emit(this, 'farm', { what: 'worker-deploying', service: this.service, node, token });
-    void this.createChild(placed, name).then((child) => {
+    // On its node's peer: a child whose `host` names another peer is placed there.
+    void this.createChild(node0, name).then((child) => {
       if (!child || child.isTerminating) return;
       if (this.workers.get(node) !== slot || slot.ending) {
         void this.terminateChild(child);

@@ -398,7 +398,8 @@ export async function runFarm(o: FarmOptions): Promise<FarmReport> {
     // The job runs to its end.
     const done = await farm.waitFor(() => farm.completed().length === o.services, Math.max(0, deadline - Date.now()), 250);
     if (!done) cutShort = true;
-    // Repairs that follow the end of the job are not waited for; the last ones get a moment.
+    // A peer failure injected near the end is seen through: the peer back and the group stable.
+    await farm.waitFor(() => farm.peers.every((p) => p.alive && !p.stopped) && farm.stable(), 30_000);
     await sleep(1500);
     const completedAt = Math.max(...farm.farmEvents('service-complete').map((e) => e.time), 0);
     await farm.stopAll();
