@@ -520,7 +520,7 @@ export class ServiceManager extends Prim {
     const fault: Fault = { id: w.token, node: w.node, time: Date.now(), reason: reason.slice(0, 120) };
     this.faults = [...this.faults, fault].slice(-16);
     void this.sfReplaceAttribute('faults', JSON.stringify(this.faults));
-    this.host.emit(this, 'farm', { what: 'worker-lost', service: this.service, node: w.node, token: w.token, reason, code, frames: w.frames });
+    this.host.emit(this, 'farm', { what: 'worker-lost', service: this.service, node: w.node, token: w.token, reason, code, frames: w.frames.filter((f) => !this.accepted[f]) });
     this.demand?.update(this.demandValue());
     this.assign();
     this.setTimer(() => {

@@ -57,6 +57,10 @@ export interface FarmOptions {
   log?: (line: string) => void;
   /** Keep the temporary folder (for a look at the logs). */
   keep?: boolean;
+  /** Extra worker crashes aimed at one node (the flaky one), so that it is excluded. */
+  flakyCrashes?: number;
+  /** Called with the farm as soon as it exists (a test stops it in its teardown). */
+  onFarm?: (farm: Farm) => void;
 }
 
 export interface FarmEvent {
@@ -133,6 +137,10 @@ export class Farm {
     mkdirSync(join(this.dir, 'logs'));
     this.groupPort = o.groupPort ?? 46200 + (process.pid % 200);
     this.log = o.log ?? (() => undefined);
+    // Never leave a peer behind, whatever ends this process.
+    process.once('exit', () => {
+      for (const p of this.peers) if (p.child && p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    });
     for (let i = 1; i <= o.peers; i++) this.peers.push({ name: `p${i}`, index: i, incarnation: 0, stopped: false, alive: false, ended: new Map() });
   }
 
@@ -316,6 +324,7 @@ export class Farm {
 
 export async function runFarm(o: FarmOptions): Promise<FarmReport> {
   const farm = new Farm(o);
+  o.onFarm?.(farm);
   const log = o.log ?? (() => undefined);
   const random = seededRandom(o.seed);
   const injections: Injection[] = [];
@@ -327,19 +336,22 @@ export async function runFarm(o: FarmOptions): Promise<FarmReport> {
     const managers = new Map<string, string>(); // service → peer
     for (let k = 1; k <= o.services; k++) managers.set(`s${k}`, `p${k}`);
     // The schedule: every kind perKind times, in a seeded order.
-    const schedule: FailureKind[] = [];
+    const schedule: (FailureKind | 'flaky-crash')[] = [];
     for (const k of FAILURE_KINDS) for (let i = 0; i < o.perKind; i++) schedule.push(k);
     for (let i = schedule.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
       [schedule[i], schedule[j]] = [schedule[j]!, schedule[i]!];
     }
+    // The flaky node's crashes come early and close together (within the nodes' fault window).
+    for (let i = 0; i < (o.flakyCrashes ?? 0); i++) schedule.splice(Math.min(schedule.length, 1 + 2 * i), 0, 'flaky-crash');
     const flaky = `p${o.peers - 1}`; // worker failures favour one node, so that it is excluded
     const gap = o.gapMs ?? 6000;
     const deadline = startedAt + o.limitMs;
     // Let the farm allocate and start rendering.
     await farm.waitFor(() => farm.liveWorkers().length >= Math.min(o.services * 2, o.peers - 1), 40_000);
     let peerBusyUntil = 0; // one peer-level failure at a time
-    for (const kind of schedule) {
+    for (const entry of schedule) {
+      const kind: FailureKind = entry === 'flaky-crash' ? 'worker-crash' : entry;
       if (farm.completed().length === o.services || Date.now() > deadline - 30_000) break;
       await sleep(gap * (0.6 + 0.8 * random()));
       const peerLevel = kind !== 'worker-crash' && kind !== 'worker-hang';
@@ -364,7 +376,8 @@ export async function runFarm(o: FarmOptions): Promise<FarmReport> {
       const pick = <T>(xs: T[]): T | undefined => xs[Math.floor(random() * xs.length)];
       if (kind === 'worker-crash' || kind === 'worker-hang') {
         const onFlaky = workers.filter((w) => w.node === flaky);
-        const w = onFlaky.length && random() < 0.6 ? onFlaky[0] : pick(workers);
+        if (entry === 'flaky-crash' && !onFlaky.length) await farm.waitFor(() => farm.liveWorkers().some((w) => w.node === flaky), 15_000);
+        const w = entry === 'flaky-crash' ? farm.liveWorkers().find((x) => x.node === flaky) : onFlaky.length && random() < 0.5 ? onFlaky[0] : pick(workers);
         if (!w) continue;
         const i = inj(w.node, { service: w.service, affected: [w.service] });
         writeFileSync(join(farm.inject, `${w.service}.${w.node}.${kind === 'worker-crash' ? 'crash' : 'hang'}`), '');
@@ -392,6 +405,13 @@ export async function runFarm(o: FarmOptions): Promise<FarmReport> {
         const down = kind === 'node-kill' ? 8000 : kind === 'peer-restart' ? 0 : 3000;
         await sleep(down);
         farm.start(p, kind === 'node-kill');
+        if (kind === 'node-kill') {
+          // A replaced machine: the operator's installer puts the node's software on it again.
+          if (await farm.waitFor(() => !!p.control && farm.stable(), 30_000)) {
+            await farm.deploy(p, join(example, 'peer.sf'), `farm-${p.name}`).catch((e) => log(`cannot provision ${p.name} again: ${String(e)}`));
+            log(`${p.name} provisioned again`);
+          }
+        }
       }
       peerBusyUntil = Date.now() + 4000;
     }
@@ -436,6 +456,15 @@ export function check(farm: Farm, injections: Injection[], startedAt: number, cu
       const service = String(e.service ?? '');
       if (status === 'allocated' && held && held !== service && e.how !== 'recovered' && e.how !== 'started') safety.push(`node ${p.name} went from ${held} to ${service} without being freed`);
       held = status === 'allocated' ? service : '';
+    }
+  }
+  // An excluded node is never allocated again (unless it came back as a new machine, its store wiped).
+  for (const p of farm.peers) {
+    let excluded = false;
+    for (const e of ev.filter((x) => x.peer === p.name && x.event === 'farm' && (x.what === 'node-status' || x.what === 'node-excluded'))) {
+      if (e.what === 'node-excluded') excluded = true;
+      else if (e.how === 'started') excluded = false;
+      else if (excluded && e.status === 'allocated') safety.push(`node ${p.name} was allocated to ${String(e.service)} after its exclusion`);
     }
   }
   // Workers: intervals from `worker-running` to `worker-stopped` (or the end of their peer's incarnation).
@@ -512,25 +541,34 @@ export function check(farm: Farm, injections: Injection[], startedAt: number, cu
     }
     i.detectedAt = detected.time;
     i.detectedBy = `${detected.peer}: ${detected.event}${detected.what ? ` ${detected.what}` : ''}`;
-    // Repair: every affected service has a worker started again; the arbitrator is active elsewhere (or back);
-    // a manager is running again and has started a worker since.
+    // Repair: the work each affected service lost is done again (every frame its lost worker
+    // held accepted, or the service complete); a failed peer's node is back in the pool; the
+    // arbitrator is active again; a killed manager runs again and accepts frames.
     const repairs: (number | undefined)[] = [];
-    const started = (service: string, t: number) => after(t, ev.filter((x) => x.event === 'farm' && x.what === 'worker-started' && x.service === service))?.time;
+    const farmAfter = (t: number, pred: (x: Ev) => boolean) => after(t, ev.filter((x) => x.event === 'farm' && pred(x)));
     const completeAt = (service: string) => ev.find((x) => x.event === 'farm' && x.what === 'service-complete' && x.service === service)?.time;
     for (const s of i.affected) {
+      const loss = farmAfter(i.time, (x) => x.what === 'worker-lost' && x.service === s && x.node === i.target);
+      if (!loss) {
+        // The manager went down with it (its workers were replaced at its recovery), or the job ended.
+        repairs.push(i.manager === s ? i.time : completeAt(s) ?? undefined);
+        continue;
+      }
+      const frames = (loss.frames as number[] | undefined) ?? [];
+      const done = frames.map((f) => ev.find((x) => x.event === 'farm' && x.what === 'frame-accepted' && x.service === s && x.frame === f)?.time);
       const c = completeAt(s);
-      const w = started(s, detected.time);
-      repairs.push(w ?? (c !== undefined && c >= i.time ? c : undefined));
+      repairs.push(done.every((d) => d !== undefined) ? Math.max(loss.time, ...(done as number[])) : c !== undefined && c >= loss.time ? c : undefined);
     }
-    if (i.arbitrator) repairs.push(after(i.time, ev.filter((x) => x.event === 'farm' && x.what === 'arbitrator-active'))?.time);
+    if (i.arbitrator) repairs.push(farmAfter(i.time, (x) => x.what === 'arbitrator-active')?.time);
     if (i.manager) {
-      const m = after(i.time, ev.filter((x) => x.event === 'farm' && x.what === 'manager-running' && x.service === i.manager && x.recovered === true));
+      const m = farmAfter(i.time, (x) => x.what === 'manager-running' && x.service === i.manager && x.recovered === true);
       const c = completeAt(i.manager);
-      repairs.push(m ? (c !== undefined && c >= m.time && !started(i.manager, m.time) ? c : started(i.manager, m.time)) : undefined);
+      repairs.push(m ? (farmAfter(m.time, (x) => x.what === 'frame-accepted' && x.service === i.manager)?.time ?? (c !== undefined && c >= m.time ? c : undefined)) : undefined);
     }
     if (i.kind !== 'worker-crash' && i.kind !== 'worker-hang') {
-      // The peer is back in the group.
-      repairs.push(after(i.time, ev.filter((x) => x.peer === i.target && x.event === 'stable'))?.time);
+      // The peer is back, and so is its node in the pool.
+      if (i.kind === 'peer-stop') repairs.push(after(i.time, ev.filter((x) => x.peer === i.target && x.event === 'stable'))?.time);
+      else repairs.push(farmAfter(i.time, (x) => x.peer === i.target && x.what === 'node-status')?.time);
     }
     if (repairs.some((r) => r === undefined)) {
       liveness.push(`${i.kind} of ${i.target} at +${i.time - startedAt} ms: detected but not repaired`);
