@@ -37,6 +37,7 @@ export async function main(args: string[]): Promise<void> {
     frameMs,
     maxNodes,
     gapMs,
+    flakyCrashes: 3,
     limitMs: minutes * 60_000 * 3 + 120_000,
     keep: args.includes('--keep'),
     log: (line) => process.stdout.write(`  ${new Date().toISOString().slice(11, 19)} ${line}\n`),

@@ -27,6 +27,7 @@ test.serial('render farm: every failure detected and repaired, every frame rende
     gapMs: 5000,
     limitMs: 200_000,
     groupPort: 46410,
+    keep: process.env.FROG_FARM_KEEP === '1', // keep the logs and the rendered files for a look
     onFarm: (f) => (farm = f),
     log: (line) => t.log(line),
   });

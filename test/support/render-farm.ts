@@ -379,7 +379,7 @@ export async function runFarm(o: FarmOptions): Promise<FarmReport> {
         if (entry === 'flaky-crash' && !onFlaky.length) await farm.waitFor(() => farm.liveWorkers().some((w) => w.node === flaky), 15_000);
         const w = entry === 'flaky-crash' ? farm.liveWorkers().find((x) => x.node === flaky) : onFlaky.length && random() < 0.5 ? onFlaky[0] : pick(workers);
         if (!w) continue;
-        const i = inj(w.node, { service: w.service, affected: [w.service] });
+        const i: Injection = { kind, target: w.node, service: w.service, affected: [w.service], time: Date.now() };
         writeFileSync(join(farm.inject, `${w.service}.${w.node}.${kind === 'worker-crash' ? 'crash' : 'hang'}`), '');
         injections.push(i);
         log(`${kind} of ${w.service} on ${w.node}`);
