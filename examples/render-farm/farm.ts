@@ -22,7 +22,7 @@
  * reads them.
  */
 import { existsSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { Prim, abnormalRecord, normalRecord, type Observation, type PlanNode, type ProviderEntry, type PublishedState, type TerminationRecord } from 'frogpond';
 import { renderRows, sha256, type Job } from './render.js';
 
@@ -421,7 +421,7 @@ export class ServiceManager extends Prim {
   }
 
   private outputDir(): string {
-    return join(this.resolveString('output'), this.resolveString('service'));
+    return resolvePath(this.host.workingDirectory, this.resolveString('output'), this.resolveString('service'));
   }
 
   private demandValue(): DemandValue {
