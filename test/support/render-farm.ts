@@ -101,6 +101,8 @@ export interface FarmReport {
   safety: string[];
   liveness: string[];
   events: number;
+  /** Peers reported gone that no injection explains (a slow peer on a loaded machine), each once. */
+  spontaneous: { subject: string; time: number }[];
   cutShort: boolean;
 }
 
@@ -576,6 +578,12 @@ export function check(farm: Farm, injections: Injection[], startedAt: number, cu
     }
     i.repairedAt = Math.max(detected.time, ...(repairs as number[]));
   }
+  // Peers reported gone that no injection explains (load on a shared machine: a missed heartbeat bound).
+  const explained = (x: Ev) =>
+    injections.some((i) => (i.target === x.subject || i.target === x.peer) && x.time >= i.time - 1000 && x.time <= (i.repairedAt ?? i.detectedAt ?? i.time) + 20_000);
+  const unexplained = ev.filter((x) => x.event === 'left' && x.time >= startedAt && !explained(x)).sort((a, b) => a.time - b.time);
+  const spontaneous: { subject: string; time: number }[] = [];
+  for (const x of unexplained) if (!spontaneous.some((y) => y.subject === x.subject && Math.abs(y.time - x.time) < 5000)) spontaneous.push({ subject: x.subject, time: x.time });
   const excluded = farm.farmEvents('node-excluded').map((e) => {
     const cause = injections.filter((i) => i.target === e.node && i.time <= e.time).at(-1);
     return { node: String(e.node), time: e.time, ...(cause ? { kind: cause.kind } : {}) };
@@ -592,6 +600,7 @@ export function check(farm: Farm, injections: Injection[], startedAt: number, cu
     safety,
     liveness,
     events: ev.length,
+    spontaneous,
     cutShort,
   };
 }
@@ -631,6 +640,7 @@ export function formatTable(r: FarmReport, baselineMs?: number): string {
   lines.push(`frames: ${r.framesAccepted} accepted of ${r.options.services * r.options.frames}, ${r.framesRendered} rendered, ${r.framesReRendered} re-rendered`);
   if (r.jobMs !== undefined) lines.push(`job time: ${secs(r.jobMs)}${baselineMs ? ` against ${secs(baselineMs)} failure-free (${((r.jobMs / baselineMs - 1) * 100).toFixed(0)}% more)` : ''}`);
   if (r.excluded.length) lines.push(`excluded: ${r.excluded.map((e) => `${e.node}${e.kind ? ` (after ${e.kind})` : ''}`).join(', ')}`);
+  if (r.spontaneous.length) lines.push(`peers reported gone without an injection (load): ${r.spontaneous.map((x) => `${x.subject} at +${((x.time - r.startedAt) / 1000).toFixed(0)} s`).join(', ')}`);
   lines.push(`safety: ${r.safety.length ? r.safety.join('; ') : 'held'}`);
   lines.push(`liveness: ${r.liveness.length ? r.liveness.join('; ') : 'held'}${r.cutShort ? ' (cut short at the time limit)' : ''}`);
   return lines.join('\n');
