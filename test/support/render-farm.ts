@@ -564,8 +564,9 @@ export function check(farm: Farm, injections: Injection[], startedAt: number, cu
     if (i.arbitrator) repairs.push(farmAfter(i.time, (x) => x.what === 'arbitrator-active')?.time);
     if (i.manager) {
       const m = farmAfter(i.time, (x) => x.what === 'manager-running' && x.service === i.manager && x.recovered === true);
-      const c = completeAt(i.manager);
-      repairs.push(m ? (farmAfter(m.time, (x) => x.what === 'frame-accepted' && x.service === i.manager)?.time ?? (c !== undefined && c >= m.time ? c : undefined)) : undefined);
+      // A manager whose job was complete is repaired when it says so again after its recovery.
+      const c = farmAfter(m?.time ?? i.time, (x) => x.what === 'service-complete' && x.service === i.manager)?.time;
+      repairs.push(m ? (farmAfter(m.time, (x) => x.what === 'frame-accepted' && x.service === i.manager)?.time ?? c) : undefined);
     }
     if (i.kind !== 'worker-crash' && i.kind !== 'worker-hang') {
       // The peer is back, and so is its node in the pool.
