@@ -66,6 +66,8 @@ export interface HostServices {
   transition(component: Prim, state: LifecycleState, record?: TerminationRecord): Promise<void>;
   /** Emits a non-lifecycle event (`output`, `log`) for a component. */
   emit(component: Prim, event: string, details: Record<string, unknown>): void;
+  /** A description created at run time, placed on the peer its `host` names when the host places subtrees (a peer). */
+  placeChild?(node: PlanNode, parent: Prim): PlanNode;
   /** Constructs and binds a component and, for compounds, its subtree (sfDeployWith). */
   instantiate(node: PlanNode, parent: Prim | null, name?: string): Promise<Prim>;
   /** Makes sure a type is available (user modules); throws a ComponentError otherwise. */
@@ -92,6 +94,21 @@ interface LivenessInfo {
   /** Seconds between pings; 0 disables checking for this subtree. */
   delay: number;
   factor: number;
+}
+
+/**
+ * A JavaScript number given to `sfReplaceAttribute` as the value model has it: an Integer when
+ * it is a whole number of 32 bits, else a Long when whole (`Date.now()`), else a Double. A plain
+ * number outside the Integer range would be checkpointed as one and could not be read back: the
+ * peer would not recover (found by the render farm's manager-kill, test/runtime/attribute-numbers.test.ts).
+ */
+function modelNumbers(value: RuntimeValue): RuntimeValue {
+  if (typeof value === 'number') {
+    if (Number.isInteger(value)) return value >= -(2 ** 31) && value < 2 ** 31 ? value : BigInt(value);
+    return new SfDouble(value);
+  }
+  if (Array.isArray(value) && value.some((v) => typeof v === 'number' || Array.isArray(v))) return value.map(modelNumbers);
+  return value;
 }
 
 export class Prim {
@@ -251,6 +268,7 @@ export class Prim {
    * in call order, and a failure is reported as a `log` event of this component.
    */
   sfReplaceAttribute(name: string, value: RuntimeValue): Promise<void> {
+    value = modelNumbers(value);
     if (value instanceof Description) setOwner(value, this);
     this.attributes.set(name, value);
     const durable = acknowledged(this.host.attributeChanged(this, name, value));
@@ -400,6 +418,8 @@ export class Prim {
    * Deploys a description as a new child and drives it through deploy and start
    * (sfCreateNewChild). Never throws: when the child fails, it terminates and notifies this
    * component through `onChildTerminated` (with `child` null if it could not be constructed).
+   * On a peer, a description whose `host` names another peer is deployed there, behind a proxy
+   * child (docs/design/components.md §5.2), as `sfProcessHost` does in a plan.
    */
   createChild(node: PlanNode, name = node.name): Promise<Prim | undefined> {
     return this.#lifecycle.createChild(node, name);

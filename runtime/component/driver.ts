@@ -234,6 +234,7 @@ export class LifecycleDriver {
     if (this.terminationStarted) return undefined;
     let child: Prim;
     try {
+      node = c.host.placeChild ? c.host.placeChild(node, c) : node;
       await c.host.prepareType(node.type, `${c.path}:${name}`, c);
       child = await c.host.instantiate(node, c, name);
     } catch (e) {

@@ -47,6 +47,12 @@ export interface ComponentHostOptions {
   state?: StateAccess;
   /** The data directory of the checkpoint store, when there is one on disk (`HostServices.dataDirectory`). */
   dataDirectory?: string;
+  /**
+   * Places a description created at run time (`createChild`) whose `host` names another peer:
+   * a peer replaces it by a proxy that deploys it there (runtime/peer/placement.ts). Without
+   * it, `host` is ignored and the child runs here.
+   */
+  place?: (node: PlanNode, source: string) => PlanNode;
 }
 
 /** A recorded subtree to rebuild: the node to construct from, its name, and its recorded live children. */
@@ -91,6 +97,7 @@ export class ComponentHost implements HostServices {
   /** The state space offered to components; a peer sets it once its group member exists. */
   state?: StateAccess;
   readonly dataDirectory?: string;
+  private readonly placer?: (node: PlanNode, source: string) => PlanNode;
   private readonly applications = new Map<string, Prim>();
   private readonly senders = new Map<Prim, { stop(): void }>();
   private readonly sources = new Map<Prim, string>();
@@ -112,6 +119,7 @@ export class ComponentHost implements HostServices {
     this.describe = options.describe;
     this.state = options.state;
     this.dataDirectory = options.dataDirectory;
+    this.placer = options.place;
   }
 
   /**
@@ -245,6 +253,11 @@ export class ComponentHost implements HostServices {
       }
     }
     return prim;
+  }
+
+  /** A description created at run time under `parent`, placed on the peer its `host` names (ComponentHostOptions.place). */
+  placeChild(node: PlanNode, parent: Prim): PlanNode {
+    return this.placer && node.host && node.host !== this.peer ? this.placer(node, this.sourceOf(parent)) : node;
   }
 
   /** The application name of a root component (set before its first transition). */

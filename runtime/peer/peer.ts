@@ -46,7 +46,7 @@ import { Parts } from './parts.js';
 import type { PeerLink } from './peer-link.js';
 import { PeerReferences } from './peer-references.js';
 import { LifecyclePublisher, PeerDirectory, type PeerEntry } from './peer-state.js';
-import { RemoteSubtree, REMOTE_TYPE, bindPlacement, type PlacementService } from './placement.js';
+import { RemoteSubtree, REMOTE_TYPE, bindPlacement, placeNode, type PlacementService } from './placement.js';
 import { PeerPlacement } from './placement-service.js';
 import { PeerPresence } from './presence.js';
 import { Resume } from './resume.js';
@@ -147,6 +147,8 @@ export class Peer implements PlacementService {
       dataDirectory: options.store ? options.dataDirectory : undefined,
       liveness: options.liveness,
       state: this.state,
+      // A child created at run time with a `host` of another peer goes there (components.md §5.2).
+      place: (node, source) => (node.type === REMOTE_TYPE ? node : placeNode(node, this.name, source)),
       onTransition: async (e, c) => {
         if (hooks) await hooks.onTransition(e, c);
         this.publisher.onTransition(e, c);

@@ -37,7 +37,8 @@ export const LAYERS: Record<string, readonly string[]> = {
   // Tools for the repository itself (the manual's generators): not part of the package.
   tools: ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib', 'cli'],
   bench: ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib', 'cli', '.', 'test/support'],
-  'test/support': ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib', 'cli', '.'],
+  // The demonstrator's harness renders frames as the example does, to know their hashes.
+  'test/support': ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib', 'cli', '.', 'examples'],
   test: ['core', 'functions', 'language', 'compiler', 'runtime', 'stdlib', 'cli', '.', 'test/support', 'tools'],
 };
 
