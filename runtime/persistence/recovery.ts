@@ -34,6 +34,7 @@ import type { Prim } from '../component/component.js';
 import type { ComponentHost, RebuildNode } from '../host/host.js';
 import { descriptionToNode } from '../component/plan-nodes.js';
 import { restoredAttributes } from './store/attribute-filter.js';
+import { StoreCorruptError, reasonOf } from './store/errors.js';
 import { planRecovery, type RecoveryNode } from './store/recovery-plan.js';
 import type { ComponentKey, ComponentRecord, PeerIncarnation } from './store/record.js';
 
@@ -220,6 +221,16 @@ export async function recover(host: ComponentHost, checkpointer: Checkpointer, o
       const r = n.record;
       nodes++;
       const name = lastName(r.path);
+      // Every checkpointed value is decoded once before anything is rebuilt: a value that does
+      // not decode (one that fails validation, say) is a damaged record, and would otherwise fail
+      // its component halfway through, the application's records then deleted as it ends.
+      for (const [attribute, value] of r.attributes) {
+        try {
+          decodeValue(value);
+        } catch (error) {
+          throw new StoreCorruptError(store.location, `the record \`${r.app}/${r.path}\` cannot be decoded: its attribute \`${attribute}\` ${reasonOf(error)}`);
+        }
+      }
       // The description's own children (a workflow's actions): from the plan, else from the
       // parent's description, else from the recorded children.
       let described = findPlanNode(deployed, r.path);
@@ -260,7 +271,7 @@ export async function recover(host: ComponentHost, checkpointer: Checkpointer, o
       const rebuildTree = build(tree);
       root = await host.rebuild(rebuildTree, null, deployed?.source ?? '', app);
     } catch (error) {
-      failed.push(failedApplication(Messages.ApplicationRecoveryFailed, app, planId, store.location, error));
+      failed.push(failedApplication(error instanceof StoreCorruptError ? Messages.ApplicationUnreadable : Messages.ApplicationRecoveryFailed, app, planId, store.location, error));
       continue;
     }
     rebuiltCount += nodes;
