@@ -19,7 +19,7 @@ export const StoreMessages = {
   DeploymentInterrupted: entry('SF4810', 'Store', 'The deployment of `{name}` was interrupted by the previous stop; {action}.'),
   /**
    * One application of the store could not be recovered (runtime/persistence/recovery.ts,
-   * docs/design/recovery.md §3.4): the peer starts without it, records it as failed in its
+   * docs/design/recovery.md §3.1): the peer starts without it, records it as failed in its
    * history and keeps its records where they are.
    */
   ApplicationUnreadable: entry(

@@ -84,7 +84,7 @@ export type ApplicationRecovery =
   /** Recorded from another plan (ids in full): SF4808. */
   | { kind: 'refused'; dir: string; stored: string; plan: string }
   | { kind: 'replaced'; stored: string; discarded: number }
-  /** Recorded but not recoverable (SF4811/SF4812, docs/design/recovery.md §3.4): its records are kept; `replace` discards them. */
+  /** Recorded but not recoverable (SF4811/SF4812, docs/design/recovery.md §3.1): its records are kept; `replace` discards them. */
   | { kind: 'failed'; failure: FailedApplication }
   /** `root` once running again; undefined when nothing could be rebuilt. */
   | { kind: 'recovered'; root?: Prim; report: RecoveryReport; incarnation: PeerIncarnation };

@@ -72,7 +72,7 @@ export async function assembleNetworked(o: AssembleOptions, n: NetworkOptions): 
   } catch (e) {
     if (e instanceof FrogError) {
       // Not the control server's: a store that cannot be read at all (§6.1), say. One damaged
-      // application never comes here (recovery.md §3.4). Reported as it is, with its code.
+      // application never comes here (recovery.md §3.1). Reported as it is, with its code.
       report(`error ${e.code}: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
     } else {
       // Only a system error (EADDRINUSE, EACCES...) is the control server's.

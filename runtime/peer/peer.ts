@@ -203,7 +203,7 @@ export class Peer implements PlacementService {
     this.status = new Status(ctx, this.history);
     this.applications = new Applications(ctx);
     this.resume.onRecovered = (name, registered) => this.applications.recovered(name, registered);
-    // An application not recovered (docs/design/recovery.md §3.4): failed in the history, with its
+    // An application not recovered (docs/design/recovery.md §3.1): failed in the history, with its
     // code and reason, and a log line; a deploy of its name replaces its kept records.
     this.resume.onFailed = (f) => {
       const text = `${f.code}: ${f.message}`;

@@ -6,7 +6,7 @@
  *
  * One application that cannot be recovered (its records, registration or plan do not decode,
  * its modules do not load, rebuilding it throws) does not stop the peer (docs/design/recovery.md
- * §3.4): it is recorded as failed in the history, with its code and reason, reported as a `log`
+ * §3.1): it is recorded as failed in the history, with its code and reason, reported as a `log`
  * event, and its records are kept untouched until a deploy of the same name replaces them.
  */
 import { Messages, formatMessage } from '../../core/messages/index.js';

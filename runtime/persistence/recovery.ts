@@ -18,7 +18,7 @@
  * parent lives is kept and handed to the parent (`Prim.recoveredChildren`) until the
  * parent's next checkpoint, so that a second crash during recovery still knows it ended.
  *
- * Each application is recovered on its own (docs/design/recovery.md §3.4): one whose records
+ * Each application is recovered on its own (docs/design/recovery.md §3.1): one whose records
  * or plan cannot be decoded (SF4811), or whose rebuilding throws (SF4812), is reported in
  * `failed` with the reason, and its records are left exactly as they are (none of them is
  * rolled back, deleted or rewritten); the others are recovered. A store that cannot be read

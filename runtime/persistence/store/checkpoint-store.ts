@@ -110,7 +110,7 @@ export interface CheckpointStore {
    * Every component record that decodes, from one consistent snapshot, ordered by application
    * and path, and the keys of those that do not (a failed checksum, bytes that are not a record)
    * with the reason: one damaged record is one damaged application, not a damaged store
-   * (docs/design/recovery.md §3.4). A store whose tree cannot be walked still throws `StoreCorruptError`.
+   * (docs/design/recovery.md §3.1). A store whose tree cannot be walked still throws `StoreCorruptError`.
    */
   readAllChecked(): Promise<{ records: ComponentRecord[]; damaged: DamagedEntry[] }>;
 
