@@ -32,7 +32,13 @@ function damaged(bytes: Buffer): Buffer {
   return out;
 }
 
-for (const kind of ['checksum', 'value'] as const) {
+const EXPECTED = {
+  checksum: [/^SF4811: The application `bad` was not recovered: the record `bad\/sfConfig:job` cannot be decoded: /, /its checksum does not match its bytes/],
+  value: [/^SF4811: The application `bad` was not recovered: the record `bad\/sfConfig:job` cannot be decoded: /, /its attribute `weight` the number 1099511627776 is not a 32-bit Integer/],
+  type: [/^SF4812: The application `bad` could not be rebuilt from its records: /, /Vanished/],
+} as const;
+
+for (const kind of ['checksum', 'value', 'type'] as const) {
   test(`memory store: an application with a damaged record (${kind}) fails alone, its records kept; the next start says the same; a deploy of its name replaces it`, async (t) => {
     const cluster = new Cluster();
     const storage = new MemoryStorage('A');
@@ -45,7 +51,12 @@ for (const kind of ['checksum', 'value'] as const) {
       const key = 'bad\u0000sfConfig:job';
       const stored = storage.tables.records.get(key)!;
       if (kind === 'checksum') storage.setRaw('records', ['bad', 'sfConfig:job'], damaged(stored));
-      else {
+      else if (kind === 'type') {
+        // Reads fine, but its root's type no longer exists: rebuilding it throws.
+        const r = decodeRecord(storage.tables.records.get('bad\u0000sfConfig')!);
+        r.description.type = 'Vanished';
+        storage.setRaw('records', ['bad', 'sfConfig'], encodeRecord(r));
+      } else {
         // Decodes as a record, but a checkpointed value is not a valid canonical value (2^40 is not a 32-bit Integer).
         const r = decodeRecord(stored);
         r.attributes.push(['weight', 2 ** 40]);
@@ -61,12 +72,13 @@ for (const kind of ['checksum', 'value'] as const) {
         await cluster.settled(cluster.get('A').history.flushed());
         const failed = failures((await status(cluster, 'A')).history, 'bad');
         t.is(failed.length, 1, 'recorded once, not at every start');
-        t.regex(failed[0]!.reason, /^SF4811: The application `bad` was not recovered: the record `bad\/sfConfig:job` cannot be decoded: /);
-        t.regex(failed[0]!.reason, kind === 'checksum' ? /checksum does not match/ : /attribute `weight` the number 1099511627776 is not a 32-bit Integer/);
+        t.regex(failed[0]!.reason, EXPECTED[kind][0]);
+        t.regex(failed[0]!.reason, EXPECTED[kind][1]);
         t.regex(failed[0]!.reason, /Its records are kept, untouched, in `A`/);
         t.notRegex(failed[0]!.reason, /control server/);
-        t.true(sim.recorder.events.some((e) => e.event === 'log' && e.subject === 'bad' && /SF4811/.test(String(e.text))), 'a log line names it');
-        t.deepEqual(cluster.get('A').recovery?.failed.map((f) => [f.name, f.code]), [['bad', 'SF4811']]);
+        const code = kind === 'type' ? 'SF4812' : 'SF4811';
+        t.true(sim.recorder.events.some((e) => e.event === 'log' && e.subject === 'bad' && String(e.text).startsWith(code)), 'a log line names it');
+        t.deepEqual(cluster.get('A').recovery?.failed.map((f) => [f.name, f.code]), [['bad', code]]);
         // Its records, the damaged one and the others, are still there, byte for byte.
         t.deepEqual(new Map([...storage.tables.records].filter(([k]) => k.startsWith('bad\u0000'))), before);
         t.truthy(storage.tables.apps.get('bad'), 'its registration is kept');
