@@ -17,4 +17,21 @@ export const StoreMessages = {
   /** A deploy or start transition whose checkpoint could not be written (runtime/persistence/checkpointing.ts): a termination reason. */
   CheckpointFailed: fragment('SF4809', 'Store', 'its checkpoint could not be written: {reason}'),
   DeploymentInterrupted: entry('SF4810', 'Store', 'The deployment of `{name}` was interrupted by the previous stop; {action}.'),
+  /**
+   * One application of the store could not be recovered (runtime/persistence/recovery.ts,
+   * docs/design/recovery.md §3.1): the peer starts without it, records it as failed in its
+   * history and keeps its records where they are.
+   */
+  ApplicationUnreadable: entry(
+    'SF4811',
+    'Store',
+    'The application `{name}` was not recovered: {reason}. Its records are kept, untouched, in `{dir}`.',
+    'Deploy an application of the same name to replace it (`frog run --replace` for frog run), or restore the data directory from a backup; the other applications run.',
+  ),
+  ApplicationRecoveryFailed: entry(
+    'SF4812',
+    'Store',
+    'The application `{name}` could not be rebuilt from its records: {reason}. Its records are kept, untouched, in `{dir}`.',
+    'Deploy an application of the same name to replace it (`frog run --replace` for frog run); the other applications run.',
+  ),
 } as const satisfies Record<string, MessageEntry>;

@@ -35,6 +35,12 @@ const RECONCILE_ATTEMPTS = 10;
 export class Applications {
   private readonly reserved = new Map<string, Reservation>();
 
+  /**
+   * Set by the peer: discards the kept records of an application of this name that could not be
+   * recovered (resume.ts), before a new one of the name is deployed; how many went, or undefined.
+   */
+  replaceFailed?: (name: string) => Promise<number | undefined>;
+
   constructor(private readonly ctx: PeerContext) {}
 
   /** True while a deploy of `name` is accepted and not yet registered. */
@@ -143,6 +149,11 @@ export class Applications {
       // Warnings (an attribute a class does not list) were shown when the plan was compiled.
       const diagnostics = (await host.registry.preparePlan(placed)).filter((d) => d.severity === 'error');
       if (diagnostics.length) throw new ControlRefusal(diagnostics[0]!.code, diagnostics.map((d) => d.message).join(' '), 400);
+      const replaced = await this.replaceFailed?.(name);
+      if (replaced !== undefined) {
+        const text = `the application \`${name}\` that could not be recovered is replaced: its ${replaced} kept record${replaced === 1 ? '' : 's'} discarded`;
+        host.events.emit({ time: this.ctx.clock.now(), peer: this.ctx.name, event: 'log', subject: name, stream: 'log', text });
+      }
       deploying = (checkpointer ? checkpointer.deploy(placed, { name, onRoot }) : host.deploy(placed, { name, onRoot })).then((r) => {
         // No root: it could not be built or its first checkpoint failed; say so, never "deploying".
         if (!r.root) throw new ControlRefusal(r.diagnostics[0]?.code ?? Messages.DeployFailed.code, r.diagnostics.map((d) => d.message).join(' ') || 'the application could not be deployed', 400);

@@ -20,7 +20,8 @@ import type { TimingProfile } from '../group/profiles.js';
 import { ComponentHost } from '../host/host.js';
 import type { ComponentRegistry } from '../host/registry.js';
 import { Checkpointer, planIdOf } from '../persistence/checkpointing.js';
-import { discardApplication, recover, type RecoveryReport } from '../persistence/recovery.js';
+import { discardApplication, failedApplication, recover, type FailedApplication, type RecoveryReport } from '../persistence/recovery.js';
+import { Messages } from '../../core/messages/index.js';
 import type { CloseOptions, PeerIncarnation } from '../persistence/store/index.js';
 import { LocalStateAccess } from '../state/state-access.js';
 import { openStore, type OpenedStore } from './open-store.js';
@@ -83,6 +84,8 @@ export type ApplicationRecovery =
   /** Recorded from another plan (ids in full): SF4808. */
   | { kind: 'refused'; dir: string; stored: string; plan: string }
   | { kind: 'replaced'; stored: string; discarded: number }
+  /** Recorded but not recoverable (SF4811/SF4812, docs/design/recovery.md §3.1): its records are kept; `replace` discards them. */
+  | { kind: 'failed'; failure: FailedApplication }
   /** `root` once running again; undefined when nothing could be rebuilt. */
   | { kind: 'recovered'; root?: Prim; report: RecoveryReport; incarnation: PeerIncarnation };
 
@@ -124,16 +127,29 @@ export async function assemble(o: AssembleOptions): Promise<NetworkedPeer | Embe
  */
 async function recoverApplication(plan: DeploymentPlan, replace: boolean, checkpointer: Checkpointer, host: ComponentHost, incarnation: PeerIncarnation): Promise<ApplicationRecovery> {
   const store = checkpointer.store;
-  const entry = await store.getApplication(plan.name);
-  const records = (await store.readAll()).filter((r) => r.app === plan.name);
-  if (!entry && !records.length) return { kind: 'none' };
-  const storedId = entry?.planId ?? records[0]!.planId;
+  const read = await store.readAllChecked();
+  const records = read.records.filter((r) => r.app === plan.name);
+  const damaged = read.damaged.filter((d) => d.app === plan.name);
+  let entry: Awaited<ReturnType<typeof store.getApplication>>;
+  try {
+    entry = await store.getApplication(plan.name);
+  } catch (error) {
+    damaged.push({ app: plan.name, reason: failedApplication(Messages.ApplicationUnreadable, plan.name, '', store.location, error).reason });
+  }
+  if (!entry && !records.length && !damaged.length) return { kind: 'none' };
+  const storedId = entry?.planId ?? records[0]?.planId ?? '';
+  const discard = async () => ({ kind: 'replaced' as const, stored: storedId, discarded: await discardApplication(host, checkpointer, plan.name) });
+  if (damaged.length) {
+    if (replace) return discard();
+    return { kind: 'failed', failure: failedApplication(Messages.ApplicationUnreadable, plan.name, storedId, store.location, damaged[0]!.reason) };
+  }
   if (storedId !== planIdOf(plan)) {
     if (!replace) return { kind: 'refused', dir: store.location, stored: storedId, plan: planIdOf(plan) };
-    const n = await discardApplication(host, checkpointer, plan.name);
-    return { kind: 'replaced', stored: storedId, discarded: n };
+    return discard();
   }
   const report = await recover(host, checkpointer, { applications: [plan.name] });
+  const failure = report.failed.find((f) => f.name === plan.name);
+  if (failure) return replace ? discard() : { kind: 'failed', failure };
   const app = report.applications.find((a) => a.name === plan.name);
   return { kind: 'recovered', root: app?.root, report, incarnation };
 }

@@ -83,6 +83,17 @@ export class History {
     });
   }
 
+  /**
+   * An application of this peer that could not be recovered at start (resume.ts). It fails the
+   * same way at every start until it is replaced, so an entry is added only when the newest one
+   * of that application does not already say so: a peer restarted ten times shows it once.
+   */
+  recoveryFailed(entry: HistoryEntry): void {
+    const last = [...this.entries].reverse().find((e) => e.app === entry.app);
+    if (last && last.outcome === 'failed' && last.reason === entry.reason) return;
+    this.append(entry);
+  }
+
   /** Adds an entry (newest last), dropping the oldest beyond the limit, and writes the list. */
   append(entry: HistoryEntry): void {
     if (this.detached) return;

@@ -4,6 +4,7 @@
  * with its control server, started: the store's applications are recovered.
  */
 import { createServer } from 'node:net';
+import { FrogError } from '../../core/errors.js';
 import { SystemClock } from '../../core/clock.js';
 import { GroupMember } from '../group/group-member.js';
 import { TcpMessageTransport } from '../group/tcp-message-transport.js';
@@ -69,8 +70,16 @@ export async function assembleNetworked(o: AssembleOptions, n: NetworkOptions): 
   try {
     await peer.start();
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the address is in use (another peer? choose another with --listen)' : e instanceof Error ? e.message : String(e);
-    report(reason.startsWith('cannot start') ? reason : `cannot start${(e as NodeJS.ErrnoException).code ? ` the control server on ${listen}` : ''}: ${reason}`);
+    if (e instanceof FrogError) {
+      // Not the control server's: a store that cannot be read at all (§6.1), say. One damaged
+      // application never comes here (recovery.md §3.1). Reported as it is, with its code.
+      report(`error ${e.code}: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
+    } else {
+      // Only a system error (EADDRINUSE, EACCES...) is the control server's.
+      const errno = typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+      const reason = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the address is in use (another peer? choose another with --listen)' : e instanceof Error ? e.message : String(e);
+      report(reason.startsWith('cannot start') ? reason : `cannot start${errno ? ` the control server on ${listen}` : ' the peer'}: ${reason}`);
+    }
     await peer.stop('the peer could not start').catch(() => undefined);
     await member.stop();
     return 2;

@@ -205,6 +205,14 @@ export class Peer implements PlacementService {
     this.status = new Status(ctx, this.history);
     this.applications = new Applications(ctx);
     this.resume.onRecovered = (name, registered) => this.applications.recovered(name, registered);
+    // An application not recovered (docs/design/recovery.md §3.1): failed in the history, with its
+    // code and reason, and a log line; a deploy of its name replaces its kept records.
+    this.resume.onFailed = (f) => {
+      const text = `${f.code}: ${f.message}`;
+      this.history.recoveryFailed({ app: f.name, outcome: 'failed', reason: text, path: 'sfConfig', time: this.clock.now(), peer: this.name });
+      this.host.events.emit({ time: this.clock.now(), peer: this.name, event: 'log', subject: f.name, stream: 'log', text });
+    };
+    this.applications.replaceFailed = (name) => this.resume.replaceFailed(name);
     this.host.events.subscribe((e) => this.events.emit(e));
     this.metrics.attach({
       group: () => {

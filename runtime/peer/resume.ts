@@ -3,9 +3,15 @@
  * once; a part placed here by another peer waits for its parent's word (`subtree-status`,
  * docs/design/control.md §7.5) and is rebuilt only if it is still the current instance, else its
  * records are discarded. Never two copies of one part.
+ *
+ * One application that cannot be recovered (its records, registration or plan do not decode,
+ * its modules do not load, rebuilding it throws) does not stop the peer (docs/design/recovery.md
+ * §3.1): it is recorded as failed in the history, with its code and reason, reported as a `log`
+ * event, and its records are kept untouched until a deploy of the same name replaces them.
  */
 import { Messages, formatMessage } from '../../core/messages/index.js';
-import { discardApplication, recover, type RecoveryReport } from '../persistence/recovery.js';
+import { Messages as M } from '../../core/messages/index.js';
+import { discardApplication, failedApplication, recover, type FailedApplication, type RecoveryReport } from '../persistence/recovery.js';
 import type { PeerContext } from './context.js';
 import { keyOf, type Parts, type SubtreeEntry } from './parts.js';
 import { parseSubtreeAppName, type SubtreeName } from './placement.js';
@@ -18,6 +24,13 @@ export class Resume {
   private storeOps: Promise<void> = Promise.resolve();
   /** Told of each own application recovered, with when it was first deployed. */
   onRecovered?: (name: string, registered: number) => void;
+  /** Told of each own application that could not be recovered (after the others started). */
+  onFailed?: (failure: FailedApplication) => void;
+  /**
+   * Applications of this peer not recovered at this start, by name: their records are kept
+   * until a deploy of the same name replaces them (`replaceFailed`).
+   */
+  readonly failed = new Map<string, FailedApplication>();
 
   constructor(
     private readonly ctx: PeerContext,
@@ -30,13 +43,28 @@ export class Resume {
     let report: RecoveryReport;
     this.recovering = true;
     const subtreeApps: string[] = [];
+    const early: FailedApplication[] = [];
     try {
       // User modules of recorded applications are loaded before their components are rebuilt.
       const store = checkpointer.store;
-      const apps = await store.listApplications();
-      for (const a of apps) {
-        const plan = await store.getPlan(a.planId);
-        if (plan) await this.ctx.host.registry.preparePlan(plan);
+      const listed = await store.listApplicationsChecked();
+      for (const d of listed.damaged) {
+        if (!parseSubtreeAppName(d.app)) early.push(failedApplication(M.ApplicationUnreadable, d.app, '', store.location, d.reason));
+      }
+      const apps = [];
+      for (const a of listed.applications) {
+        try {
+          const plan = await store.getPlan(a.planId);
+          // Its diagnostics are not a failure here: a type that does not load fails its rebuild (SF4812).
+          if (plan) await this.ctx.host.registry.preparePlan(plan);
+        } catch (error) {
+          // A subtree's parent decides about it (below); an own application fails alone.
+          if (!parseSubtreeAppName(a.name)) {
+            early.push(failedApplication(M.ApplicationUnreadable, a.name, a.planId, store.location, error));
+            continue;
+          }
+        }
+        apps.push(a);
         if (parseSubtreeAppName(a.name)) subtreeApps.push(a.name);
       }
       // Subtrees placed here by other peers wait for their parent's word (below): never two copies.
@@ -46,6 +74,11 @@ export class Resume {
       report = await recover(this.ctx.host, checkpointer, { applications: own });
     } finally {
       this.recovering = false;
+    }
+    report.failed.unshift(...early);
+    for (const f of report.failed) {
+      this.failed.set(f.name, f);
+      this.onFailed?.(f);
     }
     for (const a of report.interrupted) void this.redeploy(a.name, a.planId);
     for (const internal of subtreeApps) {
@@ -78,6 +111,19 @@ export class Resume {
     } catch (e) {
       log(`deploying it again failed: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+
+  /**
+   * A deploy of `name` while an application of that name failed to recover here: its kept
+   * records (and registration) are discarded first, each record's type releasing what it holds
+   * (`finishRecovered`), so that the new application never mixes with them. Undefined when
+   * there was nothing to replace; else how many records went.
+   */
+  async replaceFailed(name: string): Promise<number | undefined> {
+    if (!this.failed.has(name) || !this.ctx.checkpointer) return undefined;
+    const n = await discardApplication(this.ctx.host, this.ctx.checkpointer, name);
+    this.failed.delete(name);
+    return n;
   }
 
   pendingAt(key: string): string | undefined {

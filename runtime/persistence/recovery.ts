@@ -17,7 +17,15 @@
  * process it left running). The exception: the record of a child that ended while its
  * parent lives is kept and handed to the parent (`Prim.recoveredChildren`) until the
  * parent's next checkpoint, so that a second crash during recovery still knows it ended.
+ *
+ * Each application is recovered on its own (docs/design/recovery.md §3.1): one whose records
+ * or plan cannot be decoded (SF4811), or whose rebuilding throws (SF4812), is reported in
+ * `failed` with the reason, and its records are left exactly as they are (none of them is
+ * rolled back, deleted or rewritten); the others are recovered. A store that cannot be read
+ * at all still throws (§6.1).
  */
+import { FrogError } from '../../core/errors.js';
+import { Messages, formatMessage, type MessageEntry } from '../../core/messages/index.js';
 import type { DeploymentPlan, EncodedValue, PlanNode } from '../../core/plan-types.js';
 import { Description } from '../../core/values.js';
 import type { Checkpointer } from './checkpointing.js';
@@ -26,6 +34,7 @@ import type { Prim } from '../component/component.js';
 import type { ComponentHost, RebuildNode } from '../host/host.js';
 import { descriptionToNode } from '../component/plan-nodes.js';
 import { restoredAttributes } from './store/attribute-filter.js';
+import { StoreCorruptError, reasonOf } from './store/errors.js';
 import { planRecovery, type RecoveryNode } from './store/recovery-plan.js';
 import type { ComponentKey, ComponentRecord, PeerIncarnation } from './store/record.js';
 
@@ -48,6 +57,25 @@ export interface RecoveredApplication {
   root: Prim;
 }
 
+/** An application that was not recovered; its records are kept as they were. */
+export interface FailedApplication {
+  name: string;
+  planId: string;
+  /** SF4811 (its records, registration or plan cannot be decoded) or SF4812 (rebuilding it threw). */
+  code: string;
+  /** The reason alone ("the record `b/sfConfig` cannot be decoded: its checksum ..."). */
+  reason: string;
+  /** The whole message: the application, the reason, where its records are kept. */
+  message: string;
+}
+
+/** The failure of `name`: the reason of a store error is its own reason, not the store's whole message. */
+export function failedApplication(entry: MessageEntry, name: string, planId: string, dir: string, cause: unknown): FailedApplication {
+  const reason = typeof cause === 'string' ? cause : cause instanceof FrogError && typeof cause.params.reason === 'string' ? cause.params.reason : cause instanceof Error ? cause.message : String(cause);
+  const trimmed = reason.replace(/\.$/, '');
+  return { name, planId, code: entry.code, reason: trimmed, message: formatMessage(entry, { name, reason: trimmed, dir }) };
+}
+
 export interface RecoveryReport {
   incarnation: PeerIncarnation;
   applications: RecoveredApplication[];
@@ -66,6 +94,8 @@ export interface RecoveryReport {
    * (`remoteParent`) loses its registration too, since its parent decides what runs.
    */
   interrupted: { name: string; planId: string }[];
+  /** Applications not recovered (their records kept untouched), with the reason. */
+  failed: FailedApplication[];
 }
 
 const lastName = (path: string) => path.slice(path.lastIndexOf(':') + 1);
@@ -96,11 +126,30 @@ export async function recover(host: ComponentHost, checkpointer: Checkpointer, o
   const store = checkpointer.store;
   const incarnation = store.incarnation();
   const only = options.applications ? new Set(options.applications) : undefined;
-  const all = (await store.readAll()).filter((r) => !only || only.has(r.app));
+  const read = await store.readAllChecked();
+  // An application with a record that does not decode is left whole as it is: recovering the
+  // rest of it would rebuild a part of it, or take its other records for orphans and delete them.
+  const failed: FailedApplication[] = [];
+  const failedApps = new Set<string>();
+  const registeredPlan = async (app: string): Promise<string> => {
+    try {
+      return (await store.getApplication(app))?.planId ?? '';
+    } catch {
+      return '';
+    }
+  };
+  for (const d of read.damaged) {
+    if ((only && !only.has(d.app)) || failedApps.has(d.app)) continue;
+    failedApps.add(d.app);
+    const planId = (await registeredPlan(d.app)) || (read.records.find((r) => r.app === d.app)?.planId ?? '');
+    failed.push(failedApplication(Messages.ApplicationUnreadable, d.app, planId, store.location, d.reason));
+  }
+  const all = read.records.filter((r) => (!only || only.has(r.app)) && !failedApps.has(r.app));
   // Interrupted deployments: a root still deploying, or a registration with no record at all.
   const interruptedApps = new Set<string>();
   for (const r of all) if (r.parent === null && r.lifecycle === 'deploying') interruptedApps.add(r.app);
   for (const name of options.applications ?? []) {
+    if (failedApps.has(name)) continue;
     if (!all.some((r) => r.app === name) && (await store.getApplication(name))) interruptedApps.add(name);
   }
   const interrupted: { name: string; planId: string }[] = [];
@@ -153,14 +202,35 @@ export async function recover(host: ComponentHost, checkpointer: Checkpointer, o
 
   const plans = new Map<string, DeploymentPlan | undefined>();
   const applications: RecoveredApplication[] = [];
+  let rebuiltCount = 0;
   for (const tree of plan.trees) {
     const app = tree.record.app;
-    const planId = (await store.getApplication(app))?.planId ?? tree.record.planId;
-    if (!plans.has(planId)) plans.set(planId, planId ? await store.getPlan(planId) : undefined);
-    const deployed = plans.get(planId);
+    let planId = tree.record.planId;
+    let deployed: DeploymentPlan | undefined;
+    try {
+      planId = (await store.getApplication(app))?.planId ?? tree.record.planId;
+      if (!plans.has(planId)) plans.set(planId, planId ? await store.getPlan(planId) : undefined);
+      deployed = plans.get(planId);
+    } catch (error) {
+      // Its registration or plan does not decode: the application is damaged, the store is not.
+      failed.push(failedApplication(Messages.ApplicationUnreadable, app, planId, store.location, error));
+      continue;
+    }
+    let nodes = 0;
     const build = (n: RecoveryNode, parentNode?: PlanNode, parentRecord?: ComponentRecord): RebuildNode => {
       const r = n.record;
+      nodes++;
       const name = lastName(r.path);
+      // Every checkpointed value is decoded once before anything is rebuilt: a value that does
+      // not decode (one that fails validation, say) is a damaged record, and would otherwise fail
+      // its component halfway through, the application's records then deleted as it ends.
+      for (const [attribute, value] of r.attributes) {
+        try {
+          decodeValue(value);
+        } catch (error) {
+          throw new StoreCorruptError(store.location, `the record \`${r.app}/${r.path}\` cannot be decoded: its attribute \`${attribute}\` ${reasonOf(error)}`);
+        }
+      }
       // The description's own children (a workflow's actions): from the plan, else from the
       // parent's description, else from the recorded children.
       let described = findPlanNode(deployed, r.path);
@@ -194,8 +264,17 @@ export async function recover(host: ComponentHost, checkpointer: Checkpointer, o
       });
       return endedHere ? { node, name, children, finishedChildren: endedHere } : { node, name, children };
     };
-    const rebuildTree = build(tree);
-    const root = await host.rebuild(rebuildTree, null, deployed?.source ?? '', app);
+    let root: Prim;
+    try {
+      // Decoding the checkpointed attributes, or constructing the root (its type, its module),
+      // may throw: nothing of the application ran yet, and its records are as they were.
+      const rebuildTree = build(tree);
+      root = await host.rebuild(rebuildTree, null, deployed?.source ?? '', app);
+    } catch (error) {
+      failed.push(failedApplication(error instanceof StoreCorruptError ? Messages.ApplicationUnreadable : Messages.ApplicationRecoveryFailed, app, planId, store.location, error));
+      continue;
+    }
+    rebuiltCount += nodes;
     const details = {
       lastShutdown: incarnation.lastShutdown,
       previousEpoch: incarnation.previousEpoch,
@@ -215,11 +294,12 @@ export async function recover(host: ComponentHost, checkpointer: Checkpointer, o
   return {
     incarnation,
     applications,
-    rebuilt: plan.rebuild.length,
+    rebuilt: rebuiltCount,
     finished: plan.finished.length,
     orphans: plan.orphans.length,
     durationMs: performance.now() - started,
     interrupted,
+    failed,
   };
 }
 
@@ -230,8 +310,11 @@ export async function recover(host: ComponentHost, checkpointer: Checkpointer, o
  */
 export async function discardApplication(host: ComponentHost, checkpointer: Checkpointer, app: string): Promise<number> {
   const store = checkpointer.store;
-  const records = (await store.readAll()).filter((r) => r.app === app);
-  for (const r of records.reverse()) {
+  const read = await store.readAllChecked();
+  const records = read.records.filter((r) => r.app === app);
+  // Records that do not decode (a damaged application being replaced) go by their keys.
+  const damaged = read.damaged.filter((d): d is ComponentKey & typeof d => d.app === app && d.path !== undefined);
+  for (const r of [...records].reverse()) {
     if (r.lifecycle === 'terminated' || r.lifecycle === 'failed') continue;
     const cls = host.registry.get(r.description.type) as (FinishRecovered & (new () => Prim)) | undefined;
     try {
@@ -240,12 +323,19 @@ export async function discardApplication(host: ComponentHost, checkpointer: Chec
       // Best effort, as in recovery.
     }
   }
-  const entry = await store.getApplication(app);
-  const others = (await store.listApplications()).filter((a) => a.name !== app && a.planId === entry?.planId);
+  let entry: { planId: string } | undefined;
+  let registered = false;
+  try {
+    entry = await store.getApplication(app);
+    registered = entry !== undefined;
+  } catch {
+    registered = true; // a registration that does not decode goes too
+  }
+  const others = entry ? (await store.listApplicationsChecked()).applications.filter((a) => a.name !== app && a.planId === entry.planId) : [];
   await store.commit({
-    delete: records.map(({ app: a, path }) => ({ app: a, path })),
-    deleteApplications: entry ? [app] : [],
+    delete: [...records.map(({ app: a, path }) => ({ app: a, path })), ...damaged.map(({ app: a, path }) => ({ app: a, path }))],
+    deleteApplications: registered ? [app] : [],
     deletePlans: entry && !others.length ? [entry.planId] : [],
   });
-  return records.length;
+  return records.length + damaged.length;
 }

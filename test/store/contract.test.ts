@@ -27,6 +27,9 @@ interface Harness {
   readMeta(key: string): Buffer | undefined;
   /** Writes the bytes of a meta value as another program would (the store closed). */
   writeMeta(key: string, value: Buffer): void;
+  /** The stored bytes of a value of `table` (a record key is [app, path]), read or written as another program would (the store closed). */
+  readRaw(table: 'records' | 'apps', key: string | [string, string]): Buffer | undefined;
+  writeRaw(table: 'records' | 'apps', key: string | [string, string], value: Buffer): void;
   cleanup(): void;
 }
 
@@ -36,6 +39,17 @@ function withLmdb<T>(dir: string, use: (meta: { getBinary(key: string): Buffer |
   try {
     const meta = root.openDB<Buffer, string>({ name: 'meta', encoding: 'binary' });
     return use({ getBinary: (key) => meta.getBinary(key) ?? undefined, putSync: (key, value) => void meta.putSync(key, value) });
+  } finally {
+    void root.close();
+  }
+}
+
+/** One table of a store directory's LMDB environment, opened directly (only while the store is closed). */
+function withTable<T>(dir: string, table: string, use: (db: { getBinary(key: unknown): Buffer | undefined; putSync(key: unknown, value: Buffer): void }) => T): T {
+  const root = open({ path: path.join(dir, 'woodfrog.lmdb'), maxDbs: 8, encoding: 'binary', compression: false, cache: false });
+  try {
+    const db = root.openDB<Buffer, string | string[]>({ name: table, encoding: 'binary' });
+    return use({ getBinary: (key) => (db.getBinary(key as string) ? Buffer.from(db.getBinary(key as string)!) : undefined), putSync: (key, value) => void db.putSync(key as string, value) });
   } finally {
     void root.close();
   }
@@ -54,6 +68,8 @@ const implementations: [string, () => Harness][] = [
         make: () => new LmdbCheckpointStore(dir),
         readMeta: (key) => withLmdb(dir, (meta) => meta.getBinary(key)),
         writeMeta: (key, value) => withLmdb(dir, (meta) => meta.putSync(key, value)),
+        readRaw: (table, key) => withTable(dir, table, (db) => db.getBinary(key)),
+        writeRaw: (table, key, value) => withTable(dir, table, (db) => db.putSync(key, value)),
         cleanup: () => removeDir(dir),
       };
     },
@@ -66,6 +82,8 @@ const implementations: [string, () => Harness][] = [
         make: () => new MemoryCheckpointStore(storage),
         readMeta: (key) => storage.tables.meta.get(key),
         writeMeta: (key, value) => storage.setRaw('meta', key, value),
+        readRaw: (table, key) => storage.tables[table].get(Array.isArray(key) ? key.join('\u0000') : key),
+        writeRaw: (table, key, value) => storage.setRaw(table, key, value),
         cleanup: () => {},
       };
     },
@@ -357,6 +375,36 @@ for (const [kind, harness] of implementations) {
     // The rest of the store is still read.
     t.deepEqual(await foreign.readAll(), []);
     await foreign.close();
+  });
+
+  contract('a record or registration that does not decode is its application\'s damage: readAllChecked and listApplicationsChecked name it, and read the rest', async (t, h) => {
+    const store = h.make();
+    await store.open();
+    const records = [record('sfConfig', { children: ['a'] }), record('sfConfig:a'), { ...record('sfConfig'), app: 'other' }];
+    await store.commit({ put: records, applications: [{ name: 'app', planId: 'p', registered: 1 }, { name: 'other', planId: 'p', registered: 2 }] });
+    await store.close();
+    const bytes = h.readRaw('records', ['app', 'sfConfig:a'])!;
+    bytes[bytes.length - 1] ^= 0xff;
+    h.writeRaw('records', ['app', 'sfConfig:a'], bytes);
+    h.writeRaw('apps', 'app', Buffer.from([0xc1, 0, 0, 0, 0, 0x90]));
+    const damaged = h.make();
+    await damaged.open();
+    // The strict reads refuse, as before; the checked ones name the damage and read the rest.
+    await t.throwsAsync(damaged.readAll(), { instanceOf: StoreCorruptError });
+    const read = await damaged.readAllChecked();
+    t.deepEqual(read.records.map((r) => `${r.app}/${r.path}`), ['app/sfConfig', 'other/sfConfig']);
+    t.is(read.damaged.length, 1);
+    t.like(read.damaged[0], { app: 'app', path: 'sfConfig:a' });
+    t.regex(read.damaged[0]!.reason, /^the record `app\/sfConfig:a` cannot be decoded: its checksum does not match its bytes/);
+    const apps = await damaged.listApplicationsChecked();
+    t.deepEqual(apps.applications.map((a) => a.name), ['other']);
+    t.like(apps.damaged[0], { app: 'app' });
+    t.regex(apps.damaged[0]!.reason, /the registration of `app` cannot be decoded: its checksum does not match/);
+    // Deleting by key needs no decoding.
+    await damaged.commit({ delete: [{ app: 'app', path: 'sfConfig:a' }], deleteApplications: ['app'] });
+    t.deepEqual((await damaged.readAllChecked()).damaged, []);
+    t.deepEqual((await damaged.listApplicationsChecked()).damaged, []);
+    await damaged.close();
   });
 
   contract('what a commit acknowledged survives a crash-like close', async (t, h) => {

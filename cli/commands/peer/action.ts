@@ -301,8 +301,13 @@ export async function peerCommand(given: PeerCommandOptions, io: Io): Promise<nu
   if (report) {
     const apps = report.applications.length;
     const summary = `recovered ${apps} application${apps === 1 ? '' : 's'} (${report.rebuilt} component${report.rebuilt === 1 ? '' : 's'}) in ${report.durationMs.toFixed(0)} ms; previous stop: ${report.incarnation.lastShutdown}`;
-    if (json) io.stdout(JSON.stringify({ time: Date.now(), peer: name, event: 'recovery', subject: name, applications: report.applications.map((a) => a.name), components: report.rebuilt, ms: report.durationMs, lastShutdown: report.incarnation.lastShutdown }) + '\n');
-    else io.stderr(`frog peer: ${summary}\n`);
+    const failed = report.failed.map((f) => ({ name: f.name, code: f.code, reason: f.reason }));
+    if (json) io.stdout(JSON.stringify({ time: Date.now(), peer: name, event: 'recovery', subject: name, applications: report.applications.map((a) => a.name), components: report.rebuilt, ms: report.durationMs, lastShutdown: report.incarnation.lastShutdown, failed }) + '\n');
+    else {
+      io.stderr(`frog peer: ${summary}${failed.length ? `; ${failed.length} not recovered` : ''}\n`);
+      // One line each (the `log` event says the same to subscribers); the peer runs the others.
+      for (const f of report.failed) io.stderr(`frog peer: error ${f.code}: ${f.message}\n`);
+    }
   }
   await stopped;
   await assembled.close(stopSignal);

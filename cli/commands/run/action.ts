@@ -149,6 +149,13 @@ async function recoverOrRefuse(plan: DeploymentPlan, o: RunCommandOptions, embed
       out.problem(message, { code: m.code, hint: m.hint, text: `frog run: error ${m.code}: ${message}\n  hint: ${m.hint}\n` });
       return 'refused';
     }
+    case 'failed': {
+      // Its records are kept (an operator may want them); --replace discards them and deploys anew.
+      const f = r.failure;
+      const hint = 'Add `--replace` to discard its kept records and deploy this description, or restore the data directory from a backup.';
+      out.problem(f.message, { code: f.code, hint, text: `frog run: error ${f.code}: ${f.message}\n  hint: ${hint}\n` });
+      return 'refused';
+    }
     case 'replaced':
       out.note(`frog run: --replace: discarded ${plan.name} from plan ${r.stored.slice(0, 12)} (${r.discarded} components)`);
       return undefined;

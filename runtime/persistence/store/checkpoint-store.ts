@@ -29,6 +29,14 @@
 import type { DeploymentPlan } from '../../../core/plan-types.js';
 import type { ApplicationEntry, ComponentKey, ComponentRecord, HistoryEntry, PeerIncarnation } from './record.js';
 
+/** A stored value that cannot be decoded, by its key: a record (`path` given) or a registration. */
+export interface DamagedEntry {
+  app: string;
+  path?: string;
+  /** What cannot be read and why ("the record `a/sfConfig` cannot be decoded: its checksum ..."). */
+  reason: string;
+}
+
 /** One atomic batch of changes. Every field is optional. */
 export interface CheckpointChanges {
   /** Plans to keep, by their id (content hash). Putting a plan that is already there is a no-op. */
@@ -97,6 +105,17 @@ export interface CheckpointStore {
 
   /** Every component record, from one consistent snapshot, ordered by application and path. */
   readAll(): Promise<ComponentRecord[]>;
+
+  /**
+   * Every component record that decodes, from one consistent snapshot, ordered by application
+   * and path, and the keys of those that do not (a failed checksum, bytes that are not a record)
+   * with the reason: one damaged record is one damaged application, not a damaged store
+   * (docs/design/recovery.md §3.1). A store whose tree cannot be walked still throws `StoreCorruptError`.
+   */
+  readAllChecked(): Promise<{ records: ComponentRecord[]; damaged: DamagedEntry[] }>;
+
+  /** Every registration that decodes, ordered by name, and the names of those that do not. */
+  listApplicationsChecked(): Promise<{ applications: ApplicationEntry[]; damaged: DamagedEntry[] }>;
 
   /** One record, or undefined. */
   get(key: ComponentKey): Promise<ComponentRecord | undefined>;

@@ -1,5 +1,5 @@
 /** Checkpoints and recovery: the store interface, its LMDB and memory implementations, and the pure rules around them. */
-export type { CheckpointStore, CheckpointChanges, OpenOptions, CloseOptions, CommitStats } from './checkpoint-store.js';
+export type { CheckpointStore, CheckpointChanges, DamagedEntry, OpenOptions, CloseOptions, CommitStats } from './checkpoint-store.js';
 export {
   isLifecycleState,
   childPath,

@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { DeploymentPlan } from '../../../core/plan-types.js';
-import type { CheckpointChanges, CheckpointStore, CloseOptions, CommitStats, OpenOptions } from './checkpoint-store.js';
+import type { CheckpointChanges, CheckpointStore, CloseOptions, CommitStats, DamagedEntry, OpenOptions } from './checkpoint-store.js';
 import {
   compareKeys,
   decodeApplication,
@@ -432,6 +432,49 @@ export class LmdbCheckpointStore implements CheckpointStore, GroupWriter {
       throw this.corrupt(current, error);
     }
     return records.sort(compareKeys);
+  }
+
+  async readAllChecked(): Promise<{ records: ComponentRecord[]; damaged: DamagedEntry[] }> {
+    const t = this.openTables();
+    const records: ComponentRecord[] = [];
+    const damaged: DamagedEntry[] = [];
+    // One synchronous pass (one read snapshot). A failure of LMDB itself while walking is the
+    // store's; a value that does not decode is its record's (and so its application's) alone.
+    try {
+      for (const { key, value } of t.records.getRange()) {
+        if (!Array.isArray(key) || key.length !== 2 || typeof key[0] !== 'string' || typeof key[1] !== 'string') {
+          throw new Error(`a record key is not [application, path] (${JSON.stringify(key)})`);
+        }
+        const [app, path] = key as [string, string];
+        try {
+          records.push(decodeRecord(value));
+        } catch (error) {
+          damaged.push({ app, path, reason: this.corrupt(`the record \`${app}/${path}\``, error).params.reason as string });
+        }
+      }
+    } catch (error) {
+      throw this.corrupt('the records', error);
+    }
+    return { records: records.sort(compareKeys), damaged };
+  }
+
+  async listApplicationsChecked(): Promise<{ applications: ApplicationEntry[]; damaged: DamagedEntry[] }> {
+    const t = this.openTables();
+    const applications: ApplicationEntry[] = [];
+    const damaged: DamagedEntry[] = [];
+    try {
+      for (const { key, value } of t.apps.getRange()) {
+        const name = String(key);
+        try {
+          applications.push(decodeApplication(value));
+        } catch (error) {
+          damaged.push({ app: name, reason: this.corrupt(`the registration of \`${name}\``, error).params.reason as string });
+        }
+      }
+    } catch (error) {
+      throw this.corrupt('the applications', error);
+    }
+    return { applications: applications.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), damaged };
   }
 
   async get(key: ComponentKey): Promise<ComponentRecord | undefined> {

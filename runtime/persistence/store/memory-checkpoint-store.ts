@@ -9,7 +9,7 @@
  * grouped the same way (one group per event turn while a group is in flight).
  */
 import type { DeploymentPlan } from '../../../core/plan-types.js';
-import type { CheckpointChanges, CheckpointStore, CloseOptions, CommitStats, OpenOptions } from './checkpoint-store.js';
+import type { CheckpointChanges, CheckpointStore, CloseOptions, CommitStats, DamagedEntry, OpenOptions } from './checkpoint-store.js';
 import { compareKeys, decodeApplication, decodeHistory, decodePlan, decodeRecord } from './codec.js';
 import { StoreClosedError, StoreLockedError, StoreUnavailableError } from './errors.js';
 import {
@@ -19,6 +19,7 @@ import {
   META_PEER,
   META_SHUTDOWN,
   encodeChanges,
+  corruption,
   reading,
   shutdownMarker,
   startIncarnation,
@@ -139,6 +140,35 @@ export class MemoryCheckpointStore implements CheckpointStore, GroupWriter {
       reading(this.location, `the record \`${key.replace('\u0000', '/')}\``, () => decodeRecord(bytes)),
     );
     return records.sort(compareKeys);
+  }
+
+  async readAllChecked(): Promise<{ records: ComponentRecord[]; damaged: DamagedEntry[] }> {
+    const records: ComponentRecord[] = [];
+    const damaged: DamagedEntry[] = [];
+    for (const [key, bytes] of this.tables().records.entries()) {
+      const at = key.indexOf('\u0000');
+      const app = key.slice(0, at);
+      const path = key.slice(at + 1);
+      try {
+        records.push(decodeRecord(bytes));
+      } catch (error) {
+        damaged.push({ app, path, reason: corruption(this.location, `the record \`${app}/${path}\``, error).params.reason as string });
+      }
+    }
+    return { records: records.sort(compareKeys), damaged: damaged.sort((a, b) => compareKeys(a as ComponentKey, b as ComponentKey)) };
+  }
+
+  async listApplicationsChecked(): Promise<{ applications: ApplicationEntry[]; damaged: DamagedEntry[] }> {
+    const applications: ApplicationEntry[] = [];
+    const damaged: DamagedEntry[] = [];
+    for (const [name, bytes] of this.tables().apps.entries()) {
+      try {
+        applications.push(decodeApplication(bytes));
+      } catch (error) {
+        damaged.push({ app: name, reason: corruption(this.location, `the registration of \`${name}\``, error).params.reason as string });
+      }
+    }
+    return { applications: applications.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), damaged };
   }
 
   async get(key: ComponentKey): Promise<ComponentRecord | undefined> {
