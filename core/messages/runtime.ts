@@ -62,6 +62,13 @@ export const RuntimeMessages = {
   DuplicatePeerIgnored: entry('SF4517', 'Group', 'Peer `{name}` (node id {id}) at {address} uses the {what} of peer `{incumbent}` (node id {incumbentId}), which ran first; its heartbeats are ignored.', undefined, 'warning'),
   /** Two peers with one node id under different names, the first one heard keeping it (a warning). */
   SharedPeerId: entry('SF4518', 'Group', 'Peers `{first}` and `{second}` both use node id {id}; the heartbeats of `{second}` are ignored.', 'Give each peer a node id of its own with `--id` (0 to 2047).', 'warning'),
+  /** `--join` (or `join` in the configuration file) is not a list of HOST:PORT (docs/design/group.md §7). */
+  BadJoinOption: entry('SF4540', 'Peer', '--join must be HOST:PORT[,HOST:PORT…], as in 10.0.0.5:4242 or [fd00::5]:4242; got `{text}`.', 'Name the address and unicast port (`--join-port`, by default the group port) of any member of the group.'),
+  /** A `--join` host name that does not resolve at start. */
+  JoinHostUnresolved: entry('SF4541', 'Peer', 'The --join address `{host}` cannot be resolved: {reason}.', 'Give an IP address, or a name this machine can resolve.'),
+  /** The unicast socket of `--join` cannot be bound. */
+  UnicastPortUnavailable: entry('SF4542', 'Group', 'Cannot bind the unicast port {address}: {reason}.', 'Choose another port with `--join-port` (0: any free port), or stop what holds it.'),
+  BadJoinPort: entry('SF4543', 'Peer', '--join-port must be a port from 0 to 65535; got `{text}`.', '0 takes any free port; by default the group port is used.'),
 
   // --- SF46xx: the state space as components see it (runtime/state-access.ts, stdlib/state/) ---
   NoStateSpace: entry('SF4601', 'State', 'Component `{path}` needs the state space, but its host has none.', 'Run it with `frog run` or on a peer started with `frog peer`.'),

@@ -117,7 +117,7 @@ export class AuthenticatedDatagramTransport implements DatagramTransport {
       const reason = checkDatagram(this.key, d);
       if (reason) this.drops.count(reason);
       else {
-        if (source !== undefined) this.inner.trust?.(source);
+        if (source !== undefined) this.inner.trust?.(source, d);
         handler(d);
       }
     });

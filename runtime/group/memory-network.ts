@@ -18,6 +18,20 @@
  */
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { DatagramTransport, LinkFailure, LinkFailureCause, MessageTransport, PeerAddress } from './transport.js';
+import type { UnicastSocket } from './unicast-transport.js';
+
+/**
+ * The unicast address of simulated address `id` (a peer without multicast, docs/design/group.md §7):
+ * `10.<id / 256>.<id % 256>.1:4242`, so that directories encode it as a real address.
+ */
+export function simUnicastAddress(id: number): string {
+  return `10.${id >> 8}.${id & 255}.1:4242`;
+}
+
+function simIdOf(address: string): number {
+  const m = /^10\.(\d+)\.(\d+)\.1:4242$/.exec(address);
+  return m ? Number(m[1]) * 256 + Number(m[2]) : -1;
+}
 
 /** A deterministic PRNG (mulberry32), so every simulation replays exactly from its seed. */
 export function seededRandom(seed: number): () => number {
@@ -58,6 +72,7 @@ export class MemoryNetwork {
   readonly conditions: NetworkConditions = { loss: 0, minDelay: 1, maxDelay: 1, duplicate: 0, messageDelay: 1, connectFailure: Infinity };
   private readonly datagramHandlers = new Map<number, ((d: Uint8Array) => void) | null>();
   private readonly messageEndpoints = new Map<number, MemoryMessageEndpoint>();
+  private readonly unicastHandlers = new Map<number, ((d: Uint8Array, from: string) => void) | null>();
   /** Cut pairs (one-way), keyed `from * 4096 + to`. */
   private readonly cuts = new Set<number>();
   private groups: Map<number, number> | null = null;
@@ -76,6 +91,21 @@ export class MemoryNetwork {
     };
   }
 
+  /**
+   * A unicast socket at address `id` (simUnicastAddress): datagrams to named addresses only, under the
+   * same loss, delay, duplication, cuts and partitions as multicast ones.
+   */
+  unicastSocket(id: number): UnicastSocket {
+    this.unicastHandlers.set(id, null);
+    const address = simUnicastAddress(id);
+    return {
+      address,
+      send: (d, to) => this.unicast(id, address, d, to),
+      onReceive: (h) => void this.unicastHandlers.set(id, h),
+      close: async () => void this.unicastHandlers.delete(id),
+    };
+  }
+
   /** The message transport at address `id`, of the member with node id `nodeId` (by default the address). */
   messageEndpoint(id: number, nodeId: number = id, options: MemoryEndpointOptions = {}): MessageTransport {
     const e = new MemoryMessageEndpoint(this, id, nodeId, options);
@@ -91,6 +121,7 @@ export class MemoryNetwork {
   /** Removes a node (a crash): nothing more is delivered to or from it. */
   remove(id: number, endpoint?: MessageTransport): void {
     this.datagramHandlers.delete(id);
+    this.unicastHandlers.delete(id);
     if (endpoint === undefined || this.messageEndpoints.get(id) === endpoint) this.messageEndpoints.delete(id);
   }
 
@@ -115,6 +146,37 @@ export class MemoryNetwork {
     if (this.cuts.has(from * 4096 + to)) return false;
     if (this.groups) return (this.groups.get(from) ?? -1 - from) === (this.groups.get(to) ?? -1 - to);
     return true;
+  }
+
+  private unicast(from: number, fromAddress: string, d: Uint8Array, to: readonly string[]): void {
+    const c = this.conditions;
+    const ids = to.map(simIdOf);
+    if (c.minDelay === c.maxDelay && c.loss === 0 && c.duplicate === 0) {
+      // One timer for the whole fan-out, as for multicast.
+      const copy = Uint8Array.from(d);
+      this.clock.setTimeout(() => {
+        for (const id of ids) {
+          const h = this.unicastHandlers.get(id);
+          if (!h || id === from || !this.reachable(from, id)) continue;
+          this.deliveries++;
+          h(copy, fromAddress);
+        }
+      }, c.minDelay);
+      return;
+    }
+    for (const id of ids) {
+      const copies = this.random() < c.duplicate ? 2 : 1;
+      for (let i = 0; i < copies; i++) {
+        if (this.random() < c.loss) continue;
+        const copy = Uint8Array.from(d);
+        this.clock.setTimeout(() => {
+          const h = this.unicastHandlers.get(id);
+          if (!h || !this.reachable(from, id)) return;
+          this.deliveries++;
+          h(copy, fromAddress);
+        }, c.minDelay + this.random() * (c.maxDelay - c.minDelay));
+      }
+    }
   }
 
   private broadcast(from: number, d: Uint8Array): void {

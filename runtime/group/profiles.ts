@@ -19,6 +19,10 @@
  * lan is tuned for fast detection on one local network (loopback or a LAN with sub-100 ms delays and
  * NTP-synchronised clocks): k = 4 keeps 600 ms of slack for delay, skew and event-loop stalls.
  *
+ * Over unicast (`frog peer --join`, docs/design/group.md §7) heartbeats go straight from each member to
+ * each other one every I, so detection, restabilisation and merge keep the bounds above; only finding
+ * the addresses adds 2I (+ d): join 5I + S, and Q + 5I + S for a merge after the addresses were forgotten.
+ *
  * A one-way link (test plan PM-3) is covered by the restabilisation bound T + 3I + S (+ 2d): its two
  * ends part and every peer is stable again within it (conflict resolution of the hearing graph, see
  * heartbeat-machine.ts). Once every link is two-way again, one view forms within the heal bound.
@@ -61,6 +65,19 @@ export interface ProfileBounds {
   discovery: number;
   /** d + ε + σ must stay below this for no false suspicion. */
   slack: number;
+  /**
+   * B5 over unicast (`--join`, docs/design/group.md §7): 5I + S. The newcomer's first heartbeat
+   * (≤ I after it starts) reaches its seed only, which answers with its directory; its next one
+   * (I later) reaches every member, which answers within I: every pair hears each other within
+   * 3I + 2d of the start instead of I + d, 2I later than with multicast.
+   */
+  unicastJoin: number;
+  /**
+   * B6 over unicast when the members had forgotten each other's addresses (a cut longer than the
+   * forget time): Q + 5I + S, the seeds bringing the two sides together as for a join. A shorter cut
+   * keeps the addresses and merges within B6.
+   */
+  unicastMerge: number;
 }
 
 function profile(name: string, interval: number, k: number, stability: number, quiescence: number, j: number): TimingProfile {
@@ -108,6 +125,8 @@ export function boundsOf(p: TimingProfile): ProfileBounds {
     valueUpdate: t,
     discovery: j + 3 * t,
     slack: t - i,
+    unicastJoin: 5 * i + s,
+    unicastMerge: q + 5 * i + s,
   };
 }
 

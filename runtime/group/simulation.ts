@@ -8,9 +8,22 @@ import { GroupKey } from './authenticated-transport.js';
 import { GroupMember } from './group-member.js';
 import type { GroupEvent, MachineSnapshot } from './heartbeat-machine.js';
 import { ManualClock, SkewedClock } from '../../core/clock.js';
-import { MemoryNetwork, seededRandom } from './memory-network.js';
+import { MemoryNetwork, seededRandom, simUnicastAddress } from './memory-network.js';
+import type { DatagramTransport } from './transport.js';
+import { CombinedDatagramTransport, UnicastTransport } from './unicast-transport.js';
 import type { TimingProfile } from './profiles.js';
-import { HeartbeatDecoder } from './wire.js';
+import { DEFAULT_SYSTEM_MAGIC, HeartbeatDecoder } from './wire.js';
+
+export interface AddPeerOptions {
+  name?: string;
+  preferred?: boolean;
+  nodeId?: number;
+  /** Hears and sends multicast (default true). */
+  multicast?: boolean;
+  /** Unicast too, starting from these peers' addresses (`frog peer --join`); `[]` listens only. */
+  join?: number[];
+  forgetAfterMs?: number;
+}
 
 export interface SimPeer {
   /** The peer's key in the simulation and its network address: its node id, unless `addPeer` said otherwise. */
@@ -51,6 +64,8 @@ export class Simulation {
   /** A peer was added or stopped since the last property check. */
   private membershipChanged = true;
   private readonly decoder = new HeartbeatDecoder();
+  /** The unicast transports of peers started with `join`. */
+  readonly unicast = new Map<number, UnicastTransport>();
 
   constructor(readonly options: SimulationOptions) {
     this.random = seededRandom(options.seed ?? 1);
@@ -65,7 +80,7 @@ export class Simulation {
    * Starts a peer under the key (and network address) `id`. Its node id is `id` unless `nodeId`
    * says otherwise: a second peer with the node id of a running one (a duplicate) needs a key of its own.
    */
-  addPeer(id: number, opts: { name?: string; preferred?: boolean; nodeId?: number } = {}): SimPeer {
+  addPeer(id: number, opts: AddPeerOptions = {}): SimPeer {
     const old = this.peers.get(id);
     if (old?.alive) throw new Error(`peer ${id} is already running`);
     const clock = new SkewedClock(this.clock);
@@ -77,7 +92,7 @@ export class Simulation {
       profile: this.profile,
       key: this.key,
       clock,
-      datagrams: this.net.datagramEndpoint(id),
+      datagrams: this.datagramsOf(id, nodeId, clock, opts),
       messages: this.net.messageEndpoint(id, nodeId, { connectTimeout: this.options.connectTimeout ?? this.profile.timeout }),
       preferred: opts.preferred,
       decoder: this.decoder,
@@ -95,6 +110,30 @@ export class Simulation {
     member.start();
     this.membershipChanged = true;
     return peer;
+  }
+
+  /** Multicast, unicast (docs/design/group.md §7) or both, as `opts` say. */
+  private datagramsOf(id: number, nodeId: number, clock: SkewedClock, opts: AddPeerOptions): DatagramTransport {
+    const multicast = opts.multicast !== false;
+    if (opts.join === undefined) {
+      if (!multicast) throw new Error(`peer ${id} has neither multicast nor --join`);
+      return this.net.datagramEndpoint(id);
+    }
+    const unicast = new UnicastTransport({
+      socket: this.net.unicastSocket(id),
+      key: this.key,
+      nodeId,
+      systemMagic: DEFAULT_SYSTEM_MAGIC,
+      seeds: opts.join.map(simUnicastAddress),
+      now: () => clock.now(),
+      random: seededRandom(Math.floor(this.random() * 2 ** 32)),
+      gossipMs: this.profile.timeout,
+      forgetAfterMs: opts.forgetAfterMs,
+      // The simulation's senders share a clock and run in bursts; the rate limit is tested on its own.
+      rateLimit: false,
+    });
+    this.unicast.set(id, unicast);
+    return multicast ? new CombinedDatagramTransport([this.net.datagramEndpoint(id), unicast]) : unicast;
   }
 
   crash(id: number): void {

@@ -6,7 +6,8 @@
 import type { Contact } from './wire.js';
 
 /**
- * Group datagrams (heartbeats). `send` reaches every member of the group (multicast); whether our own
+ * Group datagrams (heartbeats). `send` reaches every member of the group (multicast, or unicast to
+ * every known member: unicast-transport.ts); whether our own
  * datagram comes back is transport-specific (the receive path drops it as `self`).
  * The receive handler is called on the event loop; it must not throw (the driver never does).
  */
@@ -14,8 +15,11 @@ export interface DatagramTransport {
   send(datagram: Uint8Array): void;
   /** `source` names the sender where the transport knows it (`address:port` on UDP). */
   onReceive(handler: (datagram: Uint8Array, source?: string) => void): void;
-  /** A datagram from `source` was authenticated: a transport that rations senders may favour it. */
-  trust?(source: string): void;
+  /**
+   * `datagram` from `source` was authenticated: a transport that rations senders may favour it, and
+   * one that learns member addresses (unicast-transport.ts) may learn this one.
+   */
+  trust?(source: string, datagram?: Uint8Array): void;
   close(): Promise<void>;
 }
 

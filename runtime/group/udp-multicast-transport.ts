@@ -1,5 +1,6 @@
 /**
- * The real group transport: UDP multicast, TTL 1, on an explicitly named interface. The only file
+ * The real group transport: UDP multicast, TTL 1, on an explicitly named interface. With
+ * udp-unicast-socket.ts (`--join`), the only file
  * that imports `node:dgram`. Loopback recipe: `reuseAddr`, membership and outgoing interface both set
  * to the interface address (127.0.0.1 by default), so nothing leaves the machine unless asked.
  * On Linux the socket is bound to the group address itself, not to every address: unicast datagrams

@@ -310,3 +310,74 @@ function formatAddress(a: Uint8Array): string {
   for (let i = 0; i < 16; i += 2) groups.push(((a[i]! << 8) | a[i + 1]!).toString(16));
   return groups.join(':');
 }
+
+/**
+ * Message type 2, the address directory of unicast groups (docs/design/group.md §7 "Unicast groups"):
+ * the header of a heartbeat up to the sender's node id, then a count and the entries, padded to the
+ * smallest datagram, then the same key id and tag. It is checked by the same authentication, and
+ * read only by the unicast transport, which never passes it up: a heartbeat decoder drops it as
+ * `malformed` (unknown type).
+ *
+ * | offset | size | field |
+ * |--------|------|-------|
+ * | 0      | 14   | as a heartbeat: magic, version, type 2, flags 0, key id, system magic, sender node id |
+ * | 14     | 2    | entry count |
+ * | 16     | …    | entries: node id (2), family (1: 4 or 6), address (4 or 16), port (2) |
+ * | end−16 | 16   | tag |
+ */
+export const TYPE_DIRECTORY = 2;
+/** Entries of one directory datagram at most (IPv6 entries are 21 bytes: 55 of them fit too). */
+export const MAX_DIRECTORY_ENTRIES = 48;
+
+export interface DirectoryEntry {
+  id: number;
+  host: string;
+  port: number;
+}
+
+/** Encodes a directory with key id 0 and a zero tag (the authenticated transport's `sealDatagram` fills both in). */
+export function encodeDirectory(systemMagic: number, nodeId: number, entries: readonly DirectoryEntry[]): Buffer {
+  if (entries.length > MAX_DIRECTORY_ENTRIES) throw new RangeError(`a directory holds at most ${MAX_DIRECTORY_ENTRIES} entries`);
+  const addrs = entries.map((e) => parseAddress(e.host));
+  const body = 16 + addrs.reduce((n, a) => n + 5 + a.length, 0);
+  const b = Buffer.alloc(Math.max(body + TAG_BYTES, MIN_DATAGRAM));
+  b.writeUInt32BE(PROTOCOL_MAGIC, 0);
+  b[4] = WIRE_VERSION;
+  b[5] = TYPE_DIRECTORY;
+  b.writeUInt32BE(systemMagic >>> 0, 8);
+  b.writeUInt16BE(nodeId, 12);
+  b.writeUInt16BE(entries.length, 14);
+  let at = 16;
+  entries.forEach((e, i) => {
+    const a = addrs[i]!;
+    b.writeUInt16BE(e.id, at);
+    b[at + 2] = a.length === 4 ? 4 : 6;
+    b.set(a, at + 3);
+    b.writeUInt16BE(e.port, at + 3 + a.length);
+    at += 5 + a.length;
+  });
+  return b;
+}
+
+/** Decodes an authenticated directory; throws MalformedHeartbeatError on anything out of shape. */
+export function decodeDirectory(d: Uint8Array): { systemMagic: number; nodeId: number; entries: DirectoryEntry[] } {
+  const b = Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+  if (b.length < MIN_DATAGRAM || b.length > MAX_DATAGRAM || b[5] !== TYPE_DIRECTORY) throw new MalformedHeartbeatError('not a directory');
+  const count = b.readUInt16BE(14);
+  if (count > MAX_DIRECTORY_ENTRIES) throw new MalformedHeartbeatError('too many directory entries');
+  const end = b.length - TAG_BYTES;
+  const entries: DirectoryEntry[] = [];
+  let at = 16;
+  for (let i = 0; i < count; i++) {
+    if (at + 3 > end) throw new MalformedHeartbeatError('directory truncated');
+    const id = b.readUInt16BE(at);
+    const family = b[at + 2];
+    const len = family === 4 ? 4 : family === 6 ? 16 : -1;
+    if (len < 0 || at + 3 + len + 2 > end || id > MAX_NODE_ID) throw new MalformedHeartbeatError('bad directory entry');
+    const port = b.readUInt16BE(at + 3 + len);
+    if (port === 0) throw new MalformedHeartbeatError('bad directory entry');
+    entries.push({ id, host: formatAddress(b.subarray(at + 3, at + 3 + len)), port });
+    at += 5 + len;
+  }
+  return { systemMagic: systemMagicOf(b), nodeId: b.readUInt16BE(12), entries };
+}

@@ -47,6 +47,11 @@ export interface NetworkOptions {
   group: { group: string; port: number };
   /** The interface for the group and the peer links. */
   interfaceAddress: string;
+  /**
+   * `--join`: heartbeats over unicast too (docs/design/group.md §7), from these member addresses
+   * (`host:port`, hosts resolved), on this UDP port of the interface (0: any free one).
+   */
+  join?: { seeds: string[]; port: number };
   /** The control API's address; when not given, `defaultListen`, or a free loopback port if that is taken. */
   listen?: string;
   defaultListen: string;
@@ -56,6 +61,8 @@ export interface NetworkOptions {
   placementTimeout?: string;
   /** The member is built and starts next: subscribe to its events here. */
   onMember?(member: GroupMember): void;
+  /** The unicast socket is bound at this address (with `join`). */
+  onUnicast?(address: string): void;
   /** The member has started; the store opens next. */
   onStarted?(): void;
   /** The peer is built and starts next: subscribe to its host's events here. */

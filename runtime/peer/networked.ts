@@ -9,6 +9,10 @@ import { SystemClock } from '../../core/clock.js';
 import { GroupMember } from '../group/group-member.js';
 import { TcpMessageTransport } from '../group/tcp-message-transport.js';
 import { UdpMulticastTransport } from '../group/udp-multicast-transport.js';
+import { UdpUnicastSocket } from '../group/udp-unicast-socket.js';
+import { CombinedDatagramTransport, UnicastTransport } from '../group/unicast-transport.js';
+import type { DatagramTransport } from '../group/transport.js';
+import { DEFAULT_SYSTEM_MAGIC } from '../group/wire.js';
 import type { LmdbCheckpointStore } from '../persistence/store/index.js';
 import type { AssembleOptions, NetworkOptions, NetworkedPeer } from './assemble.js';
 import { openStore } from './open-store.js';
@@ -22,13 +26,30 @@ export async function assembleNetworked(o: AssembleOptions, n: NetworkOptions): 
   const epoch = Date.now();
 
   // --- the group part -------------------------------------------------------------------------
-  let datagrams: UdpMulticastTransport;
+  let datagrams: DatagramTransport;
   let messages: TcpMessageTransport;
+  let multicast: UdpMulticastTransport;
   try {
-    datagrams = await UdpMulticastTransport.open({ group: n.group.group, port: n.group.port, interfaceAddress: iface });
+    multicast = await UdpMulticastTransport.open({ group: n.group.group, port: n.group.port, interfaceAddress: iface });
   } catch (e) {
     report(`${e instanceof Error ? e.message : String(e)}`);
     return 2;
+  }
+  datagrams = multicast;
+  if (n.join) {
+    // Unicast as well (docs/design/group.md §7): a mixed group is one group.
+    let socket: UdpUnicastSocket;
+    try {
+      socket = await UdpUnicastSocket.open(iface, n.join.port);
+    } catch (e) {
+      await multicast.close();
+      report(`${e instanceof Error ? e.message : String(e)}`);
+      return 2;
+    }
+    const clock = new SystemClock();
+    const unicast = new UnicastTransport({ socket, key, nodeId: id, systemMagic: DEFAULT_SYSTEM_MAGIC, seeds: n.join.seeds, now: () => clock.now(), random: Math.random, gossipMs: n.profile.timeout });
+    datagrams = new CombinedDatagramTransport([multicast, unicast]);
+    n.onUnicast?.(socket.address);
   }
   try {
     // A peer link not up within T is a timing failure (docs/design/group.md §2.1 "Peer links").

@@ -41,11 +41,11 @@ class Pond {
   readonly stderr: string[] = [];
   readonly names: string[];
 
-  constructor(readonly net: NetnsHarness, readonly t: ExecutionContext, port: number, keyFile: string) {
+  constructor(readonly net: NetnsHarness, readonly t: ExecutionContext, port: number, keyFile: string, extra: (index: number) => string[] = () => []) {
     this.names = net.hosts.map((h) => `n${h.index}`);
     for (const h of net.hosts) {
       const name = `n${h.index}`;
-      const child = net.spawn(h.index, process.execPath, [join(root, 'bin/frog.js'), 'peer', '--name', name, '--id', String(h.index), '--group', `239.255.42.42:${port}`, '--key-file', keyFile, '--interface', h.address, '--profile', 'lan', '--events', 'json']);
+      const child = net.spawn(h.index, process.execPath, [join(root, 'bin/frog.js'), 'peer', '--name', name, '--id', String(h.index), '--group', `239.255.42.42:${port}`, '--key-file', keyFile, '--interface', h.address, '--profile', 'lan', '--events', 'json', ...extra(h.index)]);
       let buf = '';
       child.stdout!.on('data', (c: Buffer) => {
         buf += c.toString();
@@ -136,11 +136,16 @@ const netns = netnsAvailability();
 const iptables = iptablesAvailability();
 const keyDir = scratchDir('frog-netns-');
 
-async function withPond(t: ExecutionContext, port: number, body: (pond: Pond) => Promise<void>): Promise<void> {
+/**
+ * With `unicast`, the bridge floods no multicast (NetnsHarness.blockMulticast) and every peer runs
+ * with `--join` naming host 1 (docs/design/group.md §7): the group forms over unicast only.
+ */
+async function withPond(t: ExecutionContext, port: number, body: (pond: Pond) => Promise<void>, unicast = false): Promise<void> {
   const keyFile = join(keyDir, `group-${port}.key`);
   await generateKeyFile(keyFile);
   const net = NetnsHarness.create(3);
-  const pond = new Pond(net, t, port, keyFile);
+  if (unicast) net.blockMulticast();
+  const pond = new Pond(net, t, port, keyFile, unicast ? () => ['--join', `${net.host(1).address}:${port}`] : undefined);
   try {
     await body(pond);
     t.true(pond.allRunning(), `no peer exited on its own (stderr: ${pond.stderr.join('')})`);
@@ -156,8 +161,9 @@ const nsSuffix = netns.ok ? '' : ` (skipped: ${netns.reason})`;
 const iptTest = netns.ok && iptables.ok ? test.serial : test.skip;
 const iptSuffix = !netns.ok ? ` (skipped: ${netns.reason})` : iptables.ok ? '' : ` (skipped: ${iptables.reason})`;
 
-nsTest(`namespaces: cutting a host splits the views within the bounds, healing merges them${nsSuffix}`, async (t) => {
-  await withPond(t, 45130, async (pond) => {
+/** The cut-and-heal case, over multicast or (unicast) over `--join` with multicast blocked. */
+async function cutAndHeal(t: ExecutionContext, port: number, unicast: boolean): Promise<void> {
+  await withPond(t, port, async (pond) => {
     await pond.formed();
     const [n1, n2, n3] = pond.names as [string, string, string];
 
@@ -191,8 +197,12 @@ nsTest(`namespaces: cutting a host splits the views within the bounds, healing m
     }
     const leaders = new Set(pond.names.map((p) => pond.events.filter((e) => e.peer === p && e.event === 'stable').at(-1)?.leader));
     t.is(leaders.size, 1, 'one leader after the merge');
-  });
-});
+  }, unicast);
+}
+
+nsTest(`namespaces: cutting a host splits the views within the bounds, healing merges them${nsSuffix}`, (t) => cutAndHeal(t, 45130, false));
+
+nsTest(`namespaces without multicast: three peers form a group through --join, a cut splits and a heal merges within the bounds${nsSuffix}`, (t) => cutAndHeal(t, 45140, true));
 
 iptTest(`namespaces: a one-way drop separates its two ends, flushing it merges them${iptSuffix}`, async (t) => {
   await withPond(t, 45131, async (pond) => {

@@ -223,6 +223,14 @@ export class NetnsHarness {
     run('ip', ['-n', this.bridgeNamespace, 'link', 'set', this.host(index).bridgePort, 'down']);
   }
 
+  /**
+   * The bridge no longer floods multicast to any host (`mcast_flood off` on every bridge port), as
+   * clouds, VPNs and container overlays do not route it: only unicast crosses the bridge.
+   */
+  blockMulticast(): void {
+    for (const h of this.hosts) run('bridge', ['-n', this.bridgeNamespace, 'link', 'set', 'dev', h.bridgePort, 'mcast_flood', 'off']);
+  }
+
   /** Reconnects a cut host. */
   heal(index: number): void {
     run('ip', ['-n', this.bridgeNamespace, 'link', 'set', this.host(index).bridgePort, 'up']);

@@ -17,7 +17,9 @@
  * SIGINT/SIGTERM; 1 bad options or key file; 2 the network could not be set up; 3 refused by the
  * group: a peer that ran first already uses this `--name` (SF4515) or this node id (SF4516).
  */
+import { lookup } from 'node:dns/promises';
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { FrogError } from '../../../core/errors.js';
@@ -27,6 +29,7 @@ import type { GroupEvent } from '../../../runtime/group/heartbeat-machine.js';
 import { readKeyFile, KeyFileError } from '../../../runtime/group/key-file.js';
 import { DEFAULT_PROFILE, getProfile, profileWarnings, PROFILES } from '../../../runtime/group/profiles.js';
 import { MAX_NODE_ID } from '../../../runtime/group/bitset.js';
+import { joinHostPort, splitHostPort } from '../../../runtime/group/unicast-transport.js';
 import { formatEventLine } from '../../../runtime/host/events.js';
 import { assemble } from '../../../runtime/peer/assemble.js';
 import { checkToken, HttpListenerError, isLoopback, parseHttpAddress } from '../../../runtime/http/http-listener.js';
@@ -43,6 +46,10 @@ export interface PeerCommandOptions {
   group?: string;
   keyFile?: string;
   interface?: string;
+  /** `host:port,…`: heartbeat over unicast too, from these members (docs/design/group.md §7). */
+  join?: string;
+  /** The unicast UDP port (default: the group port). */
+  joinPort?: string;
   profile?: string;
   events?: string;
   /** A data directory: checkpoint components there and recover what it holds at start. */
@@ -91,6 +98,32 @@ function parseGroup(text: string): { group: string; port: number } {
   const first = Number(m[1]!.split('.')[0]);
   if (!/^\d+\.\d+\.\d+\.\d+$/.test(m[1]!) || first < 224 || first > 239) throw new PeerOptionError(Messages.NotMulticastGroup, { address: m[1] });
   return { group: m[1]!, port };
+}
+
+/** `--join`'s list, each entry `host:port` (IPv6 in brackets); throws PeerOptionError (SF4540). */
+export function parseJoin(text: string): { host: string; port: number }[] {
+  const parts = text.split(',').map((p) => p.trim());
+  return parts.map((p) => {
+    const hp = splitHostPort(p);
+    if (!hp || !/^[A-Za-z0-9.:-]+$/.test(hp.host) || p.length > 300) throw new PeerOptionError(Messages.BadJoinOption, { text });
+    return hp;
+  });
+}
+
+/** Seeds as `address:port`, host names resolved (SF4541). */
+async function resolveSeeds(seeds: { host: string; port: number }[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const s of seeds) {
+    if (isIP(s.host)) out.push(joinHostPort(s.host, s.port));
+    else {
+      try {
+        out.push(joinHostPort((await lookup(s.host, { family: 4 })).address, s.port));
+      } catch (e) {
+        throw new PeerOptionError(Messages.JoinHostUnresolved, { host: s.host, reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
+      }
+    }
+  }
+  return out;
 }
 
 function eventText(peer: string, e: GroupEvent): string {
@@ -178,6 +211,7 @@ export async function peerCommand(given: PeerCommandOptions, io: Io): Promise<nu
   let id: number;
   let group: { group: string; port: number };
   let profile;
+  let join: { seeds: string[]; port: number } | undefined;
   try {
     if (!name || Buffer.byteLength(name) > 64) throw new PeerOptionError(Messages.BadPeerName);
     if (o.id !== undefined) {
@@ -189,6 +223,10 @@ export async function peerCommand(given: PeerCommandOptions, io: Io): Promise<nu
     profile = getProfile(o.profile ?? DEFAULT_PROFILE);
     if (o.events !== undefined && o.events !== 'json') throw new PeerOptionError(Messages.BadEventsOption, { events: o.events });
     if (!o.keyFile && !io.env.FROG_KEY_FILE) throw new PeerOptionError(Messages.KeyFileRequired);
+    if (o.joinPort !== undefined && (!/^\d{1,5}$/.test(o.joinPort) || Number(o.joinPort) > 65535)) throw new PeerOptionError(Messages.BadJoinPort, { text: o.joinPort });
+    // --join-port alone: listen for unicast members (a seed of a mixed group) without naming one.
+    if (o.join === undefined && o.joinPort !== undefined) join = { seeds: [], port: Number(o.joinPort) };
+    if (o.join !== undefined) join = { seeds: await resolveSeeds(parseJoin(o.join)), port: o.joinPort === undefined ? group.port : Number(o.joinPort) };
   } catch (e) {
     if (e instanceof PeerOptionError) {
       out.problem(e.message, { code: e.code });
@@ -228,6 +266,10 @@ export async function peerCommand(given: PeerCommandOptions, io: Io): Promise<nu
       profile,
       group,
       interfaceAddress: iface,
+      join,
+      onUnicast: (address) => {
+        if (!json) io.stderr(`frog peer: unicast heartbeats on ${address}, joining ${join!.seeds.join(', ')}\n`);
+      },
       listen: o.listen,
       defaultListen: DEFAULT_LISTEN,
       placementTimeout: o.placementTimeout,

@@ -14,8 +14,11 @@ import { FrogError } from '../../../core/errors.js';
 import { Messages } from '../../../core/messages/index.js';
 import { closestName } from '../../../core/suggest.js';
 
-/** What a key's value may be: text, a whole number (given as a number or as text), or a path. */
-export type ConfigKind = 'string' | 'integer' | 'number' | 'path';
+/**
+ * What a key's value may be: text, a whole number (given as a number or as text), a path, or a
+ * list of texts (an array, or one text with commas, held as the comma-separated text).
+ */
+export type ConfigKind = 'string' | 'integer' | 'number' | 'path' | 'list';
 
 /** A configuration file that cannot be used (SF4331 to SF4333). */
 export class PeerConfigError extends FrogError {}
@@ -76,6 +79,11 @@ export function parsePeerConfig(text: string, file: string, keys: ReadonlyMap<st
         else if (typeof value === 'string' && value !== '' && Number.isFinite(Number(value))) out[attributeOf(key)] = value;
         else throw bad('a number');
         break;
+      case 'list':
+        if (typeof value === 'string' && value !== '') out[attributeOf(key)] = value;
+        else if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && v !== '' && !v.includes(','))) out[attributeOf(key)] = value.join(',');
+        else throw bad('an array of Strings, or one String with commas');
+        break;
       case 'path':
         if (typeof value !== 'string' || value === '') throw bad('a path, as a String');
         out[attributeOf(key)] = resolvePath(dirname(resolvePath(file)), value);
@@ -90,10 +98,14 @@ export function parsePeerConfig(text: string, file: string, keys: ReadonlyMap<st
 
 /** The effective configuration as TOML: every key that has a value, in the options' order. */
 export function printPeerConfig(values: Record<string, unknown>, keys: ReadonlyMap<string, ConfigKind>): string {
-  const doc: Record<string, string | number> = {};
+  const doc: Record<string, string | number | string[]> = {};
   for (const [key, kind] of keys) {
     const v = values[attributeOf(key)];
     if (v === undefined || v === null || v === '') continue;
+    if (kind === 'list') {
+      doc[key] = String(v).split(',');
+      continue;
+    }
     doc[key] = (kind === 'integer' || kind === 'number') && Number.isFinite(Number(v)) ? Number(v) : String(v);
   }
   const text = stringify(doc);
