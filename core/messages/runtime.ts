@@ -68,7 +68,7 @@ export const RuntimeMessages = {
   JoinHostUnresolved: entry('SF4541', 'Peer', 'The --join address `{host}` cannot be resolved: {reason}.', 'Give an IP address, or a name this machine can resolve.'),
   /** The unicast socket of `--join` cannot be bound. */
   UnicastPortUnavailable: entry('SF4542', 'Group', 'Cannot bind the unicast port {address}: {reason}.', 'Choose another port with `--join-port` (0: any free port), or stop what holds it.'),
-  BadJoinPort: entry('SF4543', 'Peer', '--join-port must be a port from 0 to 65535; got `{text}`.', '0 takes any free port; by default the group port is used.'),
+  BadJoinPort: entry('SF4543', 'Peer', '--join-port must be a port from 0 to 65535; got `{text}`.', 'Give 0 for any free port; by default the group port is used.'),
 
   // --- SF46xx: the state space as components see it (runtime/state-access.ts, stdlib/state/) ---
   NoStateSpace: entry('SF4601', 'State', 'Component `{path}` needs the state space, but its host has none.', 'Run it with `frog run` or on a peer started with `frog peer`.'),
