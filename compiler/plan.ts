@@ -31,6 +31,11 @@ export interface CompileResult {
 /** Turns a resolved `sfConfig` into a deployment plan. */
 export function compile(description: Description, options: CompileOptions = {}): CompileResult {
   const bag = new DiagnosticBag();
+  if (!description.eager) {
+    // A data description is not a component; the root of a plan must be one (pipeline.md §3.5).
+    bag.add(diagnostic(Messages.RootIsData, {}, description.span));
+    return { diagnostics: bag.items };
+  }
   const root = node(description, 'sfConfig', 'sfConfig', bag);
   if (bag.hasErrors) return { diagnostics: bag.items };
   const source = options.source ? resolvePath(options.source) : '';

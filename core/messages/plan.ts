@@ -25,6 +25,7 @@ export const PlanMessages = {
     'The component does not read it. If it is meant (data for a template or a reference), list it in the schema: `sfPrimSchema:{name} extends Optional;`.',
     'warning',
   ),
+  RootIsData: entry('SF3206', 'Plan', '`sfConfig` is data (`DATA`), but the root of an application must be a component.', 'Write `sfConfig extends Compound { ... }` (or another component prototype); data can live inside it as `settings extends DATA { ... }`.'),
   NoComponentClass: entry('SF3201', 'Plan', 'The eager description `{path}` has no `sfClass`.', 'Extend a component prototype such as `Prim` or `Compound`, or mark the description `DATA` if it is only data.'),
   // SF3202 (`Invalid deployment plan: {reason}.`) was never emitted and is withdrawn: a plan
   // file that is not a valid plan is SF4011. Its number is not reused.
