@@ -112,7 +112,7 @@ test('every standard component resolves without a diagnostic from its own defaul
     Timeout: '',
     During: '',
     Delay: '',
-    Try: '',
+    Try: 'action extends Echo;',
     Run: '',
     DoNothing: '',
     Terminator: '',
@@ -201,6 +201,15 @@ test('one run reports every independent mistake: a misspelt prototype does not h
   const resolved = resolveFile(join(dir, file));
   t.is(resolved.description, undefined);
   t.truthy(resolved.partial);
+});
+
+test('a Try without its action is caught by validate; its handlers, named after termination types, are not unlisted attributes', async (t) => {
+  const { exit, err } = await validate(write('try.sf', ['#include "/frog/components.sf"', 'sfConfig extends Try { normal extends Echo { message "x"; } }']));
+  t.is(exit, 1);
+  t.regex(err, /try\.sf:2:10 - error SF3101: .*`action \(the action to run/);
+  const ok = await validate(write('try-ok.sf', ['#include "/frog/components.sf"', 'sfConfig extends Try { action extends Echo; abnormal extends Echo { message "x"; } }']));
+  t.is(ok.exit, 0);
+  t.is(ok.err, '');
 });
 
 test('a description extending Prim without an sfClass is told why, and how to give it one', async (t) => {
