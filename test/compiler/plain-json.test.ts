@@ -3,7 +3,7 @@
  * command's formats.
  */
 import test from 'ava';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveFile } from '../../compiler/resolve.js';
@@ -15,9 +15,9 @@ import { memoryIo } from '../../cli/io.js';
 import { main } from '../../cli/main.js';
 import { resolveCommand } from '../../cli/commands/resolve/action.js';
 import { scratchDir } from '../support/scratch.js';
+import { CONFORMANCE_DIR, resolvingCases } from '../support/conformance-cases.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const conformance = join(root, 'test', 'conformance');
 const word = (name: string): RefPart => ({ kind: 'WORD', name });
 
 function cd(entries: [string, Value][], eager = true): Description {
@@ -117,21 +117,9 @@ test('without encoded values the text is exactly JSON.stringify of the same obje
   t.is(toPlainJson(d), JSON.stringify(plainObject(d), null, 2) + '\n');
 });
 
-function resolvingCases(): string[] {
-  const out: string[] = [];
-  for (const group of readdirSync(conformance).sort()) {
-    const g = join(conformance, group);
-    if (!statSync(g).isDirectory()) continue;
-    for (const name of readdirSync(g).sort()) {
-      const dir = join(g, name);
-      if (existsSync(join(dir, 'expected.json')) && existsSync(join(dir, 'input.sf'))) out.push(dir);
-    }
-  }
-  return out;
-}
 
 test('every conformance result has a plain form that is valid JSON holding the same values', (t) => {
-  const cases = resolvingCases();
+  const cases = resolvingCases().map((name) => join(CONFORMANCE_DIR, name));
   t.true(cases.length > 50);
   for (const dir of cases) {
     const r = resolveFile(join(dir, 'input.sf'));

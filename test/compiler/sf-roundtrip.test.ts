@@ -3,31 +3,18 @@
  * case that resolves, the .sf text of its result resolves again to the identical canonical JSON.
  */
 import test, { type ExecutionContext } from 'ava';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { resolveFile } from '../../compiler/resolve.js';
 import { unparseConfig } from '../../compiler/unparse.js';
 import { toCanonicalJson } from '../../core/canonical.js';
 import { Description, Ref, SfDouble, SfFloat, type RefPart, type Value } from '../../core/values.js';
+import { CONFORMANCE_DIR, resolvingCases } from '../support/conformance-cases.js';
 
-const conformance = join(dirname(fileURLToPath(import.meta.url)), '..', 'conformance');
+const conformance = CONFORMANCE_DIR;
 
 /** Cases whose result cannot be written back as .sf text, each with its reason. None so far. */
 const EXCEPTIONS: Record<string, string> = {};
 
-function resolvingCases(): string[] {
-  const out: string[] = [];
-  for (const group of readdirSync(conformance).sort()) {
-    const g = join(conformance, group);
-    if (!statSync(g).isDirectory()) continue;
-    for (const name of readdirSync(g).sort()) {
-      const dir = join(g, name);
-      if (existsSync(join(dir, 'input.sf')) && existsSync(join(dir, 'expected.json'))) out.push(`${group}/${name}`);
-    }
-  }
-  return out;
-}
 
 for (const name of resolvingCases()) {
   const dir = join(conformance, name);
