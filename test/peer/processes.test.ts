@@ -6,12 +6,10 @@
  * refusal of unsigned, forged and replayed requests. Figures are logged with `t.log`.
  */
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { memoryIo } from '../../cli/io.js';
 import { deployCommand } from '../../cli/commands/deploy/action.js';
 import { statusCommand, terminateCommand } from '../../cli/commands/status/action.js';
@@ -21,51 +19,13 @@ import { GroupKey } from '../../runtime/group/authenticated-transport.js';
 import { boundsOf, getProfile } from '../../runtime/group/profiles.js';
 import { scratchDir } from '../support/scratch.js';
 import { waitFor } from '../support/wait.js';
+import { startPeerProcess, stopPeerProcess, type PeerProcess } from '../support/peer-process.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const GROUP = '239.255.42.42:4733';
 const bounds = boundsOf(getProfile('lan'));
 
-interface PeerProcess {
-  name: string;
-  child: ChildProcess;
-  events: Record<string, unknown>[];
-  control?: string;
-}
-
-function startPeer(name: string, dir: string, keyFile: string): PeerProcess {
-  const child = spawn(process.execPath, [join(root, 'bin/frog.js'), 'peer', '--name', name, '--key-file', keyFile, '--group', GROUP, '--profile', 'lan', '--listen', '127.0.0.1:0', '--data', join(dir, `data-${name}`), '--events', 'json', '--placement-timeout', '60'], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const p: PeerProcess = { name, child, events: [] };
-  let buffer = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    let i: number;
-    while ((i = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      try {
-        const e = JSON.parse(line) as Record<string, unknown>;
-        p.events.push(e);
-        if (e.event === 'listening') p.control = String(e.control);
-      } catch {
-        // not an event line
-      }
-    }
-  });
-  child.stderr!.on('data', () => undefined);
-  return p;
-}
-
-function stop(p: PeerProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    p.child.once('exit', () => resolve());
-    p.child.kill(signal);
-  });
-}
+const startPeer = (name: string, dir: string, keyFile: string): PeerProcess => startPeerProcess(name, dir, keyFile, GROUP);
+const stop = (p: PeerProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => stopPeerProcess(p, signal);
 
 function rawPost(address: string, path: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; body: string }> {
   const [host, port] = address.split(':');

@@ -11,11 +11,9 @@
  * installs it). Without one the test is skipped with a message, except in CI, where it fails.
  */
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { deployCommand } from '../../cli/commands/deploy/action.js';
 import { terminateCommand } from '../../cli/commands/status/action.js';
@@ -25,8 +23,8 @@ import { GroupKey } from '../../runtime/group/authenticated-transport.js';
 import { boundsOf, getProfile } from '../../runtime/group/profiles.js';
 import { scratchDir } from '../support/scratch.js';
 import { sleep, waitFor } from '../support/wait.js';
+import { startPeerProcess, stopPeerProcess, type PeerProcess } from '../support/peer-process.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const GROUP = '239.255.42.42:4761';
 const bounds = boundsOf(getProfile('lan'));
 /** What a loaded machine (two cores shared with other tests) adds to the detection bound. */
@@ -54,46 +52,8 @@ sfConfig extends Compound {
 }
 `;
 
-interface PeerProcess {
-  name: string;
-  child: ChildProcess;
-  events: Record<string, unknown>[];
-  control?: string;
-  http?: string;
-}
-
-function startPeer(name: string, dir: string, keyFile: string, extra: string[] = []): PeerProcess {
-  const args = [join(root, 'bin/frog.js'), 'peer', '--name', name, '--key-file', keyFile, '--group', GROUP, '--profile', 'lan', '--listen', '127.0.0.1:0', '--data', join(dir, `data-${name}`), '--events', 'json', '--placement-timeout', '60', ...extra];
-  const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  const p: PeerProcess = { name, child, events: [] };
-  let buffer = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    let i: number;
-    while ((i = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      try {
-        const e = JSON.parse(line) as Record<string, unknown>;
-        p.events.push(e);
-        if (e.event === 'listening') p.control = String(e.control);
-        if (e.event === 'http') p.http = String(e.http);
-      } catch {
-        // not an event line
-      }
-    }
-  });
-  child.stderr!.on('data', () => undefined);
-  return p;
-}
-
-function kill(p: PeerProcess): Promise<void> {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    p.child.once('exit', () => resolve());
-    p.child.kill('SIGKILL');
-  });
-}
+const startPeer = (name: string, dir: string, keyFile: string, extra: string[] = []): PeerProcess => startPeerProcess(name, dir, keyFile, GROUP, extra);
+const kill = (p: PeerProcess): Promise<void> => stopPeerProcess(p);
 
 /**
  * What the page shows, read from its DOM (the data-* attributes the page sets for this). The
