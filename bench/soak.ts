@@ -97,7 +97,7 @@ function rng(seed: number): () => number {
   };
 }
 
-interface Ev {
+export interface Ev {
   time: number;
   peer: string;
   event: string;
@@ -129,9 +129,69 @@ interface Slot {
   stopping: boolean;
 }
 
-interface Removal extends Ev {
+export interface Removal extends Ev {
   kind: 'expected' | 'false' | 'freeze';
   why: string;
+}
+
+/** A peer's lives as the classifier needs them: when each started and when we stopped it. */
+export interface PeerLives {
+  lives: { start: number; stop?: number }[];
+}
+
+export interface Freeze {
+  name: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * Classifies every removal among `events` (`disconnected` and `left`, as the peers report them):
+ * `expected` when the observer was stopping, when it is the `restarted` eviction of an old
+ * incarnation (or the `left` within `grace` after one), or when the subject had been stopped by us
+ * at or before the event and had not started again, or started again less than `grace` ms after
+ * the stop; `freeze` when only a deliberate freeze (SIGSTOP, `--self-check`) of the subject or the
+ * observer, up to `grace` after it, explains it; otherwise `false`: a false suspicion.
+ */
+export function classifyRemovals(events: Ev[], peers: ReadonlyMap<string, PeerLives>, freezes: Freeze[], grace: number): Removal[] {
+  const restarted = new Map<string, number[]>();
+  for (const x of events) {
+    if (x.event === 'disconnected' && x.reason === 'restarted') {
+      const k = `${x.peer}\u0000${x.subject}`;
+      const l = restarted.get(k) ?? [];
+      l.push(x.time);
+      restarted.set(k, l);
+    }
+  }
+  const stamp = (t: number) => new Date(t).toISOString().slice(11, 23);
+  const out: Removal[] = [];
+  for (const e of events) {
+    if (e.event !== 'disconnected' && e.event !== 'left') continue;
+    out.push(classifyOne(e));
+  }
+  return out;
+
+  function classifyOne(e: Ev): Removal {
+    const observer = peers.get(e.peer);
+    const obsLife = observer?.lives.filter((l) => l.start <= e.time + CLOCK_SLACK).at(-1);
+    if (obsLife?.stop !== undefined && obsLife.stop <= e.time + CLOCK_SLACK) return { ...e, kind: 'expected', why: 'the observer was being stopped' };
+    if (e.event === 'disconnected' && e.reason === 'restarted') return { ...e, kind: 'expected', why: 'an old incarnation, restarted' };
+    const lives = peers.get(e.subject)?.lives ?? [];
+    for (let i = 0; i < lives.length; i++) {
+      const stop = lives[i]!.stop;
+      if (stop === undefined || stop > e.time + CLOCK_SLACK) continue;
+      const next = lives[i + 1]?.start ?? Infinity;
+      if (e.time <= Math.max(next, stop + grace)) return { ...e, kind: 'expected', why: `stopped at ${stamp(stop)}` };
+    }
+    if (e.event === 'left' && (restarted.get(`${e.peer}\u0000${e.subject}`) ?? []).some((t) => t <= e.time + CLOCK_SLACK && t >= e.time - grace)) {
+      return { ...e, kind: 'expected', why: 'after the restarted eviction' };
+    }
+    // Otherwise false, unless a deliberate freeze (--self-check) explains it: a true suspicion.
+    for (const f of freezes) {
+      if ((e.subject === f.name || e.peer === f.name) && e.time >= f.from - CLOCK_SLACK && e.time <= f.to + grace) return { ...e, kind: 'freeze', why: `${f.name} frozen (SIGSTOP) ${stamp(f.from)}–${stamp(f.to)}` };
+    }
+    return { ...e, kind: 'false', why: peers.has(e.subject) ? 'the subject was running' : 'unknown subject' };
+  }
 }
 
 function median(xs: number[]): number {
@@ -325,7 +385,7 @@ export async function main(args: string[]): Promise<void> {
   const byName = new Map(slots.map((s) => [s.name, s]));
   const events: Ev[] = [];
   const crashes: string[] = [];
-  const freezes: { name: string; from: number; to: number }[] = [];
+  const freezes: Freeze[] = [];
   let cleaned = false;
 
   /** Kills everything we started and removes our iptables rules; synchronous, idempotent. */
@@ -429,31 +489,7 @@ export async function main(args: string[]): Promise<void> {
       return last?.event === 'stable' && last.members?.length === names.length && names.every((n) => last.members!.includes(n));
     });
 
-  /** Classifies one removal (`disconnected` or `left`). */
-  const classify = (e: Ev): Removal => {
-    const observer = byName.get(e.peer);
-    const subject = byName.get(e.subject);
-    const obsLife = observer?.lives.filter((l) => l.start <= e.time + CLOCK_SLACK).at(-1);
-    if (obsLife?.stop !== undefined && obsLife.stop <= e.time + CLOCK_SLACK) return { ...e, kind: 'expected', why: 'the observer was being stopped' };
-    if (!subject) return { ...e, kind: 'false', why: 'unknown subject' };
-    if (e.event === 'disconnected' && e.reason === 'restarted') return { ...e, kind: 'expected', why: 'an old incarnation, restarted' };
-    const lives = subject.lives;
-    for (let i = 0; i < lives.length; i++) {
-      const stop = lives[i]!.stop;
-      if (stop === undefined || stop > e.time + CLOCK_SLACK) continue;
-      const next = lives[i + 1]?.start ?? Infinity;
-      if (e.time <= Math.max(next, stop + D)) return { ...e, kind: 'expected', why: `stopped at ${new Date(stop).toISOString().slice(11, 23)}` };
-    }
-    if (e.event === 'left' && events.some((x) => x.peer === e.peer && x.subject === e.subject && x.event === 'disconnected' && x.reason === 'restarted' && x.time <= e.time + CLOCK_SLACK && x.time >= e.time - D)) {
-      return { ...e, kind: 'expected', why: 'after the restarted eviction' };
-    }
-    // Otherwise false, unless a deliberate freeze (--self-check) explains it: a true suspicion.
-    for (const f of freezes) {
-      if ((e.subject === f.name || e.peer === f.name) && e.time >= f.from - CLOCK_SLACK && e.time <= f.to + D) return { ...e, kind: 'freeze', why: `${f.name} frozen (SIGSTOP) ${new Date(f.from).toISOString().slice(11, 23)}–${new Date(f.to).toISOString().slice(11, 23)}` };
-    }
-    return { ...e, kind: 'false', why: 'the subject was running' };
-  };
-  const removals = (until = Infinity) => events.filter((e) => (e.event === 'disconnected' || e.event === 'left') && e.time <= until).map(classify);
+  const removals = (until = Infinity) => classifyRemovals(events.filter((e) => e.time <= until), byName, freezes, D);
 
   const sampleRss = () => {
     for (const s of slots) {
@@ -518,7 +554,7 @@ export async function main(args: string[]): Promise<void> {
         sampleRss();
         const c = counters.read();
         const secs = (now - lastMinute.time) / 1000;
-        const rs = removals();
+        const rs = removals().filter((r) => r.time >= t0);
         const core = slots.filter((s) => s.core).map((s) => s.lives.at(-1)?.rss.at(-1)?.kb ?? 0);
         const views = events.slice(evStart).filter((e) => e.event === 'stable' || e.event === 'unstable').length;
         console.log(
@@ -536,7 +572,9 @@ export async function main(args: string[]): Promise<void> {
     await sleep(D);
     sampleRss();
     const c1 = counters.read();
-    const rs = removals(t1 + D).filter((r) => r.time >= t0);
+    const all = removals(t1 + D);
+    const rs = all.filter((r) => r.time >= t0);
+    const forming = all.filter((r) => r.time < t0);
     const loadEnd = loadavg();
 
     // Summary.
@@ -579,6 +617,9 @@ export async function main(args: string[]): Promise<void> {
     const reasons = new Map<string, number>();
     for (const r of rs.filter((x) => x.event === 'disconnected')) reasons.set(`${r.kind}: ${r.reason ?? '?'}`, (reasons.get(`${r.kind}: ${r.reason ?? '?'}`) ?? 0) + 1);
     console.log(`  disconnected by reason: ${[...reasons].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
+    if (forming.length) {
+      console.log(`  while the group formed (before the soak's start, not counted): ${forming.length} removals, ${forming.filter((r) => r.kind === 'false').length} of running peers (${[...new Set(forming.map((r) => r.reason).filter(Boolean))].join(', ')})`);
+    }
     for (const c of crashes) console.log(`  ${c}`);
     const falses = by('false');
     console.log(`false suspicions: ${falses.length}`);
