@@ -528,9 +528,11 @@ export async function main(args: string[]): Promise<void> {
     const freezeAt = o.selfCheck ? t0 + (end - t0) / 2 : Infinity;
     let frozen = false;
     let churnActions = 0;
+    const loadSamples: { time: number; load: number }[] = [];
     const evStart = events.length;
     while (Date.now() < end) {
       const now = Date.now();
+      if (!loadSamples.length || now - loadSamples.at(-1)!.time >= 5000) loadSamples.push({ time: now, load: loadavg()[0]! });
       if (now >= freezeAt && !frozen) {
         frozen = true;
         const victim = slots.find((s) => s.core && s.running)!;
@@ -622,13 +624,33 @@ export async function main(args: string[]): Promise<void> {
     }
     for (const c of crashes) console.log(`  ${c}`);
     const falses = by('false');
-    console.log(`false suspicions: ${falses.length}`);
-    for (const f of falses.slice(0, 20)) {
-      console.log(`  ${new Date(f.time).toISOString()} ${f.peer} ${f.event} ${f.subject}${f.reason ? ` (${f.reason})` : ''}: ${f.why}; around it:`);
-      const around = events.filter((x) => Math.abs(x.time - f.time) <= 2000 && (x.subject === f.subject || x.peer === f.subject || x.peer === f.peer) && x.event !== 'leader').slice(0, 15);
-      for (const x of around) console.log(`      ${new Date(x.time).toISOString().slice(11, 23)} ${x.peer} ${x.event} ${x.subject}${x.reason ? ` (${x.reason})` : ''}`);
+    console.log(`false suspicions: ${falses.length}${falses.length ? ` (${new Set(falses.map((f) => `${f.peer}>${f.subject}`)).size} observer→subject pairs)` : ''}`);
+    // Each one, grouped into incidents (false removals less than 2 s apart), with the load
+    // average then and the events around it that tell of a stall (clock steps, refusals).
+    const sorted = [...falses].sort((a, b) => a.time - b.time);
+    const incidents: Removal[][] = [];
+    for (const f of sorted) {
+      const last = incidents.at(-1);
+      if (last && f.time - last.at(-1)!.time <= 2000) last.push(f);
+      else incidents.push([f]);
     }
-    if (falses.length > 20) console.log(`  … and ${falses.length - 20} more`);
+    const stamp = (t: number) => new Date(t).toISOString().slice(11, 23);
+    let listed = 0;
+    for (const [n, inc] of incidents.entries()) {
+      if (listed >= 200) {
+        console.log(`  … ${incidents.length - n} more incidents`);
+        break;
+      }
+      const from = inc[0]!.time, to = inc.at(-1)!.time;
+      const load = loadSamples.filter((x) => x.time <= to + 5000).at(-1)?.load ?? NaN;
+      console.log(`  incident ${n + 1} at ${new Date(from).toISOString()} (${inc.length} false removals in ${to - from} ms; load average ${load.toFixed(2)}):`);
+      for (const f of inc) {
+        if (listed++ >= 200) break;
+        console.log(`    ${stamp(f.time)} ${f.peer} ${f.event} ${f.subject}${f.reason ? ` (${f.reason})` : ''}`);
+      }
+      const around = events.filter((x) => x.time >= from - 2000 && x.time <= to + 1000 && x.event !== 'leader' && x.event !== 'left' && x.event !== 'disconnected' && (x.event !== 'joined' || x.time >= from)).slice(0, 12);
+      for (const x of around) console.log(`      around: ${stamp(x.time)} ${x.peer} ${x.event} ${x.subject}${x.reason ? ` (${x.reason})` : ''}`);
+    }
     if (falses.length || crashes.length) exitCode = 1;
     if (o.selfCheck) {
       const f = freezes[0];
