@@ -523,7 +523,7 @@ export async function main(args: string[]): Promise<void> {
     const end = t0 + o.minutes * 60_000;
     const c0 = counters.read();
     let lastMinute = { time: t0, udp: c0.udp, tcp: c0.tcp };
-    let nextChurn = t0 + o.churnSeconds * 1000;
+    let nextChurn = o.churn > 0 ? t0 + o.churnSeconds * 1000 : Infinity;
     let nextMinute = t0 + 60_000;
     const freezeAt = o.selfCheck ? t0 + (end - t0) / 2 : Infinity;
     let frozen = false;
