@@ -648,6 +648,15 @@ export async function main(args: string[]): Promise<void> {
         if (listed++ >= 200) break;
         console.log(`    ${stamp(f.time)} ${f.peer} ${f.event} ${f.subject}${f.reason ? ` (${f.reason})` : ''}`);
       }
+      // The recent starts and stops of the peers involved: a restart race shows here.
+      const involved = [...new Set(inc.flatMap((f) => [f.peer, f.subject]))].sort();
+      const lifeText = involved.map((name) => {
+        const ls = byName.get(name)?.lives ?? [];
+        const l = ls.filter((x) => x.start <= to).at(-1);
+        const prev = ls[ls.indexOf(l!) - 1];
+        return l ? `${name} up since ${stamp(l.start)}${prev?.stop !== undefined ? ` (stopped ${stamp(prev.stop)})` : ''}` : name;
+      });
+      console.log(`      lives: ${lifeText.join('; ')}`);
       const around = events.filter((x) => x.time >= from - 2000 && x.time <= to + 1000 && x.event !== 'leader' && x.event !== 'left' && x.event !== 'disconnected' && (x.event !== 'joined' || x.time >= from)).slice(0, 12);
       for (const x of around) console.log(`      around: ${stamp(x.time)} ${x.peer} ${x.event} ${x.subject}${x.reason ? ` (${x.reason})` : ''}`);
     }
