@@ -1,9 +1,9 @@
 /**
- * The soak benchmark's classifier of removals (bench/soak.ts): which `disconnected`/`left` events
+ * The soak benchmark's classifier of removals (bench/soak.ts, test/support/soak.ts): which `disconnected`/`left` events
  * are expected (a peer we stopped, an old incarnation), which are false suspicions, and its options.
  */
 import test from 'ava';
-import { classifyRemovals, parseSoakArgs, type Ev, type PeerLives } from '../../bench/soak.js';
+import { classifyRemovals, parseSoakArgs, type Ev, type PeerLives } from '../support/soak.js';
 
 const GRACE = 4000;
 const peers = new Map<string, PeerLives>([
