@@ -257,8 +257,11 @@ export class UnicastTransport implements DatagramTransport {
     const entries: DirectoryEntry[] = [];
     const self = splitHostPort(this.o.socket.address);
     if (self && self.host !== '0.0.0.0' && self.host !== '::') entries.push({ id: this.o.nodeId, ...self });
+    const now = this.o.now();
     for (const [address, k] of this.known) {
       if (k.id < 0 || k.candidate || address === to) continue;
+      // A displaced address is passed on only while it is heard from (a duplicate's incumbent), not a restart's old one.
+      if (k.displaced && now - k.heard > this.o.gossipMs) continue;
       const hp = splitHostPort(address);
       if (hp && /^[0-9a-fA-F:.]+$/.test(hp.host)) entries.push({ id: k.id, ...hp });
     }
