@@ -155,8 +155,8 @@ async function frogpond(peers: number, changes: number): Promise<number[] | null
 
 const serfPackr = new Packr({ useRecords: false });
 
-/** A minimal client of serf's RPC protocol: handshake, then `event` requests; checks each answer. */
-class SerfRpc {
+/** A minimal client of serf's RPC protocol: handshake, then `event` requests; checks each answer (also used by bench/unicast-node.ts). */
+export class SerfRpc {
   private buffered = Buffer.alloc(0);
   private readonly unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
   private readonly waiting = new Map<number, (error: string) => void>();

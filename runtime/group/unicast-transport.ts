@@ -9,12 +9,18 @@
  *  - the seeds (`--join HOST:PORT,…`): always sent to, never forgotten;
  *  - the source of every authenticated heartbeat whose (epoch, sequence number) is newer than any
  *    seen from that node id (`trust`, called by the authentication layer): a replayed heartbeat
- *    sent from another address teaches nothing. One address per node id: a newer one replaces it;
+ *    sent from another address teaches nothing. One current address per node id: a newer one
+ *    replaces it, but the old one is still sent to while it is heard from (it is *displaced*,
+ *    forgotten after `candidateMs` of silence): two live peers with one node id (a duplicate, or
+ *    a restart whose old incarnation runs on) both keep hearing the group, so that the heartbeat
+ *    machine, not the address table, decides which of them is refused;
  *  - directories (wire.ts, type 2): a member that hears a new address sends it the addresses it
  *    knows (the newcomer then heartbeats them all, and they learn its address from that), and once
  *    every `gossipMs` one random member gets them (anti-entropy, for lost directories). A directory
  *    is authenticated here, with the group key, exactly as heartbeats are above; its entries are
- *    candidates, sent to until heard from or forgotten after `candidateMs`.
+ *    candidates, sent to until heard from or forgotten after `candidateMs`. An entry with this
+ *    peer's own node id at another address is a candidate too: a duplicate must hear the peer it
+ *    duplicates to refuse itself (docs/design/group.md §2.1 "Identity clashes").
  * An address not heard from for `forgetAfterMs` (a member gone for long) is forgotten; seeds are not.
  *
  * No timers: forgetting and gossip run when a heartbeat is sent (every interval). Flooding: the
@@ -70,6 +76,8 @@ interface Known {
   seed: boolean;
   /** Learned from a directory and not yet heard from. */
   candidate: boolean;
+  /** No longer its id's current address (a newer incarnation spoke from elsewhere); kept while heard from. */
+  displaced: boolean;
 }
 
 /** `host:port` → [host, port]; IPv6 hosts in brackets. Undefined when it is not that. */
@@ -107,7 +115,7 @@ export class UnicastTransport implements DatagramTransport {
     const r = o.rateLimit === undefined ? DEFAULT_RATE_LIMIT : o.rateLimit;
     this.limiter = r === false ? null : new SourceRateLimiter(r.perSecond, r.burst ?? r.perSecond, o.now, this.maxAddresses, r.untrustedPerSecond ?? r.perSecond);
     this.lastGossip = o.now();
-    for (const s of o.seeds) if (s !== o.socket.address) this.known.set(s, { id: -1, heard: o.now(), seed: true, candidate: false });
+    for (const s of o.seeds) if (s !== o.socket.address) this.known.set(s, { id: -1, heard: o.now(), seed: true, candidate: false, displaced: false });
     o.socket.onReceive((d, from) => this.receive(d, from));
   }
 
@@ -148,6 +156,9 @@ export class UnicastTransport implements DatagramTransport {
     const b = Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength);
     const epoch = Number(b.readBigUInt64BE(14));
     const seq = Number(b.readBigUInt64BE(22));
+    // Any authentic heartbeat keeps its known address alive (a displaced one included); only a newer one teaches.
+    const k = this.known.get(address);
+    if (k !== undefined && k.id === id) k.heard = this.o.now();
     const last = this.newest.get(id);
     if (last !== undefined && (epoch < last.epoch || (epoch === last.epoch && seq <= last.seq))) return;
     this.newest.set(id, { epoch, seq });
@@ -192,14 +203,13 @@ export class UnicastTransport implements DatagramTransport {
     this.counters.directoriesReceived++;
     const now = this.o.now();
     for (const e of dir.entries) {
-      if (e.id === this.o.nodeId) continue;
       const address = joinHostPort(e.host, e.port);
       if (address === this.o.socket.address || this.known.has(address)) continue;
       // An id whose address was heard from recently keeps it: a directory only fills gaps.
       const current = this.addressOf.get(e.id);
       if (current !== undefined && !this.known.get(current)!.candidate) continue;
       if (this.known.size >= this.maxAddresses) return;
-      this.known.set(address, { id: e.id, heard: now, seed: false, candidate: true });
+      this.known.set(address, { id: e.id, heard: now, seed: false, candidate: true, displaced: false });
     }
     void from;
   }
@@ -208,9 +218,9 @@ export class UnicastTransport implements DatagramTransport {
     if (address === this.o.socket.address) return;
     const old = this.addressOf.get(id);
     if (old !== undefined && old !== address) {
+      // Kept while it is heard from: a restart's old address falls silent and goes after candidateMs.
       const k = this.known.get(old);
-      if (k && !k.seed) this.known.delete(old);
-      else if (k) k.id = -1;
+      if (k) k.displaced = true;
     }
     this.addressOf.set(id, address);
     const k = this.known.get(address);
@@ -219,11 +229,12 @@ export class UnicastTransport implements DatagramTransport {
       k.id = id;
       k.heard = now;
       k.candidate = false;
+      k.displaced = false;
       if (wasNew) this.sendDirectory(address);
       return;
     }
     if (this.known.size >= this.maxAddresses) return;
-    this.known.set(address, { id, heard: now, seed: false, candidate: false });
+    this.known.set(address, { id, heard: now, seed: false, candidate: false, displaced: false });
     this.counters.learned++;
     // A newcomer: it gets the addresses we know, and then heartbeats them all.
     this.sendDirectory(address);
@@ -232,7 +243,7 @@ export class UnicastTransport implements DatagramTransport {
   private forget(now: number): void {
     for (const [address, k] of this.known) {
       if (k.seed) continue;
-      const limit = k.candidate ? this.candidateMs : this.forgetAfter;
+      const limit = k.candidate || k.displaced ? this.candidateMs : this.forgetAfter;
       if (now - k.heard <= limit) continue;
       this.known.delete(address);
       if (k.id >= 0 && this.addressOf.get(k.id) === address) this.addressOf.delete(k.id);
@@ -246,8 +257,11 @@ export class UnicastTransport implements DatagramTransport {
     const entries: DirectoryEntry[] = [];
     const self = splitHostPort(this.o.socket.address);
     if (self && self.host !== '0.0.0.0' && self.host !== '::') entries.push({ id: this.o.nodeId, ...self });
+    const now = this.o.now();
     for (const [address, k] of this.known) {
       if (k.id < 0 || k.candidate || address === to) continue;
+      // A displaced address is passed on only while it is heard from (a duplicate's incumbent), not a restart's old one.
+      if (k.displaced && now - k.heard > this.o.gossipMs) continue;
       const hp = splitHostPort(address);
       if (hp && /^[0-9a-fA-F:.]+$/.test(hp.host)) entries.push({ id: k.id, ...hp });
     }

@@ -15,7 +15,7 @@ import { seededRandom, simUnicastAddress } from '../../runtime/group/memory-netw
 import { Simulation } from '../../runtime/group/simulation.js';
 import { UnicastTransport, type UnicastSocket } from '../../runtime/group/unicast-transport.js';
 import { Bitset } from '../../runtime/group/bitset.js';
-import { DEFAULT_SYSTEM_MAGIC, encodeDirectory, encodeHeartbeat, type Heartbeat } from '../../runtime/group/wire.js';
+import { DEFAULT_SYSTEM_MAGIC, encodeDirectory, encodeHeartbeat, TYPE_HEARTBEAT, type Heartbeat } from '../../runtime/group/wire.js';
 
 const profile = getProfile('local-test');
 const b = boundsOf(profile);
@@ -169,12 +169,12 @@ class FakeSocket implements UnicastSocket {
   async close(): Promise<void> {}
 }
 
-function heartbeat(nodeId: number, seq: number): Uint8Array {
+function heartbeat(nodeId: number, seq: number, epoch = 1000): Uint8Array {
   const hb: Heartbeat = {
     systemMagic: DEFAULT_SYSTEM_MAGIC,
     nodeId,
     name: `p${nodeId}`,
-    epoch: 1000,
+    epoch,
     seq,
     sendTime: 0,
     viewNumber: 0,
@@ -212,15 +212,40 @@ test('unicast transport: learns verified senders, answers newcomers with its dir
   // A replay of that heartbeat from another address teaches nothing.
   socket.handler!(sealDatagram(key, heartbeat(7, 1)), '10.9.9.9:4242');
   t.false(u.addresses().includes('10.9.9.9:4242'));
-  // A newer one from a new address replaces the old one (a restart on another port).
+  // A newer one from a new address becomes the current one (a restart on another port); the old
+  // one is still sent to while it is heard from, and goes after candidateMs of silence.
   socket.handler!(sealDatagram(key, heartbeat(7, 2)), '10.0.0.7:5000');
-  t.deepEqual(u.addresses().sort(), ['10.0.0.2:4242', '10.0.0.7:5000']);
+  t.deepEqual(u.addresses().sort(), ['10.0.0.2:4242', '10.0.0.7:4242', '10.0.0.7:5000']);
+  now.t = 4000;
+  socket.handler!(sealDatagram(key, heartbeat(7, 3)), '10.0.0.7:5000');
   u.send(sealDatagram(key, heartbeat(1, 1)));
-  t.deepEqual([...socket.sent.at(-1)!.to].sort(), ['10.0.0.2:4242', '10.0.0.7:5000']);
+  t.deepEqual([...socket.sent.filter((x) => x.d[5] === TYPE_HEARTBEAT).at(-1)!.to].sort(), ['10.0.0.2:4242', '10.0.0.7:4242', '10.0.0.7:5000'], 'the displaced address is kept for a while');
+  now.t = 6000;
+  u.send(sealDatagram(key, heartbeat(1, 2)));
+  t.deepEqual([...socket.sent.filter((x) => x.d[5] === TYPE_HEARTBEAT).at(-1)!.to].sort(), ['10.0.0.2:4242', '10.0.0.7:5000'], 'and forgotten after candidateMs of silence');
   // Silent for longer than the forget time: forgotten; the seed stays.
   now.t = 20_000;
-  u.send(sealDatagram(key, heartbeat(1, 2)));
+  u.send(sealDatagram(key, heartbeat(1, 3)));
   t.deepEqual(u.addresses(), ['10.0.0.2:4242']);
+});
+
+test('unicast transport: two live peers with one node id both keep hearing it; a directory entry with its own id is sent to (a duplicate must hear its incumbent)', (t) => {
+  const key = new GroupKey(randomBytes(32));
+  const now = { t: 0 };
+  const { socket, u } = transport(key, now);
+  // The incumbent 7 at .7, then a duplicate 7 (a newer epoch) at .70: both keep being sent to while both speak.
+  socket.handler!(sealDatagram(key, heartbeat(7, 1)), '10.0.0.7:4242');
+  socket.handler!(sealDatagram(key, heartbeat(7, 1, 2000)), '10.0.0.70:4242');
+  for (let i = 2; i <= 40; i++) {
+    now.t = i * 200;
+    socket.handler!(sealDatagram(key, heartbeat(7, i)), '10.0.0.7:4242');
+    socket.handler!(sealDatagram(key, heartbeat(7, i, 2000)), '10.0.0.70:4242');
+    u.send(sealDatagram(key, heartbeat(1, i)));
+  }
+  t.deepEqual([...socket.sent.filter((x) => x.d[5] === TYPE_HEARTBEAT).at(-1)!.to].sort(), ['10.0.0.2:4242', '10.0.0.70:4242', '10.0.0.7:4242']);
+  // A directory naming this peer's own id at another address: that address is sent to.
+  socket.handler!(sealDatagram(key, encodeDirectory(DEFAULT_SYSTEM_MAGIC, 9, [{ id: 1, host: '10.0.0.11', port: 4242 }])), '10.0.0.9:4242');
+  t.true(u.addresses().includes('10.0.0.11:4242'));
 });
 
 test('unicast transport: a directory is authenticated with the group key; garbage and floods are survived', (t) => {

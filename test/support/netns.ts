@@ -227,8 +227,9 @@ export class NetnsHarness {
    * The bridge no longer floods multicast to any host (`mcast_flood off` on every bridge port), as
    * clouds, VPNs and container overlays do not route it: only unicast crosses the bridge.
    */
-  blockMulticast(): void {
-    for (const h of this.hosts) run('bridge', ['-n', this.bridgeNamespace, 'link', 'set', 'dev', h.bridgePort, 'mcast_flood', 'off']);
+  blockMulticast(indices: readonly number[] = this.hosts.map((h) => h.index)): void {
+    // Only the named hosts stop receiving multicast (a mixed group); what they send still floods to the rest.
+    for (const i of indices) run('bridge', ['-n', this.bridgeNamespace, 'link', 'set', 'dev', this.host(i).bridgePort, 'mcast_flood', 'off']);
   }
 
   /** Reconnects a cut host. */
