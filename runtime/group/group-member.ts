@@ -7,6 +7,7 @@
  * `quiescent`). Each drop is counted by reason; nothing a datagram contains can throw out of here.
  */
 import { AuthenticatedDatagramTransport, type GroupKey } from './authenticated-transport.js';
+import { CompactHeartbeatTransport, type CompactOptions } from './compact-heartbeat.js';
 import { HeartbeatMachine, type DuplicatePeerError, type GroupEvent, type Identity, type MachineOutput, type MachineSnapshot, type PartitionView } from './heartbeat-machine.js';
 import type { TimingProfile } from './profiles.js';
 import { StateSpace, type StateMessage } from './state-space.js';
@@ -27,6 +28,8 @@ export interface GroupMemberOptions {
   preferred?: boolean;
   random?: () => number;
   maxValueBytes?: number;
+  /** Compact keep-alive heartbeats (compact-heartbeat.ts): default on when the profile says `keepAlives`. */
+  compact?: CompactOptions | false;
   /** A decoder shared by the members of one simulation (each real peer uses its own). */
   decoder?: HeartbeatDecoder;
 }
@@ -73,7 +76,8 @@ export class GroupMember {
       random: options.random,
     });
     this.rawDatagrams = options.datagrams;
-    this.datagrams = new AuthenticatedDatagramTransport(options.datagrams, options.key, this.drops);
+    const compact = options.compact ?? (options.profile.keepAlives ? {} : false);
+    this.datagrams = compact ? new CompactHeartbeatTransport(options.datagrams, options.key, this.drops, compact) : new AuthenticatedDatagramTransport(options.datagrams, options.key, this.drops);
     this.datagrams.onReceive((d) => this.receiveDatagram(d));
     this.messages.onMessage((from, m) => this.receiveMessage(from, m));
     this.messages.onLinkFailure((peer, failure) => {
@@ -119,6 +123,7 @@ export class GroupMember {
       ...this.counters,
       datagramsDropped: this.drops.snapshot(),
       datagrams: countersOf(this.rawDatagrams),
+      ...(this.datagrams instanceof CompactHeartbeatTransport ? { keepAlives: this.datagrams.counters } : {}),
       links: countersOf(this.messages),
     };
   }

@@ -354,6 +354,15 @@ export class HeartbeatMachine {
         if (due < at) at = due;
       }
     }
+    if (this.profile.preciseEviction) {
+      // Wake at the earliest expiry, so that a peer is evicted at its last heartbeat + T, not on the next grid point.
+      const timeout = this.profile.timeout;
+      for (const rec of this.records.values()) {
+        if (rec.state !== 'connected') continue;
+        const due = this.lastTimes[rec.id]! + timeout + 1;
+        if (due < at) at = due;
+      }
+    }
     return at;
   }
 
@@ -409,6 +418,10 @@ export class HeartbeatMachine {
       this.nextTickAt += Math.max(1, behind) * interval;
       if (this.nextTickAt <= now) this.nextTickAt = now + interval;
     } else {
+      if (this.profile.preciseEviction) {
+        this.checkTimeouts(now, out);
+        this.viewChangeCheck(now);
+      }
       this.checkStabilityDeadline(now);
       this.notify(now, out);
     }

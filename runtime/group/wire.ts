@@ -28,6 +28,7 @@
  * The codec here does the body; authentication (key id, tag) is done by the authenticated transport,
  * which checks size, magic, version, key and tag before anything parses the body.
  */
+import { createHash } from 'node:crypto';
 import { FrogError } from '../../core/errors.js';
 import { Messages } from '../../core/messages/index.js';
 import { Bitset, BITSET_BYTES, MAX_NODE_ID } from './bitset.js';
@@ -75,8 +76,9 @@ export interface Heartbeat {
   contact: Contact | null;
 }
 
-/** Why a datagram was dropped, in the order the checks run (docs/design/group.md §6.2 item 2, plus `conflict` and `quiescent`). */
-export const DROP_REASONS = ['size', 'magic', 'version', 'key', 'auth', 'foreign', 'malformed', 'self', 'conflict', 'replay', 'untimely', 'quiescent'] as const;
+/** Why a datagram was dropped, in the order the checks run (docs/design/group.md §6.2 item 2, plus `conflict` and `quiescent`;
+ * `stale`: a keep-alive whose base heartbeat the receiver does not hold, §4.1). */
+export const DROP_REASONS = ['size', 'magic', 'version', 'key', 'auth', 'foreign', 'malformed', 'self', 'conflict', 'replay', 'untimely', 'quiescent', 'stale'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 /** Counts of dropped datagrams by reason (the metric `anubis_rx_dropped_total{reason}`). */
@@ -380,4 +382,77 @@ export function decodeDirectory(d: Uint8Array): { systemMagic: number; nodeId: n
     at += 5 + len;
   }
   return { systemMagic: systemMagicOf(b), nodeId: b.readUInt16BE(12), entries };
+}
+
+/**
+ * Message type 3, the keep-alive (docs/design/group.md §4.1 "Keep-alives"): sent instead of a
+ * heartbeat whose body is the same as that of the last full heartbeat its sender sent. The body is
+ * everything but the sequence number, the send time, the key id and the tag; its *digest* is the
+ * SHA-256 of a full heartbeat's bytes before the tag with those three fields zeroed. A keep-alive
+ * carries the sequence number and the send time, and its tag covers its 22 bytes followed by the
+ * digest of the body it stands for: it verifies only against that very body (system magic, epoch,
+ * view, sets, contact, name). The receiver rebuilds the heartbeat from the last full one it holds for
+ * that sender; one holding another body (it lost the full heartbeat of a change) drops the
+ * keep-alive as `stale` (byte 6 tells it cheaply, without the HMAC), until a full heartbeat comes.
+ *
+ * | offset | size | field |
+ * |--------|------|-------|
+ * | 0      | 14   | as a heartbeat: magic, version, type 3, byte 6, key id, system magic, sender node id |
+ * | 6      | 1    | (in place of the flags) the first byte of the body digest |
+ * | 14     | 4    | sequence number (the full heartbeat's; a keep-alive is sent only below 2^32) |
+ * | 18     | 4    | send time − sender epoch (ms; below 2^32, about 49 days, else a full heartbeat goes) |
+ * | 22     | 16   | HMAC-SHA256 tag over bytes 0..21 and then the 32-byte body digest, truncated to 16 bytes |
+ */
+export const TYPE_KEEPALIVE = 3;
+export const KEEPALIVE_BYTES = 22 + TAG_BYTES;
+export const MAX_KEEPALIVE_FIELD = 0xffffffff;
+export const DIGEST_BYTES = 32;
+
+export interface KeepAlive {
+  systemMagic: number;
+  nodeId: number;
+  /** The first byte of the body digest. */
+  check: number;
+  seq: number;
+  /** Send time − sender epoch (ms). */
+  age: number;
+}
+
+/** The digest of a full heartbeat's body (sequence number, send time, key id and tag left out). */
+export function bodyDigest(full: Uint8Array): Buffer {
+  const b = Buffer.from(full.subarray(0, full.length - TAG_BYTES));
+  b[OFFSET_KEY_ID] = 0;
+  b.fill(0, 22, 38);
+  return createHash('sha256').update(b).digest();
+}
+
+/** Encodes a keep-alive with key id 0 and a zero tag (the compact layer seals it with the body digest). */
+export function encodeKeepAlive(k: KeepAlive): Buffer {
+  if (!Number.isInteger(k.seq) || k.seq < 0 || k.seq > MAX_KEEPALIVE_FIELD) throw new RangeError(`keep-alive sequence number ${k.seq} out of range`);
+  if (!Number.isInteger(k.age) || k.age < 0 || k.age > MAX_KEEPALIVE_FIELD) throw new RangeError(`keep-alive send time ${k.age} out of range`);
+  if (!Number.isInteger(k.nodeId) || k.nodeId < 0 || k.nodeId > MAX_NODE_ID) throw new RangeError('node id out of range');
+  const b = Buffer.alloc(KEEPALIVE_BYTES);
+  b.writeUInt32BE(PROTOCOL_MAGIC, 0);
+  b[4] = WIRE_VERSION;
+  b[5] = TYPE_KEEPALIVE;
+  b[6] = k.check & 255;
+  b.writeUInt32BE(k.systemMagic >>> 0, 8);
+  b.writeUInt16BE(k.nodeId, 12);
+  b.writeUInt32BE(k.seq, 14);
+  b.writeUInt32BE(k.age, 18);
+  return b;
+}
+
+/** True when `d` has the size, magic, version and type of a keep-alive (nothing else is checked). */
+export function isKeepAlive(d: Uint8Array): boolean {
+  return d.length === KEEPALIVE_BYTES && d[5] === TYPE_KEEPALIVE && d[4] === WIRE_VERSION && ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0 === PROTOCOL_MAGIC;
+}
+
+/** Decodes a keep-alive's fields; throws MalformedHeartbeatError (and only that) on a bad one. */
+export function decodeKeepAlive(d: Uint8Array): KeepAlive {
+  if (d.length !== KEEPALIVE_BYTES || d[5] !== TYPE_KEEPALIVE) throw new MalformedHeartbeatError('not a keep-alive');
+  const b = Buffer.from(d.buffer, d.byteOffset, d.length);
+  const nodeId = b.readUInt16BE(12);
+  if (nodeId > MAX_NODE_ID) throw new MalformedHeartbeatError('node id out of range');
+  return { systemMagic: b.readUInt32BE(8), nodeId, check: d[6]!, seq: b.readUInt32BE(14), age: b.readUInt32BE(18) };
 }
