@@ -9,13 +9,15 @@
  * id and tag) is compared with that of the last full heartbeat sent. When it changed, the heartbeat
  * goes in full, and so do the next `repeats` ones (one loss does not keep a change from a receiver);
  * a full one also goes at least every `fullEveryMs` (for a receiver that lost every copy, or a new
- * one). Otherwise a 38-byte keep-alive (wire.ts, type 3) goes in its place.
+ * one), and the next one goes in full after a `stale` keep-alive came in or a heartbeat from a peer
+ * that does not hear us (so a healed partition or a newcomer need not wait for that). Otherwise a
+ * 30-byte keep-alive (wire.ts, type 3) goes in its place.
  *
  * Receiving: a full heartbeat is authenticated as before and, when newer (epoch, then sequence
  * number) than the one held for its sender, is held with its body digest; a replayed old one cannot
  * displace a newer one. A keep-alive needs a held heartbeat from its sender whose digest starts with
- * its check byte and whose system magic it names (else `stale`), then its key id and tag (`key`,
- * `auth`, over its bytes and the held digest); the heartbeat rebuilt from the held one with the
+ * its check byte (else `stale`), then its key id and tag (`key`, `auth`, over its bytes and the held
+ * digest); the heartbeat rebuilt from the held one with the
  * keep-alive's sequence number and send time goes up as if it had come in full, so the machine's
  * `replay` and `untimely` checks apply as to any heartbeat. Every drop is counted by reason.
  */
@@ -28,6 +30,7 @@ import {
   encodeKeepAlive,
   isKeepAlive,
   MalformedHeartbeatError,
+  KEEPALIVE_TAG_BYTES,
   MAX_KEEPALIVE_FIELD,
   MIN_DATAGRAM,
   OFFSET_KEY_ID,
@@ -71,6 +74,8 @@ export class CompactHeartbeatTransport implements DatagramTransport {
   private sentDigest: Buffer | null = null;
   private sentAt = -Infinity;
   private fullLeft = 0;
+  /** Our node id, once we sent a heartbeat (−1 before). */
+  private self = -1;
   /** The last full heartbeat held per sender node id (at most 2048). */
   private readonly held = new Map<number, Held>();
 
@@ -91,6 +96,7 @@ export class CompactHeartbeatTransport implements DatagramTransport {
       this.inner.send(sealDatagram(this.key, datagram));
       return;
     }
+    this.self = d.readUInt16BE(12);
     const digest = bodyDigest(d);
     const epoch = Number(d.readBigUInt64BE(14));
     const seq = Number(d.readBigUInt64BE(SEQ_AT));
@@ -98,7 +104,7 @@ export class CompactHeartbeatTransport implements DatagramTransport {
     const same = this.sentDigest !== null && this.sentDigest.equals(digest);
     const age = sendTime - epoch;
     if (same && this.fullLeft === 0 && sendTime - this.sentAt < this.fullEveryMs && seq <= MAX_KEEPALIVE_FIELD && age >= 0 && age <= MAX_KEEPALIVE_FIELD) {
-      const k = encodeKeepAlive({ systemMagic: d.readUInt32BE(8), nodeId: d.readUInt16BE(12), check: digest[0]!, seq, age });
+      const k = encodeKeepAlive({ nodeId: d.readUInt16BE(12), check: digest[0]!, seq, age });
       this.inner.send(sealKeepAlive(this.key, k, digest));
       this.counters.keepAlivesSent++;
       return;
@@ -118,13 +124,17 @@ export class CompactHeartbeatTransport implements DatagramTransport {
           const full = this.rebuild(d);
           if (full === null) return;
           this.counters.keepAlivesAccepted++;
+          this.checkHeard(full);
           if (source !== undefined) this.inner.trust?.(source, full);
           handler(full);
           return;
         }
         const reason = checkDatagram(this.key, d);
         if (reason) return this.drops.count(reason);
-        if (d[5] === TYPE_HEARTBEAT) this.hold(d);
+        if (d[5] === TYPE_HEARTBEAT) {
+          this.hold(d);
+          this.checkHeard(d);
+        }
         if (source !== undefined) this.inner.trust?.(source, d);
         handler(d);
       } catch {
@@ -135,6 +145,24 @@ export class CompactHeartbeatTransport implements DatagramTransport {
 
   close(): Promise<void> {
     return this.inner.close();
+  }
+
+  /**
+   * A peer that sends but does not hear us (its heard set lacks our node id: it is new, or it drops
+   * our keep-alives as stale) gets our next heartbeat in full.
+   */
+  private checkHeard(d: Uint8Array): void {
+    const me = this.self;
+    if (me < 0 || d.length < MIN_DATAGRAM) return;
+    const b = Buffer.from(d.buffer, d.byteOffset, d.length);
+    if (b.readUInt16BE(12) === me) return;
+    const viewLen = b.readUInt16BE(64);
+    const at = 64 + 2 + viewLen;
+    if (at + 2 > b.length - TAG_BYTES) return;
+    const heardLen = b.readUInt16BE(at);
+    const byte = me >> 3;
+    const heard = byte < heardLen && at + 2 + byte < b.length - TAG_BYTES && (b[at + 2 + byte]! & (1 << (me & 7))) !== 0;
+    if (!heard) this.fullLeft = Math.max(this.fullLeft, 1);
   }
 
   /** Holds an authentic full heartbeat when it is newer than the one held for its sender. */
@@ -162,11 +190,14 @@ export class CompactHeartbeatTransport implements DatagramTransport {
       return null;
     }
     const h = this.held.get(k.nodeId);
-    if (h === undefined || h.digest[0] !== k.check || h.bytes.readUInt32BE(8) !== k.systemMagic) {
+    if (h === undefined || h.digest[0] !== k.check) {
       this.drops.count('stale');
+      // Most likely we missed a change and the sender missed ours (a healed partition): our next
+      // heartbeat goes in full, and the heard set in it makes the sender send its own in full.
+      this.fullLeft = Math.max(this.fullLeft, 1);
       return null;
     }
-    const r = this.key.verify(d[OFFSET_KEY_ID]!, macInput(d, h.digest), d.subarray(d.length - TAG_BYTES));
+    const r = this.key.verifyTruncated(d[OFFSET_KEY_ID]!, macInput(d, h.digest), d.subarray(d.length - KEEPALIVE_TAG_BYTES));
     if (r !== null) {
       this.drops.count(r);
       return null;
@@ -179,12 +210,12 @@ export class CompactHeartbeatTransport implements DatagramTransport {
 }
 
 function macInput(k: Uint8Array, digest: Uint8Array): Buffer {
-  return Buffer.concat([k.subarray(0, k.length - TAG_BYTES), digest]);
+  return Buffer.concat([k.subarray(0, k.length - KEEPALIVE_TAG_BYTES), digest]);
 }
 
 /** Seals a keep-alive in place: key id, and the tag over its bytes followed by the body digest. */
 export function sealKeepAlive(key: GroupKey, k: Uint8Array, digest: Uint8Array): Uint8Array {
   k[OFFSET_KEY_ID] = key.currentId;
-  k.set(key.tag(macInput(k, digest)), k.length - TAG_BYTES);
+  k.set(key.tag(macInput(k, digest)).subarray(0, KEEPALIVE_TAG_BYTES), k.length - KEEPALIVE_TAG_BYTES);
   return k;
 }

@@ -389,27 +389,33 @@ export function decodeDirectory(d: Uint8Array): { systemMagic: number; nodeId: n
  * heartbeat whose body is the same as that of the last full heartbeat its sender sent. The body is
  * everything but the sequence number, the send time, the key id and the tag; its *digest* is the
  * SHA-256 of a full heartbeat's bytes before the tag with those three fields zeroed. A keep-alive
- * carries the sequence number and the send time, and its tag covers its 22 bytes followed by the
+ * carries the sequence number and the send time, and its tag covers its 18 bytes followed by the
  * digest of the body it stands for: it verifies only against that very body (system magic, epoch,
- * view, sets, contact, name). The receiver rebuilds the heartbeat from the last full one it holds for
- * that sender; one holding another body (it lost the full heartbeat of a change) drops the
- * keep-alive as `stale` (byte 6 tells it cheaply, without the HMAC), until a full heartbeat comes.
+ * view, sets, contact, name all count without being sent). The receiver rebuilds the heartbeat from
+ * the last full one it holds from that sender; one holding another body (it lost the full heartbeat
+ * of a change) drops the keep-alive as `stale` (byte 6 tells it without an HMAC, but for one time in
+ * 256, when the tag check says `auth`), until a full heartbeat comes.
  *
  * | offset | size | field |
  * |--------|------|-------|
- * | 0      | 14   | as a heartbeat: magic, version, type 3, byte 6, key id, system magic, sender node id |
- * | 6      | 1    | (in place of the flags) the first byte of the body digest |
- * | 14     | 4    | sequence number (the full heartbeat's; a keep-alive is sent only below 2^32) |
- * | 18     | 4    | send time − sender epoch (ms; below 2^32, about 49 days, else a full heartbeat goes) |
- * | 22     | 16   | HMAC-SHA256 tag over bytes 0..21 and then the 32-byte body digest, truncated to 16 bytes |
+ * | 0      | 4    | protocol magic (as a heartbeat) |
+ * | 4      | 1    | version (1) |
+ * | 5      | 1    | message type 3 |
+ * | 6      | 1    | the first byte of the body digest |
+ * | 7      | 1    | key id (as a heartbeat) |
+ * | 8      | 2    | sender node id |
+ * | 10     | 4    | sequence number (a keep-alive goes only below 2^32; a full heartbeat above) |
+ * | 14     | 4    | send time − sender epoch (ms; below 2^32, about 49 days, else a full heartbeat goes) |
+ * | 18     | 12   | HMAC-SHA256 over bytes 0..17 and then the 32-byte body digest, truncated to 12 bytes (96 bits, as IPsec's HMAC-SHA-256-96 would be) |
  */
 export const TYPE_KEEPALIVE = 3;
-export const KEEPALIVE_BYTES = 22 + TAG_BYTES;
+export const KEEPALIVE_TAG_BYTES = 12;
+export const KEEPALIVE_BYTES = 18 + KEEPALIVE_TAG_BYTES;
 export const MAX_KEEPALIVE_FIELD = 0xffffffff;
-export const DIGEST_BYTES = 32;
+/** Where a keep-alive carries its sender's node id (a heartbeat at 12). */
+export const KEEPALIVE_OFFSET_NODE_ID = 8;
 
 export interface KeepAlive {
-  systemMagic: number;
   nodeId: number;
   /** The first byte of the body digest. */
   check: number;
@@ -436,10 +442,9 @@ export function encodeKeepAlive(k: KeepAlive): Buffer {
   b[4] = WIRE_VERSION;
   b[5] = TYPE_KEEPALIVE;
   b[6] = k.check & 255;
-  b.writeUInt32BE(k.systemMagic >>> 0, 8);
-  b.writeUInt16BE(k.nodeId, 12);
-  b.writeUInt32BE(k.seq, 14);
-  b.writeUInt32BE(k.age, 18);
+  b.writeUInt16BE(k.nodeId, 8);
+  b.writeUInt32BE(k.seq, 10);
+  b.writeUInt32BE(k.age, 14);
   return b;
 }
 
@@ -452,7 +457,7 @@ export function isKeepAlive(d: Uint8Array): boolean {
 export function decodeKeepAlive(d: Uint8Array): KeepAlive {
   if (d.length !== KEEPALIVE_BYTES || d[5] !== TYPE_KEEPALIVE) throw new MalformedHeartbeatError('not a keep-alive');
   const b = Buffer.from(d.buffer, d.byteOffset, d.length);
-  const nodeId = b.readUInt16BE(12);
+  const nodeId = b.readUInt16BE(8);
   if (nodeId > MAX_NODE_ID) throw new MalformedHeartbeatError('node id out of range');
-  return { systemMagic: b.readUInt32BE(8), nodeId, check: d[6]!, seq: b.readUInt32BE(14), age: b.readUInt32BE(18) };
+  return { nodeId, check: d[6]!, seq: b.readUInt32BE(10), age: b.readUInt32BE(14) };
 }
