@@ -46,7 +46,7 @@ export interface CompactOptions {
 }
 
 export const DEFAULT_KEEPALIVE_REPEATS = 2;
-export const DEFAULT_FULL_EVERY_MS = 5000;
+export const DEFAULT_FULL_EVERY_MS = 10_000;
 
 /** Offsets of the fields a keep-alive carries (wire.ts): sequence number and send time. */
 const SEQ_AT = 22;
