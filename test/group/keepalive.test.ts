@@ -262,3 +262,26 @@ test('profile fast over unicast: the group forms within 5I + S and idles on keep
   t.true(s.keepAlives.keepAlivesSent > 5);
   t.true(s.keepAlives.keepAlivesAccepted > 15);
 });
+
+test('profile fast on a memory network with 20% loss: keep-alives for a body not held are dropped as stale, the properties hold, and one stable view forms once the loss ends', (t) => {
+  const p = getProfile('fast');
+  const b = boundsOf(p);
+  const sim = new Simulation({ profile: p, seed: 11, checkProperties: true, recordEvents: true });
+  for (let i = 1; i <= 5; i++) sim.addPeer(i);
+  sim.advance(b.join + p.interval);
+  sim.net.conditions.loss = 0.2;
+  sim.net.conditions.maxDelay = 30;
+  sim.advance(20_000);
+  sim.crash(4);
+  sim.advance(10_000);
+  const stale = [1, 2, 3, 5].reduce((n, id) => n + sim.peers.get(id)!.member.drops.get('stale'), 0);
+  t.true(stale > 0, `${stale} stale keep-alives`);
+  t.deepEqual(sim.violations, []);
+  sim.net.conditions.loss = 0;
+  sim.advance(b.merge + p.interval);
+  for (const id of [1, 2, 3, 5]) {
+    const v = sim.peers.get(id)!.member.view();
+    t.true(v.stable, `peer ${id} stable`);
+    t.deepEqual(v.members, [1, 2, 3, 5], `peer ${id}`);
+  }
+});
