@@ -61,9 +61,13 @@ export class GroupMember {
   private timer: TimerHandle | null = null;
   private timerAt = Infinity;
   private running = false;
+  /** Profiles with precise eviction: each wake-up first lets one event-loop turn read the sockets. */
+  private readonly deferTicks: boolean;
+  private deferred = false;
 
   constructor(options: GroupMemberOptions) {
     this.clock = options.clock;
+    this.deferTicks = options.profile.preciseEviction === true;
     this.systemMagic = options.systemMagic ?? DEFAULT_SYSTEM_MAGIC;
     this.messages = options.messages;
     this.decoder = options.decoder ?? new HeartbeatDecoder();
@@ -216,6 +220,16 @@ export class GroupMember {
     this.timer = null;
     this.timerAt = Infinity;
     if (!this.running) return;
+    if (this.deferTicks && !this.deferred) {
+      // Timers run before I/O in an event-loop turn: after a stall, the heartbeats that came in
+      // meanwhile wait in the socket. Let them be read first (one turn, ~1 ms), so that a stall of
+      // ours is never taken for silence of theirs (docs/design/group.md §2.1 "Precise eviction").
+      this.deferred = true;
+      this.timerAt = this.clock.now();
+      this.timer = this.clock.setTimeout(() => this.wake(), 0);
+      return;
+    }
+    this.deferred = false;
     const now = this.clock.now();
     const out = this.machine.tick(now);
     this.stateSpace.tick(now);
