@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- detect [--peers N] [--trials N] [--window S] [--idle S] [--profile NAME]`:
+ * `npm run bench -- detect [--peers N] [--trials N] [--window S] [--idle S] [--profile NAME] [--frog-only]`:
  * failure detection and heartbeat bytes, frogpond against serf, in one run on this host.
  *
  * Per trial, interleaved: N `frog peer` processes (profile `fast` by default), then N serf agents
@@ -90,16 +90,24 @@ function cleanupRules(): void {
   for (const c of [...ByteCounter.live]) c.remove();
 }
 
+/** Every process started, so that an interrupted run leaves none behind. */
+const started = new Set<ChildProcess>();
+function track(c: ChildProcess): ChildProcess {
+  started.add(c);
+  c.once('exit', () => started.delete(c));
+  return c;
+}
+
 async function frogTrial(o: { n: number; port: number; keyFile: string; profile: string; gid: number; windowS: number; signal: Signal; victim: number }): Promise<Trial | null> {
   const events: Ev[] = [];
   const procs: ChildProcess[] = [];
   const counter = new ByteCounter(o.gid);
   try {
     for (let i = 1; i <= o.n; i++) {
-      const c = spawn(process.execPath, [join(root, 'bin/frog.js'), 'peer', '--name', `d${i}`, '--id', String(i), '--group', `239.255.42.42:${o.port}`, '--key-file', o.keyFile, '--profile', o.profile, '--events', 'json'], {
+      const c = track(spawn(process.execPath, [join(root, 'bin/frog.js'), 'peer', '--name', `d${i}`, '--id', String(i), '--group', `239.255.42.42:${o.port}`, '--key-file', o.keyFile, '--profile', o.profile, '--events', 'json'], {
         stdio: ['ignore', 'pipe', 'ignore'],
         gid: counter.ok ? o.gid : undefined,
-      });
+      }));
       let buf = '';
       c.stdout!.on('data', (d: Buffer) => {
         buf += d.toString();
@@ -163,7 +171,7 @@ async function serfTrial(o: { n: number; base: number; gid: number; windowS: num
     for (let i = 0; i < o.n; i++) {
       const args = ['agent', `-node=s${i}`, `-bind=127.0.0.1:${o.base + i}`, `-rpc-addr=127.0.0.1:${o.base + 50 + i}`, '-log-level=err', `-snapshot=${join(dir, `s${i}.snap`)}`];
       if (i > 0) args.push(`-join=127.0.0.1:${o.base}`);
-      procs.push(spawn('serf', args, { stdio: 'ignore', gid: counter.ok ? o.gid : undefined }));
+      procs.push(track(spawn('serf', args, { stdio: 'ignore', gid: counter.ok ? o.gid : undefined })));
     }
     const rpc = (i: number) => `127.0.0.1:${o.base + 50 + i}`;
     const all = Array.from({ length: o.n }, (_, i) => i);
@@ -226,6 +234,10 @@ export async function main(args: string[]): Promise<void> {
   const b = boundsOf(profile);
   const dir = mkdtempSync(join(tmpdir(), 'frog-detect-'));
   const onExit = () => {
+    for (const c of started) {
+      c.kill('SIGCONT');
+      c.kill('SIGKILL');
+    }
     cleanupRules();
     rmSync(dir, { recursive: true, force: true });
   };
@@ -239,7 +251,7 @@ export async function main(args: string[]): Promise<void> {
   const keyFile = join(dir, 'group.key');
   await generateKeyFile(keyFile);
   const have = spawnSync('serf', ['version'], { encoding: 'utf8' });
-  const serfOk = !have.error;
+  const serfOk = !have.error && !args.includes('--frog-only');
   const gidBase = 43000 + (process.pid % 1000) * 2;
   console.log(`${n} peers on this host; frogpond profile ${profileName} (I=${profile.interval} ms, T=${profile.timeout} ms; detection bound ${b.detection} ms, slack ${b.slack} ms)`);
   console.log(serfOk ? `serf: ${have.stdout.split('\n')[0]}, ${n} agents on 127.0.0.1, default LAN settings` : 'serf: not installed (apt-get install -y serf); serf columns skipped');
