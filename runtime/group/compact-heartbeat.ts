@@ -14,8 +14,8 @@
  * 30-byte keep-alive (wire.ts, type 3) goes in its place.
  *
  * Receiving: a full heartbeat is authenticated as before and, when newer (epoch, then sequence
- * number) than the one held for its sender, is held with its body digest; a replayed old one cannot
- * displace a newer one. A keep-alive needs a held heartbeat from its sender whose digest starts with
+ * number) than the one held for its sender and epoch, is held with its body digest (two epochs per
+ * node id, for a restart or a duplicate; see `hold`); a replayed old one cannot displace a newer one. A keep-alive needs a held heartbeat from its sender whose digest starts with
  * its check byte (else `stale`), then its key id and tag (`key`, `auth`, over its bytes and the held
  * digest); the heartbeat rebuilt from the held one with the
  * keep-alive's sequence number and send time goes up as if it had come in full, so the machine's
@@ -43,6 +43,10 @@ export interface CompactOptions {
   repeats?: number;
   /** A full heartbeat at least this often (ms, by send time). */
   fullEveryMs?: number;
+  /** The clock (for how recently a held incarnation was used); Date.now by default. */
+  now?: () => number;
+  /** A held incarnation unused this long may be replaced by an older epoch's (the profile's T). */
+  idleMs?: number;
 }
 
 export const DEFAULT_KEEPALIVE_REPEATS = 2;
@@ -58,6 +62,8 @@ interface Held {
   digest: Buffer;
   epoch: number;
   seq: number;
+  /** When a full heartbeat or a keep-alive of this incarnation last came (local clock, ms). */
+  used: number;
 }
 
 export interface CompactCounters {
@@ -76,8 +82,10 @@ export class CompactHeartbeatTransport implements DatagramTransport {
   private fullLeft = 0;
   /** Our node id, once we sent a heartbeat (−1 before). */
   private self = -1;
-  /** The last full heartbeat held per sender node id (at most 2048). */
-  private readonly held = new Map<number, Held>();
+  /** The last full heartbeat held per sender node id (at most 2048) and incarnation (at most 2, newest epoch first). */
+  private readonly held = new Map<number, Held[]>();
+  private readonly now: () => number;
+  private readonly idleMs: number;
 
   constructor(
     private readonly inner: DatagramTransport,
@@ -87,6 +95,8 @@ export class CompactHeartbeatTransport implements DatagramTransport {
   ) {
     this.repeats = Math.max(0, Math.floor(options.repeats ?? DEFAULT_KEEPALIVE_REPEATS));
     this.fullEveryMs = Math.max(0, options.fullEveryMs ?? DEFAULT_FULL_EVERY_MS);
+    this.now = options.now ?? Date.now;
+    this.idleMs = options.idleMs ?? 2 * this.fullEveryMs;
   }
 
   /** Sends an unsealed full heartbeat (encodeHeartbeat), in full or as a keep-alive. */
@@ -165,18 +175,41 @@ export class CompactHeartbeatTransport implements DatagramTransport {
     if (!heard) this.fullLeft = Math.max(this.fullLeft, 1);
   }
 
-  /** Holds an authentic full heartbeat when it is newer than the one held for its sender. */
+  /**
+   * Holds an authentic full heartbeat when it is newer than the one held for its sender and epoch.
+   * Two incarnations per node id at most (a restart, or a duplicate peer next to the one that ran
+   * first): the newest epoch, and one other, which an older epoch takes only when the other has not
+   * been used for T (so a replayed old heartbeat cannot push out a live incarnation).
+   */
   private hold(d: Uint8Array): void {
     const b = Buffer.from(d.buffer, d.byteOffset, d.length);
     const id = b.readUInt16BE(12);
     const epoch = Number(b.readBigUInt64BE(14));
     const seq = Number(b.readBigUInt64BE(SEQ_AT));
-    const h = this.held.get(id);
-    if (h !== undefined && (epoch < h.epoch || (epoch === h.epoch && seq <= h.seq))) return;
-    const end = b.length - TAG_BYTES;
-    // The digest is recomputed only when the body changed (the common case is a repeat).
-    const same = h !== undefined && h.bytes.length === b.length && h.bytes.compare(b, 0, SEQ_AT, 0, SEQ_AT) === 0 && h.bytes.compare(b, TIME_AT + 8, end, TIME_AT + 8, end) === 0;
-    this.held.set(id, { bytes: Buffer.from(b), digest: same ? h.digest : bodyDigest(b), epoch, seq });
+    const now = this.now();
+    const slots = this.held.get(id);
+    const make = (h: Held | undefined): Held => {
+      const end = b.length - TAG_BYTES;
+      // The digest is recomputed only when the body changed (the common case is a repeat).
+      const same = h !== undefined && h.bytes.length === b.length && h.bytes.compare(b, 0, SEQ_AT, 0, SEQ_AT) === 0 && h.bytes.compare(b, TIME_AT + 8, end, TIME_AT + 8, end) === 0;
+      return { bytes: Buffer.from(b), digest: same ? h.digest : bodyDigest(b), epoch, seq, used: now };
+    };
+    if (slots === undefined) {
+      this.held.set(id, [make(undefined)]);
+      return;
+    }
+    const i = slots.findIndex((h) => h.epoch === epoch);
+    if (i >= 0) {
+      if (seq > slots[i]!.seq) slots[i] = make(slots[i]);
+      return;
+    }
+    const newest = slots[0]!;
+    if (epoch > newest.epoch) {
+      slots.length = 0;
+      slots.push(make(undefined), newest);
+    } else if (slots.length < 2 || now - slots[1]!.used > this.idleMs) {
+      slots[1] = make(undefined);
+    }
   }
 
   /** The full heartbeat a keep-alive stands for, or null (counted) when it cannot be verified. */
@@ -189,23 +222,28 @@ export class CompactHeartbeatTransport implements DatagramTransport {
       this.drops.count('malformed');
       return null;
     }
-    const h = this.held.get(k.nodeId);
-    if (h === undefined || h.digest[0] !== k.check) {
-      this.drops.count('stale');
+    const slots = this.held.get(k.nodeId);
+    let reason: 'key' | 'auth' | 'stale' = 'stale';
+    for (const h of slots ?? []) {
+      if (h.digest[0] !== k.check) continue;
+      const r = this.key.verifyTruncated(d[OFFSET_KEY_ID]!, macInput(d, h.digest), d.subarray(d.length - KEEPALIVE_TAG_BYTES));
+      if (r !== null) {
+        reason = r;
+        continue;
+      }
+      h.used = this.now();
+      const full = Buffer.from(h.bytes);
+      full.writeBigUInt64BE(BigInt(k.seq), SEQ_AT);
+      full.writeBigUInt64BE(BigInt(h.epoch + k.age), TIME_AT);
+      return full;
+    }
+    this.drops.count(reason);
+    if (reason === 'stale') {
       // Most likely we missed a change and the sender missed ours (a healed partition): our next
       // heartbeat goes in full, and the heard set in it makes the sender send its own in full.
       this.fullLeft = Math.max(this.fullLeft, 1);
-      return null;
     }
-    const r = this.key.verifyTruncated(d[OFFSET_KEY_ID]!, macInput(d, h.digest), d.subarray(d.length - KEEPALIVE_TAG_BYTES));
-    if (r !== null) {
-      this.drops.count(r);
-      return null;
-    }
-    const full = Buffer.from(h.bytes);
-    full.writeBigUInt64BE(BigInt(k.seq), SEQ_AT);
-    full.writeBigUInt64BE(BigInt(h.epoch + k.age), TIME_AT);
-    return full;
+    return null;
   }
 }
 

@@ -81,7 +81,9 @@ export class GroupMember {
     });
     this.rawDatagrams = options.datagrams;
     const compact = options.compact ?? (options.profile.keepAlives ? {} : false);
-    this.datagrams = compact ? new CompactHeartbeatTransport(options.datagrams, options.key, this.drops, compact) : new AuthenticatedDatagramTransport(options.datagrams, options.key, this.drops);
+    this.datagrams = compact
+      ? new CompactHeartbeatTransport(options.datagrams, options.key, this.drops, { now: () => options.clock.now(), idleMs: options.profile.timeout, ...compact })
+      : new AuthenticatedDatagramTransport(options.datagrams, options.key, this.drops);
     this.datagrams.onReceive((d) => this.receiveDatagram(d));
     this.messages.onMessage((from, m) => this.receiveMessage(from, m));
     this.messages.onLinkFailure((peer, failure) => {
