@@ -40,8 +40,9 @@ type Signal = 'SIGSTOP' | 'SIGKILL';
 interface Trial {
   /** Each survivor's report time after the signal (ms), in survivor order. */
   times: number[];
-  /** Bytes/s per peer over the idle window (NaN when not measured). */
+  /** Bytes/s per peer over the idle window (NaN when not measured), all, and of which TCP. */
   bytesPerSecond: number;
+  tcpPerSecond: number;
   falseSuspicions: number;
 }
 
@@ -60,29 +61,32 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-/** An iptables OUTPUT counting rule for one group id (no target: packets go on to the other rules). */
+/** iptables OUTPUT counting rules for one group id, UDP and TCP (no target: packets go on to the other rules). */
 class ByteCounter {
-  private readonly spec: string[];
+  private readonly specs: string[][];
   readonly ok: boolean;
   constructor(readonly gid: number) {
-    this.spec = ['-m', 'owner', '--gid-owner', String(gid), '-m', 'comment', '--comment', `frogdetect-${process.pid}-${gid}`];
-    this.ok = spawnSync('iptables', ['-w', '5', '-I', 'OUTPUT', ...this.spec], { encoding: 'utf8' }).status === 0;
-    if (this.ok) ByteCounter.live.add(this);
+    this.specs = ['udp', 'tcp'].map((p) => ['-p', p, '-m', 'owner', '--gid-owner', String(gid), '-m', 'comment', '--comment', `frogdetect-${process.pid}-${gid}-${p}`]);
+    this.ok = this.specs.every((s) => spawnSync('iptables', ['-w', '5', '-I', 'OUTPUT', ...s], { encoding: 'utf8' }).status === 0);
+    ByteCounter.live.add(this);
   }
 
   static readonly live = new Set<ByteCounter>();
 
-  bytes(): number {
-    if (!this.ok) return NaN;
+  /** Bytes sent so far, UDP and TCP. */
+  bytes(): { udp: number; tcp: number } {
+    if (!this.ok) return { udp: NaN, tcp: NaN };
     const r = spawnSync('iptables', ['-w', '5', '-L', 'OUTPUT', '-v', '-x', '-n'], { encoding: 'utf8' });
-    const line = r.stdout.split('\n').find((l) => l.includes(`frogdetect-${process.pid}-${this.gid} `) || l.endsWith(`frogdetect-${process.pid}-${this.gid} */`));
-    if (!line) return NaN;
-    return Number(line.trim().split(/\s+/)[1]);
+    const read = (p: string) => {
+      const line = r.stdout.split('\n').find((l) => l.includes(`/* frogdetect-${process.pid}-${this.gid}-${p} */`));
+      return line ? Number(line.trim().split(/\s+/)[1]) : NaN;
+    };
+    return { udp: read('udp'), tcp: read('tcp') };
   }
 
   remove(): void {
     if (!ByteCounter.live.delete(this)) return;
-    spawnSync('iptables', ['-w', '5', '-D', 'OUTPUT', ...this.spec]);
+    for (const s of this.specs) spawnSync('iptables', ['-w', '5', '-D', 'OUTPUT', ...s]);
   }
 }
 
@@ -130,7 +134,8 @@ async function frogTrial(o: { n: number; port: number; keyFile: string; profile:
         return last?.event === 'stable' && last.members?.length === o.n;
       });
     if (!(await waitFor(allStable, 30_000, 20))) return null;
-    await sleep(500);
+    // As for serf: let the formation's own traffic (registrations with the leader) die down.
+    await sleep(2000);
     const settled = Date.now();
     const b0 = counter.bytes();
     await sleep(o.windowS * 1000);
@@ -143,7 +148,7 @@ async function frogTrial(o: { n: number; port: number; keyFile: string; profile:
     const survivors = names.filter((_, i) => i !== o.victim);
     const reported = (p: string) => events.find((e) => e.peer === p && e.event === 'left' && e.subject === victim && e.time >= signalled);
     if (!(await waitFor(() => survivors.every((p) => reported(p) !== undefined), 30_000))) return null;
-    return { times: survivors.map((p) => reported(p)!.time - signalled), bytesPerSecond: (b1 - b0) / window / o.n, falseSuspicions };
+    return { times: survivors.map((p) => reported(p)!.time - signalled), bytesPerSecond: (b1.udp + b1.tcp - b0.udp - b0.tcp) / window / o.n, tcpPerSecond: (b1.tcp - b0.tcp) / window / o.n, falseSuspicions };
   } finally {
     for (const p of procs) {
       p.kill('SIGCONT');
@@ -204,7 +209,7 @@ async function serfTrial(o: { n: number; base: number; gid: number; windowS: num
       console.log(`  (serf: ${seen.size} of ${survivors.length} survivors reported s${o.victim} within 60 s)`);
       return null;
     }
-    return { times: survivors.map((s) => seen.get(s)! - signalled), bytesPerSecond: (b1 - b0) / window / o.n, falseSuspicions };
+    return { times: survivors.map((s) => seen.get(s)! - signalled), bytesPerSecond: (b1.udp + b1.tcp - b0.udp - b0.tcp) / window / o.n, tcpPerSecond: (b1.tcp - b0.tcp) / window / o.n, falseSuspicions };
   } finally {
     for (const p of procs) {
       p.kill('SIGCONT');
@@ -270,7 +275,7 @@ export async function main(args: string[]): Promise<void> {
         results.frog[signal].push(Math.max(...f.times));
         if (Number.isFinite(f.bytesPerSecond)) bytes.frog.push(f.bytesPerSecond);
         falses.frog += f.falseSuspicions;
-        console.log(`  trial ${t + 1} frog ${signal}: every survivor after ${Math.max(...f.times)} ms (each: ${show(f.times)}); idle ${fw} s: ${f.bytesPerSecond.toFixed(0)} B/s per peer, ${f.falseSuspicions} false suspicions`);
+        console.log(`  trial ${t + 1} frog ${signal}: every survivor after ${Math.max(...f.times)} ms (each: ${show(f.times)}); idle ${fw} s: ${f.bytesPerSecond.toFixed(0)} B/s per peer (TCP ${f.tcpPerSecond.toFixed(0)}), ${f.falseSuspicions} false suspicions`);
       } else console.log(`  trial ${t + 1} frog ${signal}: did not complete`);
       if (!serfOk) continue;
       const s = await serfTrial({ n, base: 47000 + ((t * 2 + (signal === 'SIGKILL' ? 1 : 0)) % 20) * 100, gid: gidBase + 1, windowS, signal, victim });
@@ -278,7 +283,7 @@ export async function main(args: string[]): Promise<void> {
         results.serf[signal].push(Math.max(...s.times));
         if (Number.isFinite(s.bytesPerSecond)) bytes.serf.push(s.bytesPerSecond);
         falses.serf += s.falseSuspicions;
-        console.log(`  trial ${t + 1} serf ${signal}: every survivor after ${Math.max(...s.times)} ms (each: ${show(s.times)}); idle ${windowS} s: ${s.bytesPerSecond.toFixed(0)} B/s per peer`);
+        console.log(`  trial ${t + 1} serf ${signal}: every survivor after ${Math.max(...s.times)} ms (each: ${show(s.times)}); idle ${windowS} s: ${s.bytesPerSecond.toFixed(0)} B/s per peer (TCP ${s.tcpPerSecond.toFixed(0)})`);
       } else console.log(`  trial ${t + 1} serf ${signal}: did not complete`);
     }
   }
