@@ -5,7 +5,7 @@
  * Per trial, interleaved: N `frog peer` processes (profile `fast` by default), then N serf agents
  * (Debian's `serf`, default LAN settings, bound to 127.0.0.1, joined explicitly). Once a group is
  * stable (frog: every peer reports a stable view of N; serf: every agent lists N alive), it idles for
- * `--window` seconds (default 10) while the kernel counts the bytes its processes send: each group runs
+ * `--window` seconds (default 30, so that serf's push-pull over TCP, every 30 s, falls in it) while the kernel counts the bytes its processes send: each group runs
  * under a group id of its own and an iptables OUTPUT rule `-m owner --gid-owner` (no target, so it only
  * counts) sees every IP packet they send, UDP and TCP, multicast and unicast, headers included; bytes/s
  * per peer = bytes / window / N. Nothing polls serf during the window. Then one member is frozen
@@ -232,7 +232,7 @@ function option(args: string[], name: string, fallback: number): number {
 export async function main(args: string[]): Promise<void> {
   const n = Math.max(3, Math.min(30, Math.floor(option(args, '--peers', 5))));
   const trials = Math.max(1, Math.floor(option(args, '--trials', 4)));
-  const windowS = option(args, '--window', 10);
+  const windowS = option(args, '--window', 30);
   const idle = option(args, '--idle', 120);
   const profileName = args.includes('--profile') ? args[args.indexOf('--profile') + 1]! : 'fast';
   const profile = getProfile(profileName);
