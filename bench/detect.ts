@@ -263,6 +263,7 @@ export async function main(args: string[]): Promise<void> {
   console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const results: Record<'frog' | 'serf', Record<Signal, number[]>> = { frog: { SIGSTOP: [], SIGKILL: [] }, serf: { SIGSTOP: [], SIGKILL: [] } };
   const bytes: Record<'frog' | 'serf', number[]> = { frog: [], serf: [] };
+  const udp: Record<'frog' | 'serf', number[]> = { frog: [], serf: [] };
   const falses: Record<'frog' | 'serf', number> = { frog: 0, serf: 0 };
   const show = (ts: number[]) => ts.map((x) => String(x)).join(', ');
   for (let t = 0; t < trials; t++) {
@@ -273,7 +274,7 @@ export async function main(args: string[]): Promise<void> {
       const f = await frogTrial({ n, port: 45200 + ((process.pid + t * 2 + (signal === 'SIGKILL' ? 1 : 0)) % 200), keyFile, profile: profileName, gid: gidBase, windowS: fw, signal, victim });
       if (f) {
         results.frog[signal].push(Math.max(...f.times));
-        if (Number.isFinite(f.bytesPerSecond)) bytes.frog.push(f.bytesPerSecond);
+        if (Number.isFinite(f.bytesPerSecond)) bytes.frog.push(f.bytesPerSecond), udp.frog.push(f.bytesPerSecond - f.tcpPerSecond);
         falses.frog += f.falseSuspicions;
         console.log(`  trial ${t + 1} frog ${signal}: every survivor after ${Math.max(...f.times)} ms (each: ${show(f.times)}); idle ${fw} s: ${f.bytesPerSecond.toFixed(0)} B/s per peer (TCP ${f.tcpPerSecond.toFixed(0)}), ${f.falseSuspicions} false suspicions`);
       } else console.log(`  trial ${t + 1} frog ${signal}: did not complete`);
@@ -281,7 +282,7 @@ export async function main(args: string[]): Promise<void> {
       const s = await serfTrial({ n, base: 47000 + ((t * 2 + (signal === 'SIGKILL' ? 1 : 0)) % 20) * 100, gid: gidBase + 1, windowS, signal, victim });
       if (s) {
         results.serf[signal].push(Math.max(...s.times));
-        if (Number.isFinite(s.bytesPerSecond)) bytes.serf.push(s.bytesPerSecond);
+        if (Number.isFinite(s.bytesPerSecond)) bytes.serf.push(s.bytesPerSecond), udp.serf.push(s.bytesPerSecond - s.tcpPerSecond);
         falses.serf += s.falseSuspicions;
         console.log(`  trial ${t + 1} serf ${signal}: every survivor after ${Math.max(...s.times)} ms (each: ${show(s.times)}); idle ${windowS} s: ${s.bytesPerSecond.toFixed(0)} B/s per peer (TCP ${s.tcpPerSecond.toFixed(0)})`);
       } else console.log(`  trial ${t + 1} serf ${signal}: did not complete`);
@@ -297,5 +298,8 @@ export async function main(args: string[]): Promise<void> {
   const fb = median(bytes.frog);
   const sb = median(bytes.serf);
   console.log(`median bytes/s per peer while idle (IP packets, all sockets): frogpond ${fb.toFixed(0)}, serf ${sb.toFixed(0)}, ratio ${ratio(fb, sb)} (target ≤ 1)`);
+  const fu = median(udp.frog);
+  const su = median(udp.serf);
+  console.log(`  of which UDP (frog: heartbeats and keep-alives; serf: probes, acks, gossip): frogpond ${fu.toFixed(0)}, serf ${su.toFixed(0)}, ratio ${ratio(fu, su)}; frog's TCP is its state-space links (nothing while truly idle)`);
   console.log(`false suspicions while idle: frogpond ${falses.frog}, serf ${falses.serf}`);
 }
