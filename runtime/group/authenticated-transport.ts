@@ -70,12 +70,17 @@ export class GroupKey {
     return r;
   }
 
-  private verifyUncached(keyId: number, data: Uint8Array, tag: Uint8Array): 'key' | 'auth' | null {
+  /** As `verify` for a tag truncated to `tag.length` bytes (1..TAG_BYTES; keep-alives use 12), without the memo. */
+  verifyTruncated(keyId: number, data: Uint8Array, tag: Uint8Array): 'key' | 'auth' | null {
+    return this.verifyUncached(keyId, data, tag, tag.length);
+  }
+
+  private verifyUncached(keyId: number, data: Uint8Array, tag: Uint8Array, tagBytes = TAG_BYTES): 'key' | 'auth' | null {
     let known = false;
     for (let i = 0; i < this.keys.length; i++) {
       if (this.keys[i]!.id !== keyId) continue;
       known = true;
-      if (tag.length === TAG_BYTES && timingSafeEqual(this.tag(data, i), tag)) return null;
+      if (tag.length === tagBytes && tagBytes >= 1 && tagBytes <= TAG_BYTES && timingSafeEqual(this.tag(data, i).subarray(0, tagBytes), tag)) return null;
     }
     return known ? 'auth' : 'key';
   }

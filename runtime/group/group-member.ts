@@ -7,6 +7,7 @@
  * `quiescent`). Each drop is counted by reason; nothing a datagram contains can throw out of here.
  */
 import { AuthenticatedDatagramTransport, type GroupKey } from './authenticated-transport.js';
+import { CompactHeartbeatTransport, type CompactOptions } from './compact-heartbeat.js';
 import { HeartbeatMachine, type DuplicatePeerError, type GroupEvent, type Identity, type MachineOutput, type MachineSnapshot, type PartitionView } from './heartbeat-machine.js';
 import type { TimingProfile } from './profiles.js';
 import { StateSpace, type StateMessage } from './state-space.js';
@@ -27,6 +28,8 @@ export interface GroupMemberOptions {
   preferred?: boolean;
   random?: () => number;
   maxValueBytes?: number;
+  /** Compact keep-alive heartbeats (compact-heartbeat.ts): default on when the profile says `keepAlives`. */
+  compact?: CompactOptions | false;
   /** A decoder shared by the members of one simulation (each real peer uses its own). */
   decoder?: HeartbeatDecoder;
 }
@@ -58,9 +61,13 @@ export class GroupMember {
   private timer: TimerHandle | null = null;
   private timerAt = Infinity;
   private running = false;
+  /** Profiles with precise eviction: each wake-up first lets one event-loop turn read the sockets. */
+  private readonly deferTicks: boolean;
+  private deferred = false;
 
   constructor(options: GroupMemberOptions) {
     this.clock = options.clock;
+    this.deferTicks = options.profile.preciseEviction === true;
     this.systemMagic = options.systemMagic ?? DEFAULT_SYSTEM_MAGIC;
     this.messages = options.messages;
     this.decoder = options.decoder ?? new HeartbeatDecoder();
@@ -73,7 +80,10 @@ export class GroupMember {
       random: options.random,
     });
     this.rawDatagrams = options.datagrams;
-    this.datagrams = new AuthenticatedDatagramTransport(options.datagrams, options.key, this.drops);
+    const compact = options.compact ?? (options.profile.keepAlives ? {} : false);
+    this.datagrams = compact
+      ? new CompactHeartbeatTransport(options.datagrams, options.key, this.drops, { now: () => options.clock.now(), idleMs: options.profile.timeout, ...compact })
+      : new AuthenticatedDatagramTransport(options.datagrams, options.key, this.drops);
     this.datagrams.onReceive((d) => this.receiveDatagram(d));
     this.messages.onMessage((from, m) => this.receiveMessage(from, m));
     this.messages.onLinkFailure((peer, failure) => {
@@ -119,6 +129,7 @@ export class GroupMember {
       ...this.counters,
       datagramsDropped: this.drops.snapshot(),
       datagrams: countersOf(this.rawDatagrams),
+      ...(this.datagrams instanceof CompactHeartbeatTransport ? { keepAlives: this.datagrams.counters } : {}),
       links: countersOf(this.messages),
     };
   }
@@ -211,6 +222,16 @@ export class GroupMember {
     this.timer = null;
     this.timerAt = Infinity;
     if (!this.running) return;
+    if (this.deferTicks && !this.deferred) {
+      // Timers run before I/O in an event-loop turn: after a stall, the heartbeats that came in
+      // meanwhile wait in the socket. Let them be read first (one turn, ~1 ms), so that a stall of
+      // ours is never taken for silence of theirs (docs/design/group.md §2.1 "Precise eviction").
+      this.deferred = true;
+      this.timerAt = this.clock.now();
+      this.timer = this.clock.setTimeout(() => this.wake(), 0);
+      return;
+    }
+    this.deferred = false;
     const now = this.clock.now();
     const out = this.machine.tick(now);
     this.stateSpace.tick(now);

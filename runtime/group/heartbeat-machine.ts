@@ -335,6 +335,9 @@ export class HeartbeatMachine {
     this.contact = contact;
   }
 
+  /** When timeouts were last checked (precise eviction wakes only for expiries after it). */
+  private timeoutsCheckedAt = -Infinity;
+
   /** Schedules the first tick at a random offset in [0, I) (docs/design/group.md §2.1). */
   start(now: number): void {
     this.started = true;
@@ -352,6 +355,16 @@ export class HeartbeatMachine {
         if (ch.confirmed || !rec) continue;
         const due = rec.lastTime + this.profile.interval + this.restartGrace() + 1;
         if (due < at) at = due;
+      }
+    }
+    if (this.profile.preciseEviction && !this.refusedAs) {
+      // Wake at the earliest expiry, so that a peer is evicted at its last heartbeat + T, not on the
+      // next grid point. Only expiries after the last check: anything older is the grid's.
+      const timeout = this.profile.timeout;
+      for (const rec of this.records.values()) {
+        if (rec.state !== 'connected') continue;
+        const due = this.lastTimes[rec.id]! + timeout + 1;
+        if (due < at && due > this.timeoutsCheckedAt) at = due;
       }
     }
     return at;
@@ -409,6 +422,10 @@ export class HeartbeatMachine {
       this.nextTickAt += Math.max(1, behind) * interval;
       if (this.nextTickAt <= now) this.nextTickAt = now + interval;
     } else {
+      if (this.profile.preciseEviction) {
+        this.checkTimeouts(now, out);
+        this.viewChangeCheck(now);
+      }
       this.checkStabilityDeadline(now);
       this.notify(now, out);
     }
@@ -905,6 +922,7 @@ export class HeartbeatMachine {
   }
 
   private checkTimeouts(now: number, out: MachineOutput): void {
+    this.timeoutsCheckedAt = now;
     const { timeout, quiescence } = this.profile;
     // A quick scan of the flat array first: most ticks find every peer timely.
     let due = false;

@@ -12,12 +12,21 @@
  * | java-compat | 2000   | 3 | 6000   | 8000    | 10000   | 1000   | 8 s        | 20 s               | 14 s      | 24 s        | 4 s       |
  * | local-test  | 200    | 3 | 600    | 1200    | 1400    | 100    | 0.8 s      | 2.4 s              | 1.8 s     | 3.2 s       | 0.4 s     |
  * | lan         | 200    | 4 | 800    | 1600    | 1800    | 200    | 1.0 s      | 3.0 s              | 2.2 s     | 4.0 s       | 0.6 s     |
+ * | fast        | 250    |2.4| 600    | 1200    | 1450    | 100    | 0.6 s (T)  | 2.55 s             | 1.95 s    | 3.4 s       | 0.35 s    |
  *
  * paper-safe (the default) satisfies the model's ω > 2μ and δ = 2μ with μ = T: S = 2T, Q = 2T + I.
  * java-compat reproduces the Java formulas S = (k+1)·I, Q = (k+2)·I, which break ω > 2μ for k > 2
  * (kept for timing comparison). local-test is the test plan's fast CI profile (paper-safe formulas).
  * lan is tuned for fast detection on one local network (loopback or a LAN with sub-100 ms delays and
  * NTP-synchronised clocks): k = 4 keeps 600 ms of slack for delay, skew and event-loop stalls.
+ *
+ * fast (docs/design/group.md §4.1, §2.1) is for detecting a frozen peer quickly at few bytes: precise
+ * eviction (detection bound T instead of T + I; B2, noticed in heartbeats, and the restabilisation bound keep T + I)
+ * and 30-byte keep-alives while a heartbeat's body is unchanged (58 bytes a packet with IP and UDP
+ * headers, every 250 ms, and a full heartbeat at least every 10 s: about 240 bytes/s per peer,
+ * below serf's 265–300 on loopback). k = 2.4 (k need not be whole): one lost heartbeat is not a
+ * suspicion (2I + d < T while d < 100 ms); its 350 ms of slack is for one host or a quiet LAN with
+ * synchronised clocks.
  *
  * Over unicast (`frog peer --join`, docs/design/group.md §7) heartbeats go straight from each member to
  * each other one every I, so detection, restabilisation and merge keep the bounds above; only finding
@@ -44,6 +53,13 @@ export interface TimingProfile {
   readonly quiescence: number;
   /** J: maximum random delay before re-registering with the leader after becoming stable (ms). */
   readonly reregisterDelay: number;
+  /**
+   * Evict a peer at its last heartbeat + T, waking off the tick grid for it (docs/design/group.md
+   * §2.1 "Precise eviction"), instead of on the first tick after that: detection T instead of T + I.
+   */
+  readonly preciseEviction?: boolean;
+  /** Send 38-byte keep-alives while the heartbeat body is unchanged (docs/design/group.md §4.1). */
+  readonly keepAlives?: boolean;
 }
 
 export interface ProfileBounds {
@@ -81,12 +97,12 @@ export interface ProfileBounds {
 }
 
 function profile(name: string, interval: number, k: number, stability: number, quiescence: number, j: number): TimingProfile {
-  return Object.freeze({ name, interval, timeoutIntervals: k, timeout: k * interval, stability, quiescence, reregisterDelay: j });
+  return Object.freeze({ name, interval, timeoutIntervals: k, timeout: Math.round(k * interval), stability, quiescence, reregisterDelay: j });
 }
 
 /** Builds a profile with the paper-safe formulas S = 2T, Q = 2T + I. */
 export function paperSafe(name: string, interval: number, k: number, j: number): TimingProfile {
-  const t = k * interval;
+  const t = Math.round(k * interval);
   return profile(name, interval, k, 2 * t, 2 * t + interval, j);
 }
 
@@ -95,6 +111,7 @@ export const PROFILES: Readonly<Record<string, TimingProfile>> = Object.freeze({
   'java-compat': profile('java-compat', 2000, 3, 4 * 2000, 5 * 2000, 1000),
   'local-test': paperSafe('local-test', 200, 3, 100),
   lan: paperSafe('lan', 200, 4, 200),
+  fast: Object.freeze({ ...paperSafe('fast', 250, 2.4, 100), preciseEviction: true, keepAlives: true }),
 });
 
 export const DEFAULT_PROFILE = 'paper-safe';
@@ -115,9 +132,12 @@ export function getProfile(name: string = DEFAULT_PROFILE): TimingProfile {
 /** The bounds of docs/design/group.md §1.6 for a profile, without ε, d and σ. */
 export function boundsOf(p: TimingProfile): ProfileBounds {
   const { interval: i, timeout: t, stability: s, quiescence: q, reregisterDelay: j } = p;
+  // Precise eviction: at the last heartbeat + T (+ 1 ms: the timeout is strict, on a millisecond clock).
+  const evict = p.preciseEviction ? t + 1 : t + i;
   return {
-    detection: t + i,
+    detection: evict,
     earliestDetection: t,
+    // B2 is noticed in the other's heartbeats (it stopped hearing us), on the tick grid: T + I still.
     asymmetricEviction: t + i,
     restabilisation: t + 3 * i + s,
     join: 3 * i + s,

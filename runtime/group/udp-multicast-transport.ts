@@ -23,7 +23,7 @@ import dgram from 'node:dgram';
 import { FrogError } from '../../core/errors.js';
 import { Messages, type MessageEntry } from '../../core/messages/index.js';
 import type { DatagramTransport } from './transport.js';
-import { MAX_DATAGRAM, MIN_DATAGRAM, PROTOCOL_MAGIC, WIRE_VERSION } from './wire.js';
+import { KEEPALIVE_BYTES, KEEPALIVE_OFFSET_NODE_ID, MAX_DATAGRAM, MIN_DATAGRAM, PROTOCOL_MAGIC, WIRE_VERSION } from './wire.js';
 
 export interface MulticastOptions {
   group: string;
@@ -155,9 +155,10 @@ export class SourceRateLimiter {
  * version is wrong, which the authentication layer drops at the same cost as this check.
  */
 export function claimedSource(d: Uint8Array, address: string): string | undefined {
-  if (d.length < MIN_DATAGRAM || d.length > MAX_DATAGRAM) return undefined;
+  if ((d.length < MIN_DATAGRAM && d.length !== KEEPALIVE_BYTES) || d.length > MAX_DATAGRAM) return undefined;
   if (((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0 !== PROTOCOL_MAGIC || d[4] !== WIRE_VERSION) return undefined;
-  return `${address}/${(d[12]! << 8) | d[13]!}`;
+  const at = d.length === KEEPALIVE_BYTES ? KEEPALIVE_OFFSET_NODE_ID : 12;
+  return `${address}/${(d[at]! << 8) | d[at + 1]!}`;
 }
 
 /** The group port cannot be bound (SF4507) or the group joined (SF4508). */

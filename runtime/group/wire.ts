@@ -28,6 +28,7 @@
  * The codec here does the body; authentication (key id, tag) is done by the authenticated transport,
  * which checks size, magic, version, key and tag before anything parses the body.
  */
+import { createHash } from 'node:crypto';
 import { FrogError } from '../../core/errors.js';
 import { Messages } from '../../core/messages/index.js';
 import { Bitset, BITSET_BYTES, MAX_NODE_ID } from './bitset.js';
@@ -75,8 +76,9 @@ export interface Heartbeat {
   contact: Contact | null;
 }
 
-/** Why a datagram was dropped, in the order the checks run (docs/design/group.md §6.2 item 2, plus `conflict` and `quiescent`). */
-export const DROP_REASONS = ['size', 'magic', 'version', 'key', 'auth', 'foreign', 'malformed', 'self', 'conflict', 'replay', 'untimely', 'quiescent'] as const;
+/** Why a datagram was dropped, in the order the checks run (docs/design/group.md §6.2 item 2, plus `conflict` and `quiescent`;
+ * `stale`: a keep-alive whose base heartbeat the receiver does not hold, §4.1). */
+export const DROP_REASONS = ['size', 'magic', 'version', 'key', 'auth', 'foreign', 'malformed', 'self', 'conflict', 'replay', 'untimely', 'quiescent', 'stale'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 /** Counts of dropped datagrams by reason (the metric `anubis_rx_dropped_total{reason}`). */
@@ -380,4 +382,82 @@ export function decodeDirectory(d: Uint8Array): { systemMagic: number; nodeId: n
     at += 5 + len;
   }
   return { systemMagic: systemMagicOf(b), nodeId: b.readUInt16BE(12), entries };
+}
+
+/**
+ * Message type 3, the keep-alive (docs/design/group.md §4.1 "Keep-alives"): sent instead of a
+ * heartbeat whose body is the same as that of the last full heartbeat its sender sent. The body is
+ * everything but the sequence number, the send time, the key id and the tag; its *digest* is the
+ * SHA-256 of a full heartbeat's bytes before the tag with those three fields zeroed. A keep-alive
+ * carries the sequence number and the send time, and its tag covers its 18 bytes followed by the
+ * digest of the body it stands for: it verifies only against that very body (system magic, epoch,
+ * view, sets, contact, name all count without being sent). The receiver rebuilds the heartbeat from
+ * the last full one it holds from that sender; one holding another body (it lost the full heartbeat
+ * of a change) drops the keep-alive as `stale` (byte 6 tells it without an HMAC, but for one time in
+ * 256, when the tag check says `auth`), until a full heartbeat comes.
+ *
+ * | offset | size | field |
+ * |--------|------|-------|
+ * | 0      | 4    | protocol magic (as a heartbeat) |
+ * | 4      | 1    | version (1) |
+ * | 5      | 1    | message type 3 |
+ * | 6      | 1    | the first byte of the body digest |
+ * | 7      | 1    | key id (as a heartbeat) |
+ * | 8      | 2    | sender node id |
+ * | 10     | 4    | sequence number (a keep-alive goes only below 2^32; a full heartbeat above) |
+ * | 14     | 4    | send time − sender epoch (ms; below 2^32, about 49 days, else a full heartbeat goes) |
+ * | 18     | 12   | HMAC-SHA256 over bytes 0..17 and then the 32-byte body digest, truncated to 12 bytes (96 bits, as IPsec's HMAC-SHA-256-96 would be) |
+ */
+export const TYPE_KEEPALIVE = 3;
+export const KEEPALIVE_TAG_BYTES = 12;
+export const KEEPALIVE_BYTES = 18 + KEEPALIVE_TAG_BYTES;
+export const MAX_KEEPALIVE_FIELD = 0xffffffff;
+/** Where a keep-alive carries its sender's node id (a heartbeat at 12). */
+export const KEEPALIVE_OFFSET_NODE_ID = 8;
+
+export interface KeepAlive {
+  nodeId: number;
+  /** The first byte of the body digest. */
+  check: number;
+  seq: number;
+  /** Send time − sender epoch (ms). */
+  age: number;
+}
+
+/** The digest of a full heartbeat's body (sequence number, send time, key id and tag left out). */
+export function bodyDigest(full: Uint8Array): Buffer {
+  const b = Buffer.from(full.subarray(0, full.length - TAG_BYTES));
+  b[OFFSET_KEY_ID] = 0;
+  b.fill(0, 22, 38);
+  return createHash('sha256').update(b).digest();
+}
+
+/** Encodes a keep-alive with key id 0 and a zero tag (the compact layer seals it with the body digest). */
+export function encodeKeepAlive(k: KeepAlive): Buffer {
+  if (!Number.isInteger(k.seq) || k.seq < 0 || k.seq > MAX_KEEPALIVE_FIELD) throw new RangeError(`keep-alive sequence number ${k.seq} out of range`);
+  if (!Number.isInteger(k.age) || k.age < 0 || k.age > MAX_KEEPALIVE_FIELD) throw new RangeError(`keep-alive send time ${k.age} out of range`);
+  if (!Number.isInteger(k.nodeId) || k.nodeId < 0 || k.nodeId > MAX_NODE_ID) throw new RangeError('node id out of range');
+  const b = Buffer.alloc(KEEPALIVE_BYTES);
+  b.writeUInt32BE(PROTOCOL_MAGIC, 0);
+  b[4] = WIRE_VERSION;
+  b[5] = TYPE_KEEPALIVE;
+  b[6] = k.check & 255;
+  b.writeUInt16BE(k.nodeId, 8);
+  b.writeUInt32BE(k.seq, 10);
+  b.writeUInt32BE(k.age, 14);
+  return b;
+}
+
+/** True when `d` has the size, magic, version and type of a keep-alive (nothing else is checked). */
+export function isKeepAlive(d: Uint8Array): boolean {
+  return d.length === KEEPALIVE_BYTES && d[5] === TYPE_KEEPALIVE && d[4] === WIRE_VERSION && ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0 === PROTOCOL_MAGIC;
+}
+
+/** Decodes a keep-alive's fields; throws MalformedHeartbeatError (and only that) on a bad one. */
+export function decodeKeepAlive(d: Uint8Array): KeepAlive {
+  if (d.length !== KEEPALIVE_BYTES || d[5] !== TYPE_KEEPALIVE) throw new MalformedHeartbeatError('not a keep-alive');
+  const b = Buffer.from(d.buffer, d.byteOffset, d.length);
+  const nodeId = b.readUInt16BE(8);
+  if (nodeId > MAX_NODE_ID) throw new MalformedHeartbeatError('node id out of range');
+  return { nodeId, check: d[6]!, seq: b.readUInt32BE(10), age: b.readUInt32BE(14) };
 }

@@ -83,8 +83,8 @@ test('frog peer refuses a key file that others can read, and bad options', async
   t.is(await peerCommand({ name: 'a', keyFile: file, group: '10.0.0.1:99' }, io), 1);
   t.regex(io.err.join(''), /not an IPv4 multicast address/);
   io = memoryIo(dir);
-  t.is(await peerCommand({ name: 'a', keyFile: file, profile: 'fast' }, io), 1);
-  t.regex(io.err.join(''), /Unknown profile `fast`/);
+  t.is(await peerCommand({ name: 'a', keyFile: file, profile: 'fastest' }, io), 1);
+  t.regex(io.err.join(''), /Unknown profile `fastest`/);
 });
 
 test.serial('frog peer processes: a SIGKILLed peer is reported gone by the others within the bound', async (t) => {
