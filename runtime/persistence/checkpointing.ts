@@ -53,6 +53,8 @@ export interface RecoveredState {
   stored: Attributes;
   /** Records of ended children kept for it (see the contract). */
   endedChildren: string[];
+  /** Its durable record, as recovery read it: a restart commit that would only repeat it is skipped. */
+  record?: ComponentRecord;
 }
 
 interface ComponentState {
@@ -66,6 +68,8 @@ interface ComponentState {
   ended: Set<string>;
   /** A recovered component that is not running again yet (write-behind). */
   restarting: boolean;
+  /** While restarting: the record the store holds for it (read by recovery, or written since). */
+  written?: ComponentRecord;
 }
 
 const TERMINAL: ReadonlySet<string> = new Set(['terminated', 'failed']);
@@ -205,6 +209,7 @@ export class Checkpointer {
         stored: preset.stored,
         ended: new Set(preset.endedChildren),
         restarting: true,
+        written: preset.record,
       };
     } else {
       let app: string | undefined;
@@ -245,7 +250,9 @@ export class Checkpointer {
 
   /** The changes that checkpoint `c` as it is now: its record, and the removal of its ended children's records. */
   private own(c: Prim, s: ComponentState, lifecycle: LifecycleState, changes: { put: ComponentRecord[]; delete: ComponentKey[] }): void {
-    changes.put.push(this.record(c, s, lifecycle));
+    const r = this.record(c, s, lifecycle);
+    changes.put.push(r);
+    if (s.restarting) s.written = r;
     for (const path of s.ended) changes.delete.push({ app: s.app, path });
     s.ended.clear();
   }
@@ -259,6 +266,7 @@ export class Checkpointer {
     const extra: CheckpointChanges = {};
     const parent = c.parent;
     const ps = parent ? this.states.get(parent) : undefined;
+    const behind = s.restarting && (state === 'recovering' || state === 'deployed' || state === 'starting' || state === 'running');
     if (TERMINAL.has(state)) {
       for (const path of s.ended) changes.delete.push({ app: s.app, path });
       s.ended.clear();
@@ -276,23 +284,48 @@ export class Checkpointer {
         if (s.planId && ![...this.appPlans.values()].includes(s.planId)) extra.deletePlans = [s.planId];
       }
       this.states.delete(c);
+    } else if (behind) {
+      this.restart(c, s, state, changes);
+      // Its parent is restarting too (a tree is rebuilt from its root): its record already
+      // lists this child, and its own restart commits write it if anything differs.
+      if (state === 'recovering' && parent && ps && !ps.restarting) this.own(parent, ps, parent.state, changes);
     } else {
       this.own(c, s, state, changes);
       if ((state === 'deploying' || state === 'recovering') && parent && ps) this.own(parent, ps, parent.state, changes);
     }
-    const behind = s.restarting && (state === 'recovering' || state === 'deployed' || state === 'starting' || state === 'running');
     if (state === 'running' || TERMINAL.has(state) || state === 'terminating') s.restarting = false;
-    const done = this.commit({ ...changes, ...extra });
     if (behind) {
-      done.catch((e) => this.failed(e, c));
+      if (changes.put.length || changes.delete.length) this.commit(changes).catch((e) => this.failed(e, c));
       return;
     }
+    const done = this.commit({ ...changes, ...extra });
     try {
       await done;
     } catch (e) {
       this.failed(e, c);
       if (state !== 'terminating' && !TERMINAL.has(state)) throw new CheckpointFailed(e);
     }
+  }
+
+  /**
+   * A restart transition of a recovered component (write-behind): its record is written only
+   * when it would say something the durable one does not (apart from the lifecycle, which is
+   * a restart state either way, and the epoch), or when ended children's records are due for
+   * deletion. At `recovering` its children are about to be rebuilt from the recorded list, so
+   * the record keeps that list; at `running` the live record is compared. An unchanged tree is thus recovered without a single write:
+   * the records that brought it back already say everything a restart would write again.
+   */
+  private restart(c: Prim, s: ComponentState, state: LifecycleState, changes: { put: ComponentRecord[]; delete: ComponentKey[] }): void {
+    // Deploying and starting change nothing a record holds: what they do (attribute changes,
+    // new or ended children) is written by its own commit. `running` checks the whole record.
+    if (state === 'deployed' || state === 'starting') return;
+    const r = this.record(c, s, state);
+    if (state === 'recovering' && s.written) r.children = s.written.children;
+    if (!s.ended.size && s.written && sameRecord(r, s.written)) return;
+    changes.put.push(r);
+    for (const path of s.ended) changes.delete.push({ app: s.app, path });
+    s.ended.clear();
+    s.written = r;
   }
 
   private onAttributeChange(c: Prim, name: string, value: RuntimeValue | undefined): Promise<void> | void {
@@ -324,3 +357,37 @@ export class Checkpointer {
   }
 }
 
+
+/** Two records that say the same apart from their lifecycle and epoch. */
+export function sameRecord(a: ComponentRecord, b: ComponentRecord): boolean {
+  return (
+    a.app === b.app &&
+    a.path === b.path &&
+    a.parent === b.parent &&
+    a.planId === b.planId &&
+    sameJson(a.children, b.children) &&
+    sameJson(a.attributes, b.attributes) &&
+    sameJson(a.tags, b.tags) &&
+    (a.description === b.description || sameJson(a.description, b.description))
+  );
+}
+
+/** Deep equality of JSON-like data (encoded values, records' fields); key order matters, as it does to the encoding. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!;
+    if (k !== kb[i] || !sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}

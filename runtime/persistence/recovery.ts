@@ -260,6 +260,7 @@ export async function recover(host: ComponentHost, checkpointer: Checkpointer, o
         planId: r.planId,
         description: r.description,
         stored: r.attributes,
+        record: r,
         endedChildren: endedHere ? [...endedHere.keys()].map((c) => `${r.path}:${c}`) : [],
       });
       return endedHere ? { node, name, children, finishedChildren: endedHere } : { node, name, children };
