@@ -76,7 +76,7 @@ export class LifecycleDriver {
     } catch (e) {
       throw await this.failWith(e, 'deploy');
     }
-    for (const child of [...c.children]) {
+    for (const child of c.children.length ? [...c.children] : c.children) {
       if (this.terminationStarted) break;
       if ((child.state !== 'deploying' && child.state !== 'recovering') || child.isTerminating) continue;
       try {
@@ -99,7 +99,7 @@ export class LifecycleDriver {
     } catch (e) {
       throw await this.failWith(e, 'start');
     }
-    for (const child of [...c.children]) {
+    for (const child of c.children.length ? [...c.children] : c.children) {
       if (this.terminationStarted) break;
       if (child.state !== 'deployed' || child.isTerminating) continue;
       try {
