@@ -118,7 +118,7 @@ export class Checkpointer {
   ) {}
 
   /** The hooks to give to `new ComponentHost({...})`; then call `attach(host)`. */
-  hooks(): { onTransition: (e: RuntimeEvent, c: Prim) => Promise<void>; onAttributeChange: (c: Prim, n: string, v: RuntimeValue | undefined) => Promise<void> | void } {
+  hooks(): { onTransition: (e: RuntimeEvent, c: Prim) => Promise<void> | undefined; onAttributeChange: (c: Prim, n: string, v: RuntimeValue | undefined) => Promise<void> | void } {
     return {
       onTransition: (e, c) => this.onTransition(e, c),
       onAttributeChange: (c, n, v) => this.onAttributeChange(c, n, v),
@@ -257,7 +257,8 @@ export class Checkpointer {
     s.ended.clear();
   }
 
-  private async onTransition(event: RuntimeEvent, c: Prim): Promise<void> {
+  /** Not async: a restart transition written behind returns nothing to wait for (ComponentHost.transition). */
+  private onTransition(event: RuntimeEvent, c: Prim): Promise<void> | undefined {
     if (this.detached || !LIFECYCLE.has(event.event)) return;
     const state = event.event as LifecycleState;
     const s = this.stateOf(c);
@@ -298,13 +299,10 @@ export class Checkpointer {
       if (changes.put.length || changes.delete.length) this.commit(changes).catch((e) => this.failed(e, c));
       return;
     }
-    const done = this.commit({ ...changes, ...extra });
-    try {
-      await done;
-    } catch (e) {
+    return this.commit({ ...changes, ...extra }).catch((e) => {
       this.failed(e, c);
       if (state !== 'terminating' && !TERMINAL.has(state)) throw new CheckpointFailed(e);
-    }
+    });
   }
 
   /**
