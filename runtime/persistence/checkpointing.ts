@@ -10,11 +10,14 @@
  *   rejects a deploy or start transition (`CheckpointFailed`): the component fails with that
  *   reason instead of going on unrecorded. Termination always completes; a failed commit of
  *   `terminating`, `terminated` or `failed` is reported (`onError`), its record left as it was.
- * - Write-behind for a recovered component's restart: its `recovering`, `deployed`,
- *   `starting` and `running` transitions are committed without waiting. The durable record
- *   already says "live, with these attributes", and recovery of it would do the same again;
- *   `recover` waits for all of them before it returns. Anything a recovered component does
- *   after (attribute changes, termination, new children) follows the ordinary rule.
+ * - Write-behind for a recovered component's restart, and only what is new: at its
+ *   `recovering` and `running` transitions the record it would write is compared with the
+ *   durable one (apart from lifecycle and epoch) and committed, without waiting, only when it
+ *   differs or ended children's records are due for deletion; `deployed` and `starting` write
+ *   nothing. The durable record already says "live, with these attributes", and recovery of it
+ *   would do the same again (docs/design/recovery.md §2); `recover` waits for whatever was
+ *   written before it returns. Anything a recovered component does meanwhile or after
+ *   (attribute changes, termination, new children) follows the ordinary rule.
  * - Attribute changes are committed in call order; `sfReplaceAttribute` returns a promise that
  *   resolves once its commit is durable (and rejects if it failed); `flushed()` resolves once
  *   every commit issued so far is durable. A value with no stored form (a live handle) is
