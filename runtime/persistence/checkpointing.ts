@@ -320,6 +320,9 @@ export class Checkpointer {
     // Deploying and starting change nothing a record holds: what they do (attribute changes,
     // new or ended children) is written by its own commit. `running` checks the whole record.
     if (state === 'deployed' || state === 'starting') return;
+    // At `running`, only its children can differ from what `recovering` compared (or wrote):
+    // anything else that changed since was written by its own commit, which updated `written`.
+    if (state === 'running' && !s.ended.size && s.written && sameNames(c.children, s.written.children)) return;
     const r = this.record(c, s, state);
     if (state === 'recovering' && s.written) r.children = s.written.children;
     if (!s.ended.size && s.written && sameRecord(r, s.written)) return;
@@ -358,6 +361,13 @@ export class Checkpointer {
   }
 }
 
+
+/** Whether the live children are the ones a record lists, in order. */
+function sameNames(children: readonly Prim[], names: readonly string[]): boolean {
+  if (children.length !== names.length) return false;
+  for (let i = 0; i < names.length; i++) if (children[i]!.name !== names[i]) return false;
+  return true;
+}
 
 /** Two records that say the same apart from their lifecycle and epoch. */
 export function sameRecord(a: ComponentRecord, b: ComponentRecord): boolean {
