@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Packr, Unpackr } from 'msgpackr';
-import { Applied, Description, Ref, SfDouble, SfFloat, TBD, kindOf, type Value } from './values.js';
+import { Applied, Description, Ref, SfDouble, SfFloat, TBD, kindOf, type RefPart, type Value } from './values.js';
 import type { EncodedDescription, EncodedReference, EncodedValue } from './plan-types.js';
 import { FrogError } from './errors.js';
 import { Messages } from './messages/index.js';
@@ -132,6 +132,14 @@ const LONG_MAX = 2n ** 63n - 1n;
  * description holding it as its parent (its operands resolve from there at run time); a
  * description inside a vector has no parent, as the `vector` function leaves it.
  */
+/**
+ * Parsed reference texts, shared between the Refs decoded from the same text (frozen: a Ref's
+ * parts are never changed). A plan of 100,000 components whose attributes hold the same few
+ * references parses each text once. Bounded: cleared when full.
+ */
+const REF_PARTS = new Map<string, RefPart[]>();
+const REF_PARTS_LIMIT = 10_000;
+
 export function decodeValue(e: EncodedValue): Value {
   return decode(e, null, '');
 }
@@ -171,9 +179,13 @@ function decode(e: Json, holder: Description | null, where: string): Value {
   if ('$ref' in e) {
     checkKeys(e, ['$ref', 'lazy', 'data', 'optional', 'default'], where);
     if (typeof e.$ref !== 'string') throw new CanonicalError('`$ref` must be reference text', where);
-    let parts;
+    let parts = REF_PARTS.get(e.$ref);
     try {
-      parts = parseRefText(e.$ref);
+      if (!parts) {
+        parts = Object.freeze(parseRefText(e.$ref).map((p) => Object.freeze(p))) as RefPart[];
+        if (REF_PARTS.size >= REF_PARTS_LIMIT) REF_PARTS.clear();
+        REF_PARTS.set(e.$ref, parts);
+      }
     } catch (err) {
       if (err instanceof RefTextError) throw new CanonicalError(err.message, where);
       throw err;

@@ -39,19 +39,31 @@ export class LifecycleDriver {
   terminationStarted = false;
   /** Set when the component reached `running` (it may have terminated since): `Prim.hasRun`. */
   reachedRunning = false;
-  /** The component's timers (`Prim.setTimer`), cancelled when it terminates. */
-  readonly timers = new Set<TimerHandle>();
-  /** Resolves with the termination record once the component is terminated or failed. */
-  readonly terminated: Promise<TerminationRecord>;
   private quietTermination = false;
   private terminationDone?: Promise<void>;
-  private resolveTerminated!: (r: TerminationRecord) => void;
+  // Made on first use: most components never set a timer, and nobody waits for most of them to end.
+  private timerSet?: Set<TimerHandle>;
+  private ended?: Promise<TerminationRecord>;
+  private resolveTerminated?: (r: TerminationRecord) => void;
+  private endRecord?: TerminationRecord;
 
   constructor(
     private readonly component: Prim,
     private readonly hooks: LifecycleHooks,
-  ) {
-    this.terminated = new Promise<TerminationRecord>((r) => (this.resolveTerminated = r));
+  ) {}
+
+  /** The component's timers (`Prim.setTimer`), cancelled when it terminates. */
+  get timers(): Set<TimerHandle> {
+    return (this.timerSet ??= new Set<TimerHandle>());
+  }
+
+  /** Resolves with the termination record once the component is terminated or failed. */
+  get terminated(): Promise<TerminationRecord> {
+    if (!this.ended) {
+      const record = this.endRecord;
+      this.ended = record ? Promise.resolve(record) : new Promise<TerminationRecord>((r) => (this.resolveTerminated = r));
+    }
+    return this.ended;
   }
 
   /** sfDeploy: own hook, then every child created at deploy time, in order. */
@@ -64,7 +76,7 @@ export class LifecycleDriver {
     } catch (e) {
       throw await this.failWith(e, 'deploy');
     }
-    for (const child of [...c.children]) {
+    for (const child of c.children.length ? [...c.children] : c.children) {
       if (this.terminationStarted) break;
       if ((child.state !== 'deploying' && child.state !== 'recovering') || child.isTerminating) continue;
       try {
@@ -87,7 +99,7 @@ export class LifecycleDriver {
     } catch (e) {
       throw await this.failWith(e, 'start');
     }
-    for (const child of [...c.children]) {
+    for (const child of c.children.length ? [...c.children] : c.children) {
       if (this.terminationStarted) break;
       if (child.state !== 'deployed' || child.isTerminating) continue;
       try {
@@ -151,8 +163,10 @@ export class LifecycleDriver {
 
   private async runTermination(rec: TerminationRecord): Promise<void> {
     const c = this.component;
-    for (const t of this.timers) t.cancel();
-    this.timers.clear();
+    if (this.timerSet) {
+      for (const t of this.timerSet) t.cancel();
+      this.timerSet.clear();
+    }
     await c.host.transition(c, (c.state = 'terminating'), rec);
     await this.terminateChildren(rec);
     try {
@@ -167,7 +181,8 @@ export class LifecycleDriver {
     }
     await c.host.transition(c, (c.state = rec.type === 'normal' ? 'terminated' : 'failed'), rec);
     c.host.terminated(c, rec);
-    this.resolveTerminated(rec);
+    this.endRecord = rec;
+    this.resolveTerminated?.(rec);
     if (parent && !this.quietTermination) parent.sfTerminatedWith(rec, c);
   }
 

@@ -34,13 +34,18 @@ export type EventListener = (event: RuntimeEvent) => void;
  */
 export class EventStream {
   private listeners = new Set<EventListener>();
+  /** The listeners as an array, made again after each change: an emit does not copy the set. */
+  private snapshot: EventListener[] = [];
 
   emit(event: RuntimeEvent): void {
-    for (const l of [...this.listeners]) {
+    // The array in force when the emit began: a listener added or removed meanwhile replaces it.
+    const listeners = this.snapshot;
+    for (let i = 0; i < listeners.length; i++) {
+      const l = listeners[i]!;
       try {
         l(event);
       } catch {
-        this.listeners.delete(l);
+        this.remove(l);
       }
     }
   }
@@ -48,7 +53,12 @@ export class EventStream {
   /** Adds a listener; returns the function that removes it. */
   subscribe(listener: EventListener): () => void {
     this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
+    this.snapshot = [...this.listeners];
+    return () => this.remove(listener);
+  }
+
+  private remove(listener: EventListener): void {
+    if (this.listeners.delete(listener)) this.snapshot = [...this.listeners];
   }
 
   /** Resolves with the first event that matches, or rejects after `timeoutMs` (a guard against hangs). */

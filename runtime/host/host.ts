@@ -86,6 +86,9 @@ export interface DeployOptions {
   onRoot?: (root: Prim) => void;
 }
 
+/** The promise of a transition that had nothing to wait for. */
+const DONE: Promise<void> = Promise.resolve();
+
 export class ComponentHost implements HostServices {
   readonly peer: string;
   readonly clock: Clock;
@@ -276,12 +279,27 @@ export class ComponentHost implements HostServices {
     if (d) throw new ComponentError(d.message, path, d.code);
   }
 
-  async transition(component: Prim, state: LifecycleState, record?: TerminationRecord): Promise<void> {
+  /**
+   * Records a transition: its event is emitted once the `onTransition` hook has resolved. Not an
+   * async function: when the hook has nothing to wait for (no store, a restart commit written
+   * behind), the event goes out now and one shared resolved promise is returned, so that a
+   * deployment of 100,000 components does not make a promise per transition.
+   */
+  transition(component: Prim, state: LifecycleState, record?: TerminationRecord): Promise<void> {
     const event: RuntimeEvent = { time: this.clock.now(), peer: this.peer, event: state, subject: component.path, type: component.type };
     if (record) event.record = record;
     if (this.describe) Object.assign(event, this.describe(component));
-    if (this.onTransition) await this.onTransition(event, component);
+    if (this.onTransition) {
+      let pending: Promise<void> | void;
+      try {
+        pending = this.onTransition(event, component);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (pending) return pending.then(() => this.events.emit(event));
+    }
     this.events.emit(event);
+    return DONE;
   }
 
   emit(component: Prim, event: string, details: Record<string, unknown>): void {

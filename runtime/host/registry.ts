@@ -89,18 +89,23 @@ export class ComponentRegistry {
    */
   async prepare(root: PlanNode, source: string, options: { attributes?: boolean } = {}): Promise<Diagnostic[]> {
     const diagnostics: Diagnostic[] = [];
-    const visit = async (node: PlanNode): Promise<void> => {
+    // Depth first, children in order, as one loop rather than one async call per node: a plan of
+    // 100,000 components is checked without 100,000 promises. Only a type not known yet (a user
+    // module to load) is awaited. Bounded: each node is pushed once.
+    const stack: PlanNode[] = [root];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
       // A node without a type stands for a part that did not resolve (compiler/plan.ts componentsOf).
-      const d = node.type === '' && options.attributes === false ? undefined : await this.prepareType(node.type, node.path, source);
+      const skip = node.type === '' && options.attributes === false;
+      const d = skip || this.types.has(node.type) ? undefined : await this.prepareType(node.type, node.path, source);
       if (d) diagnostics.push(d);
       else if (options.attributes !== false) {
         // A class that declares its attributes gets them checked before anything runs.
         const declared = declaredAttributes(this.get(node.type, source));
         if (declared) diagnostics.push(...checkAttributes(node, declared, this.displayName(node.type)));
       }
-      for (const child of node.children) await visit(child);
-    };
-    await visit(root);
+      for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+    }
     return diagnostics;
   }
 

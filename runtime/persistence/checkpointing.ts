@@ -10,11 +10,14 @@
  *   rejects a deploy or start transition (`CheckpointFailed`): the component fails with that
  *   reason instead of going on unrecorded. Termination always completes; a failed commit of
  *   `terminating`, `terminated` or `failed` is reported (`onError`), its record left as it was.
- * - Write-behind for a recovered component's restart: its `recovering`, `deployed`,
- *   `starting` and `running` transitions are committed without waiting. The durable record
- *   already says "live, with these attributes", and recovery of it would do the same again;
- *   `recover` waits for all of them before it returns. Anything a recovered component does
- *   after (attribute changes, termination, new children) follows the ordinary rule.
+ * - Write-behind for a recovered component's restart, and only what is new: at its
+ *   `recovering` and `running` transitions the record it would write is compared with the
+ *   durable one (apart from lifecycle and epoch) and committed, without waiting, only when it
+ *   differs or ended children's records are due for deletion; `deployed` and `starting` write
+ *   nothing. The durable record already says "live, with these attributes", and recovery of it
+ *   would do the same again (docs/design/recovery.md §2); `recover` waits for whatever was
+ *   written before it returns. Anything a recovered component does meanwhile or after
+ *   (attribute changes, termination, new children) follows the ordinary rule.
  * - Attribute changes are committed in call order; `sfReplaceAttribute` returns a promise that
  *   resolves once its commit is durable (and rejects if it failed); `flushed()` resolves once
  *   every commit issued so far is durable. A value with no stored form (a live handle) is
@@ -53,6 +56,8 @@ export interface RecoveredState {
   stored: Attributes;
   /** Records of ended children kept for it (see the contract). */
   endedChildren: string[];
+  /** Its durable record, as recovery read it: a restart commit that would only repeat it is skipped. */
+  record?: ComponentRecord;
 }
 
 interface ComponentState {
@@ -66,6 +71,8 @@ interface ComponentState {
   ended: Set<string>;
   /** A recovered component that is not running again yet (write-behind). */
   restarting: boolean;
+  /** While restarting: the record the store holds for it (read by recovery, or written since). */
+  written?: ComponentRecord;
 }
 
 const TERMINAL: ReadonlySet<string> = new Set(['terminated', 'failed']);
@@ -114,7 +121,7 @@ export class Checkpointer {
   ) {}
 
   /** The hooks to give to `new ComponentHost({...})`; then call `attach(host)`. */
-  hooks(): { onTransition: (e: RuntimeEvent, c: Prim) => Promise<void>; onAttributeChange: (c: Prim, n: string, v: RuntimeValue | undefined) => Promise<void> | void } {
+  hooks(): { onTransition: (e: RuntimeEvent, c: Prim) => Promise<void> | undefined; onAttributeChange: (c: Prim, n: string, v: RuntimeValue | undefined) => Promise<void> | void } {
     return {
       onTransition: (e, c) => this.onTransition(e, c),
       onAttributeChange: (c, n, v) => this.onAttributeChange(c, n, v),
@@ -205,6 +212,7 @@ export class Checkpointer {
         stored: preset.stored,
         ended: new Set(preset.endedChildren),
         restarting: true,
+        written: preset.record,
       };
     } else {
       let app: string | undefined;
@@ -245,12 +253,15 @@ export class Checkpointer {
 
   /** The changes that checkpoint `c` as it is now: its record, and the removal of its ended children's records. */
   private own(c: Prim, s: ComponentState, lifecycle: LifecycleState, changes: { put: ComponentRecord[]; delete: ComponentKey[] }): void {
-    changes.put.push(this.record(c, s, lifecycle));
+    const r = this.record(c, s, lifecycle);
+    changes.put.push(r);
+    if (s.restarting) s.written = r;
     for (const path of s.ended) changes.delete.push({ app: s.app, path });
     s.ended.clear();
   }
 
-  private async onTransition(event: RuntimeEvent, c: Prim): Promise<void> {
+  /** Not async: a restart transition written behind returns nothing to wait for (ComponentHost.transition). */
+  private onTransition(event: RuntimeEvent, c: Prim): Promise<void> | undefined {
     if (this.detached || !LIFECYCLE.has(event.event)) return;
     const state = event.event as LifecycleState;
     const s = this.stateOf(c);
@@ -259,6 +270,7 @@ export class Checkpointer {
     const extra: CheckpointChanges = {};
     const parent = c.parent;
     const ps = parent ? this.states.get(parent) : undefined;
+    const behind = s.restarting && (state === 'recovering' || state === 'deployed' || state === 'starting' || state === 'running');
     if (TERMINAL.has(state)) {
       for (const path of s.ended) changes.delete.push({ app: s.app, path });
       s.ended.clear();
@@ -276,23 +288,48 @@ export class Checkpointer {
         if (s.planId && ![...this.appPlans.values()].includes(s.planId)) extra.deletePlans = [s.planId];
       }
       this.states.delete(c);
+    } else if (behind) {
+      this.restart(c, s, state, changes);
+      // Its parent is restarting too (a tree is rebuilt from its root): its record already
+      // lists this child, and its own restart commits write it if anything differs.
+      if (state === 'recovering' && parent && ps && !ps.restarting) this.own(parent, ps, parent.state, changes);
     } else {
       this.own(c, s, state, changes);
       if ((state === 'deploying' || state === 'recovering') && parent && ps) this.own(parent, ps, parent.state, changes);
     }
-    const behind = s.restarting && (state === 'recovering' || state === 'deployed' || state === 'starting' || state === 'running');
     if (state === 'running' || TERMINAL.has(state) || state === 'terminating') s.restarting = false;
-    const done = this.commit({ ...changes, ...extra });
     if (behind) {
-      done.catch((e) => this.failed(e, c));
+      if (changes.put.length || changes.delete.length) this.commit(changes).catch((e) => this.failed(e, c));
       return;
     }
-    try {
-      await done;
-    } catch (e) {
+    return this.commit({ ...changes, ...extra }).catch((e) => {
       this.failed(e, c);
       if (state !== 'terminating' && !TERMINAL.has(state)) throw new CheckpointFailed(e);
-    }
+    });
+  }
+
+  /**
+   * A restart transition of a recovered component (write-behind): its record is written only
+   * when it would say something the durable one does not (apart from the lifecycle, which is
+   * a restart state either way, and the epoch), or when ended children's records are due for
+   * deletion. At `recovering` its children are about to be rebuilt from the recorded list, so
+   * the record keeps that list; at `running` the live record is compared. An unchanged tree is thus recovered without a single write:
+   * the records that brought it back already say everything a restart would write again.
+   */
+  private restart(c: Prim, s: ComponentState, state: LifecycleState, changes: { put: ComponentRecord[]; delete: ComponentKey[] }): void {
+    // Deploying and starting change nothing a record holds: what they do (attribute changes,
+    // new or ended children) is written by its own commit. `running` checks the whole record.
+    if (state === 'deployed' || state === 'starting') return;
+    // At `running`, only its children can differ from what `recovering` compared (or wrote):
+    // anything else that changed since was written by its own commit, which updated `written`.
+    if (state === 'running' && !s.ended.size && s.written && sameNames(c.children, s.written.children)) return;
+    const r = this.record(c, s, state);
+    if (state === 'recovering' && s.written) r.children = s.written.children;
+    if (!s.ended.size && s.written && sameRecord(r, s.written)) return;
+    changes.put.push(r);
+    for (const path of s.ended) changes.delete.push({ app: s.app, path });
+    s.ended.clear();
+    s.written = r;
   }
 
   private onAttributeChange(c: Prim, name: string, value: RuntimeValue | undefined): Promise<void> | void {
@@ -324,3 +361,44 @@ export class Checkpointer {
   }
 }
 
+
+/** Whether the live children are the ones a record lists, in order. */
+function sameNames(children: readonly Prim[], names: readonly string[]): boolean {
+  if (children.length !== names.length) return false;
+  for (let i = 0; i < names.length; i++) if (children[i]!.name !== names[i]) return false;
+  return true;
+}
+
+/** Two records that say the same apart from their lifecycle and epoch. */
+export function sameRecord(a: ComponentRecord, b: ComponentRecord): boolean {
+  return (
+    a.app === b.app &&
+    a.path === b.path &&
+    a.parent === b.parent &&
+    a.planId === b.planId &&
+    sameJson(a.children, b.children) &&
+    sameJson(a.attributes, b.attributes) &&
+    sameJson(a.tags, b.tags) &&
+    (a.description === b.description || sameJson(a.description, b.description))
+  );
+}
+
+/** Deep equality of JSON-like data (encoded values, records' fields); key order matters, as it does to the encoding. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!;
+    if (k !== kb[i] || !sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}

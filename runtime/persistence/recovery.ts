@@ -217,7 +217,20 @@ export async function recover(host: ComponentHost, checkpointer: Checkpointer, o
       continue;
     }
     let nodes = 0;
-    const build = (n: RecoveryNode, parentNode?: PlanNode, parentRecord?: ComponentRecord): RebuildNode => {
+    // The plan node at a record's path, found from its parent's (one map of children per plan
+    // node) rather than walking the plan from its root for each of 10,000 records.
+    const childIndex = new Map<PlanNode, Map<string, PlanNode>>();
+    const childNamed = (parent: PlanNode | undefined, name: string): PlanNode | undefined => {
+      if (!parent) return undefined;
+      let index = childIndex.get(parent);
+      if (!index) {
+        index = new Map();
+        for (const child of parent.children) if (!index.has(child.name)) index.set(child.name, child);
+        childIndex.set(parent, index);
+      }
+      return index.get(name);
+    };
+    const build = (n: RecoveryNode, parentNode?: PlanNode, parentRecord?: ComponentRecord, parentAtPath?: PlanNode): RebuildNode => {
       const r = n.record;
       nodes++;
       const name = lastName(r.path);
@@ -233,7 +246,9 @@ export async function recover(host: ComponentHost, checkpointer: Checkpointer, o
       }
       // The description's own children (a workflow's actions): from the plan, else from the
       // parent's description, else from the recorded children.
-      let described = findPlanNode(deployed, r.path);
+      // The plan node at this path whatever its type (what `findPlanNode` finds), for the children.
+      const atPath = parentRecord ? childNamed(parentAtPath, name) : findPlanNode(deployed, r.path);
+      let described = atPath;
       if (described && described.type !== r.description.type) described = undefined;
       described ??= parentNode?.children.find((c) => c.name === name && c.type === r.description.type);
       if (!described && parentRecord) {
@@ -252,7 +267,7 @@ export async function recover(host: ComponentHost, checkpointer: Checkpointer, o
       };
       const tags = { ...(r.description.tags ?? {}), ...(r.tags ?? {}) };
       if (Object.keys(tags).length) node.tags = tags;
-      for (const child of n.children) children.push(build(child, described ?? node, r));
+      for (const child of n.children) children.push(build(child, described ?? node, r, atPath));
       node.children = described ? described.children : children.map((c) => c.node);
       const endedHere = ended.get(keyOf(r.app, r.path));
       checkpointer.expect(node, {
@@ -260,6 +275,7 @@ export async function recover(host: ComponentHost, checkpointer: Checkpointer, o
         planId: r.planId,
         description: r.description,
         stored: r.attributes,
+        record: r,
         endedChildren: endedHere ? [...endedHere.keys()].map((c) => `${r.path}:${c}`) : [],
       });
       return endedHere ? { node, name, children, finishedChildren: endedHere } : { node, name, children };

@@ -60,14 +60,23 @@ export function checkpointAttributes(
   tags: AttributeTags,
   previous?: Attributes,
 ): { attributes: Attributes; tags?: Record<string, string[]> } {
-  const stored = previous ? new Map(previous) : undefined;
   const attributes: Attributes = [];
+  if (!tags) {
+    // No tags (most components): only the built-in volatile list applies.
+    for (const pair of live) if (!BUILT_IN_VOLATILE.has(pair[0])) attributes.push([pair[0], pair[1]]);
+    return { attributes };
+  }
+  let stored: Map<string, EncodedValue> | undefined;
   const keptTags: Record<string, string[]> = {};
   for (const [name, value] of live) {
     if (isVolatile(name, tags)) continue;
-    const cachedValue = isCached(name, tags) && stored?.has(name) ? stored.get(name)! : value;
+    let cachedValue = value;
+    if (previous && isCached(name, tags)) {
+      stored ??= new Map(previous);
+      if (stored.has(name)) cachedValue = stored.get(name)!;
+    }
     attributes.push([name, cachedValue]);
-    const t = tags?.[name];
+    const t = tags[name];
     if (t && t.length > 0) keptTags[name] = [...t];
   }
   return Object.keys(keptTags).length > 0 ? { attributes, tags: keptTags } : { attributes };

@@ -56,11 +56,18 @@ function leavesFirst(a: ComponentRecord, b: ComponentRecord): number {
 }
 
 export function planRecovery(records: readonly ComponentRecord[]): RecoveryPlan {
-  const byKey = new Map<string, ComponentRecord>();
-  const id = (app: string, path: string) => `${app}\u0000${path}`;
-  for (const record of records) byKey.set(id(record.app, record.path), record);
+  // Records by application, then by path (the last one of a key wins); "reached" holds these
+  // records themselves, so that no key string is built per lookup for 10,000 records.
+  const byApp = new Map<string, Map<string, ComponentRecord>>();
+  for (const record of records) {
+    let paths = byApp.get(record.app);
+    if (!paths) byApp.set(record.app, (paths = new Map()));
+    paths.set(record.path, record);
+  }
+  const lookup = (app: string, path: string): ComponentRecord | undefined => byApp.get(app)?.get(path);
+  const canonical = (r: ComponentRecord): ComponentRecord => lookup(r.app, r.path) ?? r;
 
-  const reached = new Set<string>();
+  const reached = new Set<ComponentRecord>();
   const rebuild: ComponentRecord[] = [];
   const finished: ComponentRecord[] = [];
 
@@ -70,26 +77,25 @@ export function planRecovery(records: readonly ComponentRecord[]): RecoveryPlan 
     // Bounded: each record is visited once (the reached set), so this ends after at most records.length pops.
     while (stack.length > 0) {
       const r = stack.pop()!;
-      const key = id(r.app, r.path);
+      const key = canonical(r);
       if (reached.has(key)) continue;
       reached.add(key);
       finished.push(r);
       for (const name of r.children) {
-        const child = byKey.get(id(r.app, childPath(r.path, name)));
+        const child = lookup(r.app, childPath(r.path, name));
         if (child && child.parent === r.path) stack.push(child);
       }
     }
   };
 
   const build = (record: ComponentRecord): RecoveryNode => {
-    reached.add(id(record.app, record.path));
+    reached.add(canonical(record));
     rebuild.push(record);
     const node: RecoveryNode = { record, children: [], missingChildren: [] };
     for (const name of record.children) {
-      const key = id(record.app, childPath(record.path, name));
-      const child = byKey.get(key);
+      const child = lookup(record.app, childPath(record.path, name));
       if (!child || child.parent !== record.path) node.missingChildren.push(name);
-      else if (reached.has(key)) continue; // listed twice: rebuild it once
+      else if (reached.has(child)) continue; // listed twice: rebuild it once
       else if (isFinishedState(child.lifecycle)) finish(child);
       else node.children.push(build(child));
     }
@@ -99,12 +105,12 @@ export function planRecovery(records: readonly ComponentRecord[]): RecoveryPlan 
   const roots = records.filter((r) => r.parent === null).sort(compareKeys);
   const trees: RecoveryNode[] = [];
   for (const root of roots) {
-    if (reached.has(id(root.app, root.path))) continue;
+    if (reached.has(canonical(root))) continue;
     if (isFinishedState(root.lifecycle)) finish(root);
     else trees.push(build(root));
   }
 
-  const orphans = records.filter((r) => !reached.has(id(r.app, r.path))).sort(leavesFirst);
+  const orphans = records.filter((r) => !reached.has(canonical(r))).sort(leavesFirst);
   finished.sort(leavesFirst);
   const deletes = [...finished, ...orphans].map(({ app, path }) => ({ app, path }));
   return { trees, rebuild, finished, orphans, deletes };
