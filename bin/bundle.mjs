@@ -107,6 +107,27 @@ const noTopLevelAwait = {
   },
 };
 
+/**
+ * In the light bundle, the packages and node modules that only some components' code uses
+ * (validate and compile load the standard library's component classes, whose modules import
+ * them) are stand-ins that load the real module on first use: msgpackr alone, with its native
+ * add-on, costs more than a whole `frog parse`. The stand-in forwards property reads, which is
+ * all that esbuild's CommonJS output does with an imported module.
+ */
+const LAZY_IN_LIGHT = /^(msgpackr|lmdb|(node:)?child_process)$/;
+const lazyModules = {
+  name: 'lazy-modules',
+  setup(b) {
+    b.onResolve({ filter: LAZY_IN_LIGHT }, (args) =>
+      args.namespace === 'lazy-module' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy-module' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => ({
+      contents: `let m; module.exports = new Proxy({}, { get(_, k) { m ??= require(${JSON.stringify(args.path)}); return m[k]; }, has(_, k) { m ??= require(${JSON.stringify(args.path)}); return k in m; } });`,
+      loader: 'js',
+    }));
+  },
+};
+
 const light = await build({
   absWorkingDir: root,
   entryPoints: ['cli/main.ts'],
@@ -123,7 +144,7 @@ const light = await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
-  plugins: [lazyChildProcess, heavyActions, noTopLevelAwait],
+  plugins: [lazyModules, heavyActions, noTopLevelAwait],
   metafile: true,
 });
 
