@@ -56,7 +56,8 @@ function buildIsFresh(inputsFile = 'inputs.json') {
  */
 const LIGHT = new Set(['parse', 'resolve', 'validate', 'compile', 'explain', 'fmt', 'completion', 'help']);
 const light = join(root, 'dist', 'bundle', 'frog-light.cjs');
-const lightCache = join(root, 'dist', 'bundle', 'frog-light.cache');
+// V8 takes a code cache only from its own version: one per Node, the build's made by bin/bundle.mjs.
+const lightCache = join(root, 'dist', 'bundle', `frog-light-${process.version}-${process.arch}.cache`);
 
 function isLight(argv) {
   if (!process.features.require_module) return false;
@@ -66,9 +67,10 @@ function isLight(argv) {
 
 /**
  * The light bundle, compiled with its V8 code cache when the cache is there and newer than the
- * bundle (V8 checks the cache against its Node and flags, and only the length of the source).
- * Returns main, and a function that writes the cache of what this process compiled, when the
- * cache was missing or V8 rejected it (another Node), or when asked to (the build).
+ * bundle (V8 checks the cache against its version and flags, and the source only by its length).
+ * Returns main, and a function that writes the cache of what this process compiled: used when
+ * this Node has no cache yet, and by the build. A cache V8 rejects (node run with other V8
+ * flags) is left as it is: rewriting it would make the next plain run reject it in turn.
  */
 function loadLight() {
   const vm = require('node:vm');
@@ -91,7 +93,7 @@ function loadLight() {
   });
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, createRequire(light), module, light, dirname(light));
-  const stale = cachedData === undefined || script.cachedDataRejected === true;
+  const stale = cachedData === undefined;
   const writeCache = () => {
     // Written aside and renamed, so that a process never reads half a cache; an installed copy
     // that is not writable simply runs without one.
