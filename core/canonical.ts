@@ -14,6 +14,7 @@ import type { EncodedDescription, EncodedReference, EncodedValue } from './plan-
 import { FrogError } from './errors.js';
 import { Messages } from './messages/index.js';
 import { RefTextError, parseRefText } from './ref-text.js';
+import { writeCanonicalJson } from './canonical-json.js';
 
 /** A value that has no canonical form, or canonical data that is not valid (SF3204, SF3205 with `where`). */
 export class CanonicalError extends FrogError {
@@ -83,9 +84,13 @@ function encodeRef(r: Ref): EncodedReference {
   return out;
 }
 
-/** The canonical JSON text of a resolved description: exactly what the conformance suite compares. */
+/**
+ * The canonical JSON text of a resolved description: exactly what the conformance suite compares,
+ * `JSON.stringify(encodeValue(d), null, 2) + '\n'`, written by canonical-json.ts without the
+ * encoded tree (and in chunks to a sink there, for big results).
+ */
 export function toCanonicalJson(d: Description): string {
-  return JSON.stringify(encodeValue(d), null, 2) + '\n';
+  return writeCanonicalJson(d);
 }
 
 // --- decoding ---------------------------------------------------------------------------
