@@ -34,8 +34,7 @@ export function toPlainJson(d: Description): string {
  * refused before the first chunk (checkWritable), so that no half document is ever written.
  */
 export function writePlainJson(d: Description, options: { compact?: boolean; sink?: TextSink } = {}): string {
-  checkWritable(d);
-  const w = new PlainWriter(options.compact === true, options.sink);
+  const w = new PlainWriter(options.compact === true, options.sink, d);
   w.description(d, 0);
   return w.end();
 }
@@ -58,11 +57,25 @@ class PlainWriter {
   /** What follows a key: `": "`, or `":"` when compact. */
   private readonly colon: string;
 
+  /** Each attribute name's `"key": ` text, written once per name (names repeat across components). */
+  private readonly keys = new Map<string, string>();
+
   constructor(
     private readonly compact: boolean,
     private readonly sink: TextSink | undefined,
+    /** The whole tree, checked (checkWritable) before the first chunk leaves; a small result is never checked twice. */
+    private readonly root: Value,
   ) {
     this.colon = compact ? '":' : '": ';
+  }
+
+  private key(name: string): string {
+    let text = this.keys.get(name);
+    if (text === undefined) {
+      text = JSON.stringify(plainKey(name)).slice(0, -1) + this.colon;
+      this.keys.set(name, text);
+    }
+    return text;
   }
 
   /** A new line and the indentation of `depth`; nothing when compact. */
@@ -75,10 +88,16 @@ class PlainWriter {
   /** Hands what has been written to the sink once it is long enough. */
   private spill(): void {
     if (this.sink !== undefined && this.out.length >= CHUNK_CHARS) {
+      if (this.unchecked) {
+        checkWritable(this.root);
+        this.unchecked = false;
+      }
       this.sink(this.out);
       this.out = '';
     }
   }
+
+  private unchecked = true;
 
   end(): string {
     this.out += '\n';
@@ -94,15 +113,15 @@ class PlainWriter {
       return;
     }
     const inner = this.pad(depth + 1);
+    const next = ',' + inner;
     let first = true;
     this.out += '{';
-    for (const [name, attr] of d.attrs) {
-      this.out += first ? inner : ',' + inner;
+    d.attrs.forEach((attr, name) => {
+      this.out += (first ? inner : next) + this.key(name);
       first = false;
-      this.out += JSON.stringify(plainKey(name)).slice(0, -1) + this.colon;
       this.value(attr.value, depth + 1);
       this.spill();
-    }
+    });
     this.out += this.pad(depth) + '}';
   }
 

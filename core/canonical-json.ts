@@ -4,9 +4,9 @@
  * gives (core/canonical.ts), without the encoded object tree in between, and handed to a sink
  * in chunks as it grows, so that the output of 100,000 components never has to be one string.
  *
- * Before the first chunk, `checkWritable` walks the tree once in the order the writer does and
- * throws the CanonicalError that encodeValue would throw: a value without canonical form (TBD)
- * never leaves half a document behind.
+ * Before the first chunk leaves, `checkWritable` walks the tree once in the order the writer does
+ * and throws the CanonicalError that encodeValue would throw: a value without canonical form
+ * (TBD) never leaves half a document behind.
  */
 import { Applied, Description, Ref, SfDouble, SfFloat, TBD, kindOf, type Value } from './values.js';
 import { CanonicalError } from './canonical.js';
@@ -63,7 +63,24 @@ class CanonicalWriter {
   out = '';
   private readonly pads: string[] = [''];
 
-  constructor(private readonly sink: TextSink | undefined) {}
+  /** Each attribute name as a JSON string (names repeat across components). */
+  private readonly names = new Map<string, string>();
+  private unchecked = true;
+
+  constructor(
+    private readonly sink: TextSink | undefined,
+    /** The whole tree, checked (checkWritable) before the first chunk leaves; a small result is never checked twice. */
+    private readonly root: Value,
+  ) {}
+
+  private quoted(name: string): string {
+    let text = this.names.get(name);
+    if (text === undefined) {
+      text = JSON.stringify(name);
+      this.names.set(name, text);
+    }
+    return text;
+  }
 
   private pad(depth: number): string {
     while (this.pads.length <= depth) this.pads.push(this.pads[this.pads.length - 1] + '  ');
@@ -73,6 +90,10 @@ class CanonicalWriter {
   /** Hands what has been written to the sink once it is long enough. */
   private spill(): void {
     if (this.sink !== undefined && this.out.length >= CHUNK_CHARS) {
+      if (this.unchecked) {
+        checkWritable(this.root);
+        this.unchecked = false;
+      }
       this.sink(this.out);
       this.out = '';
     }
@@ -152,18 +173,21 @@ class CanonicalWriter {
     const entry = this.pad(depth + 2);
     const item = this.pad(depth + 3);
     this.out += `{\n${inner}"$cd": `;
-    let tags: [string, string[]][] | undefined;
+    let tags: [string, string[]][] | undefined = undefined as [string, string[]][] | undefined;
     if (d.attrs.size === 0) this.out += '[]';
     else {
+      const open = '\n' + entry + '[\n' + item;
+      const between = ',\n' + item;
+      const close = '\n' + entry + ']';
       let first = true;
-      for (const [name, attr] of d.attrs) {
-        this.out += (first ? '[\n' : ',\n') + entry + '[\n' + item + JSON.stringify(name) + ',\n' + item;
+      d.attrs.forEach((attr, name) => {
+        this.out += (first ? '[' : ',') + open + this.quoted(name) + between;
         first = false;
         this.value(attr.value, depth + 3);
-        this.out += '\n' + entry + ']';
+        this.out += close;
         if (attr.tags && attr.tags.size) (tags ??= []).push([name, [...attr.tags].sort()]);
         this.spill();
-      }
+      });
       this.out += '\n' + inner + ']';
     }
     if (!d.eager) this.out += `,\n${inner}"eager": false`;
@@ -198,8 +222,7 @@ class CanonicalWriter {
  * sink, returns it as one string. Throws before writing anything when a value has no canonical form.
  */
 export function writeCanonicalJson(v: Value, sink?: TextSink): string {
-  checkWritable(v);
-  const w = new CanonicalWriter(sink);
+  const w = new CanonicalWriter(sink, v);
   w.value(v, 0);
   return w.end();
 }
