@@ -60,7 +60,8 @@ const light = join(root, 'dist', 'bundle', 'frog-light.cjs');
 const lightCache = join(root, 'dist', 'bundle', `frog-light-${process.version}-${process.arch}.cache`);
 
 function isLight(argv) {
-  if (!process.features.require_module) return false;
+  // FROG_NO_LIGHT: every command from the ES module bundle (the tests compare the two).
+  if (!process.features.require_module || process.env.FROG_NO_LIGHT) return false;
   const command = argv.slice(2).find((a) => !a.startsWith('-'));
   return command === undefined || LIGHT.has(command);
 }
