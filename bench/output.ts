@@ -6,8 +6,8 @@
  *   canonical, before   JSON.stringify(encodeValue(d), null, 2): an encoded object tree, then one string
  *   canonical, streamed writeCanonicalJson(d, sink): text straight from the tree, 64K-character chunks
  *   plain               the plain JSON (--format json), whole and streamed; compact (--compact)
- * Each writes to /dev/null with writeSync, as `frog resolve > file` does. Prints medians, sizes,
- * the ratios and the heap growth of each. Not a test.
+ * Each writes to /dev/null with writeSync, as `frog resolve > file` does. Prints the median CPU
+ * time (user + system), sizes, the ratios and the heap growth of each. Not a test.
  */
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,7 +35,7 @@ function collect(): void {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-export function main(args: string[]): void {
+export async function main(args: string[]): Promise<void> {
   const n = Number(args[0] ?? 100_000);
   const rounds = Math.max(1, Number(args[1] ?? 5));
   const dir = mkdtempSync(join(tmpdir(), 'frog-bench-output-'));
@@ -70,11 +70,11 @@ export function main(args: string[]): void {
         bytes = 0;
         const before = process.memoryUsage().heapUsed;
         let peak = before;
-        const timer = setInterval(() => undefined, 1000);
-        const start = process.hrtime.bigint();
+        // CPU time, user and system: steadier than wall time on a shared machine.
+        const start = process.cpuUsage();
         c.run();
-        ms[i].push(Number(process.hrtime.bigint() - start) / 1e6);
-        clearInterval(timer);
+        const used = process.cpuUsage(start);
+        ms[i].push((used.user + used.system) / 1000);
         peak = Math.max(peak, process.memoryUsage().heapUsed);
         heap[i] = Math.max(heap[i], peak - before);
         size[i] = bytes;
@@ -82,11 +82,11 @@ export function main(args: string[]): void {
     }
     closeSync(fd);
     const base = median(ms[0]);
-    process.stdout.write(`output: ${n} components (resolved in ${(resolveMs / 1000).toFixed(1)} s), medians of ${rounds} alternated rounds, each after a full GC\n`);
+    process.stdout.write(`output: ${n} components (resolved in ${(resolveMs / 1000).toFixed(1)} s), medians of ${rounds} alternated rounds, each after a full GC; load average ${(await import('node:os')).loadavg()[0].toFixed(1)}\n`);
     cases.forEach((c, i) => {
       const m = median(ms[i]);
       process.stdout.write(
-        `  ${c.name.padEnd(40)} ${m.toFixed(0).padStart(6)} ms (${(m / base).toFixed(2)}× before)  ${(size[i] / 1e6).toFixed(1).padStart(6)} MB  ${(size[i] / 1e6 / (m / 1000)).toFixed(0).padStart(4)} MB/s  heap left after ${(heap[i] / 1e6).toFixed(0)} MB\n`,
+        `  ${c.name.padEnd(40)} cpu ${m.toFixed(0).padStart(6)} ms (${(m / base).toFixed(2)}× before)  ${(size[i] / 1e6).toFixed(1).padStart(6)} MB  ${(size[i] / 1e6 / (m / 1000)).toFixed(0).padStart(4)} MB/s  heap grown ${(heap[i] / 1e6).toFixed(0)} MB (garbage included)\n`,
       );
     });
   } finally {
