@@ -137,13 +137,20 @@ async function start() {
   if (process.argv[2] === '--frog-write-code-cache') {
     await writeCodeCache();
     return 0;
-  } else if (isLight(process.argv) && existsSync(light) && buildIsFresh('inputs-light.json')) {
-    const loaded = loadLight();
-    main = loaded.main;
-    if (loaded.stale) afterMain = loaded.writeCache;
-  } else if (buildIsFresh()) {
+  }
+  if (isLight(process.argv) && existsSync(light) && buildIsFresh('inputs-light.json')) {
+    try {
+      const loaded = loadLight();
+      main = loaded.main;
+      if (loaded.stale) afterMain = loaded.writeCache;
+    } catch (e) {
+      // A light bundle that does not load (a damaged file): the ES module bundle runs instead.
+      if (process.env.FROG_DEBUG) process.stderr.write(`frog: the light bundle did not load: ${e instanceof Error ? e.stack : String(e)}\n`);
+    }
+  }
+  if (!main && buildIsFresh()) {
     ({ main } = await import(pathToFileURL(built).href));
-  } else {
+  } else if (!main) {
     const { register } = await import('tsx/esm/api');
     register();
     ({ main } = await import(pathToFileURL(join(root, 'cli', 'main.ts')).href));
