@@ -111,10 +111,11 @@ const noTopLevelAwait = {
  * In the light bundle, the packages and node modules that only some components' code uses
  * (validate and compile load the standard library's component classes, whose modules import
  * them) are stand-ins that load the real module on first use: msgpackr alone, with its native
- * add-on, costs more than a whole `frog parse`. The stand-in forwards property reads, which is
+ * add-on, costs more than a whole `frog parse`; node:crypto and node:fs/promises are compiled
+ * on first load. The stand-in forwards property reads, which is
  * all that esbuild's CommonJS output does with an imported module.
  */
-const LAZY_IN_LIGHT = /^(msgpackr|lmdb|(node:)?child_process)$/;
+const LAZY_IN_LIGHT = /^(msgpackr|lmdb|(node:)?(child_process|crypto|fs\/promises))$/;
 const lazyModules = {
   name: 'lazy-modules',
   setup(b) {

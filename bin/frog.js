@@ -9,7 +9,6 @@
 // and the light commands never load an ES module (docs/design/startup.md).
 'use strict';
 const { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
-const { tmpdir } = require('node:os');
 const { dirname, join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
@@ -112,7 +111,7 @@ function loadLight() {
 /** The build's warm-up (bin/bundle.mjs): each light command once, in memory, then the cache. */
 async function writeCodeCache() {
   const { main, writeCache } = loadLight();
-  const dir = mkdtempSync(join(tmpdir(), 'frog-code-cache-'));
+  const dir = mkdtempSync(join(require('node:os').tmpdir(), 'frog-code-cache-'));
   try {
     const data = join(dir, 'data.sf');
     writeFileSync(data, 'sfConfig extends DATA {\n    greeting "hello";\n}\n');
