@@ -14,6 +14,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'bundle');
@@ -112,20 +113,42 @@ const noTopLevelAwait = {
  * (validate and compile load the standard library's component classes, whose modules import
  * them) are stand-ins that load the real module on first use: msgpackr alone, with its native
  * add-on, costs more than a whole `frog parse`; node:crypto and node:fs/promises are compiled
- * on first load. The stand-in forwards property reads, which is
- * all that esbuild's CommonJS output does with an imported module.
+ * on first load. esbuild's CommonJS output copies an imported module's property names into an
+ * object of getters (`__toESM`), so the stand-in lists the module's names (taken here, from the
+ * module itself) without loading it, and each getter loads it on first read.
  */
 const LAZY_IN_LIGHT = /^(msgpackr|lmdb|(node:)?(child_process|crypto|fs\/promises))$/;
+const requireHere = createRequire(import.meta.url);
 const lazyModules = {
   name: 'lazy-modules',
   setup(b) {
     b.onResolve({ filter: LAZY_IN_LIGHT }, (args) =>
       args.namespace === 'lazy-module' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy-module' },
     );
-    b.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => ({
-      contents: `let m; module.exports = new Proxy({}, { get(_, k) { m ??= require(${JSON.stringify(args.path)}); return m[k]; }, has(_, k) { m ??= require(${JSON.stringify(args.path)}); return k in m; } });`,
-      loader: 'js',
-    }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => {
+      const name = JSON.stringify(args.path);
+      let keys;
+      try {
+        keys = Object.getOwnPropertyNames(requireHere(args.path)).filter((k) => k !== '__esModule');
+      } catch {
+        // Not loadable here: the bundle requires it as it loads, as without the stand-in.
+        return { contents: `module.exports = require(${name});`, loader: 'js' };
+      }
+      return {
+        contents: [
+          `const keys = ${JSON.stringify(keys)};`,
+          'let m;',
+          `const load = () => (m ??= require(${name}));`,
+          'module.exports = new Proxy({}, {',
+          "  get(_, k) { return k === '__esModule' ? undefined : load()[k]; },",
+          '  has(_, k) { return k in load(); },',
+          '  ownKeys() { return [...keys]; },',
+          '  getOwnPropertyDescriptor(_, k) { return keys.includes(k) ? { configurable: true, enumerable: true, writable: true, value: undefined } : undefined; },',
+          '});',
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
   },
 };
 
