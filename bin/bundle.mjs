@@ -13,6 +13,8 @@ import { build } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'bundle');
@@ -67,7 +69,119 @@ const result = await build({
   metafile: true,
 });
 
+// --- the light bundle, with its V8 code cache (docs/design/startup.md) -----------------------
+//
+// The commands that work on descriptions and never load a user's component modules (parse,
+// resolve, validate, compile, explain, fmt, completion, --version, --help) also run from one
+// CommonJS file, frog-light.cjs, that bin/frog.js compiles with vm.Script and the V8 code cache
+// written beside it here: V8 then neither parses nor compiles the code it already compiled
+// while the cache was made, which is most of what such a command costs over `node -e 0`
+// (an ES module cannot take a code cache on Node 20). `run` and `peer` stay on the ES module
+// bundle above: a user's module that imports `frogpond` must get the classes of dist/bundle/index.js.
+
+/** The actions of the commands that never run from the light bundle: a stand-in that says so. */
+const HEAVY = /[\\/]commands[\\/](run|peer|deploy|status|monitor|key)[\\/]command\.ts$/;
+const heavyActions = {
+  name: 'heavy-actions',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/action\.js$/ }, (args) => (HEAVY.test(args.importer) ? { path: args.importer, namespace: 'heavy-action' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'heavy-action' }, () => ({
+      contents: "throw new Error('this command does not run from the light bundle (bin/frog.js routes it to dist/bundle/frog.js)');",
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * CommonJS has no top-level await: the one in language/chevrotain/chevrotain.ts serves a Node that
+ * cannot `require` an ES module, and bin/frog.js runs the light bundle only on a Node that can.
+ */
+const noTopLevelAwait = {
+  name: 'no-top-level-await',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]language[\\/]chevrotain[\\/]chevrotain\.ts$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const from = 'canRequireEsm ? undefined : await load()';
+      if (!text.includes(from)) throw new Error(`bin/bundle.mjs: ${args.path} no longer holds \`${from}\``);
+      return { contents: text.replace(from, 'undefined'), loader: 'ts' };
+    });
+  },
+};
+
+/**
+ * In the light bundle, the packages and node modules that only some components' code uses
+ * (validate and compile load the standard library's component classes, whose modules import
+ * them) are stand-ins that load the real module on first use: msgpackr alone, with its native
+ * add-on, costs more than a whole `frog parse`; node:crypto and node:fs/promises are compiled
+ * on first load. esbuild's CommonJS output copies an imported module's property names into an
+ * object of getters (`__toESM`), so the stand-in lists the module's names (taken here, from the
+ * module itself) without loading it, and each getter loads it on first read.
+ */
+const LAZY_IN_LIGHT = /^(msgpackr|lmdb|(node:)?(child_process|crypto|fs\/promises))$/;
+const requireHere = createRequire(import.meta.url);
+const lazyModules = {
+  name: 'lazy-modules',
+  setup(b) {
+    b.onResolve({ filter: LAZY_IN_LIGHT }, (args) =>
+      args.namespace === 'lazy-module' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy-module' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => {
+      const name = JSON.stringify(args.path);
+      let keys;
+      try {
+        keys = Object.getOwnPropertyNames(requireHere(args.path)).filter((k) => k !== '__esModule');
+      } catch {
+        // Not loadable here: the bundle requires it as it loads, as without the stand-in.
+        return { contents: `module.exports = require(${name});`, loader: 'js' };
+      }
+      return {
+        contents: [
+          `const keys = ${JSON.stringify(keys)};`,
+          'let m;',
+          `const load = () => (m ??= require(${name}));`,
+          'module.exports = new Proxy({}, {',
+          "  get(_, k) { return k === '__esModule' ? undefined : load()[k]; },",
+          '  has(_, k) { return k in load(); },',
+          '  ownKeys() { return [...keys]; },',
+          '  getOwnPropertyDescriptor(_, k) { return keys.includes(k) ? { configurable: true, enumerable: true, writable: true, value: undefined } : undefined; },',
+          '});',
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
+const light = await build({
+  absWorkingDir: root,
+  entryPoints: ['cli/main.ts'],
+  outfile: join(outdir, 'frog-light.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external,
+  // import.meta.url, for what finds files beside the bundle (the standard library, chevrotain).
+  banner: { js: "const __frogImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { FROG_BUNDLED: 'true', 'import.meta.url': '__frogImportMetaUrl' },
+  legalComments: 'none',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+  plugins: [lazyModules, heavyActions, noTopLevelAwait],
+  metafile: true,
+});
+
 // The source files the bundle was built from, for bin/frog.js's check that the bundle is at least
 // as new as each of them (a file that none of them imports cannot change what the bundle does).
-const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.includes('node_modules') && !p.includes(':'));
+const inputs = [...new Set([...Object.keys(result.metafile.inputs), ...Object.keys(light.metafile.inputs)])].filter((p) => !p.includes('node_modules') && !p.includes(':'));
 writeFileSync(join(outdir, 'inputs.json'), JSON.stringify(inputs) + '\n');
+// The light bundle's own, fewer: a light command stats only these (bin/frog.js).
+const lightInputs = Object.keys(light.metafile.inputs).filter((p) => !p.includes('node_modules') && !p.includes(':'));
+writeFileSync(join(outdir, 'inputs-light.json'), JSON.stringify(lightInputs) + '\n');
+
+// The code cache: one process runs each light command on a small description in memory
+// (bin/frog.js --frog-write-code-cache), so that the cache holds the functions they compile.
+const warm = spawnSync(process.execPath, [join(root, 'bin', 'frog.js'), '--frog-write-code-cache'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, FROG_FROM_SOURCE: '' } });
+if (warm.status !== 0) console.warn('bin/bundle.mjs: the code cache was not written; the light bundle runs without it');
+

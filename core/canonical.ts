@@ -14,6 +14,7 @@ import type { EncodedDescription, EncodedReference, EncodedValue } from './plan-
 import { FrogError } from './errors.js';
 import { Messages } from './messages/index.js';
 import { RefTextError, parseRefText } from './ref-text.js';
+import { writeCanonicalJson } from './canonical-json.js';
 
 /** A value that has no canonical form, or canonical data that is not valid (SF3204, SF3205 with `where`). */
 export class CanonicalError extends FrogError {
@@ -83,9 +84,13 @@ function encodeRef(r: Ref): EncodedReference {
   return out;
 }
 
-/** The canonical JSON text of a resolved description: exactly what the conformance suite compares. */
+/**
+ * The canonical JSON text of a resolved description: exactly what the conformance suite compares,
+ * `JSON.stringify(encodeValue(d), null, 2) + '\n'`, written by canonical-json.ts without the
+ * encoded tree (and in chunks to a sink there, for big results).
+ */
 export function toCanonicalJson(d: Description): string {
-  return JSON.stringify(encodeValue(d), null, 2) + '\n';
+  return writeCanonicalJson(d);
 }
 
 // --- decoding ---------------------------------------------------------------------------
@@ -276,9 +281,157 @@ function msgpack(): { packr: Packr; unpackr: Unpackr } {
   return codec;
 }
 
+/** Something the writer below leaves to msgpackr (undefined, a class instance): never in an encoded value. */
+class NotPlain {}
+const NOT_PLAIN = new NotPlain();
+
+/**
+ * The writer of `msgpackEncodeCanonical`: the bytes msgpackr writes with PACK_OPTIONS for the
+ * JSON-shaped values an encoded value is made of (null, booleans, numbers, strings, arrays,
+ * plain objects), written here so that `frog validate` and `frog compile`, which hash plans,
+ * need not load msgpackr and its native add-on at start (docs/design/startup.md). The tests
+ * compare the two byte for byte; anything else throws NOT_PLAIN and msgpackr writes it.
+ */
+class CanonicalPacker {
+  private buf = new Uint8Array(256);
+  private view = new DataView(this.buf.buffer);
+  pos = 0;
+
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  private header(length: number, fix: number, fixLimit: number, c16: number, c32: number): void {
+    this.room(5);
+    if (length < fixLimit) this.buf[this.pos++] = fix | length;
+    else if (length < 0x10000) {
+      this.buf[this.pos++] = c16;
+      this.buf[this.pos++] = length >> 8;
+      this.buf[this.pos++] = length & 0xff;
+    } else {
+      this.buf[this.pos++] = c32;
+      this.view.setUint32(this.pos, length);
+      this.pos += 4;
+    }
+  }
+
+  private string(s: string): void {
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) {
+      if (s.charCodeAt(i) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    const bytes = ascii ? undefined : Buffer.from(s, 'utf8');
+    const length = bytes ? bytes.length : s.length;
+    this.room(length + 5);
+    if (length < 0x20) this.buf[this.pos++] = 0xa0 | length;
+    else if (length < 0x100) {
+      this.buf[this.pos++] = 0xd9;
+      this.buf[this.pos++] = length;
+    } else if (length < 0x10000) {
+      this.buf[this.pos++] = 0xda;
+      this.buf[this.pos++] = length >> 8;
+      this.buf[this.pos++] = length & 0xff;
+    } else {
+      this.buf[this.pos++] = 0xdb;
+      this.view.setUint32(this.pos, length);
+      this.pos += 4;
+    }
+    if (bytes) this.buf.set(bytes, this.pos);
+    else for (let i = 0; i < length; i++) this.buf[this.pos + i] = s.charCodeAt(i);
+    this.pos += length;
+  }
+
+  private number(n: number): void {
+    this.room(9);
+    const b = this.buf;
+    if (n >>> 0 === n) {
+      if (n < 0x80) b[this.pos++] = n;
+      else if (n < 0x100) {
+        b[this.pos++] = 0xcc;
+        b[this.pos++] = n;
+      } else if (n < 0x10000) {
+        b[this.pos++] = 0xcd;
+        b[this.pos++] = n >> 8;
+        b[this.pos++] = n & 0xff;
+      } else {
+        b[this.pos++] = 0xce;
+        this.view.setUint32(this.pos, n);
+        this.pos += 4;
+      }
+    } else if (n >> 0 === n) {
+      if (n >= -0x20) b[this.pos++] = 0x100 + n;
+      else if (n >= -0x80) {
+        b[this.pos++] = 0xd0;
+        b[this.pos++] = n + 0x100;
+      } else if (n >= -0x8000) {
+        b[this.pos++] = 0xd1;
+        this.view.setInt16(this.pos, n);
+        this.pos += 2;
+      } else {
+        b[this.pos++] = 0xd2;
+        this.view.setInt32(this.pos, n);
+        this.pos += 4;
+      }
+    } else {
+      b[this.pos++] = 0xcb;
+      this.view.setFloat64(this.pos, n);
+      this.pos += 8;
+    }
+  }
+
+  value(v: unknown, depth: number): void {
+    // Deeper than any description the limits let through: msgpackr's own recursion then decides.
+    if (depth > 10_000) throw NOT_PLAIN;
+    if (v === null) {
+      this.room(1);
+      this.buf[this.pos++] = 0xc0;
+    } else if (typeof v === 'string') this.string(v);
+    else if (typeof v === 'number') this.number(v);
+    else if (typeof v === 'boolean') {
+      this.room(1);
+      this.buf[this.pos++] = v ? 0xc3 : 0xc2;
+    } else if (Array.isArray(v) && v.constructor === Array) {
+      this.header(v.length, 0x90, 0x10, 0xdc, 0xdd);
+      for (let i = 0; i < v.length; i++) this.value(v[i], depth + 1);
+    } else if (typeof v === 'object' && v.constructor === Object && typeof (v as { toJSON?: unknown }).toJSON !== 'function') {
+      const keys = Object.keys(v);
+      this.header(keys.length, 0x80, 0x10, 0xde, 0xdf);
+      for (const key of keys) {
+        this.string(key);
+        this.value((v as Record<string, unknown>)[key], depth + 1);
+      }
+    } else throw NOT_PLAIN;
+  }
+}
+
 /** The canonical msgpack bytes of an encoded value (plan ids hash these). */
 export function msgpackEncodeCanonical(v: EncodedValue): Uint8Array {
+  const packer = new CanonicalPacker();
+  try {
+    packer.value(v, 0);
+    return packer.bytes();
+  } catch (e) {
+    if (e !== NOT_PLAIN) throw e;
+  }
   // A copy: the packer may reuse the memory behind the buffer it returns.
+  return Uint8Array.from(msgpack().packr.pack(v));
+}
+
+/** The same bytes from msgpackr itself, for the tests that compare the two writers. */
+export function msgpackEncodeCanonicalWithMsgpackr(v: EncodedValue): Uint8Array {
   return Uint8Array.from(msgpack().packr.pack(v));
 }
 

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveFile } from '../../compiler/resolve.js';
-import { toPlainJson } from '../../compiler/plain-json.js';
+import { toPlainJson, writePlainJson } from '../../compiler/plain-json.js';
 import { valueText } from '../../compiler/unparse.js';
 import { toCanonicalJson } from '../../core/canonical.js';
 import { Applied, Description, Ref, SfDouble, SfFloat, TBD, type RefPart, type Value } from '../../core/values.js';
@@ -158,4 +158,54 @@ test('an unknown format is a usage error (exit 1) that lists the formats', async
   t.is(await main(['node', 'frog', 'resolve', 'examples/hello.sf', '--format', 'yaml'], io), 1);
   t.deepEqual(io.out, []);
   t.regex(io.err.join(''), /unknown format `yaml`; use one of json, canonical, sf/);
+});
+
+test('compact plain JSON is the indented text without its whitespace; chunks join to the same text', (t) => {
+  let n = 0;
+  for (const name of resolvingCases()) {
+    const r = resolveFile(join(CONFORMANCE_DIR, name, 'input.sf'));
+    if (!r.description) continue;
+    const pretty = toPlainJson(r.description);
+    t.is(writePlainJson(r.description, { compact: true }), JSON.stringify(JSON.parse(pretty)) + '\n', name);
+    const parts: string[] = [];
+    t.is(writePlainJson(r.description, { sink: (c) => parts.push(c) }), '');
+    t.is(parts.join(''), pretty, name);
+    n++;
+  }
+  t.true(n > 50);
+  const big = cd([]);
+  for (let i = 0; i < 5000; i++) big.set(`c${i}`, cd([['port', 1000 + i], ['name', `c${i}`]]));
+  const parts: string[] = [];
+  writePlainJson(big, { sink: (c) => parts.push(c) });
+  t.true(parts.length > 1, 'a big result goes out in more than one chunk');
+  t.is(parts.join(''), toPlainJson(big));
+  // Nothing is written for a value without a form, however late it comes.
+  const late: string[] = [];
+  t.throws(() => writePlainJson(cd([['a', 'x'.repeat(200_000)], ['t', TBD]]), { sink: (c) => late.push(c) }), { message: /TBD/ });
+  t.deepEqual(late, []);
+});
+
+test('frog resolve --compact prints the compact plain JSON; with another format it is a usage error', async (t) => {
+  const dir = scratchDir('frog-compact-');
+  const file = join(dir, 'app.sf');
+  writeFileSync(file, 'sfConfig extends { a 1; b extends { c "x"; d [1, 2]; } e LAZY PARENT:a; }\n');
+  const run = async (...args: string[]) => {
+    const io = memoryIo(dir, { NO_COLOR: '1' });
+    const code = await main(['node', 'frog', 'resolve', ...args], io);
+    return { code, out: io.out.join(''), err: io.err.join('') };
+  };
+  const compact = await run('--compact', file);
+  t.is(compact.code, 0);
+  t.is(compact.out, '{"a":1,"b":{"c":"x","d":[1,2]},"e":{"$ref":"LAZY PARENT:a"}}\n');
+  t.deepEqual(await run('--json', '--compact', file), compact);
+  const pretty = await run(file);
+  t.is(JSON.stringify(JSON.parse(pretty.out)) + '\n', compact.out);
+  const canonical = await run('--format', 'canonical', file);
+  t.is(canonical.out, toCanonicalJson(resolveFile(file).description!));
+  for (const format of ['canonical', 'sf']) {
+    const bad = await run('--compact', '--format', format, file);
+    t.is(bad.code, 1);
+    t.is(bad.out, '');
+    t.regex(bad.err, /--compact writes plain JSON; it cannot be used with --format/);
+  }
 });

@@ -2,9 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { resolveFile } from '../../../compiler/resolve.js';
-import { toCanonicalJson } from '../../../core/canonical.js';
+import { writeCanonicalJson } from '../../../core/canonical-json.js';
 import { unparseConfig } from '../../../compiler/unparse.js';
-import { toPlainJson } from '../../../compiler/plain-json.js';
+import { writePlainJson } from '../../../compiler/plain-json.js';
 import { Output, type JsonDiagnostic } from '../../output.js';
 import type { Io } from '../../io.js';
 import type { ResolveFormat } from './command.js';
@@ -20,6 +20,8 @@ export interface ResolveCommandOptions extends ResolveLimits {
    * warnings of a description that resolves go to stderr, as one `{"diagnostics": [...]}`.
    */
   json?: boolean;
+  /** `--compact`: the plain JSON on one line, without spaces. */
+  compact?: boolean;
 }
 
 const abs = (io: Io, p: string): string => resolvePath(io.cwd, p);
@@ -36,7 +38,10 @@ export async function resolveCommand(o: ResolveCommandOptions, io: Io): Promise<
   // The document is the plain JSON itself: warnings cannot go in it.
   if (o.json && out.diagnostics.length) io.stderr(JSON.stringify({ diagnostics: out.diagnostics }) + '\n');
   const d = result.description!;
-  io.stdout(o.format === 'sf' ? unparseConfig(d) : o.format === 'canonical' ? toCanonicalJson(d) : toPlainJson(d));
+  // The JSON goes out in chunks as it is written (docs/design/output.md): a big result is never one string.
+  if (o.format === 'sf') io.stdout(unparseConfig(d));
+  else if (o.format === 'canonical') writeCanonicalJson(d, io.stdout);
+  else writePlainJson(d, { compact: o.compact, sink: io.stdout });
   return 0;
 }
 

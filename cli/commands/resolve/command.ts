@@ -19,15 +19,18 @@ export const register: Register = (program: Command, io, setExit) => {
     .argument('<file>', 'the .sf file')
     .option('-I, --include <dir>', 'add a folder to the include path (repeatable)', collect, [])
     .option('--format <format>', `${RESOLVE_FORMATS.join(', ')}`, 'json')
-    .option('--json', 'plain JSON (as --format json); on failure {"diagnostics": [...]} on standard output instead of text', false))
+    .option('--json', 'plain JSON (as --format json); on failure {"diagnostics": [...]} on standard output instead of text', false)
+    .option('--compact', 'plain JSON on one line, without spaces (with --format json or --json)', false))
     .addHelpText('after', '\nExit codes: 0 resolved, 1 errors in the description or a usage error.')
-    .action(async (file: string, opts: { include: string[]; format: string; json: boolean } & ResolveLimits) => {
+    .action(async (file: string, opts: { include: string[]; format: string; json: boolean; compact: boolean } & ResolveLimits) => {
       const format = RESOLVE_FORMATS.find((f) => f === opts.format);
       const usage = !format
         ? `unknown format \`${opts.format}\`; use one of ${RESOLVE_FORMATS.join(', ')}`
         : opts.json && format !== 'json'
           ? `--json prints plain JSON; it cannot be used with --format ${format}`
-          : undefined;
+          : opts.compact && format !== 'json'
+            ? `--compact writes plain JSON; it cannot be used with --format ${format}`
+            : undefined;
       if (usage || !format) {
         // A usage error, with commander's code for those (1).
         if (opts.json) io.stdout(JSON.stringify({ diagnostics: [(await import('../../output.js')).problemJson(usage!)] }, null, 2) + '\n');
@@ -35,7 +38,7 @@ export const register: Register = (program: Command, io, setExit) => {
         setExit(1);
         return;
       }
-      setExit(await (await import('./action.js')).resolveCommand({ file, includePath: opts.include, format, json: opts.json, ...limitsOf(opts) }, io));
+      setExit(await (await import('./action.js')).resolveCommand({ file, includePath: opts.include, format, json: opts.json, compact: opts.compact, ...limitsOf(opts) }, io));
     });
   limitOptions(program
     .command('validate')
