@@ -29,9 +29,17 @@ export function simUnicastAddress(id: number): string {
   return `10.${id >> 8}.${id & 255}.1:4242`;
 }
 
+/** Parsed addresses (a bounded memo: a unicast send names every member, every interval). */
+const simIds = new Map<string, number>();
+
 function simIdOf(address: string): number {
+  const known = simIds.get(address);
+  if (known !== undefined) return known;
   const m = /^10\.(\d+)\.(\d+)\.1:4242$/.exec(address);
-  return m ? Number(m[1]) * 256 + Number(m[2]) : -1;
+  const id = m ? Number(m[1]) * 256 + Number(m[2]) : -1;
+  if (simIds.size >= 65_536) simIds.clear();
+  simIds.set(address, id);
+  return id;
 }
 
 /** A deterministic PRNG (mulberry32), so every simulation replays exactly from its seed. */
@@ -142,6 +150,9 @@ export class MemoryNetwork {
   private groups: Map<number, number> | null = null;
   private readonly linkClock = new Map<string, number>();
   deliveries = 0;
+  /** Unicast datagrams handed to the network (one per destination) and their bytes: per-peer traffic. */
+  unicastSent = 0;
+  unicastBytes = 0;
 
   constructor(readonly clock: Clock, readonly random: () => number = seededRandom(1)) {}
 
@@ -215,6 +226,8 @@ export class MemoryNetwork {
   private unicast(from: number, fromAddress: string, d: Uint8Array, to: readonly string[]): void {
     const c = this.conditions;
     const ids = to.map(simIdOf);
+    this.unicastSent += ids.length;
+    this.unicastBytes += ids.length * d.length;
     if (c.minDelay === c.maxDelay && c.loss === 0 && c.duplicate === 0) {
       // One timer for the whole fan-out, as for multicast; one copy, which nothing writes to.
       const copy = markImmutable(Uint8Array.from(d));
