@@ -90,6 +90,8 @@ async function unicast(sizes: number[]): Promise<void> {
     const formDirs = directories();
     const formSent = sim.net.unicastSent;
     const formBytes = sim.net.unicastBytes;
+    const within = (ms: number, bound: number) => (ms < 0 ? 'NOT within 3× the bound' : `${(ms / 1000).toFixed(2)} s (bound ${(bound / 1000).toFixed(1)} s, ${ms <= bound + 2 ? 'within' : 'OVER'})`);
+    if (n >= 500) console.log(`  N=${n}: one stable view after ${within(formed, b.unicastJoin)} (${cpuSeconds(c0).toFixed(1)} CPU s so far)`);
     // Steady state: ten intervals.
     sim.advance(2 * profile.interval, 1000);
     const s0 = { sent: sim.net.unicastSent, bytes: sim.net.unicastBytes, dirs: directories() };
@@ -107,7 +109,6 @@ async function unicast(sizes: number[]): Promise<void> {
     const cpu = cpuSeconds(c0);
     const violations = sim.violations.length;
     await sim.close();
-    const within = (ms: number, bound: number) => (ms < 0 ? 'NOT within 3× the bound' : `${(ms / 1000).toFixed(2)} s (bound ${(bound / 1000).toFixed(1)} s, ${ms <= bound + 2 ? 'within' : 'OVER'})`);
     console.log(
       `N=${n}: one stable view after ${within(formed, b.unicastJoin)}; crash detected by all after ${within(detected, b.detection)}, stable again after ${within(restable, b.restabilisation)}; ` +
         `formation: ${(formSent / n).toFixed(0)} datagrams per peer (${(formDirs / n).toFixed(1)} of them directories), ${(formBytes / n / 1024).toFixed(1)} KiB per peer; ` +
