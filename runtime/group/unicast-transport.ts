@@ -10,11 +10,15 @@
  *  - the source of every authenticated heartbeat whose (epoch, sequence number) is newer than any
  *    seen from that node id (`trust`, called by the authentication layer): a replayed heartbeat
  *    sent from another address teaches nothing. One address per node id: a newer one replaces it;
- *  - directories (wire.ts, type 2): a member that hears a new address sends it the addresses it
- *    knows (the newcomer then heartbeats them all, and they learn its address from that), and once
- *    every `gossipMs` one random member gets them (anti-entropy, for lost directories). A directory
- *    is authenticated here, with the group key, exactly as heartbeats are above; its entries are
- *    candidates, sent to until heard from or forgotten after `candidateMs`.
+ *  - directories (wire.ts, type 2), with a cost per peer that does not grow with the group beyond
+ *    its own directory (docs/design/group.md §7): a newcomer that has heard from no one but its
+ *    seeds asks them (it sends them its own directory); a whole directory (one datagram) that
+ *    lacks an address we have heard from is answered with ours, once per `gossipMs` per address;
+ *    a member greets a new address with its directory while that fits one datagram; and once
+ *    every `gossipMs` one random member gets it (anti-entropy, for lost directories). The newcomer
+ *    heartbeats every address it gets, and those members learn its address from that. A
+ *    directory is authenticated here, with the group key, exactly as heartbeats are above; its
+ *    entries are candidates, sent to until heard from or forgotten after `candidateMs`.
  * An address not heard from for `forgetAfterMs` (a member gone for long) is forgotten; seeds are not.
  *
  * No timers: forgetting and gossip run when a heartbeat is sent (every interval). Flooding: the
