@@ -28,6 +28,7 @@
 import { checkDatagram, sealDatagram, type GroupKey } from './authenticated-transport.js';
 import type { DatagramTransport } from './transport.js';
 import { claimedSource, DEFAULT_RATE_LIMIT, SourceRateLimiter } from './udp-multicast-transport.js';
+import { MAX_NODE_ID } from './bitset.js';
 import { decodeDirectory, encodeDirectory, MAX_DATAGRAM, MAX_DIRECTORY_ENTRIES, MIN_DATAGRAM, PROTOCOL_MAGIC, TYPE_DIRECTORY, TYPE_HEARTBEAT, WIRE_VERSION, type DirectoryEntry } from './wire.js';
 
 /** A datagram socket with an address of its own (UDP, or the memory network's). */
@@ -91,10 +92,15 @@ export function joinHostPort(host: string, port: number): string {
 
 export class UnicastTransport implements DatagramTransport {
   private readonly known = new Map<string, Known>();
-  /** Node id → its current address. */
-  private readonly addressOf = new Map<number, string>();
-  /** Node id → the newest (epoch, seq) seen from it, epoch·2^20-free: compared as a pair. */
-  private readonly newest = new Map<number, { epoch: number; seq: number }>();
+  /**
+   * Per node id (arrays indexed by it, read for every datagram: a lookup is one element load, not
+   * a hash): its current address, the table entry at that address, and the newest (epoch,
+   * sequence number) seen from it, compared as a pair (−1: none).
+   */
+  private readonly addressOf: (string | undefined)[] = Array.from({ length: MAX_NODE_ID + 1 }, () => undefined);
+  private readonly entryOf: (Known | undefined)[] = Array.from({ length: MAX_NODE_ID + 1 }, () => undefined);
+  private readonly newestEpoch = new Float64Array(MAX_NODE_ID + 1).fill(-1);
+  private readonly newestSeq = new Float64Array(MAX_NODE_ID + 1).fill(-1);
   private handler: ((d: Uint8Array, source?: string) => void) | null = null;
   private readonly limiter: SourceRateLimiter | null;
   private lastGossip: number;
@@ -114,7 +120,7 @@ export class UnicastTransport implements DatagramTransport {
    * The claimed source (`address/id`) per sending address, so that a datagram from a known sender
    * costs no string building; and the datagram being handed up, whose `trust` comes back with it.
    */
-  private readonly sourceOf = new Map<string, { id: number; source: string }>();
+  private readonly sourceOf: ({ from: string; source: string } | undefined)[] = Array.from({ length: MAX_NODE_ID + 1 }, () => undefined);
   private receiving: { from: string; source: string } = { from: '', source: '' };
   readonly counters = { received: 0, rateLimited: 0, sent: 0, directoriesSent: 0, directoriesReceived: 0, directoriesDropped: 0, learned: 0, forgotten: 0 };
 
@@ -168,15 +174,15 @@ export class UnicastTransport implements DatagramTransport {
     // The datagram `receive` is handing up comes back here: its address is known without parsing.
     const address = source === this.receiving.source ? this.receiving.from : source.slice(0, source.lastIndexOf('/'));
     const id = (datagram[12]! << 8) | datagram[13]!;
+    // Beyond the node ids a heartbeat may carry: the decoder drops it as malformed; nothing to learn.
+    if (id > MAX_NODE_ID) return;
     // Two 64-bit big-endian integers, read as two 32-bit halves (exact below 2^53, as on the wire).
     const epoch = u32(datagram, 14) * 2 ** 32 + u32(datagram, 18);
     const seq = u32(datagram, 22) * 2 ** 32 + u32(datagram, 26);
-    const last = this.newest.get(id);
-    if (last !== undefined) {
-      if (epoch < last.epoch || (epoch === last.epoch && seq <= last.seq)) return;
-      last.epoch = epoch;
-      last.seq = seq;
-    } else this.newest.set(id, { epoch, seq });
+    const lastEpoch = this.newestEpoch[id]!;
+    if (lastEpoch >= 0 && (epoch < lastEpoch || (epoch === lastEpoch && seq <= this.newestSeq[id]!))) return;
+    this.newestEpoch[id] = epoch;
+    this.newestSeq[id] = seq;
     this.learn(address, id, this.o.now());
   }
 
@@ -206,14 +212,15 @@ export class UnicastTransport implements DatagramTransport {
     }
   }
 
-  /** claimedSource (udp-multicast-transport.ts), remembered per sending address (a bounded memo). */
+  /** claimedSource (udp-multicast-transport.ts), remembered per claimed node id with its address. */
   private claimedSource(d: Uint8Array, from: string): string | undefined {
-    const c = this.sourceOf.get(from);
-    if (c !== undefined && looksOurs(d) && c.id === ((d[12]! << 8) | d[13]!)) return c.source;
-    const source = claimedSource(d, from);
-    if (source === undefined) return undefined;
-    if (this.sourceOf.size >= this.maxAddresses) this.sourceOf.clear();
-    this.sourceOf.set(from, { id: (d[12]! << 8) | d[13]!, source });
+    if (!looksOurs(d)) return undefined;
+    const id = (d[12]! << 8) | d[13]!;
+    if (id > MAX_NODE_ID) return claimedSource(d, from);
+    const c = this.sourceOf[id];
+    if (c !== undefined && c.from === from) return c.source;
+    const source = claimedSource(d, from)!;
+    this.sourceOf[id] = { from, source };
     return source;
   }
 
@@ -259,7 +266,7 @@ export class UnicastTransport implements DatagramTransport {
     if (id === this.o.nodeId) return;
     if (address === this.o.socket.address || this.known.has(address)) return;
     // An id whose address was heard from recently keeps it: a directory only fills gaps.
-    const current = this.addressOf.get(id);
+    const current = this.addressOf[id];
     if (current !== undefined && !this.known.get(current)!.candidate) return;
     if (this.known.size >= this.maxAddresses) return;
     this.add(address, { id, heard: now, seed: false, candidate: true }, now);
@@ -280,10 +287,11 @@ export class UnicastTransport implements DatagramTransport {
   }
 
   private learn(address: string, id: number, now: number): void {
-    const old = this.addressOf.get(id);
+    const old = this.addressOf[id];
     if (old === address) {
-      // The common case: a member heard from where we already know it.
-      const k = this.known.get(address);
+      // The common case: a member heard from where we already know it (entryOf[id] is the
+      // table's entry at addressOf[id], or undefined).
+      const k = this.entryOf[id];
       if (k !== undefined && k.id === id && !k.candidate) {
         k.heard = now;
         return;
@@ -297,8 +305,9 @@ export class UnicastTransport implements DatagramTransport {
         this.sendList = null;
       } else if (k) k.id = -1;
     }
-    this.addressOf.set(id, address);
+    this.addressOf[id] = address;
     const k = this.known.get(address);
+    this.entryOf[id] = k;
     if (k !== undefined) {
       const wasNew = k.candidate || k.id !== id;
       k.id = id;
@@ -308,7 +317,9 @@ export class UnicastTransport implements DatagramTransport {
       return;
     }
     if (this.known.size >= this.maxAddresses) return;
-    this.add(address, { id, heard: now, seed: false, candidate: false }, now);
+    const entry: Known = { id, heard: now, seed: false, candidate: false };
+    this.add(address, entry, now);
+    this.entryOf[id] = entry;
     this.counters.learned++;
     this.greet(address);
   }
@@ -340,7 +351,10 @@ export class UnicastTransport implements DatagramTransport {
       }
       this.known.delete(address);
       this.sendList = null;
-      if (k.id >= 0 && this.addressOf.get(k.id) === address) this.addressOf.delete(k.id);
+      if (k.id >= 0 && this.addressOf[k.id] === address) {
+        this.addressOf[k.id] = undefined;
+        this.entryOf[k.id] = undefined;
+      }
       this.counters.forgotten++;
     }
     this.forgetCheckAt = next;
