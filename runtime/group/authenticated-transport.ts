@@ -7,6 +7,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { FrogError } from '../../core/errors.js';
 import { Messages } from '../../core/messages/index.js';
+import { isImmutable } from './immutable-datagram.js';
 import type { DatagramTransport } from './transport.js';
 import { DropCounters, MAX_DATAGRAM, MIN_DATAGRAM, OFFSET_KEY_ID, PROTOCOL_MAGIC, TAG_BYTES, WIRE_VERSION } from './wire.js';
 
@@ -31,6 +32,8 @@ export class GroupKey {
    * Compared by content (memcmp), so it can never accept bytes that were not verified.
    */
   private lastValid: Buffer | null = null;
+  /** The last datagram found authentic, when it is immutable (immutable-datagram.ts): a repeat is one pointer comparison. */
+  private lastValidRef: Uint8Array | null = null;
 
   constructor(current: Uint8Array, previous?: Uint8Array) {
     this.keys = [current, ...(previous ? [previous] : [])].map((k) => {
@@ -52,9 +55,11 @@ export class GroupKey {
    * whole datagram first, so a repeat costs one memcmp and no allocation.
    */
   verifyDatagram(d: Uint8Array): 'key' | 'auth' | null {
+    if (d === this.lastValidRef) return null;
     const last = this.lastValid;
-    if (last !== null && last.length === d.length && last.equals(d)) return null;
-    return this.verify(d[OFFSET_KEY_ID]!, d.subarray(0, d.length - TAG_BYTES), d.subarray(d.length - TAG_BYTES));
+    const r = last !== null && last.length === d.length && last.equals(d) ? null : this.verify(d[OFFSET_KEY_ID]!, d.subarray(0, d.length - TAG_BYTES), d.subarray(d.length - TAG_BYTES));
+    if (r === null && isImmutable(d)) this.lastValidRef = d;
+    return r;
   }
 
   /** 'key' when no key has that id, 'auth' when none of them makes this tag, else null (valid). */

@@ -174,6 +174,10 @@ export class GroupMember {
       const out = this.machine.receive(hb, this.clock.now());
       if (out.dropped) this.drops.count(out.dropped);
       else this.counters.heartbeatsAccepted++;
+      // The common case: nothing to send or report, and no earlier wake-up of the machine (the
+      // state space's cannot have moved, and the timer is never later than it): `apply` would
+      // change nothing.
+      if (out === HeartbeatMachine.NOTHING && this.timer !== null && this.machine.nextWakeup() >= this.timerAt) return;
       this.apply(out);
     } catch {
       this.counters.internalErrors++;

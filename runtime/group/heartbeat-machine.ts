@@ -235,6 +235,21 @@ function emptyOutput(): MachineOutput {
   return { heartbeats: [], events: [], partitionChanged: false };
 }
 
+/**
+ * The output the current call of any machine fills (see `finish`). Calls never nest (a machine calls
+ * out to nothing), so every machine of a process can share it, and it stays in the cache while a
+ * simulation delivers one datagram to a thousand machines. `scratchOpen` is set while a call runs: a
+ * call that finds it set follows one that threw half way, and starts on a fresh output.
+ */
+let scratch: MachineOutput = emptyOutput();
+let scratchOpen = false;
+
+function openScratch(): MachineOutput {
+  if (scratchOpen) scratch = emptyOutput();
+  scratchOpen = true;
+  return scratch;
+}
+
 /** The output of a call that has nothing to report (shared, frozen). */
 const NOTHING: MachineOutput = Object.freeze({
   heartbeats: Object.freeze([]) as unknown as Heartbeat[],
@@ -243,6 +258,8 @@ const NOTHING: MachineOutput = Object.freeze({
 });
 
 export class HeartbeatMachine {
+  /** What `tick`, `receive` and `linkFailed` return when they have nothing to report (shared, frozen). */
+  static readonly NOTHING: MachineOutput = NOTHING;
   readonly identity: Identity;
   readonly profile: TimingProfile;
   private readonly systemMagic: number;
@@ -252,9 +269,13 @@ export class HeartbeatMachine {
 
   /** Records in order of creation (the order ticks visit them), and the same records by node id. */
   private readonly records = new Map<number, PeerRecord>();
-  private readonly byId: (PeerRecord | undefined)[] = [];
-  /** Replay memory by node id, and the ids that have an entry (node ids are 0..2047). */
-  private readonly seen: (SeenEntry | undefined)[] = [];
+  private readonly byId: (PeerRecord | undefined)[] = Array.from({ length: MAX_NODE_ID + 1 }, () => undefined);
+  /**
+   * Replay memory by node id, and the ids that have an entry (node ids are 0..2047). Both arrays are
+   * allocated whole, so that indexing them stays a fast element load: an array grown by assigning at
+   * scattered indices becomes a hash table, and these are read on every received heartbeat.
+   */
+  private readonly seen: (SeenEntry | undefined)[] = Array.from({ length: MAX_NODE_ID + 1 }, () => undefined);
   private readonly seenIds: number[] = [];
   /**
    * Per node id, kept in flat arrays so that the per-tick scans (heard set, timeouts) read contiguous
@@ -308,8 +329,6 @@ export class HeartbeatMachine {
   private readonly idConflicts = new Set<string>();
   /** Something reported by `notify` may have changed since it last ran. */
   private dirty = false;
-  /** The output the current call fills (see `finish`). */
-  private scratch: MachineOutput = emptyOutput();
 
   constructor(options: MachineOptions) {
     this.identity = { ...options.identity };
@@ -376,7 +395,7 @@ export class HeartbeatMachine {
   }
 
   tick(now: number): MachineOutput {
-    const out = this.scratch;
+    const out = openScratch();
     this.tickInto(now, out);
     return this.finish(out);
   }
@@ -436,7 +455,7 @@ export class HeartbeatMachine {
    * `replay`, `untimely` and `quiescent` checks, then updates the connection record.
    */
   receive(hb: Heartbeat, now: number): MachineOutput {
-    const out = this.scratch;
+    const out = openScratch();
     this.receiveInto(hb, now, out);
     return this.finish(out);
   }
@@ -562,7 +581,7 @@ export class HeartbeatMachine {
    * nothing about the current one: it is reported (`link-ignored`) and changes nothing.
    */
   linkFailed(peer: number, now: number, failure: LinkFailure = { cause: 'error' }): MachineOutput {
-    const out = this.scratch;
+    const out = openScratch();
     const rec = this.records.get(peer);
     const reason = `link failure: ${LINK_FAILURE_TEXT[failure.cause] ?? failure.cause}`;
     if (rec && failure.admission !== undefined && failure.admission !== rec.admission) {
@@ -632,8 +651,9 @@ export class HeartbeatMachine {
    * to keep, and a fresh scratch object takes its place.
    */
   private finish(out: MachineOutput): MachineOutput {
+    scratchOpen = false;
     if (out.heartbeats.length === 0 && out.events.length === 0 && out.dropped === undefined && !out.partitionChanged) return NOTHING;
-    this.scratch = emptyOutput();
+    scratch = emptyOutput();
     return out;
   }
 
@@ -1138,6 +1158,8 @@ export class HeartbeatMachine {
   /** The peers we refuse for a reason of our own; mirrored refusals are left out on purpose. */
   private refusedSet(): Bitset {
     const r = new Bitset();
+    // Only records in the `refused` state qualify: with none (the steady state) there is nothing to scan.
+    if (this.refusedCount === 0) return r;
     for (const rec of this.records.values()) if (rec.state === 'refused' && (rec.droppedAt >= 0 || rec.conflict)) r.add(rec.id);
     return r;
   }

@@ -18,6 +18,7 @@
  */
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { DatagramTransport, LinkFailure, LinkFailureCause, MessageTransport, PeerAddress } from './transport.js';
+import { markImmutable } from './immutable-datagram.js';
 import type { UnicastSocket } from './unicast-transport.js';
 
 /**
@@ -28,9 +29,17 @@ export function simUnicastAddress(id: number): string {
   return `10.${id >> 8}.${id & 255}.1:4242`;
 }
 
+/** Parsed addresses (a bounded memo: a unicast send names every member, every interval). */
+const simIds = new Map<string, number>();
+
 function simIdOf(address: string): number {
+  const known = simIds.get(address);
+  if (known !== undefined) return known;
   const m = /^10\.(\d+)\.(\d+)\.1:4242$/.exec(address);
-  return m ? Number(m[1]) * 256 + Number(m[2]) : -1;
+  const id = m ? Number(m[1]) * 256 + Number(m[2]) : -1;
+  if (simIds.size >= 65_536) simIds.clear();
+  simIds.set(address, id);
+  return id;
 }
 
 /** A deterministic PRNG (mulberry32), so every simulation replays exactly from its seed. */
@@ -68,9 +77,72 @@ export interface MemoryEndpointOptions {
   connectTimeout?: number;
 }
 
+/** One endpoint's slot in a HandlerTable; `live` turns false when the endpoint is removed. */
+interface HandlerSlot<H> {
+  id: number;
+  h: H | null;
+  live: boolean;
+}
+
+/**
+ * Receive handlers by address, visited in insertion order as a Map's entries are (a removed and
+ * re-added address goes to the end), with the same semantics while a delivery loop runs: an
+ * endpoint removed during the loop is not visited, one added during it is. The loop itself is an
+ * array walk, not a Map iteration: a multicast to 1,000 endpoints visits them all on every send.
+ */
+class HandlerTable<H> {
+  private readonly byId = new Map<number, HandlerSlot<H>>();
+  /** Slots in order, removed ones included until the next compaction. */
+  readonly slots: HandlerSlot<H>[] = [];
+  private dead = 0;
+  /** Delivery loops running (compaction waits for none). */
+  walking = 0;
+
+  set(id: number, h: H | null): void {
+    const slot = this.byId.get(id);
+    if (slot !== undefined) {
+      slot.h = h;
+      return;
+    }
+    const fresh = { id, h, live: true };
+    this.byId.set(id, fresh);
+    this.slots.push(fresh);
+  }
+
+  get(id: number): H | null | undefined {
+    const slot = this.byId.get(id);
+    return slot === undefined ? undefined : slot.h;
+  }
+
+  has(id: number): boolean {
+    return this.byId.has(id);
+  }
+
+  delete(id: number): void {
+    const slot = this.byId.get(id);
+    if (slot === undefined) return;
+    this.byId.delete(id);
+    slot.live = false;
+    slot.h = null;
+    this.dead++;
+    if (this.walking === 0 && this.dead > 64 && this.dead * 2 > this.slots.length) this.compact();
+  }
+
+  ids(): number[] {
+    return [...this.byId.keys()];
+  }
+
+  private compact(): void {
+    let w = 0;
+    for (const slot of this.slots) if (slot.live) this.slots[w++] = slot;
+    this.slots.length = w;
+    this.dead = 0;
+  }
+}
+
 export class MemoryNetwork {
   readonly conditions: NetworkConditions = { loss: 0, minDelay: 1, maxDelay: 1, duplicate: 0, messageDelay: 1, connectFailure: Infinity };
-  private readonly datagramHandlers = new Map<number, ((d: Uint8Array) => void) | null>();
+  private readonly datagramHandlers = new HandlerTable<(d: Uint8Array) => void>();
   private readonly messageEndpoints = new Map<number, MemoryMessageEndpoint>();
   private readonly unicastHandlers = new Map<number, ((d: Uint8Array, from: string) => void) | null>();
   /** Cut pairs (one-way), keyed `from * 4096 + to`. */
@@ -78,6 +150,9 @@ export class MemoryNetwork {
   private groups: Map<number, number> | null = null;
   private readonly linkClock = new Map<string, number>();
   deliveries = 0;
+  /** Unicast datagrams handed to the network (one per destination) and their bytes: per-peer traffic. */
+  unicastSent = 0;
+  unicastBytes = 0;
 
   constructor(readonly clock: Clock, readonly random: () => number = seededRandom(1)) {}
 
@@ -151,9 +226,11 @@ export class MemoryNetwork {
   private unicast(from: number, fromAddress: string, d: Uint8Array, to: readonly string[]): void {
     const c = this.conditions;
     const ids = to.map(simIdOf);
+    this.unicastSent += ids.length;
+    this.unicastBytes += ids.length * d.length;
     if (c.minDelay === c.maxDelay && c.loss === 0 && c.duplicate === 0) {
-      // One timer for the whole fan-out, as for multicast.
-      const copy = Uint8Array.from(d);
+      // One timer for the whole fan-out, as for multicast; one copy, which nothing writes to.
+      const copy = markImmutable(Uint8Array.from(d));
       this.clock.setTimeout(() => {
         for (const id of ids) {
           const h = this.unicastHandlers.get(id);
@@ -168,7 +245,7 @@ export class MemoryNetwork {
       const copies = this.random() < c.duplicate ? 2 : 1;
       for (let i = 0; i < copies; i++) {
         if (this.random() < c.loss) continue;
-        const copy = Uint8Array.from(d);
+        const copy = markImmutable(Uint8Array.from(d));
         this.clock.setTimeout(() => {
           const h = this.unicastHandlers.get(id);
           if (!h || !this.reachable(from, id)) return;
@@ -179,24 +256,35 @@ export class MemoryNetwork {
     }
   }
 
-  private broadcast(from: number, d: Uint8Array): void {
+  private broadcast(from: number, sent: Uint8Array): void {
     const c = this.conditions;
+    // The network's own copy, made at the send as a socket would: what the sender (or a test's
+    // `inject`) writes to its buffer afterwards is not delivered, and no receiver writes to it.
+    const d = markImmutable(Uint8Array.from(sent));
     const uniform = c.minDelay === c.maxDelay && c.loss === 0 && c.duplicate === 0;
     if (uniform) {
       // One timer for the whole fan-out: the simulation of 1,000 peers depends on it.
       this.clock.setTimeout(() => {
         const open = this.cuts.size === 0 && this.groups === null;
-        let n = 0;
-        for (const [to, h] of this.datagramHandlers) {
-          if (to === from || !h || (!open && !this.reachable(from, to))) continue;
-          n++;
-          h(d);
+        const table = this.datagramHandlers;
+        const slots = table.slots;
+        table.walking++;
+        try {
+          // `slots.length` is read on every step: an endpoint added by a handler is visited too.
+          for (let i = 0; i < slots.length; i++) {
+            const slot = slots[i]!;
+            const h = slot.h;
+            if (h === null || slot.id === from || (!open && !this.reachable(from, slot.id))) continue;
+            this.deliveries++;
+            h(d);
+          }
+        } finally {
+          table.walking--;
         }
-        this.deliveries += n;
       }, c.minDelay);
       return;
     }
-    for (const to of this.datagramHandlers.keys()) {
+    for (const to of this.datagramHandlers.ids()) {
       if (to === from) continue;
       const copies = this.random() < c.duplicate ? 2 : 1;
       for (let i = 0; i < copies; i++) {

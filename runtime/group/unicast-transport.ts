@@ -14,13 +14,17 @@
  *    forgotten after `candidateMs` of silence): two live peers with one node id (a duplicate, or
  *    a restart whose old incarnation runs on) both keep hearing the group, so that the heartbeat
  *    machine, not the address table, decides which of them is refused;
- *  - directories (wire.ts, type 2): a member that hears a new address sends it the addresses it
- *    knows (the newcomer then heartbeats them all, and they learn its address from that), and once
- *    every `gossipMs` one random member gets them (anti-entropy, for lost directories). A directory
- *    is authenticated here, with the group key, exactly as heartbeats are above; its entries are
- *    candidates, sent to until heard from or forgotten after `candidateMs`. An entry with this
- *    peer's own node id at another address is a candidate too: a duplicate must hear the peer it
- *    duplicates to refuse itself (docs/design/group.md §2.1 "Identity clashes").
+ *  - directories (wire.ts, type 2), with a cost per peer that does not grow with the group beyond
+ *    its own directory (docs/design/group.md §7): a newcomer that has heard from no one but its
+ *    seeds asks them (it sends them its own directory); a whole directory (one datagram) that
+ *    lacks an address we have heard from is answered with ours, once per `gossipMs` per address;
+ *    a member greets a new address with its directory while that fits one datagram; and once
+ *    every `gossipMs` one random member gets it (anti-entropy, for lost directories). The newcomer
+ *    heartbeats every address it gets, and those members learn its address from that. A
+ *    directory is authenticated here, with the group key, exactly as heartbeats are above; its
+ *    entries are candidates, sent to until heard from or forgotten after `candidateMs`. An entry
+ *    with this peer's own node id at another address is a candidate too: a duplicate must hear the
+ *    peer it duplicates to refuse itself (docs/design/group.md §2.1 "Identity clashes").
  * An address not heard from for `forgetAfterMs` (a member gone for long) is forgotten; seeds are not.
  *
  * No timers: forgetting and gossip run when a heartbeat is sent (every interval). Flooding: the
@@ -30,7 +34,8 @@
 import { checkDatagram, sealDatagram, type GroupKey } from './authenticated-transport.js';
 import type { DatagramTransport } from './transport.js';
 import { claimedSource, DEFAULT_RATE_LIMIT, SourceRateLimiter } from './udp-multicast-transport.js';
-import { decodeDirectory, encodeDirectory, MAX_DIRECTORY_ENTRIES, TYPE_DIRECTORY, TYPE_HEARTBEAT, type DirectoryEntry } from './wire.js';
+import { MAX_NODE_ID } from './bitset.js';
+import { decodeDirectory, encodeDirectory, MAX_DATAGRAM, MAX_DIRECTORY_ENTRIES, MIN_DATAGRAM, PROTOCOL_MAGIC, TYPE_DIRECTORY, TYPE_HEARTBEAT, WIRE_VERSION, type DirectoryEntry } from './wire.js';
 
 /** A datagram socket with an address of its own (UDP, or the memory network's). */
 export interface UnicastSocket {
@@ -95,10 +100,15 @@ export function joinHostPort(host: string, port: number): string {
 
 export class UnicastTransport implements DatagramTransport {
   private readonly known = new Map<string, Known>();
-  /** Node id → its current address. */
-  private readonly addressOf = new Map<number, string>();
-  /** Node id → the newest (epoch, seq) seen from it, epoch·2^20-free: compared as a pair. */
-  private readonly newest = new Map<number, { epoch: number; seq: number }>();
+  /**
+   * Per node id (arrays indexed by it, read for every datagram: a lookup is one element load, not
+   * a hash): its current address, the table entry at that address, and the newest (epoch,
+   * sequence number) seen from it, compared as a pair (−1: none).
+   */
+  private readonly addressOf: (string | undefined)[] = Array.from({ length: MAX_NODE_ID + 1 }, () => undefined);
+  private readonly entryOf: (Known | undefined)[] = Array.from({ length: MAX_NODE_ID + 1 }, () => undefined);
+  private readonly newestEpoch = new Float64Array(MAX_NODE_ID + 1).fill(-1);
+  private readonly newestSeq = new Float64Array(MAX_NODE_ID + 1).fill(-1);
   private handler: ((d: Uint8Array, source?: string) => void) | null = null;
   private readonly limiter: SourceRateLimiter | null;
   private lastGossip: number;
@@ -106,6 +116,20 @@ export class UnicastTransport implements DatagramTransport {
   private readonly forgetAfter: number;
   private readonly candidateMs: number;
   private readonly maxAddresses: number;
+  /** The addresses `send` goes to, rebuilt only when the table changed (it is read every interval). */
+  private sendList: string[] | null = null;
+  /** No entry of the table expires before this time: `forget` has nothing to do until then. */
+  private forgetCheckAt = -Infinity;
+  /** When we last sent our directory to an address (answers to directories are rationed by it). */
+  private readonly directorySentAt = new Map<string, number>();
+  /** A directory has reached us (a newcomer stops asking its seeds for one). */
+  private gotDirectory = false;
+  /**
+   * The claimed source (`address/id`) per sending address, so that a datagram from a known sender
+   * costs no string building; and the datagram being handed up, whose `trust` comes back with it.
+   */
+  private readonly sourceOf: ({ from: string; source: string } | undefined)[] = Array.from({ length: MAX_NODE_ID + 1 }, () => undefined);
+  private receiving: { from: string; source: string } = { from: '', source: '' };
   readonly counters = { received: 0, rateLimited: 0, sent: 0, directoriesSent: 0, directoriesReceived: 0, directoriesDropped: 0, learned: 0, forgotten: 0 };
 
   constructor(private readonly o: UnicastOptions) {
@@ -128,7 +152,12 @@ export class UnicastTransport implements DatagramTransport {
     if (this.closed) return;
     const now = this.o.now();
     this.forget(now);
-    const to = [...this.known.keys()];
+    if (!this.gotDirectory && this.knowsOnlySeeds()) {
+      // A newcomer asks its seeds for the addresses they know: our directory (ourselves and what we
+      // have heard) is the question, and a seed that knows more answers with its own.
+      for (const [address, k] of this.known) if (k.seed) this.sendDirectory(address);
+    }
+    const to = (this.sendList ??= [...this.known.keys()]);
     if (to.length > 0) {
       this.o.socket.send(datagram, to);
       this.counters.sent += to.length;
@@ -150,18 +179,21 @@ export class UnicastTransport implements DatagramTransport {
   trust(source: string, datagram?: Uint8Array): void {
     this.limiter?.trust(source);
     if (datagram === undefined || datagram[5] !== TYPE_HEARTBEAT || datagram.length < 30) return;
-    const slash = source.lastIndexOf('/');
-    const address = source.slice(0, slash);
+    // The datagram `receive` is handing up comes back here: its address is known without parsing.
+    const address = source === this.receiving.source ? this.receiving.from : source.slice(0, source.lastIndexOf('/'));
     const id = (datagram[12]! << 8) | datagram[13]!;
-    const b = Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength);
-    const epoch = Number(b.readBigUInt64BE(14));
-    const seq = Number(b.readBigUInt64BE(22));
+    // Beyond the node ids a heartbeat may carry: the decoder drops it as malformed; nothing to learn.
+    if (id > MAX_NODE_ID) return;
+    // Two 64-bit big-endian integers, read as two 32-bit halves (exact below 2^53, as on the wire).
+    const epoch = u32(datagram, 14) * 2 ** 32 + u32(datagram, 18);
+    const seq = u32(datagram, 22) * 2 ** 32 + u32(datagram, 26);
     // Any authentic heartbeat keeps its known address alive (a displaced one included); only a newer one teaches.
-    const k = this.known.get(address);
-    if (k !== undefined && k.id === id) k.heard = this.o.now();
-    const last = this.newest.get(id);
-    if (last !== undefined && (epoch < last.epoch || (epoch === last.epoch && seq <= last.seq))) return;
-    this.newest.set(id, { epoch, seq });
+    const heardAt = this.known.get(address);
+    if (heardAt !== undefined && heardAt.id === id) heardAt.heard = this.o.now();
+    const lastEpoch = this.newestEpoch[id]!;
+    if (lastEpoch >= 0 && (epoch < lastEpoch || (epoch === lastEpoch && seq <= this.newestSeq[id]!))) return;
+    this.newestEpoch[id] = epoch;
+    this.newestSeq[id] = seq;
     this.learn(address, id, this.o.now());
   }
 
@@ -174,17 +206,33 @@ export class UnicastTransport implements DatagramTransport {
   private receive(d: Uint8Array, from: string): void {
     if (this.closed) return;
     try {
-      const source = claimedSource(d, from);
+      const source = this.claimedSource(d, from);
       if (source !== undefined && this.limiter !== null && !this.limiter.allow(source)) {
         this.counters.rateLimited++;
         return;
       }
       this.counters.received++;
       if (source !== undefined && d[5] === TYPE_DIRECTORY) return this.receiveDirectory(d, from);
+      if (source !== undefined) {
+        this.receiving.from = from;
+        this.receiving.source = source;
+      }
       this.handler?.(d, source);
     } catch {
       // Nothing the network sends throws out of here.
     }
+  }
+
+  /** claimedSource (udp-multicast-transport.ts), remembered per claimed node id with its address. */
+  private claimedSource(d: Uint8Array, from: string): string | undefined {
+    if (!looksOurs(d)) return undefined;
+    const id = (d[12]! << 8) | d[13]!;
+    if (id > MAX_NODE_ID) return claimedSource(d, from);
+    const c = this.sourceOf[id];
+    if (c !== undefined && c.from === from) return c.source;
+    const source = claimedSource(d, from)!;
+    this.sourceOf[id] = { from, source };
+    return source;
   }
 
   private receiveDirectory(d: Uint8Array, from: string): void {
@@ -201,59 +249,133 @@ export class UnicastTransport implements DatagramTransport {
     }
     if (dir.systemMagic !== this.o.systemMagic) return;
     this.counters.directoriesReceived++;
+    this.gotDirectory = true;
     const now = this.o.now();
+    const listed = new Set<string>();
     for (const e of dir.entries) {
       const address = joinHostPort(e.host, e.port);
-      if (address === this.o.socket.address || this.known.has(address)) continue;
-      // An id whose address was heard from recently keeps it: a directory only fills gaps.
-      const current = this.addressOf.get(e.id);
-      if (current !== undefined && !this.known.get(current)!.candidate) continue;
-      if (this.known.size >= this.maxAddresses) return;
-      this.known.set(address, { id: e.id, heard: now, seed: false, candidate: true, displaced: false });
+      listed.add(address);
+      this.addCandidate(e.id, address, now);
     }
-    void from;
+    // A whole directory (one datagram of fewer than MAX_DIRECTORY_ENTRIES: `sendDirectory` fills
+    // every datagram of a longer one) that lacks an address we have heard from: a newcomer asking,
+    // or a member of a small group that knows less. It gets ours, once per gossip period at most, so
+    // that two directories never ping-pong.
+    if (dir.entries.length < MAX_DIRECTORY_ENTRIES && !this.lacksNothing(listed, from) && now - (this.directorySentAt.get(from) ?? -Infinity) >= this.o.gossipMs) {
+      this.sendDirectory(from);
+    }
+  }
+
+  /** Every address we have heard from (but `except`) is in `listed`. */
+  private lacksNothing(listed: Set<string>, except: string): boolean {
+    for (const [address, k] of this.known) if (k.id >= 0 && !k.candidate && address !== except && !listed.has(address)) return false;
+    return true;
+  }
+
+  /** An entry of a directory: a candidate, unless the id or the address is known already. */
+  private addCandidate(id: number, address: string, now: number): void {
+    // This peer's own id at another address is a candidate too: a duplicate must hear the peer it duplicates.
+    if (address === this.o.socket.address || this.known.has(address)) return;
+    // An id whose address was heard from recently keeps it: a directory only fills gaps.
+    const current = this.addressOf[id];
+    if (current !== undefined && !this.known.get(current)!.candidate) return;
+    if (this.known.size >= this.maxAddresses) return;
+    this.add(address, { id, heard: now, seed: false, candidate: true, displaced: false }, now);
+  }
+
+  /** A new entry of the table. */
+  private add(address: string, k: Known, now: number): void {
+    this.known.set(address, k);
+    this.sendList = null;
+    const expires = now + (k.candidate ? this.candidateMs : this.forgetAfter);
+    if (expires < this.forgetCheckAt) this.forgetCheckAt = expires;
+  }
+
+  /** No address but seeds has been heard from. */
+  private knowsOnlySeeds(): boolean {
+    for (const k of this.known.values()) if (!k.seed && !k.candidate && k.id >= 0) return false;
+    return true;
   }
 
   private learn(address: string, id: number, now: number): void {
+    const old = this.addressOf[id];
+    if (old === address) {
+      // The common case: a member heard from where we already know it (entryOf[id] is the
+      // table's entry at addressOf[id], or undefined).
+      const k = this.entryOf[id];
+      if (k !== undefined && k.id === id && !k.candidate) {
+        k.heard = now;
+        return;
+      }
+    }
     if (address === this.o.socket.address) return;
-    const old = this.addressOf.get(id);
     if (old !== undefined && old !== address) {
       // Kept while it is heard from: a restart's old address falls silent and goes after candidateMs.
       const k = this.known.get(old);
-      if (k) k.displaced = true;
+      if (k && !k.seed) k.displaced = true;
+      else if (k) k.id = -1;
     }
-    this.addressOf.set(id, address);
+    this.addressOf[id] = address;
     const k = this.known.get(address);
+    this.entryOf[id] = k;
     if (k !== undefined) {
       const wasNew = k.candidate || k.id !== id;
       k.id = id;
       k.heard = now;
       k.candidate = false;
       k.displaced = false;
-      if (wasNew) this.sendDirectory(address);
+      if (wasNew) this.greet(address);
       return;
     }
     if (this.known.size >= this.maxAddresses) return;
-    this.known.set(address, { id, heard: now, seed: false, candidate: false, displaced: false });
+    const entry: Known = { id, heard: now, seed: false, candidate: false, displaced: false };
+    this.add(address, entry, now);
+    this.entryOf[id] = entry;
     this.counters.learned++;
-    // A newcomer: it gets the addresses we know, and then heartbeats them all.
+    this.greet(address);
+  }
+
+  /**
+   * A member heard from at a new address gets the addresses we know, and then heartbeats them all,
+   * while our directory fits one datagram (at most MAX_DIRECTORY_ENTRIES members). In a larger
+   * group every member learns every newcomer, and answering each would cost ⌈n/48⌉ datagrams per
+   * member per newcomer: n·⌈n/48⌉ for one join, about 21,000 at 1,000 peers. There a newcomer asks
+   * its seeds instead (`send`), and gossip repairs the rest (docs/design/group.md §7).
+   */
+  private greet(address: string): void {
+    let heard = 0;
+    for (const k of this.known.values()) if (k.id >= 0 && !k.candidate && ++heard >= MAX_DIRECTORY_ENTRIES) return;
     this.sendDirectory(address);
   }
 
   private forget(now: number): void {
+    if (now <= this.forgetCheckAt) return;
+    // Entries are only ever heard from later than their expiry says: the next check is at the
+    // earliest expiry of what stays.
+    let next = Infinity;
     for (const [address, k] of this.known) {
       if (k.seed) continue;
       const limit = k.candidate || k.displaced ? this.candidateMs : this.forgetAfter;
-      if (now - k.heard <= limit) continue;
+      if (now - k.heard <= limit) {
+        if (k.heard + limit < next) next = k.heard + limit;
+        continue;
+      }
       this.known.delete(address);
-      if (k.id >= 0 && this.addressOf.get(k.id) === address) this.addressOf.delete(k.id);
+      this.sendList = null;
+      if (k.id >= 0 && this.addressOf[k.id] === address) {
+        this.addressOf[k.id] = undefined;
+        this.entryOf[k.id] = undefined;
+      }
       this.counters.forgotten++;
     }
+    this.forgetCheckAt = next;
+    if (this.directorySentAt.size > this.maxAddresses) this.directorySentAt.clear();
   }
 
   /** Our directory (every member address heard from, ourselves included) to one address. */
   private sendDirectory(to: string): void {
     if (this.closed) return;
+    this.directorySentAt.set(to, this.o.now());
     const entries: DirectoryEntry[] = [];
     const self = splitHostPort(this.o.socket.address);
     if (self && self.host !== '0.0.0.0' && self.host !== '::') entries.push({ id: this.o.nodeId, ...self });
@@ -267,7 +389,11 @@ export class UnicastTransport implements DatagramTransport {
     }
     try {
       for (let i = 0; i < entries.length; i += MAX_DIRECTORY_ENTRIES) {
-        this.o.socket.send(sealDatagram(this.o.key, encodeDirectory(this.o.systemMagic, this.o.nodeId, entries.slice(i, i + MAX_DIRECTORY_ENTRIES))), [to]);
+        const part = entries.slice(i, i + MAX_DIRECTORY_ENTRIES);
+        // The last datagram of a longer directory is filled up with entries from the first, so that
+        // only a whole directory is ever shorter than MAX_DIRECTORY_ENTRIES (`receiveDirectory`).
+        if (i > 0) for (let j = 0; part.length < MAX_DIRECTORY_ENTRIES; j++) part.push(entries[j]!);
+        this.o.socket.send(sealDatagram(this.o.key, encodeDirectory(this.o.systemMagic, this.o.nodeId, part)), [to]);
         this.counters.directoriesSent++;
       }
     } catch {
@@ -301,4 +427,13 @@ export class CombinedDatagramTransport implements DatagramTransport {
   async close(): Promise<void> {
     await Promise.allSettled(this.parts.map((p) => p.close()));
   }
+}
+
+/** What claimedSource checks before it names a source: size, protocol magic, version. */
+function looksOurs(d: Uint8Array): boolean {
+  return d.length >= MIN_DATAGRAM && d.length <= MAX_DATAGRAM && ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0 === PROTOCOL_MAGIC && d[4] === WIRE_VERSION;
+}
+
+function u32(d: Uint8Array, at: number): number {
+  return ((d[at]! << 24) >>> 0) + ((d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!);
 }

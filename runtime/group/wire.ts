@@ -32,6 +32,7 @@ import { createHash } from 'node:crypto';
 import { FrogError } from '../../core/errors.js';
 import { Messages } from '../../core/messages/index.js';
 import { Bitset, BITSET_BYTES, MAX_NODE_ID } from './bitset.js';
+import { isImmutable } from './immutable-datagram.js';
 
 export const PROTOCOL_MAGIC = 0x46524f47;
 export const WIRE_VERSION = 1;
@@ -250,10 +251,13 @@ export function decodeHeartbeat(b: Uint8Array): Heartbeat {
 export class HeartbeatDecoder {
   private lastBytes: Buffer | null = null;
   private lastResult: Heartbeat | null = null;
+  /** `lastBytes` as received, when it is immutable (immutable-datagram.ts): a repeat is one pointer comparison. */
+  private lastRef: Uint8Array | null = null;
   /** The previous heartbeat per node id (at most 2048 entries). */
   private readonly previous = new Map<number, Heartbeat>();
 
   decode(b: Uint8Array): Heartbeat {
+    if (b === this.lastRef && this.lastResult !== null) return this.lastResult;
     const last = this.lastBytes;
     if (last !== null && this.lastResult !== null && last.length === b.length && last.equals(b)) return this.lastResult;
     const hb = decodeHeartbeat(b);
@@ -267,6 +271,7 @@ export class HeartbeatDecoder {
     this.previous.set(hb.nodeId, hb);
     this.lastBytes = Buffer.from(b);
     this.lastResult = hb;
+    this.lastRef = isImmutable(b) ? b : null;
     return hb;
   }
 }

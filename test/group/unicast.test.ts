@@ -154,6 +154,49 @@ test('a unicast group forms and holds under loss, delay and duplication', (t) =>
   t.deepEqual(sim.violations, []);
 });
 
+test('64 unicast peers started at once form one view from one seed within 5I + S; a crash is detected within T + I; traffic per peer is bounded', (t) => {
+  // More peers than one directory datagram holds (48), so the rules of large groups apply: no
+  // directory for every newcomer, a newcomer asks its seed (docs/design/group.md §7). The 1,000-peer
+  // run is `npm run bench -- simulate unicast`.
+  const n = 64;
+  const sim = new Simulation({ profile, seed: 3, checkProperties: true, recordEvents: false });
+  for (let i = 0; i < n; i++) sim.addPeer(i, { multicast: false, join: i === 0 ? [] : [0] });
+  const ids = Array.from({ length: n }, (_, i) => i);
+  const directories = () => [...sim.unicast.values()].reduce((s, u) => s + u.counters.directoriesSent, 0);
+  const formed = sim.until(() => sim.stableWith(ids), b.unicastJoin + 2 * D + MARGIN);
+  const formDirs = directories();
+  t.log(`formed in ${formed} ms (bound 5I + S = ${b.unicastJoin} ms); ${(sim.net.unicastSent / n).toFixed(0)} datagrams per peer, ${(formDirs / n).toFixed(1)} of them directories`);
+  t.true(formed >= 0, `one view within ${b.unicastJoin} ms`);
+  // Directories while forming, per peer and independent of n but for the gossip: at most 48
+  // greetings of newcomers (only while its directory fits one datagram), at most as many answers to
+  // whole directories that lack something, its request to its seed and the seed's answer, and one
+  // gossip per T (⌈n/48⌉ datagrams each). Before, every member sent ⌈n/48⌉ to every newcomer.
+  const perDirectory = Math.ceil(n / 48);
+  const bound = n * (2 * 48 + perDirectory * (2 + Math.ceil(formed / profile.timeout)));
+  t.true(formDirs <= bound, `${formDirs} directory datagrams while forming (bound ${bound})`);
+  // Steady state: n − 1 heartbeat datagrams per peer per interval, and the gossip.
+  sim.advance(profile.interval);
+  const s0 = sim.net.unicastSent;
+  const d0 = directories();
+  const intervals = 15;
+  sim.advance(intervals * profile.interval);
+  const perPeerPerInterval = (sim.net.unicastSent - s0) / n / intervals;
+  const dirsPerPeerPerT = ((directories() - d0) / n / intervals) * profile.timeoutIntervals;
+  t.log(`steady state per peer and interval: ${perPeerPerInterval.toFixed(2)} datagrams (n − 1 = ${n - 1}), directories ${dirsPerPeerPerT.toFixed(2)} per T`);
+  t.true(perPeerPerInterval >= n - 1 && perPeerPerInterval <= n - 1 + perDirectory, 'heartbeats to each other member once per interval, and little more');
+  t.true(dirsPerPeerPerT <= 2 * perDirectory, 'gossip: one directory per T');
+  // A crash of a member that is neither the seed nor, with the highest id, the leader.
+  const victim = n - 2;
+  sim.crash(victim);
+  const rest = ids.filter((id) => id !== victim);
+  const detected = sim.until(() => rest.every((id) => !sim.peers.get(id)!.member.snapshot().connectionSet.includes(victim)), b.detection + 2 * D + MARGIN);
+  t.log(`crash detected by all ${n - 1} in ${detected} ms (bound T + I = ${b.detection} ms)`);
+  t.true(detected >= 0, `detected within ${b.detection} ms`);
+  const restable = sim.until(() => sim.stableWith(rest), b.restabilisation + 2 * D + MARGIN);
+  t.true(restable >= 0 && detected + restable <= b.restabilisation + 2 * D + MARGIN, `stable again within ${b.restabilisation} ms of the crash`);
+  t.deepEqual(sim.violations, []);
+});
+
 // --- the transport alone ------------------------------------------------------------------------
 
 class FakeSocket implements UnicastSocket {
