@@ -9,13 +9,31 @@ import type { DiagnosticBag } from '../core/diagnostics.js';
 import { Messages, diagnostic } from '../core/messages/index.js';
 import { copyDescription } from './copy.js';
 import { lookupPath, type LookupHooks } from './lookup.js';
-import { Applied, Description, Ref, kindOf, makeAttr, ownAttr, type Attr, type Value } from '../core/values.js';
+import { Applied, Description, Ref, kindOf, makeAttr, ownAttr, reserveMarks, type Attr, type Value } from '../core/values.js';
 import { closestName } from '../core/suggest.js';
 import { describeFailure } from './failures.js';
 import type { Trace } from './trace.js';
 import { Budget, LimitReached, type CopyPlace } from './limits.js';
 
 type State = 'merging' | 'merged' | 'children' | 'done';
+const STATES: readonly State[] = ['merging', 'merged', 'children', 'done'];
+
+/**
+ * The state of each description in this phase, kept on the descriptions (`mark`, as `Visited`
+ * does) rather than in a map with an entry for every description of the tree (§18).
+ */
+class States {
+  private readonly base = reserveMarks(STATES.length);
+
+  get(d: Description): State | undefined {
+    const i = d.mark - this.base;
+    return i >= 0 && i < STATES.length ? STATES[i] : undefined;
+  }
+
+  set(d: Description, s: State): void {
+    d.mark = this.base + STATES.indexOf(s);
+  }
+}
 
 /** Control flow within this phase, never seen by a user: a plain sentinel, not a FrogError (core/errors.ts). */
 class PrototypeCycle {
@@ -23,7 +41,7 @@ class PrototypeCycle {
 }
 
 export class TypePhase {
-  private readonly state = new Map<Description, State>();
+  private readonly state = new States();
   private readonly merging: { cd: Description; ref?: Ref }[] = [];
   private readonly following = new Set<Attr>();
   /** Whether the prototype lookup under way entered a description whose own prototypes failed. */

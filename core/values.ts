@@ -223,6 +223,13 @@ let marks = 0;
  * walk) instead of in a hash set of tens of thousands of entries (docs/design/language.md
  * §18). A description is in one `Visited` at a time: walks that use one do not interleave.
  */
+/** `n` consecutive marks no walk has used, for a walk that keeps one of `n` states on each description. */
+export function reserveMarks(n: number): number {
+  const first = marks + 1;
+  marks += n;
+  return first;
+}
+
 export class Visited {
   private readonly mark = ++marks;
 
