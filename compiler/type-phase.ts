@@ -184,11 +184,12 @@ export class TypePhase {
 
   private resolvePrototype(cd: Description, ref: Ref): Description | Applied | undefined {
     const path = (): string => cd.path();
-    const refText = ref.toString();
+    // Built only for a message: most prototypes resolve.
+    const refText = (): string => ref.toString();
     if (this.merging.length >= this.budget.maxDepth) {
       // Each link of a prototype chain is a few frames of recursion here: the bound keeps it off the stack's end (§7.9).
       throw new LimitReached(
-        diagnostic(Messages.PrototypeChainTooDeep, { max: this.budget.maxDepth, path: path(), ref: refText }, ref.span ?? cd.span),
+        diagnostic(Messages.PrototypeChainTooDeep, { max: this.budget.maxDepth, path: path(), ref: refText() }, ref.span ?? cd.span),
       );
     }
     this.merging.push({ cd, ref });
@@ -201,7 +202,7 @@ export class TypePhase {
         if (this.tainted) return undefined;
         const cause = describeFailure(result.failure);
         const guess = result.failure.kind === 'notFound' && ref.parts.length === 1 ? closestName(result.failure.name, prototypeNames(cd)) : undefined;
-        this.diagnostics.add(diagnostic(Messages.PrototypeNotFound, { ref: refText, path: path(), cause }, ref.span ?? cd.span, guess ? { hint: `Did you mean \`${guess}\`?` } : {}));
+        this.diagnostics.add(diagnostic(Messages.PrototypeNotFound, { ref: refText(), path: path(), cause }, ref.span ?? cd.span, guess ? { hint: `Did you mean \`${guess}\`?` } : {}));
         return undefined;
       }
       const target = result.value;
@@ -213,7 +214,7 @@ export class TypePhase {
       }
       if (!(target instanceof Description)) {
         this.diagnostics.add(
-          diagnostic(Messages.PrototypeNotDescription, { ref: refText, path: path(), found: article(kindOf(target)) }, ref.span ?? cd.span),
+          diagnostic(Messages.PrototypeNotDescription, { ref: refText(), path: path(), found: article(kindOf(target)) }, ref.span ?? cd.span),
         );
         return undefined;
       }
@@ -225,7 +226,7 @@ export class TypePhase {
       const chain = this.merging.slice(start >= 0 ? start : 0);
       const names = chain.map((m) => `\`${m.cd.path()} extends ${m.ref?.toString() ?? '{...}'}\``);
       this.diagnostics.add(
-        diagnostic(Messages.PrototypeCycle, { path: path(), ref: refText, cycle: names.join(' → ') }, ref.span ?? cd.span, {
+        diagnostic(Messages.PrototypeCycle, { path: path(), ref: refText(), cycle: names.join(' → ') }, ref.span ?? cd.span, {
           related: chain.filter((m) => m.ref?.span).map((m) => ({ message: `\`${m.cd.path()}\` extends \`${m.ref}\`.`, span: m.ref!.span })),
         }),
       );
