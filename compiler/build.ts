@@ -203,12 +203,18 @@ function isBinary(op: string): boolean {
   return ['-', '/', '%', '==', '!=', '>=', '<=', '>', '<'].includes(op);
 }
 
-/** Every attribute name written anywhere in the files, so that generated names avoid them. */
+/**
+ * Every attribute name written anywhere in the files that a generated name could be
+ * (`unique...`), so that generated names avoid them. Only those: a set of every name would
+ * hold one entry per component for the whole resolution (docs/design/language.md §18).
+ */
 export function collectNames(files: Iterable<Ast.FileNode>): Set<string> {
   const names = new Set<string>();
   for (const f of files) {
     forEachMember(f.members, (m) => {
-      if (m.kind === 'Attribute' && m.name.kind === 'Name') names.add(m.name.parts[m.name.parts.length - 1]);
+      if (m.kind !== 'Attribute' || m.name.kind !== 'Name') return;
+      const name = m.name.parts[m.name.parts.length - 1];
+      if (name.startsWith('unique')) names.add(name);
     });
   }
   return names;

@@ -7,13 +7,14 @@
  * description, which the link phase resolves to the same object) or reached from outside
  * its parent is copied. A copy leaves out what cleaning drops, so it is clean too.
  */
-import { Applied, Description, makeAttr, type Attr, type Value } from '../core/values.js';
+import { Applied, Description, makeAttr, ownAttr, Visited, type Attr, type Value } from '../core/values.js';
 import { CHECKED } from './link-phase.js';
+import { ownBody } from './copy.js';
 import { Budget } from './limits.js';
 
 /** `budget` counts the copies made here, as the type phase's are (§7.9): a description shared by links at every level doubles too. */
 export function finalise(cd: Description, budget: Budget = new Budget()): Description {
-  const done = new Set<Description>();
+  const done = new Visited();
   clean(cd, done, budget);
   cd.parent = null;
   return cd;
@@ -25,7 +26,7 @@ function dropped(attr: Attr): boolean {
 }
 
 /** Cleans `d` in place; every description below it is cleaned in place or replaced by a copy. */
-function clean(d: Description, done: Set<Description>, budget: Budget): void {
+function clean(d: Description, done: Visited, budget: Budget): void {
   done.add(d);
   d.pending = undefined;
   for (const [name, attr] of d.attrs) {
@@ -33,13 +34,18 @@ function clean(d: Description, done: Set<Description>, budget: Budget): void {
       d.attrs.delete(name);
       continue;
     }
-    attr.value = cleanValue(attr.value, d, done, budget);
-    attr.linkState = 0;
+    const v = cleanValue(attr.value, d, done, budget);
+    // Written only when it changes: an attribute shared by `extends` copies is not (§18).
+    if (v !== attr.value || attr.linkState !== 0) {
+      const own = ownAttr(d.attrs, name, attr);
+      own.value = v;
+      own.linkState = 0;
+    }
   }
 }
 
 /** `holder` is the description whose attribute holds `v`; null inside a vector (its descriptions have no parent). */
-function cleanValue(v: Value, holder: Description | null, done: Set<Description>, budget: Budget): Value {
+function cleanValue(v: Value, holder: Description | null, done: Visited, budget: Budget): Value {
   if (v instanceof Description) {
     if (v.parent === holder && !done.has(v)) {
       clean(v, done, budget);
@@ -52,16 +58,7 @@ function cleanValue(v: Value, holder: Description | null, done: Set<Description>
     copy.parent = holder;
     return copy;
   }
-  if (v instanceof Applied) {
-    if (done.has(v.body) || holder === null) {
-      const body = budget.copy(linked(v.body), () => copyClean(v.body, budget, 0));
-      body.eager = false;
-      return new Applied(v.kind, body, v.lazy, v.data, v.span);
-    }
-    clean(v.body, done, budget);
-    v.body.eager = false;
-    return v;
-  }
+  if (v instanceof Applied) return cleanApplied(v, holder, done, budget);
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const item = v[i];
@@ -69,6 +66,20 @@ function cleanValue(v: Value, holder: Description | null, done: Set<Description>
     }
     return v;
   }
+  return v;
+}
+
+function cleanApplied(fn: Applied, holder: Description | null, done: Visited, budget: Budget): Applied {
+  // A function body that `extends` copies share (one never evaluated: no link phase ran) is
+  // made this function's own, as the copy it stands for would have been (§18).
+  const v = fn.body.shared ? ownBody(fn) : fn;
+  if (done.has(v.body) || holder === null) {
+    const body = budget.copy(linked(v.body), () => copyClean(v.body, budget, 0));
+    body.eager = false;
+    return new Applied(v.kind, body, v.lazy, v.data, v.span);
+  }
+  clean(v.body, done, budget);
+  v.body.eager = false;
   return v;
 }
 

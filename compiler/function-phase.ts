@@ -11,7 +11,7 @@ import type { Diagnostic } from '../core/diagnostics.js';
 import { Messages, diagnostic } from '../core/messages/index.js';
 import { FUNCTION_IDS } from '../functions/ids.js';
 import { badClassParameter } from '../functions/predicates.js';
-import { Applied, Description, type Attr, type Value } from '../core/values.js';
+import { Applied, Description, ownAttr, Visited, type Attr, type Value } from '../core/values.js';
 
 const PHASE_ATTR = 'phase.function';
 
@@ -43,18 +43,20 @@ export function functionPhase(root: Description, diagnostics: { add(d: Diagnosti
       diagnostics.add(d);
     },
   };
-  visitDescription(root, reporter, new Set());
+  visitDescription(root, reporter, new Visited());
 }
 
-function visitDescription(cd: Description, diagnostics: Reporter, seen: Set<Description>): void {
+function visitDescription(cd: Description, diagnostics: Reporter, seen: Visited): void {
   if (seen.has(cd)) return;
   seen.add(cd);
-  for (const attr of cd.attrs.values()) {
-    attr.value = visitValue(attr.value, cd, diagnostics, seen);
+  for (const [name, attr] of cd.attrs) {
+    const v = visitValue(attr.value, cd, diagnostics, seen);
+    // Written only when it changes: an attribute shared by `extends` copies is not (§18).
+    if (v !== attr.value) ownAttr(cd.attrs, name, attr).value = v;
   }
 }
 
-function visitValue(v: Value, holder: Description, diagnostics: Reporter, seen: Set<Description>): Value {
+function visitValue(v: Value, holder: Description, diagnostics: Reporter, seen: Visited): Value {
   if (v instanceof Description) {
     visitDescription(v, diagnostics, seen);
     const action = v.get(PHASE_ATTR);

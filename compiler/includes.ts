@@ -68,6 +68,15 @@ export class IncludeLoader {
     return loaded;
   }
 
+  /**
+   * Forgets the syntax trees read so far: once the tree is built, resolution needs only the
+   * sources (for diagnostics), and a large file's syntax tree is as large as its resolved
+   * tree (docs/design/language.md §18).
+   */
+  forgetSyntaxTrees(): void {
+    this.cache.clear();
+  }
+
   /** Every file reachable through includes from `root` (for the pre-pass over names). */
   reachable(root: LoadedFile): LoadedFile[] {
     const seen = new Map<string, LoadedFile>([[root.path, root]]);

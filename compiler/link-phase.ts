@@ -8,12 +8,12 @@
 import type { DiagnosticBag } from '../core/diagnostics.js';
 import { Messages, diagnostic, type MessageEntry } from '../core/messages/index.js';
 import type { Span } from '../core/source.js';
-import { copyDescription } from './copy.js';
+import { copyDescription, ownBody } from './copy.js';
 import { FUNCTION_IDS } from '../functions/ids.js';
 import { OPERATOR_FUNCTIONS } from '../functions/index.js';
 import { closestName } from '../core/suggest.js';
 import { lookupPath, namesInScope, type LookupFailure, type LookupHooks } from './lookup.js';
-import { Applied, Description, Ref, TBD, kindOf, type Value } from '../core/values.js';
+import { Applied, Description, Ref, TBD, isPlainValue, kindOf, ownAttr, Visited, type Value } from '../core/values.js';
 import { article } from './type-phase.js';
 import { FunctionError, checkAssertions, checkSchemaElement, describeValue, lookupFunction, schemaBound, schemaClasses, type FunctionContext, type SchemaProblem } from '../functions/index.js';
 
@@ -65,7 +65,7 @@ const NOT_OPERANDS = new Set(['sfFunctionClass', 'sfFunctionLazy', 'sfFunctionDa
 
 export class LinkPhase {
   private readonly stack: { cd: Description; name: string }[] = [];
-  private readonly walked = new Set<Description>();
+  private readonly walked = new Visited();
   private readonly fnState = { nextLast: -1 };
   /** Whether the lookup under way has entered a description whose type resolution failed. */
   private tainted = false;
@@ -138,11 +138,16 @@ export class LinkPhase {
 
   /** The resolved value of one attribute; the attribute is replaced by it. */
   resolveAttr(cd: Description, name: string): Value {
-    const attr = cd.attrs.get(name);
+    let attr = cd.attrs.get(name);
     if (!attr) throw new Error(`resolveAttr: no attribute ${name}`);
     const s = attr.linkState;
     if (s === DONE) return attr.value;
     if (s === FAILED) throw new Failed('dependency');
+    // A plain value shared by `extends` copies (§18) needs nothing, and is not written.
+    if (attr.shared && isPlainValue(attr.value)) return attr.value;
+    attr = ownAttr(cd.attrs, name, attr);
+    // A function whose body `extends` copies share is evaluated in a copy of its own (§18).
+    if (attr.value instanceof Applied && attr.value.body.shared) attr.value = ownBody(attr.value);
     if (s === ACTIVE) {
       const start = this.stack.findIndex((f) => f.cd === cd && f.name === name);
       const chain = this.stack.slice(start).map((f) => `\`${f.cd.path()}:${f.name}\``);
@@ -203,8 +208,11 @@ export class LinkPhase {
     return v;
   }
 
+  /** The lookup hooks, made once: they depend on nothing but this phase (§18: fewer short-lived objects). */
+  private lookupHooks?: LookupHooks;
+
   private hooks(): LookupHooks {
-    return {
+    return (this.lookupHooks ??= {
       enter: (d) => {
         if (d.broken) this.tainted = true;
       },
@@ -215,7 +223,7 @@ export class LinkPhase {
       },
       property: (kind, name) =>
         kind === 'ENVPROPERTY' ? (this.options.env ?? process.env)[name] : this.options.properties?.[name],
-    };
+    });
   }
 
   private resolveRef(ref: Ref, holder: Description, name: string): Value {
@@ -272,6 +280,8 @@ export class LinkPhase {
   }
 
   private evaluate(fn: Applied, holder: Description, name: string): Value {
+    // A shared body inside a vector: evaluated in a copy of its own (§18).
+    if (fn.body.shared) fn = ownBody(fn);
     const body = fn.body;
     body.parent = holder;
     // A dynamic assertion is kept for run time as it was written: copied before its operands

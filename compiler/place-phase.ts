@@ -7,7 +7,7 @@
  */
 import type { DiagnosticBag } from '../core/diagnostics.js';
 import { Messages, diagnostic } from '../core/messages/index.js';
-import { Applied, Description, Ref, kindOf, makeAttr, type Attr, type Value } from '../core/values.js';
+import { Applied, Description, Ref, kindOf, makeAttr, ownAttr, Visited, type Attr, type Value } from '../core/values.js';
 import { lookupPath, type LookupFailure } from './lookup.js';
 import { article } from './type-phase.js';
 import type { Trace } from './trace.js';
@@ -23,8 +23,8 @@ const MAX_PASSES = 10_000;
 /** `trace`: provenance for `frog explain` (docs/design/language.md §17), absent on a normal resolution. */
 export function placePhase(root: Description, diagnostics: DiagnosticBag, trace?: Trace): void {
   // One walk finds every placement; a placed description is searched for further ones.
-  let pending = collect(root, new Set());
-  const seen = new Set<Description>();
+  let pending = collect(root, new Visited());
+  const seen = new Visited();
   for (let pass = 0; pass < MAX_PASSES && pending.length > 0; pass++) {
     const waiting: Pending[] = [];
     let progress = false;
@@ -36,8 +36,8 @@ export function placePhase(root: Description, diagnostics: DiagnosticBag, trace?
         continue;
       }
       progress = true;
-      const name = p.key.slice(1).split(':').pop()!;
-      const existing = target.attrs.get(name);
+      const name = p.key.slice(p.key.lastIndexOf(':') + 1);
+      let existing = target.attrs.get(name);
       p.holder.attrs.delete(p.key);
       if (existing?.tags?.has('sfFinal')) {
         diagnostics.add(diagnostic(Messages.PlacementFinal, { name, path: target.path() }, p.attr.span));
@@ -45,6 +45,7 @@ export function placePhase(root: Description, diagnostics: DiagnosticBag, trace?
       }
       if (existing) {
         if (trace) trace.placed(existing, p.holder, p.key, p.attr, existing);
+        existing = ownAttr(target.attrs, name, existing);
         existing.value = p.attr.value;
         if (p.attr.tags) existing.tags = new Set([...(existing.tags ?? []), ...p.attr.tags]);
         if (p.attr.span) existing.span = p.attr.span;
@@ -78,7 +79,7 @@ export function placePhase(root: Description, diagnostics: DiagnosticBag, trace?
   }
 }
 
-function collect(root: Description, seen: Set<Description>): Pending[] {
+function collect(root: Description, seen: Visited): Pending[] {
   const out: Pending[] = [];
   const visit = (cd: Description): void => {
     if (seen.has(cd)) return;
@@ -134,20 +135,23 @@ function walk(from: Description, path: readonly string[]): Step {
   let broken = false;
   for (let i = 0; i < path.length; i++) {
     const attr = cd.attrs.get(path[i]);
-    const prefix = path.slice(0, i + 1).join(':');
-    if (!attr || attr.placement) return { ok: false, why: `Reference not found: \`HERE ${prefix}\``, broken };
-    let v: Value;
-    try {
-      v = follow(cd, attr, new Set(), () => {
-        broken = true;
-      });
-    } catch (e) {
-      if (!(e instanceof Unfollowable)) throw e;
-      return { ok: false, why: `\`HERE ${prefix}\` ${e.why}`, broken };
+    // Built only for a message: most placements find their target.
+    const prefix = (): string => path.slice(0, i + 1).join(':');
+    if (!attr || attr.placement) return { ok: false, why: `Reference not found: \`HERE ${prefix()}\``, broken };
+    let v: Value = attr.value;
+    if (v instanceof Ref) {
+      try {
+        v = follow(cd, attr, new Set(), () => {
+          broken = true;
+        });
+      } catch (e) {
+        if (!(e instanceof Unfollowable)) throw e;
+        return { ok: false, why: `\`HERE ${prefix()}\` ${e.why}`, broken };
+      }
     }
     if (!(v instanceof Description)) {
       const how = attr.value instanceof Ref ? `is a link to ${article(kindOf(v))}` : `is ${article(kindOf(v))}`;
-      return { ok: false, why: `\`HERE ${prefix}\` ${how}, not a component description`, broken };
+      return { ok: false, why: `\`HERE ${prefix()}\` ${how}, not a component description`, broken };
     }
     if (v.broken) broken = true;
     cd = v;

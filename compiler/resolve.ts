@@ -11,7 +11,7 @@ import type { SourceFile, Span } from '../core/source.js';
 import { TreeBuilder, UniqueNames, collectNames } from './build.js';
 import { finalise } from './finalise.js';
 import { functionPhase } from './function-phase.js';
-import { IncludeLoader, includesOf } from './includes.js';
+import { IncludeLoader, includesOf, type LoadedFile } from './includes.js';
 import { LinkPhase, isLazyValue, type LinkOptions } from './link-phase.js';
 import { placePhase } from './place-phase.js';
 import { TypePhase } from './type-phase.js';
@@ -74,7 +74,7 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
     last = now;
   };
   // The loader reports a file that cannot be read, with the reason; parsing never throws.
-  const root = loader.loadRoot(file, options.text, path);
+  let root = loader.loadRoot(file, options.text, path);
   if (!root) return done();
   if (!root.ok) {
     // Report what is wrong with the includes too: a broken include is often why the file does not parse.
@@ -83,20 +83,15 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
   }
 
   if (options.trace) options.trace.sources = loader.sources;
-  const files = loader.reachable(root);
-  budget.scaleTo([...loader.sources.values()].reduce((n, f) => n + f.text.length, 0));
-  lap('parse');
-  const unique = new UniqueNames(collectNames(files.map((f) => f.ast)));
-  const builder = new TreeBuilder({ unique, includes: loader, diagnostics: bag });
-  const tree = builder.buildFile(root.ast);
-  lap('build');
+  const { tree, placements, file: rootFile } = build(root, loader, bag, budget, lap);
+  root = undefined;
   if (bag.hasErrors) return done();
 
   const phases = phaseList(tree, bag);
   if (!phases) return done();
 
   try {
-    return done(runPhases(tree, phases, root, bag, options, budget, lap, builder.placements > 0, (cd) => (partial = cd)));
+    return done(runPhases(tree, phases, rootFile, bag, options, budget, lap, placements > 0, (cd) => (partial = cd)));
   } catch (e) {
     // A limit of §7.9 reached: its diagnostic says where, and resolution stops.
     if (e instanceof LimitReached) {
@@ -106,9 +101,38 @@ export function resolveFile(path: string, options: ResolveOptions = {}): Resolve
     // The limits keep the phases' recursion bounded; a stack overflow (a limit raised past
     // what the stack holds) is still reported, never a crash.
     if (!(e instanceof RangeError)) throw e;
-    bag.add(diagnostic(Messages.TooDeep, {}, (e as RangeError & { span?: Span }).span ?? { file: root.path, start: 0, end: 0 }));
+    bag.add(diagnostic(Messages.TooDeep, {}, (e as RangeError & { span?: Span }).span ?? { file: rootFile.path, start: 0, end: 0 }));
     return done();
   }
+}
+
+/** The root file as the phases need it: its path, and whether it is empty. */
+interface RootFile {
+  path: string;
+  ast: { span: { end: number } };
+}
+
+/**
+ * Builds the tree from the parsed files. The syntax trees are not kept past it (the loader
+ * forgets them, and they are referenced only from this frame): resolution does not read them,
+ * and for a large file they are as large as the resolved tree (docs/design/language.md §18).
+ */
+function build(
+  root: LoadedFile,
+  loader: IncludeLoader,
+  bag: DiagnosticBag,
+  budget: Budget,
+  lap: (stage: string) => void,
+): { tree: Description; placements: number; file: RootFile } {
+  const files = loader.reachable(root);
+  budget.scaleTo([...loader.sources.values()].reduce((n, f) => n + f.text.length, 0));
+  lap('parse');
+  const unique = new UniqueNames(collectNames(files.map((f) => f.ast)));
+  const builder = new TreeBuilder({ unique, includes: loader, diagnostics: bag });
+  const tree = builder.buildFile(root.ast);
+  lap('build');
+  loader.forgetSyntaxTrees();
+  return { tree, placements: builder.placements, file: { path: root.path, ast: { span: { end: root.ast.span.end } } } };
 }
 
 function runPhases(

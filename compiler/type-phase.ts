@@ -9,13 +9,31 @@ import type { DiagnosticBag } from '../core/diagnostics.js';
 import { Messages, diagnostic } from '../core/messages/index.js';
 import { copyDescription } from './copy.js';
 import { lookupPath, type LookupHooks } from './lookup.js';
-import { Applied, Description, Ref, kindOf, makeAttr, type Attr, type Value } from '../core/values.js';
+import { Applied, Description, Ref, kindOf, makeAttr, ownAttr, reserveMarks, type Attr, type Value } from '../core/values.js';
 import { closestName } from '../core/suggest.js';
 import { describeFailure } from './failures.js';
 import type { Trace } from './trace.js';
 import { Budget, LimitReached, type CopyPlace } from './limits.js';
 
 type State = 'merging' | 'merged' | 'children' | 'done';
+const STATES: readonly State[] = ['merging', 'merged', 'children', 'done'];
+
+/**
+ * The state of each description in this phase, kept on the descriptions (`mark`, as `Visited`
+ * does) rather than in a map with an entry for every description of the tree (§18).
+ */
+class States {
+  private readonly base = reserveMarks(STATES.length);
+
+  get(d: Description): State | undefined {
+    const i = d.mark - this.base;
+    return i >= 0 && i < STATES.length ? STATES[i] : undefined;
+  }
+
+  set(d: Description, s: State): void {
+    d.mark = this.base + STATES.indexOf(s);
+  }
+}
 
 /** Control flow within this phase, never seen by a user: a plain sentinel, not a FrogError (core/errors.ts). */
 class PrototypeCycle {
@@ -23,7 +41,7 @@ class PrototypeCycle {
 }
 
 export class TypePhase {
-  private readonly state = new Map<Description, State>();
+  private readonly state = new States();
   private readonly merging: { cd: Description; ref?: Ref }[] = [];
   private readonly following = new Set<Attr>();
   /** Whether the prototype lookup under way entered a description whose own prototypes failed. */
@@ -100,17 +118,28 @@ export class TypePhase {
       const target = this.resolvePrototype(cd, p);
       if (!target || (target instanceof Description && target.broken)) cd.broken = true;
       if (!target) continue;
+      // Copies share what no phase writes in place (§18); `frog explain` follows every
+      // attribute object, so a traced resolution copies everything.
+      const share = !this.trace;
       const source =
         target instanceof Applied
-          ? this.budget.copy(this.place(cd, p), () => functionSource(target, this.budget))
-          : this.budget.copy(this.place(cd, p), () => copyDescription(target, this.budget)).attrs;
+          ? this.budget.copy(this.place(cd, p), () => functionSource(target, this.budget, share))
+          : this.budget.copy(this.place(cd, p), () => copyDescription(target, this.budget, 0, share)).attrs;
       sources.push(source);
       if (this.trace) this.trace.copied(cd, p, target, source);
     }
     if (this.trace) this.trace.merged(cd, prototypes, sources);
-    // Every source is used once (inline bodies, fresh copies), so its attributes move without copying.
-    cd.attrs = new Map();
-    sources.forEach((attrs, index) => this.overlay(cd, attrs, index));
+    // Every source is used once (inline bodies, fresh copies), so its attributes move without
+    // copying, and the first source's map becomes the description's (§18): the overlay of one
+    // map onto nothing is that map. A trace keeps the sources as they were.
+    if (this.trace || sources.length === 0) {
+      cd.attrs = new Map();
+      sources.forEach((attrs, index) => this.overlay(cd, attrs, index));
+    } else {
+      cd.attrs = sources[0];
+      for (const attr of cd.attrs.values()) if (attr.value instanceof Description) attr.value.parent = cd;
+      for (let index = 1; index < sources.length; index++) this.overlay(cd, sources[index], index);
+    }
     cd.pending = undefined;
     this.state.set(cd, 'merged');
   }
@@ -130,7 +159,7 @@ export class TypePhase {
 
   private overlay(cd: Description, attrs: Map<string, Attr>, index: number): void {
     for (const [name, attr] of attrs) {
-      const existing = cd.attrs.get(name);
+      let existing = cd.attrs.get(name);
       if (existing) {
         if (existing.tags?.has('sfFinal') && index > 0) {
           this.diagnostics.add(diagnostic(Messages.FinalOverridden, { name, path: cd.path() }, attr.span ?? cd.span, {
@@ -138,6 +167,7 @@ export class TypePhase {
           }));
           continue;
         }
+        existing = ownAttr(cd.attrs, name, existing);
         existing.value = attr.value;
         if (attr.tags) existing.tags = new Set([...(existing.tags ?? []), ...attr.tags]);
         if (attr.span) existing.span = attr.span;
@@ -154,11 +184,12 @@ export class TypePhase {
 
   private resolvePrototype(cd: Description, ref: Ref): Description | Applied | undefined {
     const path = (): string => cd.path();
-    const refText = ref.toString();
+    // Built only for a message: most prototypes resolve.
+    const refText = (): string => ref.toString();
     if (this.merging.length >= this.budget.maxDepth) {
       // Each link of a prototype chain is a few frames of recursion here: the bound keeps it off the stack's end (§7.9).
       throw new LimitReached(
-        diagnostic(Messages.PrototypeChainTooDeep, { max: this.budget.maxDepth, path: path(), ref: refText }, ref.span ?? cd.span),
+        diagnostic(Messages.PrototypeChainTooDeep, { max: this.budget.maxDepth, path: path(), ref: refText() }, ref.span ?? cd.span),
       );
     }
     this.merging.push({ cd, ref });
@@ -171,7 +202,7 @@ export class TypePhase {
         if (this.tainted) return undefined;
         const cause = describeFailure(result.failure);
         const guess = result.failure.kind === 'notFound' && ref.parts.length === 1 ? closestName(result.failure.name, prototypeNames(cd)) : undefined;
-        this.diagnostics.add(diagnostic(Messages.PrototypeNotFound, { ref: refText, path: path(), cause }, ref.span ?? cd.span, guess ? { hint: `Did you mean \`${guess}\`?` } : {}));
+        this.diagnostics.add(diagnostic(Messages.PrototypeNotFound, { ref: refText(), path: path(), cause }, ref.span ?? cd.span, guess ? { hint: `Did you mean \`${guess}\`?` } : {}));
         return undefined;
       }
       const target = result.value;
@@ -183,7 +214,7 @@ export class TypePhase {
       }
       if (!(target instanceof Description)) {
         this.diagnostics.add(
-          diagnostic(Messages.PrototypeNotDescription, { ref: refText, path: path(), found: article(kindOf(target)) }, ref.span ?? cd.span),
+          diagnostic(Messages.PrototypeNotDescription, { ref: refText(), path: path(), found: article(kindOf(target)) }, ref.span ?? cd.span),
         );
         return undefined;
       }
@@ -195,7 +226,7 @@ export class TypePhase {
       const chain = this.merging.slice(start >= 0 ? start : 0);
       const names = chain.map((m) => `\`${m.cd.path()} extends ${m.ref?.toString() ?? '{...}'}\``);
       this.diagnostics.add(
-        diagnostic(Messages.PrototypeCycle, { path: path(), ref: refText, cycle: names.join(' → ') }, ref.span ?? cd.span, {
+        diagnostic(Messages.PrototypeCycle, { path: path(), ref: refText(), cycle: names.join(' → ') }, ref.span ?? cd.span, {
           related: chain.filter((m) => m.ref?.span).map((m) => ({ message: `\`${m.cd.path()}\` extends \`${m.ref}\`.`, span: m.ref!.span })),
         }),
       );
@@ -237,20 +268,21 @@ export class TypePhase {
  * `phase.function` so that the function phase turns the extending description into a function
  * as it does a template extending `Function` (§7.4); a lazy function stays lazy.
  */
-function functionSource(fn: Applied, budget?: Budget): Map<string, Attr> {
+function functionSource(fn: Applied, budget?: Budget, share = false): Map<string, Attr> {
   const attrs = new Map<string, Attr>([['phase.function', makeAttr('ConstructFunction', undefined, fn.span)]]);
-  for (const [name, attr] of copyDescription(fn.body, budget).attrs) attrs.set(name, attr);
+  for (const [name, attr] of copyDescription(fn.body, budget, 0, share).attrs) attrs.set(name, attr);
   if (fn.lazy && !attrs.has('sfFunctionLazy')) attrs.set('sfFunctionLazy', makeAttr(true, undefined, fn.span));
   return attrs;
 }
 
 function putAttr(cd: Description, name: string, attr: Attr): void {
-  const existing = cd.attrs.get(name);
+  let existing = cd.attrs.get(name);
   if (existing) {
+    existing = ownAttr(cd.attrs, name, existing);
     existing.value = attr.value;
     if (attr.tags) existing.tags = new Set([...(existing.tags ?? []), ...attr.tags]);
   } else {
-    cd.attrs.set(name, { ...attr, tags: attr.tags ? new Set(attr.tags) : undefined });
+    cd.attrs.set(name, { ...attr, tags: attr.tags ? new Set(attr.tags) : undefined, shared: false });
   }
   if (attr.value instanceof Description) attr.value.parent = cd;
 }

@@ -107,6 +107,12 @@ export interface Attr {
   placement: string[] | undefined;
   /** Link-phase bookkeeping: 0 not yet, 1 being resolved, 2 resolved, 3 failed. */
   linkState: 0 | 1 | 2 | 3;
+  /**
+   * Whether this attribute object may sit in more than one description's map: `extends`
+   * copies of an attribute holding a plain value share it (docs/design/language.md §18). A
+   * shared attribute is never written: a writer takes the map's own copy with `ownAttr`.
+   */
+  shared: boolean;
 }
 
 /**
@@ -114,7 +120,25 @@ export interface Attr {
  * one shape and the phases' property reads stay monomorphic.
  */
 export function makeAttr(value: Value, tags?: Set<string>, span?: Span, placement?: string[]): Attr {
-  return { value, tags, span, placement, linkState: 0 };
+  return { value, tags, span, placement, linkState: 0, shared: false };
+}
+
+/**
+ * The attribute `name` of `attrs` ready to be written: `attr` itself, or, when it is shared
+ * with other descriptions (copies made by `extends`, docs/design/language.md §18), a copy of
+ * it that replaces it in `attrs` (the name keeps its position).
+ */
+export function ownAttr(attrs: Map<string, Attr>, name: string, attr: Attr): Attr {
+  if (!attr.shared) return attr;
+  const own = makeAttr(attr.value, attr.tags, attr.span, attr.placement);
+  own.linkState = attr.linkState;
+  attrs.set(name, own);
+  return own;
+}
+
+/** Whether a value is plain (no description, function, vector or reference in it): an attribute holding one may be shared (§18). */
+export function isPlainValue(v: Value): boolean {
+  return v !== TBD && (typeof v !== 'object' || v === null || v instanceof SfFloat || v instanceof SfDouble);
 }
 
 /** A component description: an ordered attribute map with a parent pointer and an eager flag. */
@@ -134,6 +158,14 @@ export class Description {
    * missing in it, and resolution still reports the independent mistakes elsewhere.
    */
   broken?: boolean;
+  /**
+   * A function body held by more than one function value: `extends` copies share a body that
+   * holds only plain values and references, and whoever evaluates or writes it copies it
+   * first (compiler/copy.ts `ownBody`, docs/design/language.md §18).
+   */
+  shared?: boolean;
+  /** The last walk that visited this description (`Visited`). */
+  mark = 0;
 
   get(name: string): Value | undefined {
     return this.attrs.get(name)?.value;
@@ -145,8 +177,9 @@ export class Description {
 
   /** Ordered-map put: a new name appends; an existing name keeps its position. Tags: a later definition with tags replaces them. */
   set(name: string, value: Value, tags?: Set<string>, span?: Span): void {
-    const existing = this.attrs.get(name);
+    let existing = this.attrs.get(name);
     if (existing) {
+      existing = ownAttr(this.attrs, name, existing);
       existing.value = value;
       if (tags && tags.size) existing.tags = tags;
       if (span) existing.span = span;
@@ -180,6 +213,32 @@ export class Description {
     let d: Description = this;
     while (d.parent) d = d.parent;
     return d;
+  }
+}
+
+let marks = 0;
+
+/**
+ * The descriptions one walk of the tree has visited, kept on the descriptions (a number per
+ * walk) instead of in a hash set of tens of thousands of entries (docs/design/language.md
+ * §18). A description is in one `Visited` at a time: walks that use one do not interleave.
+ */
+/** `n` consecutive marks no walk has used, for a walk that keeps one of `n` states on each description. */
+export function reserveMarks(n: number): number {
+  const first = marks + 1;
+  marks += n;
+  return first;
+}
+
+export class Visited {
+  private readonly mark = ++marks;
+
+  has(d: Description): boolean {
+    return d.mark === this.mark;
+  }
+
+  add(d: Description): void {
+    d.mark = this.mark;
   }
 }
 
