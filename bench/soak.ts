@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- soak [--minutes M] [--peers N] [--churn C] [--profile P] [--churn-seconds S]
- *  [--busy K] [--seed X] [--port PORT] [--self-check]`: the soak run of issue 18.
+ *  [--busy K] [--nice N] [--seed X] [--port PORT] [--self-check]`: the soak run of issue 18.
  *
  * N real `frog peer` processes (`--events json`, a fresh group key, group 239.255.42.160 on a port
  * of its own, loopback) run for M minutes while K busy child processes (default: one per core)
@@ -291,6 +291,7 @@ export async function main(args: string[]): Promise<void> {
 
   const startPeer = (s: Slot): void => {
     const args = [join(root, 'bin/frog.js'), 'peer', '--name', s.name, '--id', String(s.id), '--key-file', keyFile, '--group', group, '--interface', '127.0.0.1', '--profile', o.profile, '--listen', '127.0.0.1:0', '--data', join(dir, `data-${s.name}`), '--events', 'json'];
+    if (o.nice !== undefined) args.push('--nice', String(o.nice));
     const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     const life: Life = { start: Date.now(), pid: child.pid, rss: [], ports: [] };
     s.lives.push(life);
@@ -380,7 +381,7 @@ export async function main(args: string[]): Promise<void> {
 
   let exitCode = 0;
   try {
-    console.log(`soak: ${o.peers} frog peers (${o.peers - o.churn} core, ${o.churn} churning every ${o.churnSeconds} s), profile ${o.profile} (I=${profile.interval} ms, T=${profile.timeout} ms, bound T+I=${bounds.detection} ms), ${o.busy} busy workers, ${o.minutes} min, seed ${o.seed}, group ${group}${o.selfCheck ? ', self-check (a core peer frozen for 2 s half-way)' : ''}`);
+    console.log(`soak: ${o.peers} frog peers (${o.peers - o.churn} core, ${o.churn} churning every ${o.churnSeconds} s), profile ${o.profile} (I=${profile.interval} ms, T=${profile.timeout} ms, bound T+I=${bounds.detection} ms), peers at nice ${o.nice ?? "(unchanged)"}, ${o.busy} busy workers, ${o.minutes} min, seed ${o.seed}, group ${group}${o.selfCheck ? ', self-check (a core peer frozen for 2 s half-way)' : ''}`);
     console.log(`  cores ${availableParallelism()}, load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     counters.start(o.port);
     if (counters.note) console.log(`  ${counters.note}`);

@@ -69,6 +69,10 @@ export const RuntimeMessages = {
   /** The unicast socket of `--join` cannot be bound. */
   UnicastPortUnavailable: entry('SF4542', 'Group', 'Cannot bind the unicast port {address}: {reason}.', 'Choose another port with `--join-port` (0: any free port), or stop what holds it.'),
   BadJoinPort: entry('SF4543', 'Peer', '--join-port must be a port from 0 to 65535; got `{text}`.', 'Give 0 for any free port; by default the group port is used.'),
+  /** `--nice` (or `nice` in the configuration file) is not a scheduling priority. */
+  BadNice: entry('SF4544', 'Peer', '--nice must be a whole number from -20 to 19; got `{text}`.', 'Give a negative number, such as -10, to let heartbeats through on a busy host (docs/operations.md).'),
+  /** The peer could not change its scheduling priority (a warning: it runs at the priority it has). */
+  NiceNotPermitted: entry('SF4545', 'Peer', 'Cannot set the scheduling priority to {nice}: {reason}; the peer runs at priority {current}.', 'Run the peer as root or with CAP_SYS_NICE (the packaged systemd unit sets `Nice=` itself).', 'warning'),
 
   // --- SF46xx: the state space as components see it (runtime/state-access.ts, stdlib/state/) ---
   NoStateSpace: entry('SF4601', 'State', 'Component `{path}` needs the state space, but its host has none.', 'Run it with `frog run` or on a peer started with `frog peer`.'),

@@ -63,7 +63,7 @@ test('an unknown key is named with its line and the option it was probably meant
   t.is(missing.code, 1);
   t.regex(missing.err, /cannot be read: there is no such file/);
   // Every option of `frog peer` is a key, but --config and --print-config.
-  t.deepEqual([...keys.keys()], ['name', 'id', 'group', 'key-file', 'interface', 'join', 'join-port', 'profile', 'events', 'data', 'listen', 'placement-timeout', 'http', 'http-token-file']);
+  t.deepEqual([...keys.keys()], ['name', 'id', 'group', 'key-file', 'interface', 'join', 'join-port', 'nice', 'profile', 'events', 'data', 'listen', 'placement-timeout', 'http', 'http-token-file']);
 });
 
 /** The program as `frog` registers it. */

@@ -14,6 +14,8 @@ export interface SoakOptions {
   peers: number;
   churn: number;
   profile: string;
+  /** `--nice` for every peer (as the packaged unit's `Nice=`), or undefined. */
+  nice?: number;
   churnSeconds: number;
   busy: number;
   seed: number;
@@ -40,6 +42,7 @@ export function parseSoakArgs(args: string[]): SoakOptions {
       case '--minutes': o.minutes = num('minutes', v, 0.1, 24 * 60, false); minutesGiven = true; i++; break;
       case '--peers': o.peers = num('peers', v, 3, 60); i++; break;
       case '--churn': o.churn = num('churn', v, 0, 59); i++; break;
+      case '--nice': if (!v || !/^-?\d{1,2}$/.test(v) || Number(v) < -20 || Number(v) > 19) throw new SoakOptionError('--nice needs a whole number from -20 to 19'); o.nice = Number(v); i++; break;
       case '--profile': if (!v) throw new SoakOptionError('--profile needs a name'); o.profile = v; i++; break;
       case '--churn-seconds': o.churnSeconds = num('churn-seconds', v, 0.5, 3600, false); i++; break;
       case '--busy': o.busy = num('busy', v, 0, 64); i++; break;

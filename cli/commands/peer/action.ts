@@ -20,10 +20,10 @@
 import { lookup } from 'node:dns/promises';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { hostname } from 'node:os';
+import { getPriority, hostname, setPriority } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { FrogError } from '../../../core/errors.js';
-import { Messages } from '../../../core/messages/index.js';
+import { formatMessage, Messages } from '../../../core/messages/index.js';
 import { eventRecord } from '../../../runtime/group/group-member.js';
 import type { GroupEvent } from '../../../runtime/group/heartbeat-machine.js';
 import { readKeyFile, KeyFileError } from '../../../runtime/group/key-file.js';
@@ -51,6 +51,8 @@ export interface PeerCommandOptions {
   /** The unicast UDP port (default: the group port). */
   joinPort?: string;
   profile?: string;
+  /** Scheduling priority to set at start (os.setPriority), -20..19. */
+  nice?: string;
   events?: string;
   /** A data directory: checkpoint components there and recover what it holds at start. */
   data?: string;
@@ -221,6 +223,7 @@ export async function peerCommand(given: PeerCommandOptions, io: Io): Promise<nu
     group = parseGroup(o.group ?? DEFAULT_GROUP);
     if (!PROFILES[o.profile ?? DEFAULT_PROFILE]) throw new PeerOptionError(Messages.UnknownProfile, { name: o.profile, choices: Object.keys(PROFILES).join(', ') });
     profile = getProfile(o.profile ?? DEFAULT_PROFILE);
+    if (o.nice !== undefined && (!/^-?\d{1,2}$/.test(String(o.nice)) || Number(o.nice) < -20 || Number(o.nice) > 19)) throw new PeerOptionError(Messages.BadNice, { text: String(o.nice) });
     if (o.events !== undefined && o.events !== 'json') throw new PeerOptionError(Messages.BadEventsOption, { events: o.events });
     if (!o.keyFile && !io.env.FROG_KEY_FILE) throw new PeerOptionError(Messages.KeyFileRequired);
     if (o.joinPort !== undefined && (!/^\d{1,5}$/.test(o.joinPort) || Number(o.joinPort) > 65535)) throw new PeerOptionError(Messages.BadJoinPort, { text: o.joinPort });
@@ -245,6 +248,16 @@ export async function peerCommand(given: PeerCommandOptions, io: Io): Promise<nu
     throw e;
   }
   for (const w of profileWarnings(profile)) out.problem(w, { severity: 'warning', text: `frog peer: warning: ${w}\n` });
+  if (o.nice !== undefined) {
+    // A busy host delays a peer's timers; a higher priority keeps its heartbeats within the profile's slack (docs/operations.md).
+    const nice = Number(o.nice);
+    try {
+      setPriority(nice);
+    } catch (e) {
+      const w = formatMessage(Messages.NiceNotPermitted, { nice, reason: (e as NodeJS.ErrnoException).code ?? String(e), current: getPriority() });
+      out.problem(w, { code: Messages.NiceNotPermitted.code, severity: 'warning', text: `frog peer: warning: ${w}\n` });
+    }
+  }
   const iface = o.interface ?? DEFAULT_INTERFACE;
   const json = out.json;
   let leaderShown: string | undefined;

@@ -17,7 +17,7 @@ export const DEFAULT_LISTEN = DEFAULT_PEER;
 /** The options that are not configuration: they say where the configuration is, or what to do with it. */
 const NOT_CONFIG = new Set(['config', 'print-config', 'json', 'verbose']);
 /** The kind of value of each option that is not plain text (config.ts). */
-const KINDS: Record<string, ConfigKind> = { join: 'list', 'join-port': 'integer', id: 'integer', 'placement-timeout': 'number', 'key-file': 'path', data: 'path', 'http-token-file': 'path' };
+const KINDS: Record<string, ConfigKind> = { join: 'list', 'join-port': 'integer', nice: 'number', id: 'integer', 'placement-timeout': 'number', 'key-file': 'path', data: 'path', 'http-token-file': 'path' };
 
 function declare(program: Command): Command {
   return program
@@ -32,6 +32,7 @@ function declare(program: Command): Command {
     .option('--interface <addr>', 'interface address for the group and peer links', DEFAULT_INTERFACE)
     .option('--join <host:port,...>', 'also heartbeat over unicast UDP, starting from these members (where multicast is not routed)')
     .option('--join-port <n>', 'UDP port for unicast heartbeats on the interface (default: the group port; 0: any free port)')
+    .option('--nice <n>', 'scheduling priority, -20 (first) to 19 (last): a negative one keeps heartbeats timely on a busy host (needs root or CAP_SYS_NICE)')
     .option('--profile <profile>', `timing profile: ${Object.keys(PROFILES).join(', ')}`, DEFAULT_PROFILE)
     .option('--events <format>', 'write events as JSON lines (json)')
     .option('--json', 'the same as --events json: events and diagnostics as JSON lines on standard output, nothing on standard error')
