@@ -82,11 +82,14 @@ export async function assembleNetworked(o: AssembleOptions, n: NetworkOptions): 
     return 1;
   }
   let listen = n.listen ?? n.defaultListen;
+  const inUse = () => report(`warning: ${n.defaultListen} is in use (another peer on this machine?); the control API takes a free loopback port`);
   if (n.listen === undefined && !(await portFree(n.defaultListen))) {
     listen = '127.0.0.1:0';
-    report(`warning: ${n.defaultListen} is in use (another peer on this machine?); the control API takes a free loopback port`);
+    inUse();
   }
-  const peer = new Peer({ name, member, key, listen, link: new HttpPeerLink(key), registry: o.registry, store, dataDirectory: store?.location, workingDirectory: o.workingDirectory, placementTimeoutMs: placement * 1000, http: n.http });
+  // The check above cannot see another peer that binds the default address in between (two peers started at once): binding again on a free port covers that.
+  const listenFallback = n.listen === undefined && listen !== '127.0.0.1:0' ? { listen: '127.0.0.1:0', onUse: inUse } : undefined;
+  const peer = new Peer({ name, member, key, listen, listenFallback, link: new HttpPeerLink(key), registry: o.registry, store, dataDirectory: store?.location, workingDirectory: o.workingDirectory, placementTimeoutMs: placement * 1000, http: n.http });
   n.onPeer?.(peer);
   try {
     await peer.start();

@@ -64,6 +64,13 @@ export interface PeerOptions {
   /** With `listen`, a ControlServer answers on that address, authenticated with this key. */
   key?: GroupKey;
   listen?: string;
+  /**
+   * Where the control server listens instead when `listen` turns out to be taken (EADDRINUSE)
+   * as it binds, and what to tell: `frog peer` without `--listen` gives its default address
+   * here, so that two peers starting at once on one machine both start (a check of the port
+   * beforehand cannot see the other one bind in between).
+   */
+  listenFallback?: { listen: string; onUse: () => void };
   /** The control address to publish when there is no server (in-process peers: `mem:<name>`). */
   controlAddress?: string;
   /** Time for the host, placement and directory (default: the system clock); in-process tests pass the group's manual clock. */
@@ -272,18 +279,32 @@ export class Peer implements PlacementService {
     });
     if (this.options.listen !== undefined) {
       if (!this.options.key) throw new Error('a control server needs the group key');
-      const server = new ControlServer({ key: this.options.key, listen: this.options.listen, now: () => Date.now(), metrics: this.metrics, streamKeepaliveMs: this.options.streamKeepaliveMs });
-      for (const op of OPERATIONS) server.route(op, (body) => this.handle(op, body));
-      server.stream('monitor', (body) => {
-        const filter = checkMonitor(body);
-        return (sink) => {
-          const off = this.events.subscribe((e) => {
-            if ((filter.app === undefined || e.app === filter.app) && (filter.peer === undefined || e.peer === filter.peer)) sink.send(e);
-          });
-          sink.onClose(off);
-        };
-      });
-      this.controlAddress = await server.start();
+      const key = this.options.key;
+      const make = (listen: string): ControlServer => {
+        const server = new ControlServer({ key, listen, now: () => Date.now(), metrics: this.metrics, streamKeepaliveMs: this.options.streamKeepaliveMs });
+        for (const op of OPERATIONS) server.route(op, (body) => this.handle(op, body));
+        server.stream('monitor', (body) => {
+          const filter = checkMonitor(body);
+          return (sink) => {
+            const off = this.events.subscribe((e) => {
+              if ((filter.app === undefined || e.app === filter.app) && (filter.peer === undefined || e.peer === filter.peer)) sink.send(e);
+            });
+            sink.onClose(off);
+          };
+        });
+        return server;
+      };
+      let server = make(this.options.listen);
+      try {
+        this.controlAddress = await server.start();
+      } catch (e) {
+        const fallback = this.options.listenFallback;
+        if (fallback === undefined || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+        await server.stop().catch(() => undefined);
+        fallback.onUse();
+        server = make(fallback.listen);
+        this.controlAddress = await server.start();
+      }
       this.server = server;
     } else this.controlAddress = this.options.controlAddress ?? `mem:${this.name}`;
     if (this.options.http) {
