@@ -16,6 +16,7 @@ import { generateKeyFile } from '../../runtime/group/key-file.js';
 import { boundsOf, getProfile } from '../../runtime/group/profiles.js';
 import { NetnsHarness, iptablesAvailability, netnsAvailability } from '../support/netns.js';
 import { scratchDir } from '../support/scratch.js';
+import { onJsonLines } from '../support/peer-process.js';
 import { sleep, waitFor } from '../support/wait.js';
 
 const M = 1000; // measurement margin on a shared runner (process start-up excluded: bounds are timed from the cause)
@@ -49,20 +50,7 @@ class Pond {
   start(name: string, index: number, id: number, extra: string[]): ChildProcess {
     const h = this.net.host(index);
     const child = this.net.spawn(index, process.execPath, [join(root, 'bin/frog.js'), 'peer', '--name', name, '--id', String(id), '--group', `239.255.42.42:${PORT}`, '--key-file', this.keyFile, '--interface', h.address, '--profile', 'lan', '--events', 'json', ...extra]);
-    let buf = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          this.events.push(JSON.parse(line) as PeerEvent);
-        } catch {
-          this.t.fail(`${name} wrote a line that is not JSON: ${line}`);
-        }
-      }
-    });
+    onJsonLines(child.stdout!, (v) => this.events.push(v as PeerEvent), (line) => this.t.fail(`${name} wrote a line that is not JSON: ${line}`));
     child.stderr!.on('data', (c: Buffer) => void this.stderr.push(`${name}: ${c.toString()}`));
     this.procs.set(name, child);
     return child;

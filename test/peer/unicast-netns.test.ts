@@ -22,6 +22,7 @@ import { generateKeyFile } from '../../runtime/group/key-file.js';
 import { boundsOf, getProfile } from '../../runtime/group/profiles.js';
 import { NetnsHarness, netnsAvailability } from '../support/netns.js';
 import { scratchDir } from '../support/scratch.js';
+import { onJsonLines } from '../support/peer-process.js';
 import { waitFor } from '../support/wait.js';
 
 const M = 1000; // measurement margin on a shared runner (as test/group/netns.test.ts)
@@ -94,22 +95,15 @@ class Pond {
     const seed = `${this.net.host(1).address}:${PORT}`;
     const args = [join(root, 'bin/frog.js'), 'peer', '--name', name, '--id', String(index), '--group', GROUP, '--join', seed, '--key-file', this.keyFile, '--interface', h.address, '--listen', `${h.address}:7420`, '--profile', 'lan', '--data', join(this.dir, `data-${name}`), '--events', 'json', '--placement-timeout', '60'];
     const child = this.net.spawn(index, process.execPath, args, { cwd: this.dir });
-    let buf = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          const e = JSON.parse(line) as PeerEvent;
-          e.peer ??= name;
-          this.events.push(e);
-        } catch {
-          this.stderr.push(`${name} (stdout, not JSON): ${line}\n`);
-        }
-      }
-    });
+    onJsonLines(
+      child.stdout!,
+      (v) => {
+        const e = v as PeerEvent;
+        e.peer ??= name;
+        this.events.push(e);
+      },
+      (line) => this.stderr.push(`${name} (stdout, not JSON): ${line}\n`),
+    );
     child.stderr!.on('data', (c: Buffer) => void this.stderr.push(`${name}: ${c.toString()}`));
     this.procs.set(name, child);
   }
